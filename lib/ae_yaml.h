@@ -1,0 +1,45 @@
+/* ae_yaml: YAML to config tree and back, through libyaml.
+ *
+ * Loading types plain scalars as OmegaConf does after PyYAML's YAML 1.1
+ * resolver (null/~, every boolean spelling, ints in decimal/hex/octal with
+ * underscores, floats including .inf/.nan and OmegaConf's float rule); quoted
+ * scalars stay strings (AE_NODE_QUOTED). Merge keys (<<) follow PyYAML.
+ * Duplicate keys, tabs in indentation, and anything past the limits are
+ * errors with file:line:column.
+ */
+#ifndef AE_YAML_H
+#define AE_YAML_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ae_error.h"
+#include "ae_node.h"
+
+typedef struct ae_yaml_limits {
+	size_t max_bytes;      /* input size; default 16 MiB */
+	size_t max_depth;      /* nesting depth; default 256 */
+	size_t max_nodes;      /* nodes after alias expansion; default 1e6 */
+	size_t max_alias_refs; /* alias dereferences; default 10000 */
+} ae_yaml_limits;
+
+/* Defaults as documented above. */
+void ae_yaml_limits_default(ae_yaml_limits *limits);
+
+/* Load one YAML document. An empty document gives an empty mapping. `name`
+ * is the file name recorded in marks and errors. limits may be NULL for the
+ * defaults. Returns a new tree (caller owns) or NULL with err set. */
+ae_node *ae_yaml_load_file(const char *path, const ae_yaml_limits *limits,
+			   ae_error *err);
+ae_node *ae_yaml_load_string(const char *text, size_t len, const char *name,
+			     const ae_yaml_limits *limits, ae_error *err);
+
+/* Emit a tree as block-style YAML. Strings that would read back as another
+ * type are quoted; interpolations and escapes are written verbatim so that
+ * loading the output gives an equal tree. Returns a malloc'ed NUL-terminated
+ * string (caller frees) or NULL with err set. */
+char *ae_yaml_emit(const ae_node *root, ae_error *err);
+/* Same, to a stream. Returns 0 or -1. */
+int ae_yaml_emit_file(const ae_node *root, FILE *out, ae_error *err);
+
+#endif /* AE_YAML_H */
