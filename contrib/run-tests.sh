@@ -1,0 +1,62 @@
+#!/bin/bash
+# The README's test command: installs what is missing, builds, and runs every
+# test: unit tests (also under ASan/UBSan), the data-driven config suites, the
+# integration tests on a throwaway local Slurm started here, and distcheck.
+# Ends with one line "N passed, N failed, N skipped". Idempotent; leaves no
+# daemon running. Needs root (or sudo) for the packages and for slurmd.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" != 0 ]; then
+	exec sudo -E "$0" "$@"
+fi
+"$src/contrib/install-deps.sh" || { echo "run-tests: installing packages failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+# count BUILDDIR: add the results of the last make check in BUILDDIR.
+count() {
+	local trs p f s
+	for trs in $(find "$1" -name '*.trs' 2>/dev/null); do
+		p=$(grep -c '^:test-result: PASS' "$trs")
+		f=$(grep -Ec '^:test-result: (FAIL|ERROR|XPASS)' "$trs")
+		s=$(grep -c '^:test-result: SKIP' "$trs")
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	done
+}
+step_failed() { echo "run-tests: $1 failed"; failed=$((failed + 1)); }
+
+# 1. Normal build: unit tests, config suites and integration tests.
+build=$src/build
+if "$src/contrib/build.sh" "$build" --enable-werror; then
+	find "$build" -name '*.trs' -delete
+	make -C "$build" -j2 check AUTOEXP_INTEGRATION=1 >/dev/null 2>&1
+	sed -n '/^# TOTAL/,/^# ERROR/p' "$build/test-suite.log" | sed 's/^/build: /'
+	grep -E -A30 '^(FAIL|ERROR): ' "$build/test-suite.log" | head -n 200
+	count "$build"
+else
+	step_failed "build"
+fi
+
+# 2. Sanitizer build (no plugin: Slurm cannot load an ASan module).
+asan=$src/build-asan
+if "$src/contrib/build.sh" "$asan" --enable-werror --enable-sanitizers --without-slurm; then
+	find "$asan" -name '*.trs' -delete
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		make -C "$asan" -j2 check >/dev/null 2>&1
+	sed -n '/^# TOTAL/,/^# ERROR/p' "$asan/test-suite.log" | sed 's/^/asan: /'
+	grep -E -A30 '^(FAIL|ERROR): ' "$asan/test-suite.log" | head -n 200
+	count "$asan"
+else
+	step_failed "sanitizer build"
+fi
+
+# 3. The release tarball builds and passes its own checks.
+if make -C "$build" distcheck >"$build/distcheck.log" 2>&1; then
+	passed=$((passed + 1))
+	echo "distcheck: ok"
+else
+	tail -n 30 "$build/distcheck.log"
+	step_failed "distcheck"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

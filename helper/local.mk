@@ -1,0 +1,1 @@
+# The autoexp CLI (and, later, the job-side helper daemon).

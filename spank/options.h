@@ -1,0 +1,20 @@
+/* Plugin options: --autoexp-config for sbatch and the plugstack.conf
+ * arguments (key=value). */
+#ifndef AE_SPANK_OPTIONS_H
+#define AE_SPANK_OPTIONS_H
+
+#include <slurm/spank.h>
+
+#include "context.h"
+
+/* Register --autoexp-config. Returns 0 or -1. */
+int ae_options_register(spank_t sp);
+
+/* Parse plugstack.conf arguments into st (key=value; an unknown key or a bad
+ * value is an error, reported through slurm_error). Returns 0 or -1. */
+int ae_options_parse_args(ae_plugin_state *st, int ac, char **av);
+
+/* Free what the state owns. */
+void ae_options_clear(ae_plugin_state *st);
+
+#endif /* AE_SPANK_OPTIONS_H */

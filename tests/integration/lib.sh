@@ -1,0 +1,122 @@
+# Shared helpers for integration tests (sourced, bash). Each test file starts
+# its own throwaway cluster with cluster.sh, submits jobs as the unprivileged
+# test user, polls for their end, and reports in TAP.
+#
+# Environment: top_srcdir, top_builddir (set by make check),
+# AUTOEXP_INTEGRATION=1 to run at all, AUTOEXP_TEST_CLUSTER_DIR to move the
+# cluster directories (default: BUILDDIR/test-cluster).
+
+AUTOEXP_TEST_USER=${AUTOEXP_TEST_USER:-autoexp-test}
+export AUTOEXP_TEST_USER
+tap_n=0
+tap_failed=0
+
+tap_plan() { echo "1..$1"; }
+tap_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# Skip the whole file unless it can run here.
+integration_preflight() {
+	[ "${AUTOEXP_INTEGRATION:-0}" = 1 ] ||
+		tap_skip_all "integration tests run with AUTOEXP_INTEGRATION=1 (contrib/run-tests.sh)"
+	[ "$(id -u)" = 0 ] || tap_skip_all "needs root to run slurmd"
+	command -v slurmctld >/dev/null && command -v slurmd >/dev/null ||
+		tap_skip_all "slurmctld/slurmd not installed"
+	[ -f "$top_builddir/spank/.libs/autoexp.so" ] ||
+		tap_skip_all "plugin not built (configured --without-slurm?)"
+	if grep -q 'fsanitize' "$top_builddir/Makefile" 2>/dev/null &&
+		grep -q '^SANITIZER_CFLAGS = -f' "$top_builddir/Makefile"; then
+		tap_skip_all "sanitizer build: Slurm cannot load an ASan plugin"
+	fi
+}
+
+# cluster_start NAME INDEX [plugstack args...]: a cluster in its own
+# directory, on its own ports (6900 + 2*INDEX), so test files can run at once.
+cluster_start() {
+	local name=$1 index=$2 base
+	shift 2
+	bash "$top_srcdir/tests/integration/cluster.sh" ensure-user || exit 1
+	base=${AUTOEXP_TEST_CLUSTER_DIR:-$top_builddir/test-cluster}
+	mkdir -p "$base"
+	# sbatch runs as the test user and reads the cluster's files: a build tree
+	# it cannot reach (say, under /root) gets its cluster under /tmp instead.
+	if ! runuser -u "$AUTOEXP_TEST_USER" -- test -x "$base"; then
+		base=/tmp/autoexp-test-cluster
+		mkdir -p "$base"
+		chmod 0755 "$base"
+	fi
+	CLUSTER_DIR=$base/$name
+	export AUTOEXP_TEST_CTLD_PORT=$((6900 + 2 * index))
+	export AUTOEXP_TEST_SLURMD_PORT=$((6901 + 2 * index))
+	trap cluster_stop EXIT
+	if ! bash "$top_srcdir/tests/integration/cluster.sh" start "$CLUSTER_DIR" \
+		"$top_builddir/spank/.libs/autoexp.so" "$@" >"$CLUSTER_DIR.start.log" 2>&1; then
+		echo "Bail out! cluster did not start: $(tail -n 3 "$CLUSTER_DIR.start.log" | tr '\n' ' ')"
+		exit 1
+	fi
+	export SLURM_CONF=$CLUSTER_DIR/etc/slurm.conf
+	WORK=$CLUSTER_DIR/work
+}
+
+cluster_stop() {
+	[ -n "${CLUSTER_DIR:-}" ] || return 0
+	bash "$top_srcdir/tests/integration/cluster.sh" stop "$CLUSTER_DIR" >/dev/null 2>&1 || true
+}
+
+# as_user CMD...: run CMD as the test user in the work directory, with an
+# environment that only carries what Slurm's clients need.
+as_user() {
+	(cd "$WORK" && runuser -u "$AUTOEXP_TEST_USER" -- \
+		env -i PATH=/usr/bin:/bin HOME="$WORK" USER="$AUTOEXP_TEST_USER" \
+		SLURM_CONF="$SLURM_CONF" "$@")
+}
+
+# submit ARGS...: sbatch as the test user. Sets JOB_ID (empty when refused)
+# and SUBMIT_RC; sbatch's stderr is kept in $WORK/last_sbatch.err.
+submit() {
+	local out
+	out=$(as_user sbatch --parsable "$@" 2>"$WORK/last_sbatch.err")
+	SUBMIT_RC=$?
+	JOB_ID=${out%%;*}
+	return 0
+}
+
+job_field() { # job_field ID FIELD
+	scontrol -o show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1
+}
+
+job_state() { job_field "$1" JobState; }
+
+# wait_job ID [TIMEOUT_S]: poll (not sbatch --wait, which polls every 2 s)
+# until the job ends; prints its final state.
+wait_job() {
+	local id=$1 limit=${2:-60} i state
+	for i in $(seq 1 $((limit * 10))); do
+		state=$(job_state "$id")
+		case "$state" in
+		COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
+			echo "$state"
+			return 0
+			;;
+		esac
+		sleep 0.1
+	done
+	echo "TIMEOUT_WAITING($state)"
+	return 1
+}
+
+job_stdout_path() { job_field "$1" StdOut; }
+job_output() { cat "$(job_stdout_path "$1")" 2>/dev/null; }
+
+tap_end() {
+	echo "# $((tap_n - tap_failed)) passed, $tap_failed failed"
+	[ "$tap_failed" = 0 ]
+}
