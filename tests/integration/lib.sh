@@ -83,8 +83,8 @@ as_user() {
 # and SUBMIT_RC; sbatch's stderr is kept in $WORK/last_sbatch.err.
 submit() {
 	local out
-	out=$(as_user sbatch --parsable "$@" 2>"$WORK/last_sbatch.err")
-	SUBMIT_RC=$?
+	SUBMIT_RC=0
+	out=$(as_user sbatch --parsable "$@" 2>"$WORK/last_sbatch.err") || SUBMIT_RC=$?
 	JOB_ID=${out%%;*}
 	return 0
 }
