@@ -3,8 +3,10 @@
 #ifndef AE_TESTUTIL_H
 #define AE_TESTUTIL_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int test_failures;
 static int test_checks;
@@ -52,5 +54,20 @@ static int test_checks;
 			test_checks, test_failures);                        \
 		return test_failures ? 1 : 0;                               \
 	} while (0)
+
+static inline int test_rm_entry(const char *path, const struct stat *st, int type,
+			 struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove a directory tree (no shell). Returns 0 or -1. */
+static inline int test_rmtree(const char *path)
+{
+	return nftw(path, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #endif /* AE_TESTUTIL_H */
