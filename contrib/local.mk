@@ -1,3 +1,10 @@
 # Demo, test cluster and packaging helpers.
 EXTRA_DIST += contrib/plugstack.conf.example
 dist_noinst_SCRIPTS += contrib/demo.sh contrib/run-tests.sh contrib/install-deps.sh contrib/build.sh
+
+# Megatron-LM stand-in for tests and the demo (libc and libm only).
+noinst_PROGRAMS += contrib/megatron_sim
+contrib_megatron_sim_SOURCES = contrib/megatron_sim.c
+contrib_megatron_sim_LDADD = -lm
+TESTS += tests/contrib/test_megatron_sim.sh
+EXTRA_DIST += tests/contrib/test_megatron_sim.sh

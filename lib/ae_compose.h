@@ -32,9 +32,34 @@ typedef struct ae_compose_opts {
  * and scalars replaced. src is not modified. Returns 0 or -1 with err. */
 int ae_compose_merge(ae_node *dst, const ae_node *src, ae_error *err);
 
+/* Same, and append a warning to *warnings (when warnings is not NULL) each
+ * time a non-empty sequence under a key named `log_events` is replaced by
+ * another sequence: list replacement silently drops the earlier events. */
+int ae_compose_merge_warn(ae_node *dst, const ae_node *src,
+			  ae_compose_warning **warnings, size_t *n_warnings,
+			  ae_error *err);
+
+/* Append a warning "file:line:col: key.path: text" made from a node (marks
+ * and key path of `where`). Returns 0 or -1 when memory runs out. */
+int ae_compose_warn(ae_compose_warning **warnings, size_t *n_warnings,
+		    const ae_node *where, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Compose the primary config file `path` with its defaults lists and the
  * overrides. The result is unresolved (interpolations intact) and has no
- * `defaults` key. Returns a new tree (caller owns) or NULL with err set. */
+ * `defaults` key. Returns a new tree (caller owns) or NULL with err set.
+ *
+ * Semantics are Hydra 1.1+'s: a defaults list without `_self_` has it
+ * implicitly LAST (the file's own content overrides what its list pulls
+ * in); group entries and packages are relative to the containing config's
+ * group; `override` entries and command-line `group=option` choices replace
+ * earlier choices (command line first, then the last one written);
+ * `+group=option` appends to the primary's list, `~group` drops an entry.
+ * Packages: `group@pkg`, and `# @package _global_|_group_|a.b` headers.
+ * When the primary file has no defaults list (a captured config), a
+ * `group=option` that matches no entry replaces the subtree at the group's
+ * package by the option's content, and `~group` deletes that key. Values
+ * keep their source marks. */
 ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
 			 ae_error *err);
 

@@ -25,9 +25,10 @@ typedef struct ae_resolve_opts {
 	const char *timestring;
 	ae_env_fn env;
 	void *env_ctx;
-	/* When set, oc.env is not evaluated: it resolves to a placeholder and
-	 * is only checked for grammar (submission-time checking, where the job's
-	 * environment is not known yet). */
+	/* When set, oc.env is not evaluated (submission-time checking, where
+	 * the job's environment is not known yet): its arguments are still
+	 * checked, and every value that depends on it is kept as written
+	 * (the string with its "${...}") for a later resolution. */
 	int defer_env;
 } ae_resolve_opts;
 
@@ -36,6 +37,25 @@ typedef struct ae_resolve_opts {
  * text. NULL with err set (file:line:col and key path of the failing node). */
 ae_node *ae_interp_resolve(const ae_node *root, const ae_resolve_opts *opts,
 			   ae_error *err);
+
+/* Resolve one node of the tree rooted at `root` (relative interpolations
+ * and absolute ones are seen from there): a new fully resolved copy of
+ * `node` (caller owns), or NULL with err set. */
+ae_node *ae_interp_resolve_node(const ae_node *root, const ae_node *node,
+				const ae_resolve_opts *opts, ae_error *err);
+
+/* Resolve `text` as if it were the string value of `site`, a node of the
+ * tree rooted at `root` (relative keys start at site's parent; errors name
+ * site). Returns a new node (caller owns): the value for a lone
+ * interpolation, else a string. NULL with err set. */
+ae_node *ae_interp_resolve_string(const ae_node *root, const ae_node *site,
+				  const char *text,
+				  const ae_resolve_opts *opts, ae_error *err);
+
+/* Python's str() of a resolved value, as string interpolation shows it:
+ * None, True, 0.0001, 1e-05, [1, 'a'], {'k': 2}. Returns a malloc'ed
+ * string (caller frees) or NULL when memory runs out. */
+char *ae_interp_to_string(const ae_node *value);
 
 /* Check every interpolation in the tree: grammar, target keys exist, resolver
  * names known, resolver arguments valid where they can be checked without the

@@ -127,6 +127,7 @@ static void node_clear(ae_node *node)
 		}
 		free(node->u.map.keys);
 		free(node->u.map.vals);
+		free(node->u.map.index);
 		break;
 	default:
 		break;
@@ -286,10 +287,62 @@ ae_node *ae_map_value(const ae_node *map, size_t i)
 	return i < ae_map_size(map) ? map->u.map.vals[i] : NULL;
 }
 
+/* Small maps are scanned; from this size on, keys are hashed, so that
+ * building or looking up a 2 000-key mapping stays linear. */
+#define MAP_INDEX_MIN 16
+
+static size_t key_hash(const char *key)
+{
+	size_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*key)
+		h = (h ^ (unsigned char)*key++) * 1099511628211ull;
+	return h;
+}
+
+static void index_put(ae_node *map, size_t pos)
+{
+	size_t mask = map->u.map.index_cap - 1;
+	size_t slot = key_hash(map->u.map.keys[pos]) & mask;
+
+	while (map->u.map.index[slot])
+		slot = (slot + 1) & mask;
+	map->u.map.index[slot] = (unsigned)pos + 1;
+}
+
+/* (Re)build the index with room for twice the keys. On allocation failure
+ * the map is left without an index: lookups fall back to scanning. */
+static void index_build(ae_node *map)
+{
+	size_t cap = 32, i;
+
+	while (cap < map->u.map.n * 2)
+		cap *= 2;
+	free(map->u.map.index);
+	map->u.map.index = calloc(cap, sizeof(unsigned));
+	map->u.map.index_cap = map->u.map.index ? cap : 0;
+	for (i = 0; map->u.map.index && i < map->u.map.n; i++)
+		index_put(map, i);
+}
+
 long ae_map_index(const ae_node *map, const char *key)
 {
 	size_t i, n = ae_map_size(map);
 
+	if (n >= MAP_INDEX_MIN && !map->u.map.index)
+		index_build((ae_node *)map); /* a cache: logically const */
+	if (map->type == AE_MAP && map->u.map.index) {
+		size_t mask = map->u.map.index_cap - 1;
+		size_t slot = key_hash(key) & mask;
+		unsigned pos;
+
+		while ((pos = map->u.map.index[slot]) != 0) {
+			if (strcmp(map->u.map.keys[pos - 1], key) == 0)
+				return (long)pos - 1;
+			slot = (slot + 1) & mask;
+		}
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 		if (strcmp(map->u.map.keys[i], key) == 0)
 			return (long)i;
@@ -342,6 +395,12 @@ int ae_map_set(ae_node *map, const char *key, ae_node *val)
 	map->u.map.vals[map->u.map.n] = val;
 	map->u.map.n++;
 	val->parent = map;
+	if (map->u.map.index) {
+		if (map->u.map.n * 2 > map->u.map.index_cap)
+			index_build(map);
+		else
+			index_put(map, map->u.map.n - 1);
+	}
 	return 0;
 fail:
 	ae_node_free(val);
@@ -365,6 +424,10 @@ ae_node *ae_map_take(ae_node *map, const char *key)
 		rest * sizeof(ae_node *));
 	map->u.map.n--;
 	val->parent = NULL;
+	/* positions moved: the index is rebuilt on the next lookup */
+	free(map->u.map.index);
+	map->u.map.index = NULL;
+	map->u.map.index_cap = 0;
 	return val;
 }
 

@@ -69,6 +69,10 @@ struct ae_node {
 			char **keys; /* owned */
 			ae_node **vals;
 			size_t n, cap;
+			/* Hash index of keys (slot = position + 1, 0 = free),
+			 * built once a map is big enough; NULL otherwise. */
+			unsigned *index;
+			size_t index_cap;
 		} map;
 	} u;
 };

@@ -6,6 +6,22 @@
  * scalars stay strings (AE_NODE_QUOTED). Merge keys (<<) follow PyYAML.
  * Duplicate keys, tabs in indentation, and anything past the limits are
  * errors with file:line:column.
+ *
+ * Where we differ from OmegaConf, on purpose (details in ae_yaml_scalar.h):
+ * an int beyond 64 bits is an error, not a bigger int; keys are strings, so
+ * a non-string key takes its JSON form (1 -> "1", true -> "true", 1.5 ->
+ * "1.5"), a null key is an error as in OmegaConf, and '1' and 1 in one
+ * mapping are a duplicate (OmegaConf keeps both; it also lets a repeated
+ * int key replace the first, we refuse). Tags: !!str/!!int/!!float/!!bool/
+ * !!null on scalars, !!map/!!seq on collections; others (!!binary,
+ * !!timestamp, !foo) are errors. A tab is refused wherever PyYAML refuses
+ * it: anywhere but inside quoted or block scalars and comments. Only one
+ * document per file; an empty one (or "null") is an empty mapping; any
+ * other non-mapping root is an error (OmegaConf.load takes a list).
+ *
+ * Emitting writes what OmegaConf.save writes, byte for byte (checked in
+ * tests/data/yaml/valid), except that a key which looks like a number or a
+ * bool is quoted, since our keys are strings.
  */
 #ifndef AE_YAML_H
 #define AE_YAML_H

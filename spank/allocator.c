@@ -1,19 +1,30 @@
 /* ALLOCATOR context (sbatch, as the submitting user): refuse a job whose
- * config cannot be used before it reaches the queue. */
+ * config is wrong before it reaches the queue, and capture the config as
+ * submitted so that later edits of the file change nothing. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ae_capture.h"
+#include "ae_compose.h"
+#include "ae_interp.h"
+#include "ae_searchpath.h"
+#include "ae_submit.h"
 #include "context.h"
 #include "spank_api.h"
 
-int ae_allocator_check_config(const char *path)
+static int check_readable(const char *path)
 {
 	struct stat st;
 	int fd;
@@ -32,4 +43,88 @@ int ae_allocator_check_config(const char *path)
 	}
 	close(fd);
 	return 0;
+}
+
+/* A cooldown submitted by the helper fixes its timestring in advance
+ * (AUTOEXP_TIMESTRING), so that it can record the child's output directory.
+ * Only a value of the timestring's own shape is taken. */
+static const char *fixed_timestring(void)
+{
+	const char *ts = getenv("AUTOEXP_TIMESTRING");
+	const char *shape = "dddddddd_dddddd_ddd";
+	size_t i;
+
+	if (!ts || strlen(ts) != strlen(shape))
+		return NULL;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)ts[i]) : ts[i] != '_')
+			return NULL;
+	return ts;
+}
+
+int ae_allocator_check_config(const char *path)
+{
+	const char *presets = ae_plugin.presets_dir ? ae_plugin.presets_dir :
+						      AE_PRESETS_DIR;
+	ae_submit_result res = { 0 };
+	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	ae_error err;
+	size_t i;
+
+	if (check_readable(path) < 0)
+		return -1;
+	ae_error_clear(&err);
+	if (ae_submit_prepare(path, NULL, 0, getenv(AE_SEARCHPATH_ENV), presets,
+			      NULL, fixed_timestring(), NULL, &res, &err) < 0) {
+		ae_error_format(&err, msg, sizeof(msg));
+		ae_spank_error("autoexp: --autoexp-config: %s", msg);
+		ae_submit_result_clear(&res);
+		return -1;
+	}
+	for (i = 0; i < res.n_warnings; i++)
+		ae_spank_error("autoexp: warning: %s", res.warnings[i].text);
+	free(ae_plugin.capture);
+	ae_plugin.capture = res.capture;
+	res.capture = NULL;
+	ae_submit_result_clear(&res);
+	return 0;
+}
+
+int ae_allocator_post_opt(spank_t sp)
+{
+	char header[128];
+	char **chunks = NULL;
+	ae_error err;
+	long n, i;
+	int rv = -1;
+
+	if (!ae_plugin.capture)
+		return 0;
+	ae_error_clear(&err);
+	n = ae_capture_split(ae_plugin.capture, &chunks, header, sizeof(header),
+			     &err);
+	if (n < 0) {
+		ae_spank_error("autoexp: --autoexp-config: %s", err.text);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s_%ld", AE_CAPTURE_VAR, i);
+		if (spank_job_control_setenv(sp, name, chunks[i], 1) != ESPANK_SUCCESS) {
+			ae_spank_error("autoexp: cannot attach the config to the job (%s)", name);
+			goto out;
+		}
+	}
+	/* the header last: a job that has it has every chunk */
+	if (spank_job_control_setenv(sp, AE_CAPTURE_VAR, header, 1) != ESPANK_SUCCESS) {
+		ae_spank_error("autoexp: cannot attach the config to the job");
+		goto out;
+	}
+	rv = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(chunks[i]);
+	free(chunks);
+	return rv;
 }

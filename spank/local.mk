@@ -4,7 +4,8 @@ slurmplugin_LTLIBRARIES = spank/autoexp.la
 spank_autoexp_la_SOURCES = \
 	spank/plugin.c \
 	spank/options.c spank/options.h \
-	spank/allocator.c spank/remote.c spank/context.h \
+	spank/context.h spank/allocator.c spank/jobstart.c spank/jobend.c \
+	spank/helper_launch.c \
 	spank/spank_api.c spank/spank_api.h
 spank_autoexp_la_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
 spank_autoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)

@@ -9,7 +9,7 @@
 
 #include "spank_api.h"
 
-ae_plugin_state ae_plugin = { .on_error_fail = 1 };
+ae_plugin_state ae_plugin = { .on_error_fail = 1, .prov_fd = -1 };
 
 /* Slurm may call an option callback more than once with the same value (the
  * command line and #SBATCH lines): keep the last value, check each time. */
@@ -109,5 +109,6 @@ void ae_options_clear(ae_plugin_state *st)
 	free(st->config_path);
 	free(st->helper_path);
 	free(st->presets_dir);
-	st->config_path = st->helper_path = st->presets_dir = NULL;
+	free(st->capture);
+	st->config_path = st->helper_path = st->presets_dir = st->capture = NULL;
 }

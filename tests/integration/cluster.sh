@@ -6,6 +6,7 @@
 #
 #   cluster.sh start DIR PLUGIN.so [plugstack args...]
 #   cluster.sh stop DIR
+#   cluster.sh install-plugin DIR PLUGIN.so [args...]  # swap plugin/arguments of a running cluster
 #   cluster.sh ensure-user    # create the unprivileged test user
 #   cluster.sh env DIR        # prints export lines for clients (SLURM_CONF)
 #
@@ -72,7 +73,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$d/munge/munge.sock
+AuthInfo=socket=$d/munge/munge.sock,cred_expire=10
 StateSaveLocation=$d/state
 SlurmdSpoolDir=$d/spool
 SlurmctldPidFile=$d/run/slurmctld.pid
@@ -151,12 +152,15 @@ cmd_start() {
 	mkdir -p "$d"
 	d=$(cd "$d" && pwd)
 	cmd_stop "$d" >/dev/null 2>&1 || true
-	# State from an earlier run could hold a drained node: start clean.
-	rm -rf "$d/state" "$d/spool"
+	# State from an earlier run could hold a drained node, and job ids restart
+	# at 1, so files of earlier jobs would be taken for this run's: start clean.
+	rm -rf "$d/state" "$d/spool" "$d/work"
 	mkdir -p "$d/etc" "$d/state" "$d/spool" "$d/log" "$d/run" "$d/munge" \
 		"$d/plugins" "$d/work"
 	chmod 0755 "$d" "$d/etc" "$d/plugins" "$d/log" "$d/run"
-	chmod 0700 "$d/state" "$d/spool"
+	chmod 0700 "$d/state"
+	# like Debian's /var/spool/slurmd: job scripts are read from here as the user
+	chmod 0755 "$d/spool"
 	chown "$AUTOEXP_TEST_USER" "$d/work"
 	check_reachable "$d"
 	write_conf "$d"
@@ -191,6 +195,7 @@ case "${1:-}" in
 start) shift; [ $# -ge 2 ] || die "usage: cluster.sh start DIR PLUGIN.so [args...]"; cmd_start "$@" ;;
 stop) shift; [ $# -eq 1 ] || die "usage: cluster.sh stop DIR"; cmd_stop "$1" ;;
 ensure-user) need_root; ensure_user ;;
+install-plugin) shift; [ $# -ge 2 ] || die "usage: cluster.sh install-plugin DIR PLUGIN.so [args...]"; install_plugin "$@" ;;
 env) shift; echo "export SLURM_CONF=$(cd "$1" && pwd)/etc/slurm.conf" ;;
 *) die "usage: cluster.sh start|stop|env DIR ..." ;;
 esac

@@ -26,3 +26,94 @@ check_PROGRAMS += tests/unit/test_safedir
 tests_unit_test_safedir_CFLAGS = $(unit_cflags)
 tests_unit_test_safedir_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_safedir
+
+check_PROGRAMS += tests/unit/test_merge tests/unit/test_override tests/unit/test_compose
+tests_unit_test_merge_CFLAGS = $(unit_cflags)
+tests_unit_test_merge_LDADD = lib/libautoexp.la
+tests_unit_test_override_CFLAGS = $(unit_cflags)
+tests_unit_test_override_LDADD = lib/libautoexp.la
+tests_unit_test_compose_CFLAGS = $(unit_cflags)
+tests_unit_test_compose_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_merge tests/unit/test_override tests/unit/test_compose
+EXTRA_DIST += tests/data/compose
+
+check_PROGRAMS += tests/unit/test_interp tests/unit/test_resolvers
+tests_unit_test_interp_CFLAGS = $(unit_cflags)
+tests_unit_test_interp_LDADD = lib/libautoexp.la
+tests_unit_test_resolvers_CFLAGS = $(unit_cflags)
+tests_unit_test_resolvers_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_interp tests/unit/test_resolvers
+
+check_PROGRAMS += tests/unit/test_yaml tests/unit/test_json
+tests_unit_test_yaml_CFLAGS = $(unit_cflags)
+tests_unit_test_yaml_LDADD = lib/libautoexp.la
+tests_unit_test_json_CFLAGS = $(unit_cflags)
+tests_unit_test_json_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_yaml tests/unit/test_json
+EXTRA_DIST += tests/data/yaml
+
+check_PROGRAMS += tests/unit/test_args
+tests_unit_test_args_CFLAGS = $(unit_cflags)
+tests_unit_test_args_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_args
+
+check_PROGRAMS += tests/unit/test_jobstart
+tests_unit_test_jobstart_CFLAGS = $(unit_cflags)
+tests_unit_test_jobstart_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_jobstart
+
+# The monitoring rule engine.
+check_PROGRAMS += tests/unit/test_template tests/unit/test_spawn \
+	tests/unit/test_condition tests/unit/test_action tests/unit/test_rules \
+	tests/unit/test_engine tests/unit/test_monitor_config
+tests_unit_test_template_CFLAGS = $(unit_cflags)
+tests_unit_test_template_LDADD = lib/libautoexp.la
+tests_unit_test_spawn_CFLAGS = $(unit_cflags)
+tests_unit_test_spawn_LDADD = lib/libautoexp.la
+tests_unit_test_condition_CFLAGS = $(unit_cflags)
+tests_unit_test_condition_LDADD = lib/libautoexp.la
+tests_unit_test_action_CFLAGS = $(unit_cflags)
+tests_unit_test_action_LDADD = lib/libautoexp.la
+tests_unit_test_rules_CFLAGS = $(unit_cflags)
+tests_unit_test_rules_LDADD = lib/libautoexp.la
+tests_unit_test_engine_CFLAGS = $(unit_cflags)
+tests_unit_test_engine_LDADD = lib/libautoexp.la
+tests_unit_test_monitor_config_CFLAGS = $(unit_cflags)
+tests_unit_test_monitor_config_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_template tests/unit/test_spawn \
+	tests/unit/test_condition tests/unit/test_action tests/unit/test_rules \
+	tests/unit/test_engine tests/unit/test_monitor_config
+EXTRA_DIST += tests/data/megatron/production.yaml tests/data/megatron/current.log \
+	tests/data/megatron/old.log tests/data/megatron/async.log \
+	tests/data/megatron/errors.log
+
+check_PROGRAMS += tests/unit/test_fsutil tests/unit/test_follow tests/unit/test_journal
+tests_unit_test_fsutil_CFLAGS = $(unit_cflags)
+tests_unit_test_fsutil_LDADD = lib/libautoexp.la
+tests_unit_test_follow_CFLAGS = $(unit_cflags)
+tests_unit_test_follow_LDADD = lib/libautoexp.la
+tests_unit_test_journal_CFLAGS = $(unit_cflags)
+tests_unit_test_journal_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_fsutil tests/unit/test_follow tests/unit/test_journal
+
+# RunAutoexpAction against a stand-in for sbatch (unit tests only; selected
+# through the action's `sbatch` field, never through PATH).
+check_PROGRAMS += tests/unit/sbatch_stub tests/unit/test_sbatch tests/unit/test_cooldown
+tests_unit_sbatch_stub_CFLAGS = $(AM_CFLAGS)
+tests_unit_test_sbatch_CFLAGS = $(unit_cflags)
+tests_unit_test_sbatch_LDADD = lib/libautoexp.la
+tests_unit_test_cooldown_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DAE_SBATCH_STUB='"$(abs_top_builddir)/tests/unit/sbatch_stub"'
+tests_unit_test_cooldown_CFLAGS = $(unit_cflags)
+tests_unit_test_cooldown_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_sbatch tests/unit/test_cooldown
+
+check_PROGRAMS += tests/unit/test_engine_journal tests/unit/test_helper_jobinfo
+tests_unit_test_engine_journal_CFLAGS = $(unit_cflags)
+tests_unit_test_engine_journal_LDADD = lib/libautoexp.la
+tests_unit_test_helper_jobinfo_SOURCES = tests/unit/test_helper_jobinfo.c \
+	helper/helper_jobinfo.c helper/helper_jobinfo.h
+tests_unit_test_helper_jobinfo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper
+tests_unit_test_helper_jobinfo_CFLAGS = $(unit_cflags)
+tests_unit_test_helper_jobinfo_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_engine_journal tests/unit/test_helper_jobinfo

@@ -3,6 +3,8 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
+
 #include "ae_node.h"
 #include "testutil.h"
 
@@ -80,8 +82,39 @@ static void test_interpolation_flag(void)
 	ae_node_free(t);
 }
 
+/* Past the indexing threshold: lookups, replacement, removal and order. */
+static void test_big_map(void)
+{
+	ae_node *m = ae_node_new_map();
+	char key[32];
+	int i, ok = 1;
+
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "key_%d", i);
+		ae_map_set(m, key, ae_node_new_int(i));
+	}
+	snprintf(key, sizeof(key), "key_%d", 17);
+	ae_map_set(m, key, ae_node_new_int(-17));
+	CHECK_INT(ae_map_size(m), 3000);
+	CHECK_INT(ae_map_get(m, "key_17")->u.i, -17);
+	CHECK_INT(ae_map_index(m, "key_17"), 17);
+	CHECK(ae_map_get(m, "key_3000") == NULL);
+	CHECK_INT(ae_map_remove(m, "key_0"), 0);
+	for (i = 1; i < 3000; i++) {
+		snprintf(key, sizeof(key), "key_%d", i);
+		if (ae_map_index(m, key) != i - 1)
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK(ae_map_get(m, "key_0") == NULL);
+	ae_map_set(m, "key_0", ae_node_new_int(0));
+	CHECK_STR(ae_map_key(m, 2999), "key_0");
+	ae_node_free(m);
+}
+
 int main(void)
 {
+	test_big_map();
 	test_map_order_and_replace();
 	test_paths_and_errors();
 	test_copy_equal_replace();

@@ -1,0 +1,11 @@
+/* Action classes the helper adds to the library's registry at start-up. */
+#ifndef HELPER_CLASSES_H
+#define HELPER_CLASSES_H
+
+#include "ae_error.h"
+
+/* Register RunAutoexpAction (cooldowns) and any other class that lives
+ * outside ae_action.c. 0 or -1 with err set. */
+int helper_register_classes(ae_error *err);
+
+#endif /* HELPER_CLASSES_H */

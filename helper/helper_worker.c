@@ -1,0 +1,727 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ae_engine.h"
+#include "ae_engine_journal.h"
+#include "ae_fields.h"
+#include "ae_follow.h"
+#include "ae_journal.h"
+#include "ae_monitor_config.h"
+#include "ae_rules.h"
+#include "ae_template.h"
+#include "ae_yaml.h"
+#include "helper_classes.h"
+#include "helper_jobinfo.h"
+#include "helper_log.h"
+#include "helper_worker.h"
+
+extern char **environ;
+
+#define DEFAULT_DRAIN_TIMEOUT 300.0
+/* While lines keep coming, the state is saved at least this often. */
+#define BUSY_SAVE_INTERVAL 1.0
+/* How often the clock is looked at while delivering lines. */
+#define LINES_PER_CLOCK_CHECK 1024
+/* The follower callback's "stop: save the state, then go on". */
+#define STOP_TO_SAVE 2
+#define MAX_POLL_FDS 64
+/* scontrol attempts when the log path depends on it / when it does not. */
+#define SCONTROL_TRIES_NEEDED   5
+#define SCONTROL_TRIES_OPTIONAL 1
+/* The follower's buffer is about max_line + block and is read into whole:
+ * these keep the helper's resident memory small (a longer line is skipped
+ * and counted; Megatron's lines are well under 1 KiB). */
+#define FOLLOW_MAX_LINE (256 * 1024)
+#define FOLLOW_BLOCK    (64 * 1024)
+
+typedef struct wstats {
+	unsigned long long lines;
+	unsigned long long events;
+	unsigned long long submitted;
+	unsigned long long wakeups;
+	unsigned long long saves;
+	unsigned long long follow_errors;
+	unsigned long long engine_errors;
+} wstats;
+
+typedef struct worker {
+	const helper_opts *o;
+	int provfd;
+	ae_node *config;
+	const ae_node *monitoring;
+	ae_rules *rules;
+	ae_node *vars;
+	ae_template_ctx tctx;
+	ae_journal *journal;
+	ae_engine_journal *ej;
+	ae_engine *engine;
+	ae_follow *follow;
+	helper_jobinfo ji;
+	char *log_path;
+	double drain_timeout;
+	int attempt;
+	int sfd;
+	int term;
+	int draining;
+	double deadline;
+	ae_follow_pos saved_pos;
+	double last_save; /* monotonic */
+	int save_failing;
+	unsigned lines_since_check;
+	wstats st;
+	char last_follow_error[AE_ERROR_TEXT_LEN];
+} worker;
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void log_error(const char *what, const ae_error *err)
+{
+	char
+	    buf[AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN + AE_ERROR_TEXT_LEN + 64];
+
+	ae_error_format(err, buf, sizeof(buf));
+	helper_log("%s: %s", what, buf);
+}
+
+static void log_stats(const worker *w, const char *when)
+{
+	ae_follow_stats fs = {0};
+	ae_engine_stats es = {0};
+	ae_follow_pos pos = {0};
+
+	if (w->follow) {
+		fs = ae_follow_stats_get(w->follow);
+		pos = ae_follow_position(w->follow);
+	}
+	if (w->engine)
+		ae_engine_get_stats(w->engine, &es);
+	helper_log("stats (%s): lines=%llu bytes=%llu offset=%llu events=%llu "
+	           "submitted=%llu started=%llu succeeded=%llu failed=%llu "
+	           "skipped=%llu deduped=%llu pending=%zu wakeups=%llu "
+	           "saves=%llu rotations=%llu truncations=%llu "
+	           "long_lines=%llu follow_errors=%llu journal_errors=%llu",
+	           when, w->st.lines, (unsigned long long)fs.bytes,
+	           (unsigned long long)pos.offset, w->st.events,
+	           w->st.submitted, es.started, es.succeeded, es.failed,
+	           es.skipped, es.deduped,
+	           w->engine ? ae_engine_pending(w->engine) : 0, w->st.wakeups,
+	           w->st.saves, (unsigned long long)fs.rotations,
+	           (unsigned long long)fs.truncations,
+	           (unsigned long long)fs.long_lines, w->st.follow_errors,
+	           w->ej ? ae_engine_journal_errors(w->ej) : 0);
+}
+
+/* The engine tells every decided trigger: one line in helper.log. */
+static void engine_log(void *ctx, const ae_fire_key *key,
+                       const char *action_class, ae_fire_outcome outcome,
+                       const char *message)
+{
+	static const char *const names[] = {"ok", "failed", "skipped"};
+
+	(void)ctx;
+	helper_log("action %s event=%s action=%u key=%s class=%s: %s",
+	           names[outcome <= AE_FIRE_SKIPPED ? outcome : 1], key->event,
+	           key->binding, key->dedup_key ? key->dedup_key : "{}",
+	           action_class ? action_class : "?", message ? message : "");
+}
+
+static int emit(void *ctx, size_t rule, ae_event *ev)
+{
+	worker *w = ctx;
+	ae_error err;
+	int n;
+
+	w->st.events++;
+	if (ae_rules_nbindings(w->rules, rule) == 0) {
+		ae_event_free(ev);
+		return 0;
+	}
+	n = ae_engine_journal_track(w->ej, rule, ev, &err);
+	if (n <= 0) {
+		if (n < 0)
+			log_error("cannot track event", &err);
+		ae_event_free(ev);
+		return 0;
+	}
+	w->st.submitted++;
+	if (ae_engine_submit(w->engine, rule, ev, wall_now(), &err) < 0) {
+		w->st.engine_errors++;
+		log_error("event", &err);
+	}
+	return 0;
+}
+
+static int on_line(const char *line, size_t len, uint64_t offset,
+                   uint64_t line_no, void *ctx)
+{
+	worker *w = ctx;
+	ae_error err;
+
+	w->st.lines++;
+	if (ae_rules_match_line(w->rules, line, len, offset, line_no,
+	                        w->log_path, emit, w, &err) < 0)
+		log_error("matching", &err);
+	if (++w->lines_since_check >= LINES_PER_CLOCK_CHECK) {
+		w->lines_since_check = 0;
+		if (mono_now() - w->last_save >= BUSY_SAVE_INTERVAL)
+			return STOP_TO_SAVE;
+	}
+	return 0;
+}
+
+static int pos_equal(ae_follow_pos a, ae_follow_pos b)
+{
+	return a.dev == b.dev && a.ino == b.ino && a.offset == b.offset &&
+	       a.line_no == b.line_no;
+}
+
+/* Save monitor_state.json when the position or the pending work changed. */
+static void save_state(worker *w, int force)
+{
+	ae_journal_state st;
+	ae_error err;
+
+	memset(&st, 0, sizeof(st));
+	st.pos = ae_follow_position(w->follow);
+	if (!force && pos_equal(st.pos, w->saved_pos) &&
+	    !ae_engine_journal_dirty(w->ej))
+		return;
+	st.log_path = w->log_path;
+	st.pending = ae_engine_journal_pending(w->ej);
+	if (!st.pending) {
+		helper_log("cannot save the state: out of memory");
+		return;
+	}
+	if (ae_journal_state_save(w->journal, &st, &err) < 0) {
+		/* said once, not every second while the disk is full */
+		if (!w->save_failing)
+			log_error("cannot save the state", &err);
+		w->save_failing = 1;
+	} else {
+		if (w->save_failing)
+			helper_log("the state is saved again");
+		w->save_failing = 0;
+		w->saved_pos = st.pos;
+		ae_engine_journal_clean(w->ej);
+		w->st.saves++;
+	}
+	w->last_save = mono_now();
+	json_decref(st.pending);
+}
+
+/* Read what the log has. Returns 1 when it stopped early to save the state
+ * (more lines are waiting), 0 otherwise. */
+static int follow(worker *w, int final)
+{
+	ae_error err;
+	int rc;
+
+	rc = final ? ae_follow_drain(w->follow, on_line, w, &err)
+	           : ae_follow_poll(w->follow, on_line, w, &err);
+	if (rc < 0) {
+		w->st.follow_errors++;
+		/* the same error every second is said once */
+		if (strcmp(err.text, w->last_follow_error)) {
+			log_error("log", &err);
+			snprintf(w->last_follow_error,
+			         sizeof(w->last_follow_error), "%s", err.text);
+		}
+		return 0;
+	}
+	w->last_follow_error[0] = '\0';
+	return rc == STOP_TO_SAVE;
+}
+
+static void step(worker *w)
+{
+	ae_error err;
+
+	if (ae_engine_step(w->engine, wall_now(), &err) < 0) {
+		w->st.engine_errors++;
+		log_error("engine", &err);
+	}
+}
+
+static void start_drain(worker *w)
+{
+	w->draining = 1;
+	w->deadline = mono_now() + w->drain_timeout;
+	helper_log("draining: reading the log to its end, then waiting up to "
+	           "%.0f s for %zu pending action(s)",
+	           w->drain_timeout, ae_engine_pending(w->engine));
+	while (follow(w, 1))
+		save_state(w, 0);
+	step(w);
+	save_state(w, 0);
+}
+
+/* SIGTERM/SIGINT start the drain, SIGUSR1 logs the statistics. */
+static void read_signals(worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			if (!w->term)
+				helper_log("signal %u: stopping", si.ssi_signo);
+			w->term = 1;
+		} else if (si.ssi_signo == SIGUSR1) {
+			log_stats(w, "SIGUSR1");
+		}
+	}
+}
+
+static int ms_until(double when, double now)
+{
+	double ms = ceil((when - now) * 1000.0);
+
+	if (ms <= 0)
+		return 0;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static int loop(worker *w)
+{
+	/* at once: the follower's first check (and its inotify watches)
+	 * would otherwise wait for its periodic timer */
+	int busy = follow(w, 0);
+
+	for (;;) {
+		struct pollfd pfd[MAX_POLL_FDS];
+		int efds[MAX_POLL_FDS];
+		int n = 0, ne, ifd, timeout, follow_due, engine_due = 0;
+		double now, next;
+
+		/* after every batch of lines and engine step, before
+		 * sleeping: the state is saved when something changed */
+		save_state(w, 0);
+		if (w->term && !w->draining)
+			start_drain(w);
+		if (w->draining && !busy) {
+			if (ae_engine_pending(w->engine) == 0) {
+				/* a last look at the log: lines written
+				 * while the actions ran */
+				while (follow(w, 1))
+					save_state(w, 0);
+				step(w);
+				if (ae_engine_pending(w->engine) == 0)
+					return 0;
+			}
+			if (mono_now() >= w->deadline) {
+				helper_log("drain timeout: %zu action(s) not "
+				           "decided are left in the state",
+				           ae_engine_pending(w->engine));
+				return 0;
+			}
+		}
+
+		timeout = busy ? 0 : ae_follow_timeout_ms(w->follow);
+		now = wall_now();
+		next = ae_engine_next_time(w->engine, now);
+		if (isfinite(next) && ms_until(next, now) < timeout)
+			timeout = ms_until(next, now);
+		if (w->draining) {
+			int d = ms_until(w->deadline, mono_now());
+
+			if (d < timeout)
+				timeout = d;
+		}
+		pfd[n++] = (struct pollfd){w->sfd, POLLIN, 0};
+		ifd = ae_follow_fd(w->follow);
+		if (ifd >= 0)
+			pfd[n++] = (struct pollfd){ifd, POLLIN, 0};
+		ne = ae_engine_fds(w->engine, efds, MAX_POLL_FDS - n);
+		for (int i = 0; i < ne; i++)
+			pfd[n + i] = (struct pollfd){efds[i], POLLIN, 0};
+		if (poll(pfd, (nfds_t)(n + ne), timeout) < 0 &&
+		    errno != EINTR) {
+			helper_log("poll: %s", strerror(errno));
+			return 1;
+		}
+		w->st.wakeups++;
+		if (pfd[0].revents)
+			read_signals(w);
+		follow_due = busy || (ifd >= 0 && pfd[1].revents) ||
+		             ae_follow_timeout_ms(w->follow) == 0;
+		if (follow_due)
+			busy = follow(w, 0);
+		for (int i = 0; i < ne; i++)
+			engine_due = engine_due || pfd[n + i].revents;
+		now = wall_now();
+		if (engine_due || ae_engine_next_time(w->engine, now) <= now)
+			step(w);
+	}
+}
+
+static char *dirname_dup(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int set_var(ae_node *vars, const char *key, const char *value)
+{
+	ae_node *v;
+
+	if (!value)
+		return 0;
+	v = ae_node_new_string(value);
+	return v ? ae_map_set(vars, key, v) : -1;
+}
+
+static int make_vars(worker *w)
+{
+	const char *out = getenv("AUTOEXP_OUTPUT_DIR");
+	char *dir =
+	    out && *out ? strdup(out) : dirname_dup(w->o->provenance_dir);
+	ae_node *att;
+	int rc = -1;
+
+	w->vars = ae_node_new_map();
+	if (!w->vars || !dir)
+		goto out;
+	att = ae_node_new_int(w->attempt);
+	if (set_var(w->vars, "output_dir", dir) < 0 ||
+	    set_var(w->vars, "provenance_dir", w->o->provenance_dir) < 0 ||
+	    set_var(w->vars, "job_id", w->o->job_id) < 0 ||
+	    set_var(w->vars, "job_name", w->ji.job_name) < 0 ||
+	    set_var(w->vars, "user", w->ji.user ? w->ji.user : getenv("USER")) <
+	        0 ||
+	    set_var(w->vars, "node", w->ji.node) < 0 ||
+	    set_var(w->vars, "array_job_id", w->ji.array_job_id) < 0 ||
+	    set_var(w->vars, "array_task_id", w->ji.array_task_id) < 0 ||
+	    !att || ae_map_set(w->vars, "attempt", att) < 0)
+		goto out;
+	w->tctx.vars = w->vars;
+	w->tctx.config = w->config;
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+/* An absolute path: relative ones are Slurm's, from the job's WorkDir. */
+static char *absolute(const char *path, const char *workdir)
+{
+	char cwd[PATH_MAX], *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!workdir)
+		workdir = getcwd(cwd, sizeof(cwd));
+	if (!workdir || asprintf(&abs, "%s/%s", workdir, path) < 0)
+		return NULL;
+	return abs;
+}
+
+/* Decide the log path: --log, else monitoring.log_path (a template, then
+ * Slurm's patterns), else the job's StdOut from scontrol, else the path the
+ * state recorded. Returns 0, 1 (try again later), HELPER_EXIT_FATAL. */
+static int find_log(worker *w, const char *saved)
+{
+	const ae_node *lp = ae_map_get(w->monitoring, "log_path");
+	char *text = NULL, *expanded = NULL;
+	ae_error err;
+	int rc = 1;
+
+	if (w->o->log_path) {
+		w->log_path = absolute(w->o->log_path, NULL);
+		return w->log_path ? 0 : 1;
+	}
+	if (lp && lp->type == AE_STRING && *lp->u.str.s) {
+		text = ae_template_expand(lp->u.str.s, &w->tctx, &err);
+		if (!text) {
+			log_error("monitoring.log_path", &err);
+			return HELPER_EXIT_FATAL;
+		}
+		expanded =
+		    helper_jobinfo_expand(text, &w->ji, w->o->job_id, &err);
+		if (!expanded) {
+			log_error("monitoring.log_path", &err);
+			rc = HELPER_EXIT_FATAL;
+			goto out;
+		}
+		w->log_path = absolute(expanded, w->ji.workdir);
+	} else if (w->ji.std_out) {
+		w->log_path = absolute(w->ji.std_out, w->ji.workdir);
+	} else if (saved) {
+		helper_log("no log path from scontrol: following %s as before",
+		           saved);
+		w->log_path = strdup(saved);
+	} else {
+		helper_log(
+		    "no log path: scontrol gave none, monitoring.log_path "
+		    "is not set and --log was not given");
+		goto out;
+	}
+	rc = w->log_path ? 0 : 1;
+out:
+	free(text);
+	free(expanded);
+	return rc;
+}
+
+static int setup_signals(worker *w, sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -1;
+	/* writes to a pipe whose reader died fail with EPIPE instead */
+	signal(SIGPIPE, SIG_IGN);
+	w->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return w->sfd < 0 ? -1 : 0;
+}
+
+static int load_config(worker *w)
+{
+	const ae_node *cls, *events;
+	ae_error err;
+
+	w->config = ae_yaml_load_file(w->o->config_path, NULL, &err);
+	if (!w->config) {
+		log_error("config", &err);
+		return HELPER_EXIT_FATAL;
+	}
+	w->monitoring = ae_map_get(w->config, "monitoring");
+	if (!w->monitoring || w->monitoring->type != AE_MAP) {
+		helper_log("%s: no monitoring section: nothing to do",
+		           w->o->config_path);
+		return -1;
+	}
+	if (ae_monitor_config_check(w->monitoring, 0, &err) < 0) {
+		log_error("config", &err);
+		return HELPER_EXIT_FATAL;
+	}
+	cls = ae_map_get(w->monitoring, "class_name");
+	events = ae_map_get(w->monitoring, "log_events");
+	if ((cls && cls->type == AE_STRING &&
+	     !strcmp(cls->u.str.s, "NullMonitor")) ||
+	    !events || events->type == AE_NULL) {
+		helper_log(
+		    "monitoring has no log events to follow: nothing to do");
+		return -1;
+	}
+	w->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
+	if (ae_fields_seconds(w->monitoring, "drain_timeout_seconds", 0,
+	                      &w->drain_timeout, &err) < 0) {
+		log_error("config", &err);
+		return HELPER_EXIT_FATAL;
+	}
+	w->rules = ae_rules_compile(events, 0, &err);
+	if (!w->rules) {
+		log_error("config", &err);
+		return HELPER_EXIT_FATAL;
+	}
+	return 0;
+}
+
+static void record_start(worker *w, ae_follow_pos start, int resumed,
+                         int restored, size_t dropped)
+{
+	json_t *f = json_pack("{s:i, s:s, s:s, s:I, s:b, s:i, s:i, s:i}", "pid",
+	                      (int)getpid(), "job_id", w->o->job_id, "log_path",
+	                      w->log_path, "offset", (json_int_t)start.offset,
+	                      "resumed", resumed, "restored", restored,
+	                      "dropped", (int)dropped, "attempt", w->attempt);
+	ae_error err;
+
+	if (f && ae_journal_record(w->journal, "helper_started", f, &err) < 0)
+		log_error("journal", &err);
+	json_decref(f);
+}
+
+static int start(worker *w)
+{
+	ae_journal_state st;
+	ae_follow_opts fo;
+	ae_engine_opts eo;
+	ae_error err;
+	size_t dropped = 0;
+	int rc, resumed = 0, restored = 0, loaded, need_scontrol;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = load_config(w)) != 0)
+		return rc < 0 ? -1 : rc;
+	if (helper_register_classes(&err) < 0) {
+		log_error("action classes", &err);
+		return HELPER_EXIT_FATAL;
+	}
+	w->journal = ae_journal_openat(w->provfd, w->o->provenance_dir, &err);
+	if (!w->journal) {
+		log_error("journal", &err);
+		return 1;
+	}
+	loaded = ae_journal_state_load(w->journal, &st, &err);
+	if (loaded < 0) {
+		/* a broken state costs a rescan; the journal keeps it at
+		 * most once */
+		log_error("state (ignored)", &err);
+		memset(&st, 0, sizeof(st));
+	}
+	need_scontrol = !w->o->log_path;
+	if (helper_jobinfo_query(w->o->job_id, (const char *const *)environ,
+	                         need_scontrol ? SCONTROL_TRIES_NEEDED
+	                                       : SCONTROL_TRIES_OPTIONAL,
+	                         w->sfd, &w->ji, &err) < 0 &&
+	    need_scontrol)
+		log_error("job information", &err);
+	w->attempt = w->ji.restarts >= 0 ? w->ji.restarts + 1 : 1;
+	if (make_vars(w) < 0) {
+		helper_log("out of memory");
+		rc = 1;
+		goto out;
+	}
+	if ((rc = find_log(w, st.log_path)) != 0)
+		goto out;
+	rc = 1;
+	if (set_var(w->vars, "log_path", w->log_path) < 0)
+		goto out;
+	ae_rules_set_context(w->rules, &w->tctx);
+
+	memset(&fo, 0, sizeof(fo));
+	fo.stat_interval_ms = w->o->stat_interval_ms;
+	fo.max_line = FOLLOW_MAX_LINE;
+	fo.block_size = FOLLOW_BLOCK;
+	if (loaded > 0 && st.log_path && !strcmp(st.log_path, w->log_path)) {
+		fo.start = &st.pos;
+		resumed = 1;
+	}
+	w->follow = ae_follow_new(w->log_path, &fo, &err);
+	if (!w->follow) {
+		log_error("log", &err);
+		goto out;
+	}
+	w->saved_pos = ae_follow_position(w->follow);
+	w->ej = ae_engine_journal_new(w->journal, w->rules);
+	if (!w->ej)
+		goto out;
+	memset(&eo, 0, sizeof(eo));
+	eo.journal = ae_engine_journal_ops();
+	eo.journal_ctx = w->ej;
+	eo.vars = w->vars;
+	eo.config = w->config;
+	eo.envp = (const char *const *)environ;
+	eo.home = getenv("HOME");
+	eo.attempt = w->attempt;
+	eo.log = engine_log;
+	w->engine = ae_engine_new(w->rules, &eo, &err);
+	if (!w->engine) {
+		log_error("engine", &err);
+		goto out;
+	}
+	if (st.pending) {
+		restored = ae_engine_journal_restore(
+		    w->ej, w->engine, st.pending, wall_now(), &dropped, &err);
+		if (restored < 0) {
+			log_error("restoring pending work", &err);
+			goto out;
+		}
+	}
+	helper_log("following %s%s (offset %llu, line %llu), %d pending "
+	           "action(s) restored%s, job %s attempt %d",
+	           w->log_path, resumed ? " again" : "",
+	           (unsigned long long)ae_follow_position(w->follow).offset,
+	           (unsigned long long)ae_follow_position(w->follow).line_no,
+	           restored, dropped ? " (some dropped)" : "", w->o->job_id,
+	           w->attempt);
+	record_start(w, ae_follow_position(w->follow), resumed, restored,
+	             dropped);
+	w->last_save = mono_now();
+	rc = 0;
+out:
+	ae_journal_state_clear(&st);
+	return rc;
+}
+
+static void cleanup(worker *w)
+{
+	ae_engine_free(w->engine);
+	ae_engine_journal_free(w->ej);
+	ae_follow_free(w->follow);
+	ae_journal_free(w->journal);
+	ae_rules_free(w->rules);
+	ae_node_free(w->vars);
+	ae_node_free(w->config);
+	helper_jobinfo_clear(&w->ji);
+	free(w->log_path);
+	if (w->sfd >= 0)
+		close(w->sfd);
+}
+
+int helper_worker_run(const helper_opts *o, int provfd, int draining)
+{
+	worker w;
+	sigset_t old;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.provfd = provfd;
+	w.sfd = -1;
+	w.ji.restarts = -1;
+	if (setup_signals(&w, &old) < 0) {
+		helper_log("signals: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	rc = start(&w);
+	if (rc < 0) {
+		rc = 0; /* nothing to monitor: done */
+		goto out;
+	}
+	if (rc)
+		goto out;
+	w.term = draining;
+	rc = loop(&w);
+	save_state(&w, 1);
+	log_stats(&w, "exit");
+	if (rc == 0) {
+		ae_error err;
+
+		if (ae_journal_record(w.journal, "helper_stopped", NULL, &err) <
+		    0)
+			log_error("journal", &err);
+		helper_log("drained: exiting");
+	}
+out:
+	cleanup(&w);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,887 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ae_cooldown.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ae_action.h"
+#include "ae_cooldown_config.h"
+#include "ae_fields.h"
+#include "ae_fsutil.h"
+#include "ae_interp.h"
+#include "ae_jobstart.h"
+#include "ae_json.h"
+#include "ae_provenance.h"
+#include "ae_safedir.h"
+#include "ae_sbatch.h"
+#include "ae_searchpath.h"
+#include "ae_submit.h"
+#include "ae_yaml.h"
+
+#define SBATCH_OUTPUT_MAX (16u * 1024u)
+#define KEY_MAX 120
+
+static const char *const fields[] = {
+	"class_name", "name", "config_path", "overrides", "script",
+	"sbatch_args", "sbatch", "timeout_seconds", "retry_seconds", NULL};
+
+/* Variables of the parent job that must not reach the child's job. */
+static const char *const drop_env[] = {
+	"AUTOEXP_CONFIG", "AUTOEXP_OUTPUT_DIR", "AUTOEXP_PROVENANCE_DIR",
+	AE_COOLDOWN_TIMESTRING_ENV, NULL};
+
+typedef struct cd_cfg {
+	ae_template *name, *config_path, *script, *sbatch;
+	ae_cd_override **ovs;
+	size_t n_ovs;
+	ae_template **args;
+	size_t n_args;
+	double timeout, retry;
+} cd_cfg;
+
+/* One execution: what is needed between attempts. */
+typedef struct sub {
+	int prov_fd, key_fd;
+	char *key;
+	char *config_file;
+	char *submission;
+	char **argv;
+	char **base_env; /* sbatch's environment, minus the timestring */
+	char **envp;     /* of the current attempt */
+	char *cwd;
+	char *search;    /* AUTOEXP_CONFIG_PATH=<recorded search path> or NULL */
+	ae_node *child;  /* the cooldown's config */
+	json_t *rec;     /* submission.json */
+	double deadline, timeout;
+	unsigned attempts;
+	int backoff_due; /* a transient failure waits for its backoff */
+	long long attempt_start;
+	char ts[32];
+} sub;
+
+/* ---- compile ---- */
+
+static void cfg_free(void *data)
+{
+	cd_cfg *c = data;
+
+	if (!c)
+		return;
+	ae_template_free(c->name);
+	ae_template_free(c->config_path);
+	ae_template_free(c->script);
+	ae_template_free(c->sbatch);
+	for (size_t i = 0; i < c->n_ovs; i++)
+		ae_cd_override_free(c->ovs[i]);
+	free(c->ovs);
+	for (size_t i = 0; i < c->n_args; i++)
+		ae_template_free(c->args[i]);
+	free(c->args);
+	free(c);
+}
+
+static int opt_template(const ae_node *cfg, const char *key, const char *def,
+			ae_template **out, ae_error *err)
+{
+	const ae_node *v = ae_map_get(cfg, key);
+
+	if (!v || v->type == AE_NULL)
+		*out = ae_template_parse(def, err);
+	else if (v->type == AE_MAP || v->type == AE_SEQ)
+		return ae_node_error(err, v, "'%s' must be a string", key);
+	else
+		*out = ae_template_from_node(v, err);
+	return *out ? 0 : -1;
+}
+
+static int cfg_compile(const ae_node *cfg, int unresolved, void **data,
+		       ae_error *err)
+{
+	cd_cfg *c = calloc(1, sizeof(*c));
+	const ae_node *ovs, *args;
+	int rc = -1;
+
+	if (!c)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	c->timeout = 120;
+	c->retry = 600;
+	if (opt_template(cfg, "name", "cooldown", &c->name, err) < 0 ||
+	    opt_template(cfg, "config_path",
+			 "{output_dir}/provenance/" AE_PROV_UNRESOLVED_YAML,
+			 &c->config_path, err) < 0 ||
+	    opt_template(cfg, "script",
+			 "{output_dir}/provenance/" AE_PROV_JOB_SCRIPT,
+			 &c->script, err) < 0 ||
+	    opt_template(cfg, "sbatch", "sbatch", &c->sbatch, err) < 0 ||
+	    ae_fields_seconds(cfg, "timeout_seconds", unresolved, &c->timeout,
+			      err) < 0 ||
+	    ae_fields_seconds(cfg, "retry_seconds", unresolved, &c->retry,
+			      err) < 0)
+		goto out;
+	ovs = ae_map_get(cfg, "overrides");
+	if (ovs && ovs->type != AE_NULL && ovs->type != AE_SEQ) {
+		ae_node_error(err, ovs, "'overrides' must be a list of key=value strings");
+		goto out;
+	}
+	if (ovs && ovs->type == AE_SEQ) {
+		c->ovs = calloc(ae_seq_size(ovs) + 1, sizeof(*c->ovs));
+		if (!c->ovs)
+			goto nomem;
+		for (; c->n_ovs < ae_seq_size(ovs); c->n_ovs++)
+			if (!(c->ovs[c->n_ovs] = ae_cd_override_compile(
+				      ae_seq_get(ovs, c->n_ovs), unresolved, err)))
+				goto out;
+	}
+	if (ae_fields_argv(cfg, "sbatch_args", 0, &args, err) < 0)
+		goto out;
+	if (args) {
+		c->args = calloc(ae_seq_size(args) + 1, sizeof(*c->args));
+		if (!c->args)
+			goto nomem;
+		for (; c->n_args < ae_seq_size(args); c->n_args++)
+			if (!(c->args[c->n_args] = ae_template_from_node(
+				      ae_seq_get(args, c->n_args), err)))
+				goto out;
+	}
+	*data = c;
+	c = NULL;
+	rc = 0;
+	goto out;
+nomem:
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+out:
+	cfg_free(c);
+	return rc;
+}
+
+/* ---- helpers ---- */
+
+static void sub_free(void *p)
+{
+	sub *s = p;
+
+	if (!s)
+		return;
+	if (s->prov_fd >= 0)
+		close(s->prov_fd);
+	if (s->key_fd >= 0)
+		close(s->key_fd);
+	free(s->key);
+	free(s->config_file);
+	free(s->submission);
+	ae_sbatch_strv_free(s->argv);
+	ae_sbatch_strv_free(s->base_env);
+	ae_sbatch_strv_free(s->envp);
+	free(s->cwd);
+	free(s->search);
+	ae_node_free(s->child);
+	json_decref(s->rec);
+	free(s);
+}
+
+/* A JSON string of any bytes (invalid UTF-8 dropped). */
+static json_t *jstr(const char *s)
+{
+	char *clean;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	clean = ae_fields_utf8_dup(s, strlen(s));
+	j = json_string(clean ? clean : "");
+	free(clean);
+	return j;
+}
+
+static json_t *jstrv(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && v && v[i]; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+/* str() of a scalar member of a mapping, or NULL. New string. */
+static char *var_text(const ae_node *map, const char *key)
+{
+	const ae_node *v = map && map->type == AE_MAP ? ae_map_get(map, key) : NULL;
+
+	if (!v || !ae_node_is_scalar(v) || v->type == AE_NULL)
+		return NULL;
+	return ae_template_str(v);
+}
+
+static void sanitize(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < size; in++) {
+		unsigned char ch = (unsigned char)*in;
+
+		if (!n && (ch == '.' || ch == '-'))
+			continue; /* no hidden names, nothing option-like */
+		out[n++] = isalnum(ch) || ch == '.' || ch == '_' || ch == '-'
+				   ? (char)ch : '_';
+	}
+	out[n] = '\0';
+	if (!n)
+		snprintf(out, size, "cooldown");
+}
+
+static int has_token(const char *s, const char *tok)
+{
+	size_t len = strlen(tok);
+
+	for (const char *p = strstr(s, tok); p; p = strstr(p + 1, tok))
+		if ((p == s || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[len]))
+			return 1;
+	return 0;
+}
+
+/* The name, file-name safe, with the checkpoint iteration when the name
+ * does not show it: distinct per trigger and per strategy, the same after
+ * a restart. */
+static void make_key(const char *name, const ae_node *meta, char *key,
+		     size_t size)
+{
+	char it[64];
+	char *v = var_text(meta, "checkpoint_iteration");
+
+	sanitize(name, key, KEY_MAX < size ? KEY_MAX : size);
+	if (!v)
+		return;
+	sanitize(v, it, sizeof(it));
+	free(v);
+	if (!has_token(key, it)) {
+		size_t len = strlen(key);
+
+		snprintf(key + len, size - len, "_it%s", it);
+	}
+}
+
+static const char *envp_get(const char *name, void *ctx)
+{
+	char **v = ctx;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strncmp(v[i], name, len) && v[i][len] == '=')
+			return v[i] + len + 1;
+	return NULL;
+}
+
+static int rec_write(sub *s, ae_error *err)
+{
+	return ae_provenance_write_json(s->key_fd, AE_COOLDOWN_SUBMISSION,
+					s->rec, err);
+}
+
+static void set_result(sub *s, ae_action_exec *x)
+{
+	const char *keys[] = {"key", "job_id", "config", "submission",
+			      "output_dir", NULL};
+
+	for (size_t i = 0; keys[i]; i++) {
+		json_t *v = s->rec ? json_object_get(s->rec, keys[i]) : NULL;
+
+		if (v)
+			ae_action_exec_set(x, keys[i], json_incref(v));
+	}
+	ae_action_exec_set(x, "attempts", json_integer(s->attempts));
+}
+
+/* Record a failure in submission.json and finish. */
+static void fail_rec(sub *s, ae_action_exec *x, const char *status,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void fail_rec(sub *s, ae_action_exec *x, const char *status,
+		     const char *fmt, ...)
+{
+	char msg[3072];
+	ae_error werr;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_set_new(s->rec, "status", json_string(status));
+	json_array_append_new(json_object_get(s->rec, "errors"), jstr(msg));
+	set_result(s, x);
+	if (rec_write(s, &werr) < 0)
+		ae_action_exec_finish(x, AE_ACTION_FAILED,
+				      "%s (and %s not written: %s)", msg,
+				      AE_COOLDOWN_SUBMISSION, werr.text);
+	else
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s", msg);
+}
+
+static const char *fmt_err(const ae_error *e, char *buf, size_t size)
+{
+	ae_error_format(e, buf, size);
+	return buf;
+}
+
+/* The config_reference.json next to the config (NULL when there is none). */
+static json_t *read_reference(const char *abs_config, uid_t uid)
+{
+	char dir[PATH_MAX], *slash;
+	ae_error e;
+	json_t *j;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", abs_config);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return NULL;
+	slash[slash == dir ? 1 : 0] = '\0';
+	fd = ae_safedir_open(dir, uid, 0, 0, &e);
+	if (fd < 0)
+		return NULL;
+	j = ae_provenance_read_json(fd, AE_PROV_REFERENCE, &e);
+	close(fd);
+	return j;
+}
+
+/* Open cooldowns/<key>[_N]: the first whose record is missing or belongs
+ * to this event. *existing receives that record (new reference) or NULL. */
+static int choose_key(sub *s, const char *prov_dir, const char *base,
+		      const json_t *event, uid_t uid, json_t **existing,
+		      ae_error *err)
+{
+	char display[PATH_MAX + 64], key[KEY_MAX + 32];
+	int cds, rv = -1;
+
+	*existing = NULL;
+	snprintf(display, sizeof(display), "%s/cooldowns", prov_dir);
+	cds = ae_safedir_openat(s->prov_fd, "cooldowns", display, uid, 1, 1, err);
+	if (cds < 0)
+		return -1;
+	for (int i = 1; i < 1000; i++) {
+		ae_error rerr;
+		json_t *old;
+		int fd;
+
+		if (i == 1)
+			snprintf(key, sizeof(key), "%s", base);
+		else
+			snprintf(key, sizeof(key), "%s_%d", base, i);
+		if ((size_t)snprintf(display, sizeof(display), "%s/cooldowns/%s",
+				     prov_dir, key) >= sizeof(display)) {
+			ae_error_set(err, prov_dir, 0, 0, NULL, "path too long");
+			goto out;
+		}
+		fd = ae_safedir_openat(cds, key, display, uid, 1, 1, err);
+		if (fd < 0)
+			goto out;
+		old = ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &rerr);
+		if (!old && ae_error_isset(&rerr)) {
+			*err = rerr;
+			close(fd);
+			goto out;
+		}
+		if (!old || json_equal(json_object_get(old, "event"), event)) {
+			s->key_fd = fd;
+			s->key = strdup(key);
+			if (asprintf(&s->config_file, "%s/%s", display,
+				     AE_COOLDOWN_CONFIG) < 0)
+				s->config_file = NULL;
+			if (asprintf(&s->submission, "%s/%s", display,
+				     AE_COOLDOWN_SUBMISSION) < 0)
+				s->submission = NULL;
+			if (!s->key || !s->config_file || !s->submission) {
+				json_decref(old);
+				ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+				goto out;
+			}
+			*existing = old;
+			rv = 0;
+			goto out;
+		}
+		json_decref(old);
+		close(fd);
+	}
+	ae_error_set(err, display, 0, 0, NULL, "too many cooldowns named %s", base);
+out:
+	close(cds);
+	return rv;
+}
+
+/* The child's output directory with this attempt's timestring, or null. */
+static json_t *child_output_dir(const sub *s)
+{
+	ae_resolve_opts o = {.timestring = s->ts, .env = envp_get,
+			     .env_ctx = s->envp};
+	char buf[PATH_MAX], cwd[PATH_MAX];
+	const char *wd = s->cwd ? s->cwd : getcwd(cwd, sizeof(cwd));
+	ae_node *r;
+	ae_error e;
+	json_t *j = json_null();
+
+	r = ae_interp_resolve(s->child, &o, &e);
+	if (r && ae_jobstart_output_dir(r, wd, NULL, buf, sizeof(buf), &e) == 0) {
+		json_decref(j);
+		j = jstr(buf);
+	}
+	ae_node_free(r);
+	return j;
+}
+
+/* ---- attempts ---- */
+
+static int attempt_start(sub *s, ae_action_exec *x, double now, ae_error *err)
+{
+	char var[64];
+	const char *set[] = {var, NULL};
+	ae_spawn_opts o = {0};
+	ae_child *child;
+
+	ae_interp_timestring_now(s->ts, sizeof(s->ts));
+	snprintf(var, sizeof(var), "%s=%s", AE_COOLDOWN_TIMESTRING_ENV, s->ts);
+	ae_sbatch_strv_free(s->envp);
+	s->envp = ae_sbatch_envp((const char *const *)s->base_env, NULL, set, err);
+	if (!s->envp)
+		return -1;
+	s->attempts++;
+	s->attempt_start = (long long)time(NULL);
+	json_object_set_new(s->rec, "status", json_string("submitting"));
+	json_object_set_new(s->rec, "timestring", json_string(s->ts));
+	/* durable before sbatch runs: a crash now leaves a trace */
+	if (rec_write(s, err) < 0)
+		return -1;
+	o.argv = (const char *const *)s->argv;
+	o.envp = (const char *const *)s->envp;
+	o.cwd = s->cwd;
+	o.timeout = s->timeout;
+	o.max_output = SBATCH_OUTPUT_MAX;
+	child = ae_spawn_start(&o, now, err);
+	if (!child)
+		return -1;
+	ae_action_exec_attach_child(x, child);
+	return 0;
+}
+
+static void submitted(sub *s, ae_action_exec *x, const char *job_id)
+{
+	ae_error e;
+
+	json_object_set_new(s->rec, "status", json_string("submitted"));
+	json_object_set_new(s->rec, "job_id", json_string(job_id));
+	json_object_set_new(s->rec, "output_dir", child_output_dir(s));
+	json_object_set_new(s->rec, "submitted_at", json_integer(time(NULL)));
+	if (rec_write(s, &e) < 0)
+		ae_action_exec_set(x, "record_error", jstr(e.text));
+	set_result(s, x);
+	ae_action_exec_finish(x, AE_ACTION_SUCCESS,
+			      "cooldown %s submitted as job %s", s->key, job_id);
+}
+
+static void cd_child_done(const void *data, ae_action_exec *x)
+{
+	sub *s = ae_action_exec_state(x);
+	ae_child *c = ae_action_exec_child(x);
+	size_t olen, elen;
+	int otr, etr;
+	const char *out = ae_child_stdout(c, &olen, &otr);
+	const char *errs = ae_child_stderr(c, &elen, &etr);
+	int code = ae_child_exit_code(c);
+	char job_id[64], why[1024];
+	ae_sbatch_outcome r;
+	json_t *att;
+
+	(void)data;
+	r = ae_sbatch_classify(code, ae_child_timed_out(c), out, errs, job_id,
+			       sizeof(job_id), why, sizeof(why));
+	att = json_pack("{s:i, s:I, s:I, s:s, s:o, s:i, s:b, s:o, s:o, s:s}",
+			"attempt", (int)s->attempts,
+			"start", (json_int_t)s->attempt_start,
+			"end", (json_int_t)time(NULL),
+			"timestring", s->ts,
+			"exit_code", code >= 0 ? json_integer(code) : json_null(),
+			"signal", ae_child_signal(c),
+			"timed_out", ae_child_timed_out(c),
+			"stdout", jstr(out), "stderr", jstr(errs),
+			"outcome", r == AE_SBATCH_SUBMITTED ? "submitted" :
+				   r == AE_SBATCH_TRANSIENT ? "transient" :
+							      "permanent");
+	json_array_append_new(json_object_get(s->rec, "attempts"), att);
+	if (r == AE_SBATCH_SUBMITTED) {
+		submitted(s, x, job_id);
+	} else if (r == AE_SBATCH_TRANSIENT) {
+		ae_error e;
+
+		json_object_set_new(s->rec, "status", json_string("retrying"));
+		json_array_append_new(json_object_get(s->rec, "errors"), jstr(why));
+		if (rec_write(s, &e) < 0) {
+			fail_rec(s, x, "failed", "%s; %s", why, e.text);
+			return;
+		}
+		/* child_done has no clock: the backoff is set at once by wake */
+		s->backoff_due = 1;
+		ae_action_exec_wake_at(x, 0);
+	} else {
+		fail_rec(s, x, "failed", "%s", why);
+	}
+}
+
+static void cd_wake(const void *data, ae_action_exec *x, double now)
+{
+	sub *s = ae_action_exec_state(x);
+	ae_error e;
+
+	(void)data;
+	if (s->backoff_due) {
+		double d = ae_sbatch_backoff(s->attempts);
+
+		s->backoff_due = 0;
+		if (now + d > s->deadline) {
+			fail_rec(s, x, "failed",
+				 "sbatch failed %u times (transient), giving up "
+				 "within retry_seconds", s->attempts);
+			return;
+		}
+		ae_action_exec_wake_at(x, now + d);
+		return;
+	}
+	if (attempt_start(s, x, now, &e) < 0)
+		fail_rec(s, x, "failed", "cannot run sbatch: %s", e.text);
+}
+
+/* ---- start ---- */
+
+static json_t *parent_record(const sub *s, const ae_node *meta,
+			     const json_t *event, const char *job_id,
+			     const json_t *run_meta, const char *output_dir,
+			     const char *prov_dir, const char *config)
+{
+	char *path = var_text(meta, "checkpoint_path");
+	char *iter = var_text(meta, "checkpoint_iteration");
+	json_t *it = json_null(), *rec;
+	char *end;
+
+	if (iter) {
+		long long n = strtoll(iter, &end, 10);
+
+		json_decref(it);
+		it = *iter && !*end ? json_integer(n) : jstr(iter);
+	}
+	rec = json_pack("{s:o, s:O, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O}",
+			"job_id", jstr(job_id),
+			"job_name", json_object_get(run_meta, "job_name") ?
+				json_object_get(run_meta, "job_name") : json_null(),
+			"output_dir", jstr(output_dir),
+			"provenance_dir", jstr(prov_dir),
+			"config", jstr(config),
+			"cooldown", jstr(s->key),
+			"submission", jstr(s->submission),
+			"checkpoint_path", jstr(path),
+			"checkpoint_iteration", it,
+			"event", event);
+	free(path);
+	free(iter);
+	return rec;
+}
+
+/* The recorded search path as AUTOEXP_CONFIG_PATH=a:b (entries holding ':'
+ * cannot be listed), or NULL when there is none. */
+static char *search_var(const char *const *dirs, size_t n)
+{
+	size_t len = strlen(AE_SEARCHPATH_ENV) + 2;
+	char *v;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(dirs[i]) + 1;
+	v = malloc(len);
+	if (!v)
+		return NULL;
+	strcpy(v, AE_SEARCHPATH_ENV "=");
+	for (size_t i = 0, first = 1; i < n; i++) {
+		if (strchr(dirs[i], ':') || !dirs[i][0])
+			continue;
+		if (!first)
+			strcat(v, ":");
+		strcat(v, dirs[i]);
+		first = 0;
+	}
+	return v;
+}
+
+/* What the parent knows when it builds a cooldown. */
+typedef struct origin {
+	const char *output_dir, *prov_dir, *job_id;
+	const json_t *run_meta, *event;
+} origin;
+
+/* Compose the cooldown's config from config_path with the overrides, add
+ * the parent record, write it and check it as sbatch will. Returns 0; 1
+ * when the failure is recorded (x finished); -1 with err set otherwise.
+ * Sets s->child and s->search (AUTOEXP_CONFIG_PATH=..., or NULL). */
+static int make_config(sub *s, const cd_cfg *c, const ae_template_ctx *t,
+		       const char *config_path, const origin *org,
+		       ae_action_exec *x, ae_error *err)
+{
+	ae_template_ctx esc = *t;
+	ae_submit_result chk = {0};
+	char abs_config[PATH_MAX];
+	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	const char **search = NULL;
+	char **ov_texts = NULL, *yaml = NULL;
+	json_t *ref = NULL, *parent = NULL, *sp;
+	size_t n_search = 0;
+	ae_error e;
+	int rv = 1;
+
+	if (!realpath(config_path, abs_config)) {
+		fail_rec(s, x, "invalid", "cannot open the config %s: %m",
+			 config_path);
+		return 1;
+	}
+	ref = read_reference(abs_config, getuid());
+	sp = json_object_get(ref, "search_path");
+	search = calloc(json_array_size(sp) + 1, sizeof(*search));
+	ov_texts = calloc(c->n_ovs + 1, sizeof(*ov_texts));
+	esc.metadata = t->metadata ? ae_cd_escaped_copy(t->metadata) : NULL;
+	if (!search || !ov_texts || (t->metadata && !esc.metadata)) {
+		rv = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(sp); i++)
+		if (json_string_value(json_array_get(sp, i)))
+			search[n_search++] = json_string_value(json_array_get(sp, i));
+	if (n_search && !(s->search = search_var(search, n_search))) {
+		rv = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_ovs; i++) {
+		ov_texts[i] = ae_cd_override_render(c->ovs[i], t, &esc, &e);
+		if (!ov_texts[i]) {
+			fail_rec(s, x, "invalid", "override %zu: %s", i + 1,
+				 fmt_err(&e, ebuf, sizeof(ebuf)));
+			goto out;
+		}
+		json_array_append_new(json_object_get(s->rec, "overrides"),
+				      jstr(ov_texts[i]));
+	}
+	s->child = ae_cd_compose(abs_config, search, n_search, ov_texts,
+				 c->n_ovs, json_object_get(s->rec, "warnings"), &e);
+	if (!s->child) {
+		fail_rec(s, x, "invalid", "cannot compose the cooldown config: %s",
+			 fmt_err(&e, ebuf, sizeof(ebuf)));
+		goto out;
+	}
+	parent = parent_record(s, t->metadata, org->event, org->job_id,
+			       org->run_meta, org->output_dir, org->prov_dir,
+			       abs_config);
+	if (!parent || ae_cd_set_parent(s->child, parent, &e) < 0 ||
+	    !(yaml = ae_yaml_emit(s->child, &e)) ||
+	    ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_CONFIG, yaml,
+				   strlen(yaml), 0644, &e) < 0) {
+		fail_rec(s, x, "failed", "cannot write %s: %s", s->config_file,
+			 parent ? fmt_err(&e, ebuf, sizeof(ebuf)) : "out of memory");
+		goto out;
+	}
+	/* checked exactly as sbatch's plugin will check it */
+	if (ae_submit_prepare(s->config_file, NULL, 0, NULL, NULL, NULL, NULL,
+			      NULL, &chk, &e) < 0) {
+		fail_rec(s, x, "invalid", "the cooldown config is invalid: %s",
+			 fmt_err(&e, ebuf, sizeof(ebuf)));
+		goto out;
+	}
+	rv = 0;
+out:
+	ae_submit_result_clear(&chk);
+	ae_node_free((ae_node *)esc.metadata);
+	for (size_t i = 0; ov_texts && i < c->n_ovs; i++)
+		free(ov_texts[i]);
+	free(ov_texts);
+	free(search);
+	free(yaml);
+	json_decref(parent);
+	json_decref(ref);
+	return rv;
+}
+
+/* The trigger was submitted before (the journal lost it?): report that
+ * submission again instead of making another. */
+static int already_submitted(sub *s, json_t *existing, ae_action_exec *x)
+{
+	const char *status = json_string_value(json_object_get(existing, "status"));
+	const char *job_id = json_string_value(json_object_get(existing, "job_id"));
+
+	if (!status || strcmp(status, "submitted") || !job_id)
+		return 0;
+	s->rec = json_incref(existing);
+	set_result(s, x);
+	ae_action_exec_finish(x, AE_ACTION_SUCCESS,
+			      "cooldown %s already submitted as job %s", s->key,
+			      job_id);
+	return 1;
+}
+
+static int cd_start(const void *data, const ae_eval_env *env,
+		    ae_action_exec *x, ae_error *err)
+{
+	const cd_cfg *c = data;
+	const ae_template_ctx *t = env->tmpl;
+	ae_sbatch_resources res;
+	origin org = {0};
+	sub *s = calloc(1, sizeof(*s));
+	char *name = NULL, *config_path = NULL, *script = NULL, *sbatch = NULL;
+	char *output_dir = NULL, *job_id = NULL, *job_name = NULL;
+	char **args = NULL;
+	char key[KEY_MAX + 32], prov_dir[PATH_MAX];
+	json_t *meta = NULL, *event = NULL, *existing = NULL;
+	const char *meta_id;
+	ae_error e;
+	int rc = -1;
+
+	if (!s)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	s->prov_fd = s->key_fd = -1;
+	ae_action_exec_set_state(x, s, sub_free);
+	s->timeout = c->timeout;
+	s->deadline = env->now + c->retry;
+	if (!t) {
+		ae_error_set(err, NULL, 0, 0, NULL, "no template variables");
+		goto out;
+	}
+	output_dir = var_text(t->vars, "output_dir");
+	if (!output_dir || output_dir[0] != '/') {
+		ae_error_set(err, NULL, 0, 0, NULL,
+			     "no absolute output_dir among the helper's variables");
+		goto out;
+	}
+	if (!(name = ae_template_render(c->name, t, err)) ||
+	    !(config_path = ae_template_render(c->config_path, t, err)) ||
+	    !(script = ae_template_render(c->script, t, err)) ||
+	    !(sbatch = ae_template_render(c->sbatch, t, err)) ||
+	    !(args = ae_template_render_argv(c->args, c->n_args, t, err)))
+		goto out;
+	event = t->metadata ? ae_json_from_node(t->metadata, err) : json_object();
+	if (!event)
+		goto out;
+	make_key(name, t->metadata, key, sizeof(key));
+	snprintf(prov_dir, sizeof(prov_dir), "%s/provenance", output_dir);
+	s->prov_fd = ae_safedir_open(prov_dir, getuid(), 0, 1, err);
+	if (s->prov_fd < 0 ||
+	    choose_key(s, prov_dir, key, event, getuid(), &existing, err) < 0)
+		goto out;
+	if (already_submitted(s, existing, x)) {
+		rc = 0;
+		goto out;
+	}
+
+	meta = ae_provenance_read_json(s->prov_fd, AE_PROV_METADATA, &e);
+	job_id = var_text(t->vars, "job_id");
+	meta_id = json_string_value(json_object_get(meta, "job_id"));
+	if (!job_id && meta_id && !(job_id = strdup(meta_id))) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	s->rec = json_pack("{s:o, s:s, s:n, s:o, s:o, s:o, s:o, s:[], s:n, s:n,"
+			   " s:n, s:n, s:o, s:[], s:[], s:[], s:O, s:I}",
+			   "key", jstr(s->key), "status", "preparing",
+			   "job_id", "parent_job_id", jstr(job_id),
+			   "source_config", jstr(config_path),
+			   "config", jstr(s->config_file),
+			   "submission", jstr(s->submission),
+			   "overrides", "argv", "cwd", "output_dir", "timestring",
+			   "script", jstr(script),
+			   "attempts", "errors", "warnings",
+			   "event", event,
+			   "created", (json_int_t)time(NULL));
+	if (!s->rec) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+
+	/* From here on failures are recorded in submission.json. */
+	org.output_dir = output_dir;
+	org.prov_dir = prov_dir;
+	org.job_id = job_id;
+	org.run_meta = meta;
+	org.event = event;
+	switch (make_config(s, c, t, config_path, &org, x, err)) {
+	case 0:
+		break;
+	case 1:
+		rc = 0;
+		/* fall through */
+	default:
+		goto out;
+	}
+	ae_sbatch_resources_from_metadata(meta, &res);
+	if (res.job_name && asprintf(&job_name, "%s_%s", res.job_name, name) < 0)
+		job_name = NULL;
+	s->argv = ae_sbatch_argv(sbatch, s->config_file, &res,
+				 job_name ? job_name : name,
+				 (const char *const *)args, c->n_args, script, &e);
+	if (!s->argv) {
+		fail_rec(s, x, "invalid", "%s", e.text);
+		rc = 0;
+		goto out;
+	}
+	json_object_set_new(s->rec, "argv", jstrv(s->argv));
+	/* the parent's working directory: relative paths of the config mean
+	 * the same for the child */
+	if (env->cwd)
+		s->cwd = strdup(env->cwd);
+	else if (json_string_value(json_object_get(meta, "submit_dir")))
+		s->cwd = strdup(json_string_value(json_object_get(meta, "submit_dir")));
+	json_object_set_new(s->rec, "cwd", jstr(s->cwd));
+	{
+		const char *set[] = {s->search, NULL};
+
+		s->base_env = ae_sbatch_envp(env->envp, drop_env, set, &e);
+	}
+	if (!s->base_env) {
+		fail_rec(s, x, "failed", "%s", e.text);
+		rc = 0;
+		goto out;
+	}
+	if (attempt_start(s, x, env->now, &e) < 0)
+		fail_rec(s, x, "failed", "cannot run sbatch: %s", e.text);
+	rc = 0;
+out:
+	json_decref(meta);
+	json_decref(event);
+	json_decref(existing);
+	ae_template_argv_free(args);
+	free(name);
+	free(config_path);
+	free(script);
+	free(sbatch);
+	free(output_dir);
+	free(job_id);
+	free(job_name);
+	return rc;
+}
+
+static const ae_action_class cooldown_class = {
+	.name = AE_COOLDOWN_CLASS,
+	.fields = fields,
+	.compile = cfg_compile,
+	.free = cfg_free,
+	.start = cd_start,
+	.child_done = cd_child_done,
+	.wake = cd_wake,
+};
+
+int ae_cooldown_register(ae_error *err)
+{
+	if (ae_action_register(&cooldown_class) < 0)
+		return ae_error_set(err, NULL, 0, 0, NULL,
+				    "cannot register %s: the action class table is full",
+				    AE_COOLDOWN_CLASS);
+	return 0;
+}

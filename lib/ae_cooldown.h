@@ -1,0 +1,94 @@
+/* ae_cooldown: RunAutoexpAction, the automatic submission of a follow-up
+ * autoexp run (a cooldown) from a running job's provenance.
+ *
+ * Fields (templates, ae_template: rendered from the event, the helper's
+ * variables and the resolved config):
+ *   config_path      default {output_dir}/provenance/unresolved_config.yaml
+ *   overrides        list of Hydra overrides, applied in order
+ *   script           default {output_dir}/provenance/job_script.sh
+ *   sbatch_args      list of extra sbatch options (after the parent's
+ *                    resources, so they win)
+ *   sbatch           the sbatch program (default "sbatch", looked up in the
+ *                    PATH of the helper's environment)
+ *   name             default "cooldown": the job name is the parent's job
+ *                    name + "_" + name; also names the cooldown's directory
+ *   timeout_seconds  per sbatch run (default 120)
+ *   retry_seconds    how long transient failures are retried (default 600)
+ *
+ * What a start does:
+ *  1. key: `name` made file-name safe, plus "_it<checkpoint_iteration>" when
+ *     the event has one that the name does not already show. Directory
+ *     {output_dir}/provenance/cooldowns/<key>/. A key whose submission.json
+ *     belongs to another event gets "_2", "_3"...; one that already holds a
+ *     submitted job for this same event is not submitted again.
+ *  2. The config is composed (ae_compose) from config_path with the
+ *     overrides, against the search path recorded in config_reference.json
+ *     next to it (the config's own directory comes first), so group
+ *     overrides such as monitoring=megatron_basic work from the YAML alone.
+ *     An override value that comes from a template field is taken
+ *     verbatim: a number, bool or null stays typed, anything else becomes a
+ *     quoted string, so a path with ';', ',', spaces or quotes arrives
+ *     unchanged. Event values containing "${" are escaped, so text from a log
+ *     never becomes an interpolation; "${...}" written in the override
+ *     itself stays one (a parent's "$${oc.timestring:}" or
+ *     "\${oc.timestring:}" arrives here as "${oc.timestring:}" and is
+ *     resolved by the child, which so gets a timestamp of its own).
+ *  3. The parent record goes into the config under AE_COOLDOWN_PARENT_KEY
+ *     (autoexp.parent: job_id, job_name, output_dir, provenance_dir, config,
+ *     cooldown, submission, checkpoint_path, checkpoint_iteration, event),
+ *     its strings escaped so that the child's resolution gives them back
+ *     verbatim. The result is written to cooldowns/<key>/config.yaml and
+ *     checked as sbatch will check it (ae_submit_prepare); an invalid
+ *     config is recorded and not submitted.
+ *  4. sbatch (ae_sbatch) runs without a shell, with the helper's
+ *     environment minus SLURM_* (but SLURM_CONF) and minus the parent's
+ *     AUTOEXP_CONFIG / AUTOEXP_OUTPUT_DIR / AUTOEXP_PROVENANCE_DIR, plus
+ *     AUTOEXP_CONFIG_PATH = the recorded search path (so the child can cool
+ *     down again) and AUTOEXP_TIMESTRING = a timestring made for this
+ *     attempt, in the working directory the engine gives its commands
+ *     (else the parent's submit directory from run_metadata.json), so that
+ *     relative paths in the config mean the same for the child.
+ *     Transient failures are retried after 1, 2, 4 ... 30 s until
+ *     retry_seconds after the start; nothing sleeps (timers of the action).
+ *  5. cooldowns/<key>/submission.json is rewritten at every step (status
+ *     submitting|retrying|submitted|failed|invalid, job_id, argv, cwd,
+ *     overrides, config, source_config, output_dir, timestring, attempts,
+ *     errors, warnings, event). run_metadata.json is not touched: the
+ *     plugin rewrites it at job end while queued actions may still run, and
+ *     it has no lock. The action's result has key, job_id, config,
+ *     submission, output_dir and attempts.
+ *
+ * output_dir in the record is the child's output directory resolved with
+ * the attempt's AUTOEXP_TIMESTRING and the environment given to sbatch; it
+ * is right when the submitting plugin takes its timestring from that
+ * variable (null when it cannot be resolved here).
+ */
+#ifndef AE_COOLDOWN_H
+#define AE_COOLDOWN_H
+
+#include "ae_error.h"
+
+#define AE_COOLDOWN_CLASS "RunAutoexpAction"
+/* Top-level key and member of the parent record in a cooldown's config. */
+#define AE_COOLDOWN_RESERVED_KEY "autoexp"
+#define AE_COOLDOWN_PARENT_KEY "parent"
+/* Environment variables set for sbatch. */
+#define AE_COOLDOWN_TIMESTRING_ENV "AUTOEXP_TIMESTRING"
+#define AE_COOLDOWN_SUBMISSION "submission.json"
+#define AE_COOLDOWN_CONFIG "config.yaml"
+
+/* Register RunAutoexpAction with ae_action_register. Call at start-up (not
+ * thread-safe). Returns 0 or -1 with err set. */
+int ae_cooldown_register(ae_error *err);
+
+/* Escape text so that resolving it as a config string gives it back:
+ * every "${" gets a backslash (and backslashes before it are doubled).
+ * Returns a new string (caller frees) or NULL when memory runs out. */
+char *ae_cooldown_escape(const char *text);
+
+/* Quote text as a Hydra override value that parses back to exactly the
+ * string text. Returns a new string (caller frees) or NULL with err set
+ * when no quoting gives text back (a quote inside an interpolation). */
+char *ae_cooldown_quote_value(const char *text, ae_error *err);
+
+#endif /* AE_COOLDOWN_H */

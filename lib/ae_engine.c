@@ -1,0 +1,480 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ae_engine.h"
+
+#define DEFAULT_MAX_RUNNING 4
+
+typedef struct evref {
+	ae_event *ev;
+	unsigned refs;
+} evref;
+
+typedef enum phase {
+	P_QUEUED = 0, /* queue mode, not looked at yet */
+	P_WAITING,    /* conditions pending */
+	P_READY,      /* conditions passed, waiting for a free slot */
+	P_RUNNING,
+	P_DONE,
+} phase;
+
+typedef struct item {
+	evref *ev;
+	size_t rule;
+	unsigned binding;
+	const ae_binding *b;
+	phase phase;
+	ae_cond_state *cst;
+	double next;
+	char *saved; /* last state given to record_pending */
+	ae_action_exec *x;
+} item;
+
+struct ae_engine {
+	const ae_rules *rules;
+	ae_engine_opts o;
+	item **items;
+	size_t n, cap;
+	size_t running;
+	ae_engine_stats stats;
+};
+
+static void evref_drop(evref *r)
+{
+	if (r && --r->refs == 0) {
+		ae_event_free(r->ev);
+		free(r);
+	}
+}
+
+static void item_free(item *it)
+{
+	if (!it)
+		return;
+	ae_cond_state_free(it->cst);
+	ae_action_exec_free(it->x);
+	free(it->saved);
+	evref_drop(it->ev);
+	free(it);
+}
+
+ae_engine *ae_engine_new(const ae_rules *rules, const ae_engine_opts *opts,
+			 ae_error *err)
+{
+	ae_engine *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	e->rules = rules;
+	if (opts)
+		e->o = *opts;
+	if (!e->o.max_running)
+		e->o.max_running = DEFAULT_MAX_RUNNING;
+	return e;
+}
+
+void ae_engine_free(ae_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		item_free(e->items[i]);
+	free(e->items);
+	free(e);
+}
+
+static ae_fire_key key_of(const item *it)
+{
+	ae_fire_key k = {it->ev->ev->name, it->ev->ev->dedup_key, it->binding};
+
+	return k;
+}
+
+static void env_of(const ae_engine *e, const item *it, ae_template_ctx *t,
+		   ae_eval_env *env, double now)
+{
+	t->metadata = it->ev->ev->metadata;
+	t->vars = e->o.vars;
+	t->config = e->o.config;
+	memset(env, 0, sizeof(*env));
+	env->now = now;
+	env->tmpl = t;
+	env->envp = e->o.envp;
+	env->cwd = e->o.cwd;
+	env->attempt = e->o.attempt;
+	env->home = e->o.home;
+}
+
+/* Decide the item; returns -1 when the journal failed (err set). */
+static int finish(ae_engine *e, item *it, ae_fire_outcome outcome,
+		  const char *message, const char *result)
+{
+	ae_fire_key k = key_of(it);
+	const char *cls = ae_action_class_name(it->b->action);
+	ae_error jerr;
+	int rc = 0;
+
+	it->phase = P_DONE;
+	if (outcome == AE_FIRE_SUCCESS)
+		e->stats.succeeded++;
+	else if (outcome == AE_FIRE_FAILED)
+		e->stats.failed++;
+	else
+		e->stats.skipped++;
+	if (e->o.journal && e->o.journal->record_finished &&
+	    e->o.journal->record_finished(e->o.journal_ctx, &k, outcome, message,
+					  result, &jerr) < 0) {
+		e->stats.journal_errors++;
+		rc = -1;
+	}
+	if (e->o.log)
+		e->o.log(e->o.log_ctx, &k, cls, outcome, message);
+	return rc;
+}
+
+static int save_pending(ae_engine *e, item *it)
+{
+	ae_fire_key k = key_of(it);
+	json_t *j;
+	char *s;
+	ae_error jerr;
+
+	if (!e->o.journal || !e->o.journal->record_pending)
+		return 0;
+	j = ae_cond_state_save(it->cst);
+	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!s)
+		return -1;
+	if (it->saved && !strcmp(it->saved, s)) {
+		free(s);
+		return 0;
+	}
+	free(it->saved);
+	it->saved = s;
+	if (e->o.journal->record_pending(e->o.journal_ctx, &k, it->ev->ev, s,
+					 &jerr) < 0) {
+		e->stats.journal_errors++;
+		return -1;
+	}
+	return 0;
+}
+
+static int start(ae_engine *e, item *it, double now)
+{
+	ae_fire_key k = key_of(it);
+	const char *cls = ae_action_class_name(it->b->action);
+	ae_template_ctx t;
+	ae_eval_env env;
+	ae_error jerr;
+
+	if (e->o.journal && e->o.journal->record_started &&
+	    e->o.journal->record_started(e->o.journal_ctx, &k, it->ev->ev, cls,
+					 &jerr) < 0) {
+		/* Not recorded, so not run: at most once wins over at least
+		 * once. */
+		char msg[AE_ERROR_TEXT_LEN + 64];
+
+		e->stats.journal_errors++;
+		snprintf(msg, sizeof(msg), "not started: journal: %s", jerr.text);
+		return finish(e, it, AE_FIRE_FAILED, msg, NULL);
+	}
+	env_of(e, it, &t, &env, now);
+	it->x = ae_action_start(it->b->action, &env);
+	if (!it->x)
+		return finish(e, it, AE_FIRE_FAILED, "out of memory", NULL);
+	e->stats.started++;
+	it->phase = P_RUNNING;
+	e->running++;
+	return 0;
+}
+
+/* Move an item as far as it goes at now. */
+static int advance(ae_engine *e, item *it, double now)
+{
+	ae_template_ctx t;
+	ae_eval_env env;
+
+	if (it->phase == P_QUEUED || it->phase == P_WAITING) {
+		if (it->b->conditions) {
+			ae_error why;
+			ae_cond_result r;
+
+			env_of(e, it, &t, &env, now);
+			r = ae_condition_eval(it->b->conditions, it->cst, &env,
+					      &it->next, &why);
+			if (r == AE_COND_WAITING) {
+				it->phase = P_WAITING;
+				return save_pending(e, it);
+			}
+			if (r == AE_COND_FAIL)
+				return finish(e, it, AE_FIRE_SKIPPED, why.text, NULL);
+		}
+		it->phase = P_READY;
+	}
+	if (it->phase == P_READY) {
+		if (e->running >= e->o.max_running)
+			return 0;
+		if (start(e, it, now) < 0)
+			return -1;
+	}
+	if (it->phase == P_RUNNING) {
+		ae_action_status st = ae_action_poll(it->x, now);
+		char *result;
+		int rc;
+
+		if (st == AE_ACTION_RUNNING)
+			return 0;
+		e->running--;
+		result = json_dumps(ae_action_exec_result(it->x),
+				    JSON_COMPACT | JSON_SORT_KEYS);
+		rc = finish(e, it, st == AE_ACTION_SUCCESS ? AE_FIRE_SUCCESS
+							   : AE_FIRE_FAILED,
+			    ae_action_exec_message(it->x), result);
+		free(result);
+		ae_action_exec_free(it->x);
+		it->x = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+static void sweep(ae_engine *e)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->items[i]->phase == P_DONE)
+			item_free(e->items[i]);
+		else
+			e->items[o++] = e->items[i];
+	}
+	e->n = o;
+}
+
+static int same_key(const item *it, const char *name, const char *dk,
+		    unsigned binding)
+{
+	return it->binding == binding && !strcmp(it->ev->ev->name, name) &&
+	       !strcmp(it->ev->ev->dedup_key, dk);
+}
+
+/* A new item for binding j of the event; NULL when memory runs out. */
+static item *add_item(ae_engine *e, evref *r, size_t rule, unsigned j)
+{
+	item *it;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 8;
+		item **p = realloc(e->items, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		e->items = p;
+		e->cap = cap;
+	}
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return NULL;
+	it->b = ae_rules_binding(e->rules, rule, j);
+	it->rule = rule;
+	it->binding = j;
+	it->ev = r;
+	r->refs++;
+	if (it->b->conditions && !(it->cst = ae_cond_state_new(it->b->conditions))) {
+		item_free(it);
+		return NULL;
+	}
+	it->phase = it->b->mode == AE_MODE_QUEUE ? P_QUEUED : P_WAITING;
+	e->items[e->n++] = it;
+	return it;
+}
+
+int ae_engine_submit(ae_engine *e, size_t rule, ae_event *ev, double now,
+		     ae_error *err)
+{
+	size_t nb = ae_rules_nbindings(e->rules, rule);
+	evref *r = calloc(1, sizeof(*r));
+	int rc = 0;
+
+	if (!r) {
+		ae_event_free(ev);
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	}
+	r->ev = ev;
+	r->refs = 1;
+	e->stats.events++;
+	if (!ev->dedup_key && !(ev->dedup_key = strdup("{}"))) {
+		rc = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	for (unsigned j = 0; j < nb; j++) {
+		ae_fire_key k = {ev->name, ev->dedup_key, j};
+		int dup = 0;
+		item *it;
+
+		for (size_t i = 0; i < e->n && !dup; i++)
+			dup = e->items[i]->phase != P_DONE &&
+			      same_key(e->items[i], ev->name, ev->dedup_key, j);
+		if (!dup && e->o.journal && e->o.journal->have_fired) {
+			dup = e->o.journal->have_fired(e->o.journal_ctx, &k, err);
+			if (dup < 0) {
+				e->stats.journal_errors++;
+				rc = -1;
+				goto out;
+			}
+		}
+		if (dup) {
+			e->stats.deduped++;
+			continue;
+		}
+		it = add_item(e, r, rule, j);
+		if (!it) {
+			rc = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			goto out;
+		}
+		if (it->phase != P_QUEUED && advance(e, it, now) < 0) {
+			rc = ae_error_set(err, NULL, 0, 0, NULL,
+					  "journal failed for %s action %u",
+					  ev->name, j);
+		}
+	}
+out:
+	evref_drop(r);
+	sweep(e);
+	return rc;
+}
+
+int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
+		      ae_event *ev, const char *state_json, double now,
+		      ae_error *err)
+{
+	evref *r = calloc(1, sizeof(*r));
+	json_error_t jerr;
+	json_t *j = NULL;
+	item *it;
+	int rc = -1;
+
+	if (!r) {
+		ae_event_free(ev);
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	}
+	r->ev = ev;
+	r->refs = 1;
+	if (binding >= ae_rules_nbindings(e->rules, rule)) {
+		ae_error_set(err, NULL, 0, 0, NULL,
+			     "no action %u for event %s in the current rules",
+			     binding, ev->name);
+		goto out;
+	}
+	if (!ev->dedup_key && !(ev->dedup_key = strdup("{}")))
+		goto nomem;
+	if (!(it = add_item(e, r, rule, binding)))
+		goto nomem;
+	if (it->cst && state_json) {
+		ae_cond_state *st;
+
+		j = json_loads(state_json, 0, &jerr);
+		st = j ? ae_cond_state_load(it->b->conditions, j, err) : NULL;
+		if (!st) {
+			if (!j)
+				ae_error_set(err, NULL, 0, 0, NULL,
+					     "saved state: %s", jerr.text);
+			it->phase = P_DONE;
+			sweep(e);
+			goto out;
+		}
+		ae_cond_state_free(it->cst);
+		it->cst = st;
+		it->saved = strdup(state_json);
+	}
+	it->phase = P_WAITING;
+	it->next = now;
+	rc = 0;
+	goto out;
+nomem:
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+out:
+	json_decref(j);
+	evref_drop(r);
+	return rc;
+}
+
+int ae_engine_step(ae_engine *e, double now, ae_error *err)
+{
+	int rc = 0;
+
+	/* Finished actions first, so their slots can be used below. */
+	for (size_t i = 0; i < e->n; i++)
+		if (e->items[i]->phase == P_RUNNING &&
+		    advance(e, e->items[i], now) < 0)
+			rc = -1;
+	for (size_t i = 0; i < e->n; i++) {
+		item *it = e->items[i];
+		int due = it->phase == P_QUEUED || it->phase == P_READY ||
+			  (it->phase == P_WAITING &&
+			   (now >= it->next ||
+			    (it->cst &&
+			     ae_cond_state_fds(it->cst, (int[4]){0}, 4) > 0)));
+
+		if (due && advance(e, it, now) < 0)
+			rc = -1;
+	}
+	sweep(e);
+	if (rc < 0)
+		ae_error_set(err, NULL, 0, 0, NULL, "the journal failed");
+	return rc;
+}
+
+double ae_engine_next_time(const ae_engine *e, double now)
+{
+	double t = INFINITY;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const item *it = e->items[i];
+		double n = INFINITY;
+
+		if (it->phase == P_QUEUED ||
+		    (it->phase == P_READY && e->running < e->o.max_running))
+			n = now;
+		else if (it->phase == P_WAITING)
+			n = it->next;
+		else if (it->phase == P_RUNNING)
+			n = ae_action_exec_next_time(it->x, now);
+		if (n < t)
+			t = n;
+	}
+	return t;
+}
+
+int ae_engine_fds(const ae_engine *e, int *fds, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < e->n && n < max; i++) {
+		const item *it = e->items[i];
+
+		if (it->phase == P_RUNNING)
+			n += ae_action_exec_fds(it->x, fds + n, max - n);
+		else if (it->phase == P_WAITING && it->cst)
+			n += ae_cond_state_fds(it->cst, fds + n, max - n);
+	}
+	return n;
+}
+
+size_t ae_engine_pending(const ae_engine *e)
+{
+	return e->n;
+}
+
+void ae_engine_get_stats(const ae_engine *e, ae_engine_stats *stats)
+{
+	*stats = e->stats;
+}

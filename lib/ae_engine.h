@@ -1,0 +1,122 @@
+/* ae_engine: runs the actions of matched events, at most once each, in an
+ * event loop without threads or sleeps.
+ *
+ * Each event from ae_rules becomes one work item per entry of its rule's
+ * `actions` (a binding). An item is identified by (event name, dedup key,
+ * binding index): the journal says whether that trigger already fired, and
+ * is told before an action starts and after it ends, so a restarted helper
+ * never runs an action twice. An item goes
+ *   conditions (maybe WAITING, re-checked at their next-check time or when a
+ *   command's descriptor is ready) -> started -> running -> finished
+ * or ends as "skipped" when a condition fails (a blocking condition's
+ * timeout included). Inline bindings are advanced as soon as the event is
+ * submitted, queue bindings at the next ae_engine_step(); neither ever
+ * blocks. Waiting conditions are handed to the journal as JSON so that they
+ * can be restored after a restart (ae_engine_restore).
+ *
+ * The loop: poll() on ae_engine_fds() with a timeout until
+ * ae_engine_next_time(), then ae_engine_step().
+ */
+#ifndef AE_ENGINE_H
+#define AE_ENGINE_H
+
+#include <stddef.h>
+
+#include "ae_error.h"
+#include "ae_event.h"
+#include "ae_node.h"
+#include "ae_rules.h"
+
+/* Identifies one trigger of one action. All borrowed. */
+typedef struct ae_fire_key {
+	const char *event;     /* the rule (event) name */
+	const char *dedup_key; /* the event's canonical JSON key */
+	unsigned binding;      /* index in the rule's `actions` */
+} ae_fire_key;
+
+typedef enum ae_fire_outcome {
+	AE_FIRE_SUCCESS = 0,
+	AE_FIRE_FAILED,  /* the action ran (or could not start) and failed */
+	AE_FIRE_SKIPPED, /* a condition failed: the action never started */
+} ae_fire_outcome;
+
+/* The journal, as the engine uses it. Every callback returns 0 (or 1 for a
+ * yes from have_fired) and -1 with err set on failure. */
+typedef struct ae_journal_ops {
+	/* Was this trigger started or decided (finished/skipped) before? */
+	int (*have_fired)(void *ctx, const ae_fire_key *key, ae_error *err);
+	/* Conditions are waiting; state_json restores them (ae_engine_restore).
+	 * Called again whenever the state changes. May be NULL. */
+	int (*record_pending)(void *ctx, const ae_fire_key *key,
+			      const ae_event *ev, const char *state_json,
+			      ae_error *err);
+	/* The action is about to start. Must be durable when it returns: a
+	 * failure here means the action does not run. */
+	int (*record_started)(void *ctx, const ae_fire_key *key,
+			      const ae_event *ev, const char *action_class,
+			      ae_error *err);
+	/* The trigger is decided. result_json: the action's provenance
+	 * (argv, exit status, output...) or NULL when it never started. */
+	int (*record_finished)(void *ctx, const ae_fire_key *key,
+			       ae_fire_outcome outcome, const char *message,
+			       const char *result_json, ae_error *err);
+} ae_journal_ops;
+
+typedef struct ae_engine_opts {
+	const ae_journal_ops *journal; /* NULL: no dedup beyond pending work */
+	void *journal_ctx;
+	const ae_node *vars;   /* template variables: output_dir, job_id, ... */
+	const ae_node *config; /* the resolved config, for {dotted.keys} */
+	const char *const *envp; /* environment of commands */
+	const char *cwd;         /* their working directory */
+	const char *home;        /* for ~ in condition paths */
+	int attempt;             /* the job's attempt, from 1 */
+	/* Told about every decided trigger (the helper's log). May be NULL. */
+	void (*log)(void *ctx, const ae_fire_key *key, const char *action_class,
+		    ae_fire_outcome outcome, const char *message);
+	void *log_ctx;
+	size_t max_running;      /* actions running at once; 0: 4 */
+} ae_engine_opts;
+
+typedef struct ae_engine_stats {
+	unsigned long long events;    /* submitted */
+	unsigned long long deduped;   /* triggers skipped as already fired */
+	unsigned long long started;
+	unsigned long long succeeded;
+	unsigned long long failed;
+	unsigned long long skipped;   /* conditions failed */
+	unsigned long long journal_errors;
+} ae_engine_stats;
+
+typedef struct ae_engine ae_engine;
+
+/* rules and everything in opts are borrowed and must outlive the engine. */
+ae_engine *ae_engine_new(const ae_rules *rules, const ae_engine_opts *opts,
+			 ae_error *err);
+/* Kills running commands. Safe on NULL. */
+void ae_engine_free(ae_engine *e);
+
+/* Take an event of rule `rule` (ownership passes, also on failure) at time
+ * now (wall clock, seconds). Returns 0, or -1 with err set (no memory, or
+ * the journal failed). */
+int ae_engine_submit(ae_engine *e, size_t rule, ae_event *ev, double now,
+		     ae_error *err);
+
+/* Re-create waiting work saved by record_pending (ownership of ev passes). */
+int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
+		      ae_event *ev, const char *state_json, double now,
+		      ae_error *err);
+
+/* Advance everything that can move at now. Returns 0 or -1 (journal). */
+int ae_engine_step(ae_engine *e, double now, ae_error *err);
+
+/* When a step is next needed at the latest (INFINITY: only on a
+ * descriptor, or nothing pending). */
+double ae_engine_next_time(const ae_engine *e, double now);
+/* Descriptors to wait on (readable). Returns how many were written. */
+int ae_engine_fds(const ae_engine *e, int *fds, int max);
+/* Work not decided yet. */
+size_t ae_engine_pending(const ae_engine *e);
+void ae_engine_get_stats(const ae_engine *e, ae_engine_stats *stats);
+
+#endif /* AE_ENGINE_H */

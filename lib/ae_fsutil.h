@@ -1,0 +1,47 @@
+/* ae_fsutil: small file-system helpers for files the job user's processes
+ * keep in directories they write (provenance, journal, state).
+ *
+ * Everything works relative to a directory fd that the caller opened safely
+ * (ae_safedir), so no path is looked up twice, and the last component is never
+ * followed when it is a symlink (O_NOFOLLOW): a symlink planted where one of
+ * our files goes is refused, not written through. Only regular files are
+ * accepted, so a FIFO or device planted there cannot block or redirect us.
+ */
+#ifndef AE_FSUTIL_H
+#define AE_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ae_error.h"
+
+/* Open dirfd/name with `flags` (O_RDONLY, O_WRONLY|O_APPEND|O_CREAT, ...;
+ * O_NOFOLLOW and O_CLOEXEC are always added) and `mode` for a new file.
+ * Refuses a symlink ("is a symlink: refused") and anything that is not a
+ * regular file. Returns an fd (caller closes) or -1 with err set; errno is
+ * kept from the failing call, so ENOENT can be told apart. */
+int ae_fsutil_open(int dirfd, const char *name, int flags, mode_t mode,
+		   ae_error *err);
+
+/* write(2) all of buf, retrying on EINTR and short writes. 0 or -1 (errno). */
+int ae_fsutil_write_all(int fd, const void *buf, size_t len);
+
+/* Replace dirfd/name by `data` atomically: a new temporary file in the same
+ * directory (O_EXCL, unique name), written, fsynced, renamed over name, then
+ * the directory fsynced so the rename survives a crash. Readers see the old
+ * or the new content, never a mix. `mode` is the new file's mode (minus
+ * umask). The temporary file is removed on failure. 0 or -1 with err set. */
+int ae_fsutil_write_atomic(int dirfd, const char *name, const void *data,
+			   size_t len, mode_t mode, ae_error *err);
+
+/* Read all of dirfd/name (no symlink, regular file, at most max bytes) into
+ * a malloc'ed buffer with a NUL after the data (caller frees). Returns 1 with
+ * *data and *len set, 0 when the file does not exist (err cleared), -1 with err
+ * set. */
+int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
+			size_t *len, ae_error *err);
+
+/* fsync a directory fd; file systems that cannot (EINVAL) are not an error. */
+int ae_fsutil_fsync_dir(int dirfd, const char *display, ae_error *err);
+
+#endif /* AE_FSUTIL_H */

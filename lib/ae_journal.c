@@ -1,0 +1,663 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ae_journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ae_fsutil.h"
+#include "ae_json.h"
+
+#define STATE_VERSION 1
+#define STATE_MAX (64 * 1024 * 1024)
+#define JOURNAL_MAX ((off_t)1024 * 1024 * 1024)
+
+struct ae_journal {
+	int dirfd;
+	int fd;
+	off_t size;    /* bytes of complete records; appends go after */
+	json_t *keys;  /* ["event","action","key"] text -> status */
+	ae_journal_stats stats;
+};
+
+static const struct {
+	const char *type;
+	ae_journal_status status;
+} keyed[] = {
+	{ "condition_pending", AE_JOURNAL_PENDING },
+	{ "condition_failed", AE_JOURNAL_FAILED },
+	{ "condition_met", AE_JOURNAL_MET },
+	{ "action_started", AE_JOURNAL_STARTED },
+	{ "action_finished", AE_JOURNAL_FINISHED },
+	{ "action_interrupted", AE_JOURNAL_INTERRUPTED },
+};
+
+static const char *type_of(ae_journal_status s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++)
+		if (keyed[i].status == s)
+			return keyed[i].type;
+	return NULL;
+}
+
+/* A JSON array as the set key: unambiguous whatever the parts contain. */
+static char *composite(const char *event, const char *action, const char *key)
+{
+	json_t *a = json_pack("[sss]", event ? event : "", action ? action : "",
+			      key ? key : "");
+	char *s;
+
+	if (!a)
+		return NULL;
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static ae_journal_status get_status(const ae_journal *j, const char *ck)
+{
+	json_t *v = json_object_get(j->keys, ck);
+
+	return v ? (ae_journal_status)json_integer_value(v) : AE_JOURNAL_NONE;
+}
+
+/* Later states win, but a condition record never undoes a start, and an
+ * interruption never undoes a finish. */
+static int set_status(ae_journal *j, const char *ck, ae_journal_status s)
+{
+	ae_journal_status cur = get_status(j, ck);
+
+	if (cur >= AE_JOURNAL_STARTED && s < AE_JOURNAL_STARTED)
+		return 0;
+	if (s == AE_JOURNAL_STARTED && cur > AE_JOURNAL_STARTED)
+		return 0;
+	if (s == AE_JOURNAL_INTERRUPTED && cur == AE_JOURNAL_FINISHED)
+		return 0;
+	if (cur == AE_JOURNAL_NONE)
+		j->stats.keys++;
+	return json_object_set_new(j->keys, ck, json_integer(s));
+}
+
+static void now_iso(char buf[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static json_t *new_record(const char *type)
+{
+	char ts[32];
+
+	now_iso(ts);
+	return json_pack("{s:s, s:s}", "type", type, "ts", ts);
+}
+
+/* One record, one write, then fdatasync: when this returns 0 the record is
+ * on disk. A failed write is cut off again so the next record does not get
+ * glued to half of this one. */
+static int append(ae_journal *j, json_t *rec, ae_error *err)
+{
+	char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	size_t len;
+	int rv = -1;
+
+	if (!text)
+		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				    "cannot encode a journal record");
+	len = strlen(text);
+	text[len] = '\n'; /* json_dumps leaves room for its NUL */
+	if (ae_fsutil_write_all(j->fd, text, len + 1) < 0) {
+		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			     "cannot append: %s", strerror(errno));
+		goto out;
+	}
+	if (fdatasync(j->fd) < 0) {
+		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			     "cannot fsync: %s", strerror(errno));
+		goto out;
+	}
+	j->size += (off_t)len + 1;
+	j->stats.appended++;
+	rv = 0;
+out:
+	if (rv < 0 && ftruncate(j->fd, j->size) == 0)
+		fdatasync(j->fd);
+	free(text);
+	return rv;
+}
+
+static json_t *event_record(const char *type, const ae_event *ev,
+			    const char *action_id)
+{
+	json_t *rec = new_record(type);
+
+	if (!rec)
+		return NULL;
+	if (json_object_set_new(rec, "event", json_string(ev->name ? ev->name : "")) ||
+	    json_object_set_new(rec, "action", json_string(action_id ? action_id : "")) ||
+	    json_object_set_new(rec, "key", json_string(ev->dedup_key ? ev->dedup_key : "")) ||
+	    json_object_set_new(rec, "offset", json_integer((json_int_t)ev->offset)) ||
+	    json_object_set_new(rec, "line", json_integer((json_int_t)ev->line_no))) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+/* Replay one complete line. */
+static void replay_line(ae_journal *j, const char *line, size_t len)
+{
+	json_t *rec = json_loadb(line, len, 0, NULL);
+	const char *type, *ev, *act, *key;
+	char *ck;
+	size_t i;
+
+	if (!json_is_object(rec) ||
+	    !(type = json_string_value(json_object_get(rec, "type")))) {
+		j->stats.bad_lines++;
+		goto out;
+	}
+	for (i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++)
+		if (!strcmp(type, keyed[i].type))
+			break;
+	if (i == sizeof(keyed) / sizeof(keyed[0])) {
+		j->stats.records++; /* a record without a key */
+		goto out;
+	}
+	ev = json_string_value(json_object_get(rec, "event"));
+	act = json_string_value(json_object_get(rec, "action"));
+	key = json_string_value(json_object_get(rec, "key"));
+	ck = ev && act && key ? composite(ev, act, key) : NULL;
+	if (!ck) {
+		j->stats.bad_lines++;
+		goto out;
+	}
+	set_status(j, ck, keyed[i].status);
+	free(ck);
+	j->stats.records++;
+out:
+	json_decref(rec);
+}
+
+/* Read the whole journal (it holds a few records per event, small next to the
+ * log) and replay its complete lines; returns the length of those. */
+static int replay(ae_journal *j, off_t *complete, ae_error *err)
+{
+	struct stat st;
+	char *buf = NULL, *p, *nl;
+	size_t used = 0;
+	int rv = -1;
+
+	if (fstat(j->fd, &st) < 0)
+		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				    "cannot stat: %s", strerror(errno));
+	if (st.st_size > JOURNAL_MAX)
+		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				    "journal too large (%jd bytes)",
+				    (intmax_t)st.st_size);
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				    "out of memory");
+	while (used < (size_t)st.st_size) {
+		ssize_t n = pread(j->fd, buf + used, (size_t)st.st_size - used,
+				  (off_t)used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				     "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	p = buf;
+	while ((nl = memchr(p, '\n', used - (size_t)(p - buf)))) {
+		if (nl > p)
+			replay_line(j, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	*complete = (off_t)(p - buf);
+	j->stats.torn_bytes = used - (size_t)(p - buf);
+	rv = 0;
+out:
+	free(buf);
+	return rv;
+}
+
+/* A start without an end is from a helper that died while the action ran:
+ * say so once, and never run it again (see the header). */
+static int mark_interrupted(ae_journal *j, ae_error *err)
+{
+	const char *ck;
+	json_t *v, *parts, *rec;
+	void *tmp;
+	int rv = 0;
+
+	json_object_foreach_safe(j->keys, tmp, ck, v) {
+		if (json_integer_value(v) != AE_JOURNAL_STARTED)
+			continue;
+		parts = json_loads(ck, 0, NULL);
+		rec = new_record("action_interrupted");
+		if (!parts || !rec ||
+		    json_object_set(rec, "event", json_array_get(parts, 0)) ||
+		    json_object_set(rec, "action", json_array_get(parts, 1)) ||
+		    json_object_set(rec, "key", json_array_get(parts, 2)) ||
+		    json_object_set_new(rec, "reason",
+					json_string("started, never finished: the helper stopped while it ran; not run again")) ||
+		    append(j, rec, err) < 0) {
+			if (!ae_error_isset(err))
+				ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+					     "out of memory");
+			rv = -1;
+		} else {
+			json_object_set_new(j->keys, ck,
+					    json_integer(AE_JOURNAL_INTERRUPTED));
+			j->stats.interrupted++;
+		}
+		json_decref(parts);
+		json_decref(rec);
+		if (rv < 0)
+			break;
+	}
+	return rv;
+}
+
+ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err)
+{
+	ae_journal *j = calloc(1, sizeof(*j));
+	off_t complete = 0;
+
+	if (!j) {
+		ae_error_set(err, display, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	j->fd = -1;
+	j->keys = json_object();
+	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (!j->keys || j->dirfd < 0) {
+		ae_error_set(err, display, 0, 0, NULL, "cannot open: %s",
+			     j->keys ? strerror(errno) : "out of memory");
+		goto fail;
+	}
+	j->fd = ae_fsutil_open(j->dirfd, AE_JOURNAL_FILE,
+			       O_RDWR | O_APPEND | O_CREAT, 0644, err);
+	if (j->fd < 0)
+		goto fail;
+	/* two helpers appending would each believe they alone decide */
+	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			     "locked: another autoexp-helper of this job is running");
+		goto fail;
+	}
+	if (replay(j, &complete, err) < 0)
+		goto fail;
+	j->size = complete;
+	if (j->stats.torn_bytes > 0) {
+		json_t *rec;
+
+		/* cut before anything is appended: the torn bytes were never
+		 * a record (a record is durable only with its newline) */
+		if (ftruncate(j->fd, complete) < 0) {
+			ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				     "cannot cut the torn last line: %s",
+				     strerror(errno));
+			goto fail;
+		}
+		rec = new_record("journal_repaired");
+		json_object_set_new(rec, "torn_bytes",
+				    json_integer((json_int_t)j->stats.torn_bytes));
+		if (append(j, rec, err) < 0) {
+			json_decref(rec);
+			goto fail;
+		}
+		json_decref(rec);
+	}
+	if (mark_interrupted(j, err) < 0)
+		goto fail;
+	/* the journal may be new: make its directory entry durable */
+	if (ae_fsutil_fsync_dir(j->dirfd, display, err) < 0)
+		goto fail;
+	return j;
+fail:
+	if (display)
+		ae_error_prefix(err, "%s", display);
+	ae_journal_free(j);
+	return NULL;
+}
+
+ae_journal *ae_journal_open(const char *dir, ae_error *err)
+{
+	ae_journal *j;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0) {
+		ae_error_set(err, dir, 0, 0, NULL, "cannot open directory: %s",
+			     strerror(errno));
+		return NULL;
+	}
+	j = ae_journal_openat(dfd, dir, err);
+	close(dfd);
+	return j;
+}
+
+void ae_journal_free(ae_journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd); /* drops the lock */
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	json_decref(j->keys);
+	free(j);
+}
+
+ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
+				    const char *action_id,
+				    const char *dedup_key)
+{
+	char *ck = composite(event, action_id, dedup_key);
+	ae_journal_status s = ck ? get_status(j, ck) : AE_JOURNAL_NONE;
+
+	free(ck);
+	return s;
+}
+
+int ae_journal_has_fired(const ae_journal *j, const char *event,
+			 const char *action_id, const char *dedup_key)
+{
+	return ae_journal_lookup(j, event, action_id, dedup_key) >=
+	       AE_JOURNAL_STARTED;
+}
+
+static int oom(ae_error *err)
+{
+	return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			    "cannot build a journal record (out of memory or invalid UTF-8)");
+}
+
+int ae_journal_record_started(ae_journal *j, const ae_event *ev,
+			      const char *action_id, const char *action_name,
+			      ae_error *err)
+{
+	char *ck = composite(ev->name, action_id, ev->dedup_key);
+	json_t *rec = NULL, *meta = NULL;
+	ae_error merr;
+	int rv = -1;
+
+	if (!ck)
+		return oom(err);
+	if (get_status(j, ck) >= AE_JOURNAL_STARTED) {
+		rv = 1;
+		goto out;
+	}
+	rec = event_record("action_started", ev, action_id);
+	if (!rec) {
+		oom(err);
+		goto out;
+	}
+	if (action_name)
+		json_object_set_new(rec, "action_name", json_string(action_name));
+	/* metadata is for readers; one that JSON cannot hold (bytes that are
+	 * not UTF-8) must not keep the start from being recorded */
+	if (ev->metadata) {
+		meta = ae_json_from_node(ev->metadata, &merr);
+		if (meta)
+			json_object_set_new(rec, "metadata", meta);
+		else
+			json_object_set_new(rec, "metadata_error",
+					    json_string("metadata not representable as JSON"));
+	}
+	if (append(j, rec, err) < 0)
+		goto out;
+	if (set_status(j, ck, AE_JOURNAL_STARTED) < 0) {
+		oom(err);
+		goto out;
+	}
+	rv = 0;
+out:
+	json_decref(rec);
+	free(ck);
+	return rv;
+}
+
+int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
+			       const char *action_id, const char *status,
+			       const json_t *result, ae_error *err)
+{
+	char *ck = composite(ev->name, action_id, ev->dedup_key);
+	json_t *rec = NULL;
+	int rv = -1;
+
+	if (!ck)
+		return oom(err);
+	if (get_status(j, ck) != AE_JOURNAL_STARTED) {
+		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			     "action '%s' of event '%s' is not running: cannot record its end",
+			     action_id ? action_id : "", ev->name ? ev->name : "");
+		goto out;
+	}
+	rec = event_record("action_finished", ev, action_id);
+	if (!rec ||
+	    json_object_set_new(rec, "status", json_string(status ? status : "")) ||
+	    json_object_set_new(rec, "result",
+				result ? json_deep_copy(result) : json_null())) {
+		oom(err);
+		goto out;
+	}
+	if (append(j, rec, err) < 0)
+		goto out;
+	set_status(j, ck, AE_JOURNAL_FINISHED);
+	rv = 0;
+out:
+	json_decref(rec);
+	free(ck);
+	return rv;
+}
+
+int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
+				const char *action_id, ae_journal_status what,
+				const char *detail, ae_error *err)
+{
+	char *ck;
+	json_t *rec = NULL;
+	int rv = -1;
+
+	if (what != AE_JOURNAL_PENDING && what != AE_JOURNAL_MET &&
+	    what != AE_JOURNAL_FAILED)
+		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				    "not a condition outcome: %d", (int)what);
+	ck = composite(ev->name, action_id, ev->dedup_key);
+	if (!ck)
+		return oom(err);
+	if (get_status(j, ck) >= AE_JOURNAL_STARTED) {
+		rv = 0;
+		goto out;
+	}
+	rec = event_record(type_of(what), ev, action_id);
+	if (!rec || (detail && json_object_set_new(rec, "detail",
+						   json_string(detail)))) {
+		oom(err);
+		goto out;
+	}
+	if (append(j, rec, err) < 0)
+		goto out;
+	set_status(j, ck, what);
+	rv = 0;
+out:
+	json_decref(rec);
+	free(ck);
+	return rv;
+}
+
+int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
+		      ae_error *err)
+{
+	json_t *rec = new_record(type);
+	const char *k;
+	json_t *v;
+	int rv = -1;
+
+	if (!rec)
+		return oom(err);
+	if (fields && !json_is_object(fields)) {
+		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			     "record fields must be an object");
+		goto out;
+	}
+	json_object_foreach((json_t *)fields, k, v) {
+		if (strcmp(k, "type") && strcmp(k, "ts") &&
+		    json_object_set(rec, k, v)) {
+			oom(err);
+			goto out;
+		}
+	}
+	rv = append(j, rec, err);
+out:
+	json_decref(rec);
+	return rv;
+}
+
+ae_journal_stats ae_journal_stats_get(const ae_journal *j)
+{
+	return j->stats;
+}
+
+int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
+			  ae_error *err)
+{
+	char ts[32], *text = NULL;
+	json_t *obj;
+	int rv = -1;
+
+	now_iso(ts);
+	/* dev and ino are 64-bit unsigned; they go through json_int_t
+	 * unchanged bit for bit (large ones show as negative numbers) */
+	obj = json_pack("{s:i, s:s, s:{s:s?, s:I, s:I, s:I, s:I}, s:o}",
+			"version", STATE_VERSION, "updated", ts, "log",
+			"path", st->log_path,
+			"dev", (json_int_t)st->pos.dev,
+			"ino", (json_int_t)st->pos.ino,
+			"offset", (json_int_t)st->pos.offset,
+			"line_no", (json_int_t)st->pos.line_no,
+			"pending", st->pending ? json_incref(st->pending) : json_array());
+	if (!obj) {
+		oom(err);
+		goto out;
+	}
+	text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text) {
+		oom(err);
+		goto out;
+	}
+	rv = ae_fsutil_write_atomic(j->dirfd, AE_JOURNAL_STATE_FILE, text,
+				    strlen(text), 0644, err);
+out:
+	free(text);
+	json_decref(obj);
+	return rv;
+}
+
+static int bad_state(ae_error *err, const char *what)
+{
+	return ae_error_set(err, AE_JOURNAL_STATE_FILE, 0, 0, what,
+			    "missing or of the wrong type");
+}
+
+int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
+{
+	char *data = NULL;
+	size_t len;
+	json_error_t jerr;
+	json_t *obj = NULL, *log, *pending, *v;
+	int rv;
+
+	memset(st, 0, sizeof(*st));
+	rv = ae_fsutil_read_file(j->dirfd, AE_JOURNAL_STATE_FILE, STATE_MAX,
+				 &data, &len, err);
+	if (rv <= 0)
+		return rv;
+	rv = -1;
+	obj = json_loadb(data, len, 0, &jerr);
+	if (!obj) {
+		ae_error_set(err, AE_JOURNAL_STATE_FILE, jerr.line, jerr.column,
+			     NULL, "%s", jerr.text);
+		goto out;
+	}
+	v = json_object_get(obj, "version");
+	if (!json_is_integer(v)) {
+		bad_state(err, "version");
+		goto out;
+	}
+	if (json_integer_value(v) != STATE_VERSION) {
+		ae_error_set(err, AE_JOURNAL_STATE_FILE, 0, 0, "version",
+			     "unknown state version %lld",
+			     (long long)json_integer_value(v));
+		goto out;
+	}
+	log = json_object_get(obj, "log");
+	if (!json_is_object(log)) {
+		bad_state(err, "log");
+		goto out;
+	}
+	v = json_object_get(log, "path");
+	if (json_is_string(v) && !(st->log_path = strdup(json_string_value(v)))) {
+		oom(err);
+		goto out;
+	}
+#define FIELD(name)                                                       \
+	v = json_object_get(log, #name);                                  \
+	if (!json_is_integer(v)) {                                        \
+		bad_state(err, "log." #name);                             \
+		goto out;                                                 \
+	}                                                                 \
+	st->pos.name = (uint64_t)json_integer_value(v);
+	FIELD(dev)
+	FIELD(ino)
+	FIELD(offset)
+	FIELD(line_no)
+#undef FIELD
+	pending = json_object_get(obj, "pending");
+	if (pending && !json_is_array(pending)) {
+		bad_state(err, "pending");
+		goto out;
+	}
+	st->pending = pending ? json_incref(pending) : NULL;
+	rv = 1;
+out:
+	if (rv < 0)
+		ae_journal_state_clear(st);
+	json_decref(obj);
+	free(data);
+	return rv;
+}
+
+void ae_journal_state_clear(ae_journal_state *st)
+{
+	if (!st)
+		return;
+	free(st->log_path);
+	json_decref(st->pending);
+	memset(st, 0, sizeof(*st));
+}

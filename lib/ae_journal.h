@@ -1,0 +1,146 @@
+/* ae_journal: the helper's at-most-once memory, in {output_dir}/provenance/.
+ *
+ * events.jsonl is an append-only write-ahead log, one JSON object per line,
+ * each line written with one write(2) and fdatasync'ed before the call
+ * returns. The rule: before an action starts, `action_started` for its
+ * (event name, action id, dedup key) is on disk; after it, `action_finished`
+ * with its status and result. Condition evaluations leave `condition_pending`,
+ * `condition_met` and `condition_failed` records. Opening the journal replays
+ * it, which rebuilds the status of every key, so each (event, action, dedup
+ * key) fires at most once per job across helper restarts, requeues and
+ * rescans of the log, and nothing that fired is missing from the journal.
+ *
+ * At most once wins over at least once: an action whose `action_started` has
+ * no `action_finished` (the helper died while it ran) is recorded as
+ * `action_interrupted` at the next open and is NOT run again. Actions here
+ * submit follow-up jobs and send notifications: a duplicate cooldown job
+ * burns a node allocation and can race the first one for the same output
+ * directory, while a missing one is visible in the journal and easy to
+ * submit by hand. For the same reason a failure to write `action_started`
+ * means the action must not start.
+ *
+ * monitor_state.json holds what a restart needs beyond the journal: the
+ * follower position and the pending condition evaluations. It is replaced
+ * atomically (ae_fsutil_write_atomic) and may lag behind the journal; a
+ * crash between an append and the state write re-reads some log lines, and
+ * the journal stops them from firing again.
+ *
+ * A torn last line (the helper died inside a write, so no newline) is not a
+ * record: it is counted, cut off and logged as `journal_repaired`. Complete
+ * lines that are not valid records are counted and skipped. Both files are
+ * opened with O_NOFOLLOW (a symlink there is refused) and must be regular
+ * files; events.jsonl is created 0644, monitor_state.json 0644 (minus umask).
+ * An exclusive flock on events.jsonl keeps a second helper of the same job
+ * out.
+ */
+#ifndef AE_JOURNAL_H
+#define AE_JOURNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "ae_error.h"
+#include "ae_event.h"
+#include "ae_follow.h"
+
+#define AE_JOURNAL_FILE "events.jsonl"
+#define AE_JOURNAL_STATE_FILE "monitor_state.json"
+
+/* Where a (event, action, dedup key) stands; later states win. */
+typedef enum ae_journal_status {
+	AE_JOURNAL_NONE = 0,    /* never seen */
+	AE_JOURNAL_PENDING,     /* condition waiting */
+	AE_JOURNAL_FAILED,      /* condition false or timed out: not run */
+	AE_JOURNAL_MET,         /* condition true, action not started yet */
+	AE_JOURNAL_STARTED,     /* action running (in this helper) */
+	AE_JOURNAL_FINISHED,    /* action ended (any status) */
+	AE_JOURNAL_INTERRUPTED  /* started before a crash, never finished */
+} ae_journal_status;
+
+typedef struct ae_journal_stats {
+	uint64_t records;     /* valid records replayed at open */
+	uint64_t bad_lines;   /* complete lines that were not valid records */
+	uint64_t torn_bytes;  /* bytes of a torn last line cut off at open */
+	uint64_t interrupted; /* actions marked interrupted at open */
+	uint64_t keys;        /* distinct (event, action, key) known */
+	uint64_t appended;    /* records appended since open */
+} ae_journal_stats;
+
+typedef struct ae_journal ae_journal;
+
+/* Open (creating) dir/events.jsonl, lock it, replay it, repair a torn tail
+ * and mark interrupted actions. dir must exist. Returns a journal (caller
+ * frees) or NULL with err set. */
+ae_journal *ae_journal_open(const char *dir, ae_error *err);
+
+/* The same in an already opened directory (dirfd is duplicated, the caller
+ * keeps its own). display names the directory in errors (may be NULL). */
+ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err);
+
+/* Close and unlock. Safe on NULL. */
+void ae_journal_free(ae_journal *j);
+
+/* The status of a key. action_id is the caller's stable name of the action
+ * within its rule (e.g. its index "0", or "0:cooldown"); it must not change
+ * between helper runs of the same job. A NULL dedup key counts as "". */
+ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
+				    const char *action_id,
+				    const char *dedup_key);
+
+/* 1 when the action was started for this key (running, finished or
+ * interrupted), else 0. */
+int ae_journal_has_fired(const ae_journal *j, const char *event,
+			 const char *action_id, const char *dedup_key);
+
+/* Check and record in one step, before starting an action: returns 1 when it
+ * already fired (nothing written: do not run it), 0 when `action_started` is
+ * durably recorded (run it now), -1 with err set when it could not be
+ * recorded (do not run it). The event's offset, line and metadata go into the
+ * record; action_name (may be NULL) is for readers. */
+int ae_journal_record_started(ae_journal *j, const ae_event *ev,
+			      const char *action_id, const char *action_name,
+			      ae_error *err);
+
+/* After the action: status is "ok", "failed", "timeout"... result (borrowed,
+ * may be NULL) any JSON the action produced (job id, exit status, message).
+ * The key must have been started by this journal. 0 or -1. */
+int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
+			       const char *action_id, const char *status,
+			       const json_t *result, ae_error *err);
+
+/* A condition evaluation of the action's `when`: what is AE_JOURNAL_PENDING,
+ * AE_JOURNAL_MET or AE_JOURNAL_FAILED; detail (may be NULL) says why.
+ * Ignored (returns 0, nothing written) when the action already fired.
+ * 0 or -1. */
+int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
+				const char *action_id, ae_journal_status what,
+				const char *detail, ae_error *err);
+
+/* Any other record (helper started, rule errors...): `fields` (borrowed, an
+ * object, may be NULL) is copied after "type" and "ts". 0 or -1. */
+int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
+		      ae_error *err);
+
+ae_journal_stats ae_journal_stats_get(const ae_journal *j);
+
+/* What monitor_state.json holds. */
+typedef struct ae_journal_state {
+	char *log_path;   /* owned; NULL when unknown */
+	ae_follow_pos pos;
+	json_t *pending;  /* owned reference to an array of the rule engine's
+			   * pending evaluations (opaque here); NULL = none */
+} ae_journal_state;
+
+/* Replace monitor_state.json atomically with st. 0 or -1. */
+int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
+			  ae_error *err);
+
+/* Read monitor_state.json into st (cleared first; free with
+ * ae_journal_state_clear). 1 when loaded, 0 when there is none, -1 with err
+ * set (file:line:column for a parse error). */
+int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err);
+
+/* Free what st owns and zero it. Safe on NULL. */
+void ae_journal_state_clear(ae_journal_state *st);
+
+#endif /* AE_JOURNAL_H */

@@ -1,0 +1,229 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ae_provenance.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ae_fsutil.h"
+#include "ae_json.h"
+#include "ae_secret.h"
+#include "ae_sha256.h"
+#include "ae_yaml.h"
+
+/* run_metadata.json and friends are small; a huge one is not ours. */
+#define AE_PROV_JSON_MAX (64u * 1024u * 1024u)
+
+int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
+			     ae_error *err)
+{
+	char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					     JSON_REAL_PRECISION(17));
+	char *full;
+	size_t len;
+	int rv;
+
+	if (!text)
+		return ae_error_set(err, name, 0, 0, NULL, "cannot encode JSON");
+	len = strlen(text);
+	full = realloc(text, len + 2);
+	if (!full) {
+		free(text);
+		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
+	}
+	full[len] = '\n';
+	full[len + 1] = '\0';
+	rv = ae_fsutil_write_atomic(dirfd, name, full, len + 1, 0644, err);
+	free(full);
+	return rv;
+}
+
+json_t *ae_provenance_read_json(int dirfd, const char *name, ae_error *err)
+{
+	json_error_t jerr;
+	json_t *obj;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (ae_fsutil_read_file(dirfd, name, AE_PROV_JSON_MAX, &data, &len,
+				err) <= 0)
+		return NULL;
+	obj = json_loadb(data, len, 0, &jerr);
+	free(data);
+	if (!obj)
+		ae_error_set(err, name, jerr.line, jerr.column, NULL, "%s",
+			     jerr.text);
+	return obj;
+}
+
+static int write_yaml(int dirfd, const char *name, const ae_node *tree,
+		      ae_error *err)
+{
+	char *text = ae_yaml_emit(tree, err);
+	int rv;
+
+	if (!text)
+		return -1;
+	rv = ae_fsutil_write_atomic(dirfd, name, text, strlen(text), 0644, err);
+	free(text);
+	return rv;
+}
+
+int ae_provenance_write_configs(int dirfd, const ae_node *resolved,
+				const ae_node *unresolved, ae_error *err)
+{
+	ae_node *res = ae_node_copy(resolved);
+	ae_node *unres = ae_node_copy(unresolved);
+	char *json = NULL;
+	int rv = -1;
+
+	if (!res || !unres) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	if (ae_secret_redact(res, 0) < 0 || ae_secret_redact(unres, 1) < 0) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	if (write_yaml(dirfd, AE_PROV_RESOLVED_YAML, res, err) < 0)
+		goto out;
+	json = ae_json_dump(res, err);
+	if (!json || ae_fsutil_write_atomic(dirfd, AE_PROV_RESOLVED_JSON, json,
+					      strlen(json), 0644, err) < 0)
+		goto out;
+	if (write_yaml(dirfd, AE_PROV_UNRESOLVED_YAML, unres, err) < 0)
+		goto out;
+	rv = 0;
+out:
+	free(json);
+	ae_node_free(res);
+	ae_node_free(unres);
+	return rv;
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && v && v[i]; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	return arr;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+int ae_provenance_write_reference(int dirfd, const ae_capture *cap,
+				  ae_error *err)
+{
+	json_t *obj = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+				"config_name", str_or_null(cap->config_name),
+				"config_dir", str_or_null(cap->config_dir),
+				"config_path", str_or_null(cap->config_path),
+				"search_path", strv_json(cap->search_path),
+				"overrides", strv_json(cap->overrides),
+				"timestring", str_or_null(cap->timestring));
+	int rv;
+
+	if (!obj)
+		return ae_error_set(err, AE_PROV_REFERENCE, 0, 0, NULL,
+				    "cannot encode JSON");
+	rv = ae_provenance_write_json(dirfd, AE_PROV_REFERENCE, obj, err);
+	json_decref(obj);
+	return rv;
+}
+
+json_t *ae_provenance_env_json(char *const *envv)
+{
+	json_t *obj = json_object();
+	size_t i;
+
+	for (i = 0; obj && envv && envv[i]; i++) {
+		const char *eq = strchr(envv[i], '=');
+		char name[256];
+		size_t n;
+
+		if (!eq)
+			continue;
+		n = (size_t)(eq - envv[i]);
+		if (n == 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, envv[i], n);
+		name[n] = '\0';
+		if (ae_secret_name(name) ||
+		    strncmp(name, "SLURM_SPANK_" AE_CAPTURE_VAR,
+			    strlen("SLURM_SPANK_" AE_CAPTURE_VAR)) == 0)
+			continue;
+		json_object_set_new(obj, name, json_string(eq + 1));
+	}
+	return obj;
+}
+
+static json_t *load_metadata(int dirfd, ae_error *err)
+{
+	json_t *meta = ae_provenance_read_json(dirfd, AE_PROV_METADATA, err);
+
+	if (!meta && !ae_error_isset(err))
+		meta = json_object();
+	if (meta && !json_is_object(meta)) {
+		json_decref(meta);
+		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL,
+			     "not a JSON object");
+		return NULL;
+	}
+	return meta;
+}
+
+int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
+				  ae_error *err)
+{
+	json_t *meta = load_metadata(dirfd, err);
+	json_t *arr;
+	int rv = -1;
+
+	if (!meta)
+		goto out;
+	arr = json_object_get(meta, key);
+	if (!json_is_array(arr)) {
+		arr = json_array();
+		json_object_set_new(meta, key, arr);
+	}
+	json_array_append(arr, entry);
+	rv = ae_provenance_write_json(dirfd, AE_PROV_METADATA, meta, err);
+out:
+	json_decref(entry);
+	json_decref(meta);
+	return rv;
+}
+
+int ae_provenance_metadata_set(int dirfd, const char *key, json_t *value,
+			       ae_error *err)
+{
+	json_t *meta = load_metadata(dirfd, err);
+	int rv = -1;
+
+	if (!meta)
+		goto out;
+	json_object_set(meta, key, value);
+	rv = ae_provenance_write_json(dirfd, AE_PROV_METADATA, meta, err);
+out:
+	json_decref(value);
+	json_decref(meta);
+	return rv;
+}
+
+int ae_provenance_digest(const ae_node *tree, char hex[65], ae_error *err)
+{
+	char *text = ae_yaml_emit(tree, err);
+
+	if (!text)
+		return -1;
+	ae_sha256_hex(text, strlen(text), hex);
+	free(text);
+	return 0;
+}

@@ -1,0 +1,842 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ae_fields.h"
+#include "ae_rules.h"
+
+#define LITERAL_MAX 256
+#define JIT_STACK_MAX (1024u * 1024u)
+
+typedef struct extract {
+	char *key;
+	int group; /* 0: the whole match */
+} extract;
+
+typedef struct rule {
+	char *name;
+	int substring;
+	char *pattern;
+	size_t patlen;
+	pcre2_code *code; /* NULL for substring rules or deferred patterns */
+	int jit;
+	char *literal; /* prefilter, NULL when none */
+	size_t litlen;
+	ae_node *metadata; /* mapping, owned */
+	extract *ex;
+	size_t nex;
+	ae_template *once_per;
+	ae_binding **bindings;
+	size_t nbind;
+	uint64_t limit_hits;
+} rule;
+
+struct ae_rules {
+	rule *rules;
+	size_t n;
+	int prefilter;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jstack;
+	ae_template_ctx ctx;
+	ae_rules_stats stats;
+};
+
+static const char *const rule_fields[] = {
+	"name", "pattern", "pattern_type", "metadata", "extract_groups",
+	"once_per", "actions", "state", NULL};
+
+static void rule_clear(rule *r)
+{
+	free(r->name);
+	free(r->pattern);
+	pcre2_code_free(r->code);
+	free(r->literal);
+	ae_node_free(r->metadata);
+	for (size_t i = 0; i < r->nex; i++)
+		free(r->ex[i].key);
+	free(r->ex);
+	ae_template_free(r->once_per);
+	for (size_t i = 0; i < r->nbind; i++)
+		ae_binding_free(r->bindings[i]);
+	free(r->bindings);
+}
+
+void ae_rules_free(ae_rules *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		rule_clear(&rs->rules[i]);
+	free(rs->rules);
+	pcre2_match_data_free(rs->md);
+	pcre2_match_context_free(rs->mctx);
+	pcre2_jit_stack_free(rs->jstack);
+	free(rs);
+}
+
+/* ---- the prefilter literal ---- */
+
+/* True when an inline option group turns on caseless or extended mode,
+ * where pattern text is not literal text. */
+static int has_risky_options(const char *p)
+{
+	if (!strncmp(p, "(*", 2))
+		return 1;
+	for (const char *q = strstr(p, "(?"); q; q = strstr(q + 1, "(?")) {
+		const char *s = q + 2;
+
+		while (isalpha((unsigned char)*s) || *s == '-' || *s == '^') {
+			if (*s == 'i' || *s == 'x')
+				return 1;
+			s++;
+		}
+	}
+	return strstr(p, "\\Q") != NULL;
+}
+
+/* Skip a character class starting at p[i] == '['; returns the index of its
+ * closing ']' or -1. */
+static long skip_class(const char *p, size_t i)
+{
+	size_t j = i + 1;
+
+	if (p[j] == '^')
+		j++;
+	if (p[j] == ']')
+		j++;
+	for (; p[j]; j++) {
+		if (p[j] == '\\' && p[j + 1])
+			j++;
+		else if (p[j] == '[' && p[j + 1] == ':') {
+			const char *e = strstr(p + j + 2, ":]");
+
+			if (!e)
+				return -1;
+			j = (size_t)(e - p) + 1;
+		} else if (p[j] == ']')
+			return (long)j;
+	}
+	return -1;
+}
+
+typedef struct litrun {
+	char cur[LITERAL_MAX], best[LITERAL_MAX];
+	size_t cl, bl;
+} litrun;
+
+static void run_end(litrun *r)
+{
+	if (r->cl > r->bl) {
+		memcpy(r->best, r->cur, r->cl);
+		r->bl = r->cl;
+	}
+	r->cl = 0;
+}
+
+static void run_add(litrun *r, char c)
+{
+	if (r->cl < LITERAL_MAX)
+		r->cur[r->cl++] = c;
+}
+
+/* The last character is optional: drop it (a whole UTF-8 sequence). */
+static void run_drop(litrun *r)
+{
+	while (r->cl && ((unsigned char)r->cur[r->cl - 1] & 0xC0) == 0x80)
+		r->cl--;
+	if (r->cl)
+		r->cl--;
+}
+
+/* The longest run of literal text outside groups that every match must
+ * contain, or NULL. Conservative: anything unclear ends the run or gives
+ * up (then the regex alone decides, which is always correct). */
+static char *required_literal(const char *p, size_t *len)
+{
+	litrun r = {.cl = 0, .bl = 0};
+	int depth = 0;
+	char *out;
+
+	if (has_risky_options(p))
+		return NULL;
+	for (size_t i = 0; p[i]; i++) {
+		char c = p[i];
+
+		if (c == '\\') {
+			char n = p[i + 1];
+
+			if (!n)
+				return NULL;
+			i++;
+			if (!isalnum((unsigned char)n)) {
+				if (!depth)
+					run_add(&r, n);
+				continue;
+			}
+			if (!depth)
+				run_end(&r);
+			if (n == 'c' && p[i + 1]) {
+				i++;
+			} else if (p[i + 1] == '{' || p[i + 1] == '<' ||
+				   p[i + 1] == '\'') {
+				const char *e = strchr(p + i + 2, p[i + 1] == '{' ? '}'
+								  : p[i + 1] == '<' ? '>'
+										    : '\'');
+				if (!e)
+					return NULL;
+				i = (size_t)(e - p);
+			}
+			continue;
+		}
+		if (c == '[') {
+			long e = skip_class(p, i);
+
+			if (e < 0)
+				return NULL;
+			if (!depth)
+				run_end(&r);
+			i = (size_t)e;
+			continue;
+		}
+		if (c == '(') {
+			if (!depth)
+				run_end(&r);
+			depth++;
+			continue;
+		}
+		if (c == ')') {
+			if (--depth < 0)
+				return NULL;
+			continue;
+		}
+		if (depth)
+			continue;
+		switch (c) {
+		case '|':
+			return NULL;
+		case '.':
+		case '^':
+		case '$':
+		case '+':
+			run_end(&r);
+			break;
+		case '?':
+		case '*':
+			run_drop(&r);
+			run_end(&r);
+			break;
+		case '{':
+			/* A quantifier {n}, {n,}, {n,m}; {0,...} makes the last
+			 * character optional. Anything else: be careful. */
+			if (isdigit((unsigned char)p[i + 1]) || p[i + 1] == ',') {
+				const char *e = strchr(p + i, '}');
+
+				if (p[i + 1] == '0' || p[i + 1] == ',')
+					run_drop(&r);
+				run_end(&r);
+				if (!e)
+					return NULL;
+				i = (size_t)(e - p);
+			} else {
+				/* A literal brace; keep it out of the run. */
+				run_drop(&r);
+				run_end(&r);
+			}
+			break;
+		default:
+			run_add(&r, c);
+		}
+	}
+	if (depth)
+		return NULL;
+	run_end(&r);
+	if (r.bl < 2)
+		return NULL;
+	out = malloc(r.bl + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, r.best, r.bl);
+	out[r.bl] = '\0';
+	*len = r.bl;
+	return out;
+}
+
+/* ---- compile ---- */
+
+static int compile_regex(rule *r, const ae_node *pat, ae_error *err)
+{
+	PCRE2_SIZE off;
+	int code;
+
+	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->patlen,
+				PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
+				&off, NULL);
+	if (!r->code) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		return ae_node_error(err, pat, "bad pattern at offset %zu: %s",
+				     (size_t)off, (char *)msg);
+	}
+	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+	return 0;
+}
+
+static int add_extract(rule *r, const char *key, int group)
+{
+	extract *ex = realloc(r->ex, (r->nex + 1) * sizeof(*ex));
+
+	if (!ex)
+		return -1;
+	r->ex = ex;
+	ex[r->nex].key = strdup(key);
+	if (!ex[r->nex].key)
+		return -1;
+	ex[r->nex++].group = group;
+	return 0;
+}
+
+static int compile_extract(rule *r, const ae_node *cfg, ae_error *err)
+{
+	const ae_node *eg = ae_map_get(cfg, "extract_groups");
+	uint32_t ncap = 0;
+
+	if (r->code)
+		pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &ncap);
+	if (!eg || eg->type == AE_NULL) {
+		uint32_t count = 0, size = 0;
+		PCRE2_SPTR table = NULL;
+
+		if (!r->code)
+			return 0;
+		pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
+		pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
+		pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
+		for (uint32_t i = 0; i < count; i++) {
+			const unsigned char *e = table + i * size;
+
+			if (add_extract(r, (const char *)e + 2, (e[0] << 8) | e[1]) < 0)
+				return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		}
+		return 0;
+	}
+	if (eg->type != AE_MAP)
+		return ae_node_error(err, eg,
+				     "extract_groups must be a mapping {key: group}");
+	for (size_t i = 0; i < ae_map_size(eg); i++) {
+		const ae_node *g = ae_map_value(eg, i);
+		int num = -1;
+
+		if (g->type == AE_INT) {
+			if (g->u.i < 0 || (uint64_t)g->u.i > ncap)
+				return ae_node_error(err, g,
+						     "group %lld does not exist (the pattern has %u)",
+						     g->u.i, ncap);
+			num = (int)g->u.i;
+		} else if (g->type == AE_STRING && !strcmp(g->u.str.s, "match")) {
+			num = 0;
+		} else if (g->type == AE_STRING) {
+			if (!r->code && !r->substring)
+				num = 0; /* deferred pattern: cannot check */
+			else if (r->code)
+				num = pcre2_substring_number_from_name(
+					r->code, (PCRE2_SPTR)g->u.str.s);
+			if (num < 0)
+				return ae_node_error(err, g,
+						     "the pattern has no group named '%s'",
+						     g->u.str.s);
+		} else {
+			return ae_node_error(err, g,
+					     "a group is a name, a number or \"match\"");
+		}
+		if (r->substring && num != 0)
+			return ae_node_error(err, g,
+					     "a substring pattern has only \"match\"");
+		if (add_extract(r, ae_map_key(eg, i), num) < 0)
+			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	}
+	return 0;
+}
+
+static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
+			int unresolved, ae_error *err)
+{
+	const char *name, *pattern, *ptype, *once;
+	const ae_node *v, *pat;
+
+	if (ae_fields_check(cfg, "a log_events rule", rule_fields, err) < 0 ||
+	    ae_fields_string(cfg, "name", !keyname, &name, err) < 0 ||
+	    ae_fields_string(cfg, "pattern", 1, &pattern, err) < 0 ||
+	    ae_fields_string(cfg, "pattern_type", 0, &ptype, err) < 0 ||
+	    ae_fields_string(cfg, "once_per", 0, &once, err) < 0)
+		return -1;
+	if (keyname && name && strcmp(name, keyname))
+		return ae_node_error(err, ae_map_get(cfg, "name"),
+				     "name '%s' differs from its key '%s'", name,
+				     keyname);
+	if (!name)
+		name = keyname;
+	if (!*name)
+		return ae_node_error(err, cfg, "a rule needs a non-empty name");
+	pat = ae_map_get(cfg, "pattern");
+	if (!*pattern)
+		return ae_node_error(err, pat, "empty pattern");
+	if (ptype && strcmp(ptype, "regex") && strcmp(ptype, "substring"))
+		return ae_node_error(err, ae_map_get(cfg, "pattern_type"),
+				     "pattern_type must be 'regex' or 'substring', not '%s'",
+				     ptype);
+	r->substring = ptype && !strcmp(ptype, "substring");
+	r->name = strdup(name);
+	r->pattern = strdup(pattern);
+	if (!r->name || !r->pattern)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	r->patlen = pat->u.str.len;
+	if (r->substring) {
+		r->literal = strdup(pattern);
+		r->litlen = r->patlen;
+		if (!r->literal)
+			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	} else if (!(unresolved && ae_fields_deferred(pat))) {
+		if (compile_regex(r, pat, err) < 0)
+			return -1;
+		r->literal = required_literal(pattern, &r->litlen);
+	}
+	v = ae_map_get(cfg, "metadata");
+	if (v && v->type != AE_NULL && v->type != AE_MAP)
+		return ae_node_error(err, v, "metadata must be a mapping");
+	r->metadata = v && v->type == AE_MAP ? ae_node_copy(v) : ae_node_new_map();
+	if (!r->metadata)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	if (compile_extract(r, cfg, err) < 0)
+		return -1;
+	if (once && !(r->once_per = ae_template_from_node(ae_map_get(cfg, "once_per"), err)))
+		return -1;
+	v = ae_map_get(cfg, "actions");
+	if (v && v->type != AE_NULL) {
+		if (v->type != AE_SEQ)
+			return ae_node_error(err, v, "actions must be a list");
+		r->bindings = calloc(ae_seq_size(v) + 1, sizeof(*r->bindings));
+		if (!r->bindings)
+			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		for (size_t i = 0; i < ae_seq_size(v); i++) {
+			r->bindings[i] = ae_binding_compile(ae_seq_get(v, i),
+							    unresolved, err);
+			if (!r->bindings[i])
+				return -1;
+			r->nbind++;
+		}
+	}
+	return 0;
+}
+
+ae_rules *ae_rules_compile(const ae_node *le, int unresolved, ae_error *err)
+{
+	ae_rules *rs = calloc(1, sizeof(*rs));
+	uint32_t maxcap = 0;
+	size_t n;
+
+	if (!rs)
+		goto nomem;
+	rs->prefilter = 1;
+	if (!le || le->type == AE_NULL)
+		n = 0;
+	else if (le->type == AE_SEQ)
+		n = ae_seq_size(le);
+	else if (le->type == AE_MAP)
+		n = ae_map_size(le);
+	else {
+		ae_node_error(err, le,
+			      "log_events must be a list of rules or a mapping of "
+			      "names to rules, not %s",
+			      ae_type_name(le->type));
+		goto fail;
+	}
+	rs->rules = calloc(n + 1, sizeof(*rs->rules));
+	if (!rs->rules)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		const ae_node *cfg = le->type == AE_SEQ ? ae_seq_get(le, i)
+							: ae_map_value(le, i);
+		rule *r = &rs->rules[rs->n++];
+
+		if (cfg->type != AE_MAP) {
+			ae_node_error(err, cfg, "a rule must be a mapping");
+			goto fail;
+		}
+		if (compile_rule(r, cfg, le->type == AE_MAP ? ae_map_key(le, i) : NULL,
+				 unresolved, err) < 0)
+			goto fail;
+		for (size_t k = 0; k + 1 < rs->n; k++)
+			if (!strcmp(rs->rules[k].name, r->name)) {
+				ae_node_error(err, cfg, "duplicate rule name '%s'",
+					      r->name);
+				goto fail;
+			}
+		if (r->code) {
+			uint32_t c = 0;
+
+			pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &c);
+			if (c > maxcap)
+				maxcap = c;
+		}
+	}
+	rs->md = pcre2_match_data_create(maxcap + 1, NULL);
+	rs->mctx = pcre2_match_context_create(NULL);
+	rs->jstack = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
+	if (!rs->md || !rs->mctx || !rs->jstack)
+		goto nomem;
+	pcre2_jit_stack_assign(rs->mctx, NULL, rs->jstack);
+	ae_rules_set_match_limit(rs, 0);
+	return rs;
+nomem:
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+fail:
+	ae_rules_free(rs);
+	return NULL;
+}
+
+size_t ae_rules_count(const ae_rules *rs)
+{
+	return rs->n;
+}
+
+const char *ae_rules_name(const ae_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].name : NULL;
+}
+
+long ae_rules_find(const ae_rules *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->rules[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+size_t ae_rules_nbindings(const ae_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].nbind : 0;
+}
+
+const ae_binding *ae_rules_binding(const ae_rules *rs, size_t i, size_t j)
+{
+	return i < rs->n && j < rs->rules[i].nbind ? rs->rules[i].bindings[j]
+						   : NULL;
+}
+
+const char *ae_rules_literal(const ae_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].literal : NULL;
+}
+
+void ae_rules_set_match_limit(ae_rules *rs, uint32_t limit)
+{
+	if (!limit)
+		limit = AE_RULES_MATCH_LIMIT;
+	pcre2_set_match_limit(rs->mctx, limit);
+	pcre2_set_depth_limit(rs->mctx, limit);
+	/* The interpreter's backtracking memory, in KiB. */
+	pcre2_set_heap_limit(rs->mctx, 64 * 1024);
+}
+
+void ae_rules_set_prefilter(ae_rules *rs, int on)
+{
+	rs->prefilter = on;
+}
+
+void ae_rules_set_context(ae_rules *rs, const ae_template_ctx *ctx)
+{
+	if (ctx)
+		rs->ctx = *ctx;
+	else
+		memset(&rs->ctx, 0, sizeof(rs->ctx));
+}
+
+void ae_rules_get_stats(const ae_rules *rs, ae_rules_stats *stats)
+{
+	*stats = rs->stats;
+}
+
+uint64_t ae_rules_limit_hits(const ae_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].limit_hits : 0;
+}
+
+/* ---- matching ---- */
+
+static void note_error(ae_rules *rs, const char *name, const char *what,
+		       const char *text)
+{
+	rs->stats.errors++;
+	snprintf(rs->stats.last_error, sizeof(rs->stats.last_error),
+		 "%.64s: %s%.160s", name, what, text);
+}
+
+/* Growing text for the dedup key. */
+typedef struct jbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+} jbuf;
+
+static void jb_add(jbuf *b, const char *p, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 128;
+		char *q;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		q = realloc(b->s, cap);
+		if (!q) {
+			b->oom = 1;
+			return;
+		}
+		b->s = q;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* A JSON string as Jansson writes it (compact; UTF-8 kept, '/' not
+ * escaped), so keys made here and by json_dumps compare equal. The input is
+ * valid UTF-8. */
+static void jb_string(jbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	jb_add(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7];
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jb_add(b, run, (size_t)(s - run));
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		jb_add(b, esc, n);
+		run = s + 1;
+	}
+	jb_add(b, run, (size_t)(s - run));
+	jb_add(b, "\"", 1);
+}
+
+/* The default dedup key: the extracted values as a JSON object with sorted
+ * keys, compact (what json_dumps with JSON_SORT_KEYS gives). */
+static char *default_key(const rule *r, const ae_node *meta)
+{
+	jbuf b = {0};
+	size_t order[64], n = r->nex < 64 ? r->nex : 64;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+
+		/* insertion sort: a handful of keys */
+		while (k > 0 && strcmp(r->ex[order[k - 1]].key, r->ex[i].key) > 0) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+	jb_add(&b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *key = r->ex[order[i]].key;
+		const ae_node *v = ae_map_get(meta, key);
+
+		/* a key extracted twice (same out key) counts once */
+		if (i > 0 && !strcmp(key, r->ex[order[i - 1]].key))
+			continue;
+		if (b.len > 1)
+			jb_add(&b, ",", 1);
+		jb_string(&b, key);
+		jb_add(&b, ":", 1);
+		if (v && v->type == AE_STRING)
+			jb_string(&b, v->u.str.s);
+		else
+			jb_add(&b, "null", 4);
+	}
+	jb_add(&b, "}", 1);
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* Build the event for a match of rule r; ovector NULL for substrings. */
+static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
+			    size_t mstart, size_t mend, const PCRE2_SIZE *ov,
+			    uint32_t novec, int *oom, ae_error *err)
+{
+	ae_event *ev = calloc(1, sizeof(*ev));
+
+	if (!ev)
+		goto nomem;
+	ev->name = strdup(r->name);
+	ev->metadata = ae_node_copy(r->metadata);
+	if (!ev->name || !ev->metadata)
+		goto nomem;
+	for (size_t i = 0; i < r->nex; i++) {
+		int g = r->ex[i].group;
+		size_t s = mstart, e = mend;
+		ae_node *v;
+
+		if (g > 0) {
+			if ((uint32_t)g >= novec || ov[2 * g] == PCRE2_UNSET)
+				s = e = (size_t)-1;
+			else
+				s = ov[2 * g], e = ov[2 * g + 1];
+		}
+		if (s == (size_t)-1) {
+			v = ae_node_new_null();
+		} else {
+			char *txt = ae_fields_utf8_dup(line + s, e - s);
+
+			v = txt ? ae_node_new_string(txt) : NULL;
+			free(txt);
+		}
+		if (!v || ae_map_set(ev->metadata, r->ex[i].key, v) < 0)
+			goto nomem;
+	}
+	if (r->once_per) {
+		ae_template_ctx ctx = rs->ctx;
+		ae_error rerr;
+		jbuf b = {0};
+		char *k;
+
+		ctx.metadata = ev->metadata;
+		k = ae_template_render(r->once_per, &ctx, &rerr);
+		if (!k) {
+			note_error(rs, r->name, "once_per: ", rerr.text);
+			ae_event_free(ev);
+			return NULL;
+		}
+		jb_string(&b, k);
+		free(k);
+		if (b.oom) {
+			free(b.s);
+			goto nomem;
+		}
+		ev->dedup_key = b.s;
+	} else if (!(ev->dedup_key = default_key(r, ev->metadata))) {
+		goto nomem;
+	}
+	return ev;
+nomem:
+	*oom = 1;
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	ae_event_free(ev);
+	return NULL;
+}
+
+int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
+			uint64_t offset, uint64_t line_no,
+			const char *source_path, ae_rules_emit_fn emit,
+			void *ctx, ae_error *err)
+{
+	int count = 0, oom = 0;
+
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len && line[len - 1] == '\r')
+		len--;
+	rs->stats.lines++;
+	for (size_t i = 0; i < rs->n; i++) {
+		rule *r = &rs->rules[i];
+		const PCRE2_SIZE *ov = NULL;
+		uint32_t novec = 0;
+		size_t ms, me;
+		ae_event *ev;
+		int rc;
+
+		if (r->substring || (rs->prefilter && r->literal)) {
+			const char *hit = memmem(line, len, r->literal, r->litlen);
+
+			if (!hit)
+				continue;
+			ms = (size_t)(hit - line);
+			me = ms + r->litlen;
+		}
+		if (!r->substring) {
+			if (!r->code)
+				continue;
+			rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)line, len,
+						      0, 0, rs->md, rs->mctx)
+				    : pcre2_match(r->code, (PCRE2_SPTR)line, len, 0,
+						  0, rs->md, rs->mctx);
+			if (rc == PCRE2_ERROR_NOMATCH)
+				continue;
+			if (rc < 0) {
+				if (rc == PCRE2_ERROR_MATCHLIMIT ||
+				    rc == PCRE2_ERROR_DEPTHLIMIT ||
+				    rc == PCRE2_ERROR_HEAPLIMIT ||
+				    rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+					r->limit_hits++;
+					rs->stats.limit_hits++;
+				} else {
+					PCRE2_UCHAR msg[200];
+
+					pcre2_get_error_message(rc, msg, sizeof(msg));
+					note_error(rs, r->name, "", (char *)msg);
+				}
+				continue;
+			}
+			ov = pcre2_get_ovector_pointer(rs->md);
+			novec = pcre2_get_ovector_count(rs->md);
+			ms = ov[0];
+			me = ov[1];
+		}
+		ev = make_event(rs, r, line, ms, me, ov, novec, &oom, err);
+		if (!ev) {
+			if (oom)
+				return -1;
+			continue;
+		}
+		ev->offset = offset;
+		ev->line_no = line_no;
+		if (source_path && !ae_map_get(ev->metadata, "source_path")) {
+			ae_node *sp = ae_node_new_string(source_path);
+
+			if (!sp || ae_map_set(ev->metadata, "source_path", sp) < 0) {
+				ae_event_free(ev);
+				ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+				return -1;
+			}
+		}
+		rs->stats.events++;
+		count++;
+		rc = emit(ctx, i, ev);
+		if (rc)
+			return rc;
+	}
+	return count;
+}

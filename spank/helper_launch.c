@@ -1,0 +1,234 @@
+/* Starting and stopping the job-side helper (autoexp-helper).
+ *
+ * Started in user_init, where slurmstepd has only switched its effective ids:
+ * a double fork and setsid detach it from the step (so it can drain after the
+ * batch script ends), then it becomes the job user for good (groups, gid, uid)
+ * and is exec'd with an argv and an environment built here, its standard
+ * streams on /dev/null and no other descriptor inherited. At job end, as
+ * root, it is sent SIGTERM, but only after checking that the pid still
+ * belongs to the process started here (same start time), since pids are
+ * reused. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ae_provenance.h"
+#include "context.h"
+#include "spank_api.h"
+
+#define MAX_GROUPS 256
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. */
+static unsigned long long proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	ssize_t n;
+	char *p;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: count from the
+	 * last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (field = 2; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field == 22)
+		start = strtoull(p, NULL, 10);
+	return start;
+}
+
+static void close_from(int lowest)
+{
+	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = lowest; fd < max; fd++)
+		close(fd);
+}
+
+/* In the grandchild: never returns. */
+static void become_helper(const char *path, char *const argv[],
+			  char *const envp[], const gid_t *groups, int ngroups,
+			  const char *cwd, int report_fd)
+{
+	pid_t self = getpid();
+	sigset_t none;
+	int null, sig;
+
+	if (write(report_fd, &self, sizeof(self)) != sizeof(self))
+		_exit(126);
+	close(report_fd);
+	/* slurmstepd changed only the effective ids: take root back to be able
+	 * to drop everything, then drop it for good. */
+	if (seteuid(0) < 0 || setgroups((size_t)ngroups, groups) < 0 ||
+	    setresgid(ae_plugin.gid, ae_plugin.gid, ae_plugin.gid) < 0 ||
+	    setresuid(ae_plugin.uid, ae_plugin.uid, ae_plugin.uid) < 0)
+		_exit(126);
+	if (getuid() != ae_plugin.uid || geteuid() != ae_plugin.uid ||
+	    setuid(0) == 0)
+		_exit(126);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(022);
+	if (chdir(cwd) < 0 && chdir("/") < 0)
+		_exit(126);
+	null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(126);
+	close_from(3);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+/* NAME=value into envp if the job has it. */
+static void env_pass(char **envp, int *n, char **job_env, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 0; job_env && job_env[i]; i++)
+		if (strncmp(job_env[i], name, len) == 0 && job_env[i][len] == '=') {
+			envp[(*n)++] = job_env[i];
+			return;
+		}
+}
+
+int ae_helper_launch(spank_t sp, const char *output_dir,
+		     const char *provenance_dir, const char *config_file,
+		     const char *job_id, char **job_env)
+{
+	const char *path = ae_plugin.helper_path ? ae_plugin.helper_path :
+						   AE_HELPER_PATH;
+	char *argv[] = { (char *)path, "--provenance-dir", (char *)provenance_dir,
+			 "--config", (char *)config_file, "--job-id",
+			 (char *)job_id, NULL };
+	char home[4200], user[300], logname[300], out[4200], prov[4200],
+		conf[4200], slurm_conf[4200];
+	char *envp[24];
+	gid_t groups[MAX_GROUPS];
+	int ngroups = MAX_GROUPS, n = 0, report[2], status;
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+	struct pollfd pfd;
+	pid_t child, helper = 0;
+	json_t *rec;
+	ae_error err;
+
+	(void)sp;
+	if (access(path, X_OK) < 0)
+		return ae_fail("autoexp: job start: cannot run the helper %s: %s",
+			       path, strerror(errno));
+	if (getpwuid_r(ae_plugin.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0 || !pwp)
+		return ae_fail("autoexp: job start: unknown user id %u",
+			       (unsigned)ae_plugin.uid);
+	if (getgrouplist(pw.pw_name, ae_plugin.gid, groups, &ngroups) < 0)
+		ngroups = 1, groups[0] = ae_plugin.gid;
+
+	/* The helper's environment: only what it needs, stated here. */
+	envp[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	envp[n++] = "LANG=C.UTF-8";
+	snprintf(home, sizeof(home), "HOME=%s", pw.pw_dir);
+	snprintf(user, sizeof(user), "USER=%s", pw.pw_name);
+	snprintf(logname, sizeof(logname), "LOGNAME=%s", pw.pw_name);
+	snprintf(out, sizeof(out), "AUTOEXP_OUTPUT_DIR=%s", output_dir);
+	snprintf(prov, sizeof(prov), "AUTOEXP_PROVENANCE_DIR=%s", provenance_dir);
+	snprintf(conf, sizeof(conf), "AUTOEXP_CONFIG=%s", config_file);
+	envp[n++] = home;
+	envp[n++] = user;
+	envp[n++] = logname;
+	envp[n++] = out;
+	envp[n++] = prov;
+	envp[n++] = conf;
+	env_pass(envp, &n, job_env, "SLURM_JOB_ID");
+	env_pass(envp, &n, job_env, "TZ");
+	{
+		int before = n;
+
+		env_pass(envp, &n, job_env, "SLURM_CONF");
+		if (n == before && getenv("SLURM_CONF")) {
+			snprintf(slurm_conf, sizeof(slurm_conf), "SLURM_CONF=%s",
+				 getenv("SLURM_CONF"));
+			envp[n++] = slurm_conf;
+		}
+	}
+	envp[n] = NULL;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return ae_fail("autoexp: job start: pipe: %s", strerror(errno));
+	child = fork();
+	if (child < 0) {
+		close(report[0]);
+		close(report[1]);
+		return ae_fail("autoexp: job start: fork: %s", strerror(errno));
+	}
+	if (child == 0) {
+		close(report[0]);
+		if (setsid() < 0)
+			_exit(126);
+		child = fork();
+		if (child == 0)
+			become_helper(path, argv, envp, groups, ngroups,
+				      output_dir, report[1]);
+		_exit(child < 0 ? 126 : 0);
+	}
+	close(report[1]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	pfd.fd = report[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 5000) == 1 &&
+	    read(report[0], &helper, sizeof(helper)) != sizeof(helper))
+		helper = 0;
+	close(report[0]);
+	if (helper <= 0)
+		return ae_fail("autoexp: job start: the helper did not start");
+	ae_plugin.helper_pid = helper;
+	ae_plugin.helper_start = proc_start_time(helper);
+	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
+			(json_int_t)ae_plugin.helper_start, "path", path);
+	if (ae_provenance_metadata_set(ae_plugin.prov_fd, "helper", rec, &err) < 0)
+		ae_spank_error("autoexp: job start: cannot record the helper: %s",
+			       err.text);
+	return 0;
+}
+
+void ae_helper_stop(void)
+{
+	if (ae_plugin.helper_pid <= 0)
+		return;
+	/* a recycled pid has another start time: leave that process alone */
+	if (ae_plugin.helper_start &&
+	    proc_start_time(ae_plugin.helper_pid) == ae_plugin.helper_start)
+		kill(ae_plugin.helper_pid, SIGTERM);
+	ae_plugin.helper_pid = 0;
+}

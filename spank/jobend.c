@@ -1,0 +1,112 @@
+/* REMOTE context, end of the batch step. slurmstepd is root here again: the
+ * end record is written by a child that has fully become the job user, into
+ * the provenance directory opened at job start (no path is looked up). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ae_provenance.h"
+#include "context.h"
+#include "spank_api.h"
+
+/* How long slurmstepd waits for the end record (a hung filesystem must not
+ * hold the job's end). */
+#define AE_END_TIMEOUT_MS 10000
+
+int ae_jobend_task_exit(spank_t sp)
+{
+	int status;
+
+	if (!ae_plugin.active || !ae_spank_is_batch_step(sp))
+		return 0;
+	if (ae_spank_task_exit_status(sp, &status) == 0) {
+		ae_plugin.exit_status = status;
+		ae_plugin.have_exit_status = 1;
+	}
+	return 0;
+}
+
+static json_t *end_record(void)
+{
+	json_t *end = json_object();
+	int st = ae_plugin.exit_status;
+
+	json_object_set_new(end, "end_time", json_integer((json_int_t)time(NULL)));
+	if (!ae_plugin.have_exit_status) {
+		json_object_set_new(end, "state", json_string("UNKNOWN"));
+	} else if (WIFEXITED(st)) {
+		json_object_set_new(end, "exit_code", json_integer(WEXITSTATUS(st)));
+		json_object_set_new(end, "state", json_string(WEXITSTATUS(st) == 0 ?
+								      "COMPLETED" :
+								      "FAILED"));
+	} else if (WIFSIGNALED(st)) {
+		json_object_set_new(end, "signal", json_integer(WTERMSIG(st)));
+		json_object_set_new(end, "signal_name", json_string(strsignal(WTERMSIG(st))));
+		json_object_set_new(end, "state", json_string("SIGNALED"));
+	}
+	return end;
+}
+
+/* In the child: become the user for good, then write. */
+static void write_end_as_user(void)
+{
+	json_t *end;
+	ae_error err;
+
+	if (setgroups(1, &ae_plugin.gid) < 0 ||
+	    setresgid(ae_plugin.gid, ae_plugin.gid, ae_plugin.gid) < 0 ||
+	    setresuid(ae_plugin.uid, ae_plugin.uid, ae_plugin.uid) < 0 ||
+	    getuid() != ae_plugin.uid)
+		_exit(2);
+	end = end_record();
+	if (ae_provenance_metadata_append(ae_plugin.prov_fd, "ends",
+					  json_deep_copy(end), &err) < 0 ||
+	    ae_provenance_metadata_set(ae_plugin.prov_fd, "end", end, &err) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+int ae_jobend(spank_t sp)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int status, waited;
+	pid_t pid;
+
+	(void)sp;
+	if (!ae_plugin.active || ae_plugin.prov_fd < 0)
+		return 0;
+	/* the end is recorded before the helper is told to drain, so that it
+	 * finds it */
+	pid = fork();
+	if (pid < 0)
+		return ae_fail("autoexp: job end: cannot fork: %s", strerror(errno));
+	if (pid == 0)
+		write_end_as_user();
+	for (waited = 0; waited < AE_END_TIMEOUT_MS; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (waited >= AE_END_TIMEOUT_MS) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ae_helper_stop();
+		return ae_fail("autoexp: job end: writing the end record timed out");
+	}
+	ae_helper_stop();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return ae_fail("autoexp: job end: the end record could not be written");
+	return 0;
+}

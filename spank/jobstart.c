@@ -1,0 +1,197 @@
+/* REMOTE context, batch step, user_init: slurmstepd has switched its
+ * effective ids to the job user. Everything written here is the user's. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <slurm/slurm_version.h>
+
+#include "ae_capture.h"
+#include "ae_jobstart.h"
+#include "ae_provenance.h"
+#include "context.h"
+#include "spank_api.h"
+
+/* Largest batch script copied into provenance. */
+#define AE_SCRIPT_MAX (4u * 1024u * 1024u)
+
+static char *get_env_copy(const char *name, void *ctx)
+{
+	char full[128];
+
+	snprintf(full, sizeof(full), "SLURM_SPANK_%s", name);
+	return ae_spank_getenv_dup(ctx, full);
+}
+
+/* oc.env at job start sees the job's environment. */
+static const char *job_env(const char *name, void *ctx)
+{
+	char **envv = ctx;
+	size_t len = strlen(name), i;
+
+	for (i = 0; envv && envv[i]; i++)
+		if (strncmp(envv[i], name, len) == 0 && envv[i][len] == '=')
+			return envv[i] + len + 1;
+	return NULL;
+}
+
+static void set_env_string(json_t *meta, const char *key, char **envv,
+			   const char *var)
+{
+	const char *v = job_env(var, envv);
+
+	json_object_set_new(meta, key, v ? json_string(v) : json_null());
+}
+
+static json_t *slurm_metadata(spank_t sp, char **envv, uid_t uid, gid_t gid)
+{
+	json_t *meta = json_object();
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+	uint32_t u32;
+
+	if (!meta)
+		return NULL;
+	set_env_string(meta, "job_id", envv, "SLURM_JOB_ID");
+	set_env_string(meta, "array_job_id", envv, "SLURM_ARRAY_JOB_ID");
+	set_env_string(meta, "array_task_id", envv, "SLURM_ARRAY_TASK_ID");
+	set_env_string(meta, "job_name", envv, "SLURM_JOB_NAME");
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+		json_object_set_new(meta, "user", json_string(pw.pw_name));
+	else
+		json_object_set_new(meta, "user", json_null());
+	json_object_set_new(meta, "uid", json_integer(uid));
+	json_object_set_new(meta, "gid", json_integer(gid));
+	set_env_string(meta, "partition", envv, "SLURM_JOB_PARTITION");
+	set_env_string(meta, "account", envv, "SLURM_JOB_ACCOUNT");
+	set_env_string(meta, "qos", envv, "SLURM_JOB_QOS");
+	set_env_string(meta, "node_list", envv, "SLURM_JOB_NODELIST");
+	if (spank_get_item(sp, S_JOB_NNODES, &u32) == ESPANK_SUCCESS)
+		json_object_set_new(meta, "nodes", json_integer(u32));
+	if (spank_get_item(sp, S_JOB_TOTAL_TASK_COUNT, &u32) == ESPANK_SUCCESS)
+		json_object_set_new(meta, "tasks", json_integer(u32));
+	set_env_string(meta, "submit_dir", envv, "SLURM_SUBMIT_DIR");
+	set_env_string(meta, "submit_host", envv, "SLURM_SUBMIT_HOST");
+	/* Slurm loads only plugins built for its own version. */
+	snprintf(pwbuf, sizeof(pwbuf), "%d.%02d.%d",
+		 SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+		 SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+		 SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	json_object_set_new(meta, "slurm_version", json_string(pwbuf));
+	json_object_set_new(meta, "environment", ae_provenance_env_json(envv));
+	return meta;
+}
+
+/* The batch script as it runs: slurmstepd passes its path as argv[0]. Read
+ * with the user's ids, without following a symlink. */
+static char *read_script(spank_t sp, size_t *len)
+{
+	int argc = 0;
+	char **argv = NULL;
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	if (spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS ||
+	    argc < 1 || !argv[0])
+		return NULL;
+	fd = open(argv[0], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size <= AE_SCRIPT_MAX) {
+		buf = malloc((size_t)st.st_size + 1);
+		n = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+		if (n >= 0) {
+			buf[n] = '\0';
+			*len = (size_t)n;
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+int ae_jobstart(spank_t sp)
+{
+	ae_jobstart_info info = { 0 };
+	ae_jobstart_result res;
+	char *header = NULL, *capture = NULL, *script = NULL;
+	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	char **envv = NULL;
+	const char *workdir;
+	json_t *meta = NULL;
+	ae_error err;
+	int rv = 0;
+
+	/* Slurm hands the job's control environment to the batch step as
+	 * SLURM_SPANK_*: present only for jobs submitted with the option. */
+	header = ae_spank_getenv_dup(sp, "SLURM_SPANK_" AE_CAPTURE_VAR);
+	if (!header || !ae_spank_is_batch_step(sp))
+		goto out;
+	ae_plugin.active = 1;
+	ae_error_clear(&err);
+	capture = ae_capture_join(header, get_env_copy, sp, &err);
+	ae_spank_unset_capture(sp);
+	if (!capture) {
+		rv = ae_fail("autoexp: job start: %s", err.text);
+		goto out;
+	}
+	if (spank_get_item(sp, S_JOB_UID, &ae_plugin.uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, &ae_plugin.gid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_ENV, &envv) != ESPANK_SUCCESS) {
+		rv = ae_fail("autoexp: job start: cannot read the job's ids and environment");
+		goto out;
+	}
+	meta = slurm_metadata(sp, envv, ae_plugin.uid, ae_plugin.gid);
+	script = read_script(sp, &info.job_script_len);
+	workdir = job_env("PWD", envv);
+	if (!workdir || workdir[0] != '/')
+		workdir = job_env("SLURM_SUBMIT_DIR", envv);
+	info.uid = ae_plugin.uid;
+	info.job_id = job_env("SLURM_JOB_ID", envv);
+	info.workdir = workdir;
+	info.array_task_id = job_env("SLURM_ARRAY_TASK_ID", envv);
+	info.env = job_env;
+	info.env_ctx = envv;
+	info.metadata = meta;
+	info.job_script = script;
+	info.start_time = (long long)time(NULL);
+	if (ae_jobstart_run(capture, &info, &res, &err) < 0) {
+		ae_error_format(&err, msg, sizeof(msg));
+		rv = ae_fail("autoexp: job start: %s", msg);
+		goto out;
+	}
+	ae_plugin.prov_fd = res.prov_fd;
+	if (ae_spank_setenv(sp, "AUTOEXP_OUTPUT_DIR", res.output_dir) < 0 ||
+	    ae_spank_setenv(sp, "AUTOEXP_PROVENANCE_DIR", res.provenance_dir) < 0 ||
+	    ae_spank_setenv(sp, "AUTOEXP_CONFIG", res.config_file) < 0)
+		rv = ae_fail("autoexp: job start: cannot export AUTOEXP_* to the job");
+	if (res.want_helper)
+		rv = ae_helper_launch(sp, res.output_dir, res.provenance_dir,
+				      res.config_file, info.job_id ? info.job_id : "",
+				      envv);
+	ae_spank_debug("autoexp: provenance in %s%s", res.provenance_dir,
+		       res.restarted ? " (restart recorded)" : "");
+out:
+	json_decref(meta);
+	free(script);
+	free(capture);
+	free(header);
+	return rv;
+}

@@ -1,0 +1,181 @@
+#!/bin/bash
+# Behaviour of contrib/megatron_sim, the Megatron-LM stand-in used by the
+# monitoring tests and the demo: checkpoint layout, tracker, load rules,
+# log formats and the regex the monitoring presets use on them.
+set -u
+
+builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+sim=$builddir/contrib/megatron_sim
+if [ ! -x "$sim" ]; then
+	echo "SKIP: $sim not built"
+	exit 77
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/megatron_sim.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+ck=$work/ck
+fails=0
+checks=0
+
+check() { # description, then a command that must succeed
+	local what=$1
+	shift
+	checks=$((checks + 1))
+	if ! "$@"; then
+		echo "FAIL: $what" >&2
+		fails=$((fails + 1))
+	fi
+}
+
+not() {
+	! "$@"
+}
+
+run() { # output file, then simulator arguments; sets $rc
+	local out=$1
+	shift
+	"$sim" --sim-ms-per-iter 1 --eval-iters 0 "$@" >"$out" 2>&1
+	rc=$?
+}
+
+first_iteration() {
+	grep -oP '^ \[[^]]*\] iteration\s+\K\d+' "$1" | head -n 1
+}
+
+# The success-line regex of the monitoring presets.
+success_re='successfully saved checkpoint from iteration\s+(?P<iteration>\d+) to (?P<path>\S+)'
+
+# 1. Train to 30, saving every 10.
+run "$work/train.log" --train-iters 30 --save "$ck" --save-interval 10 \
+	--lr 1e-3 --min-lr 1e-4 --lr-decay-style cosine --unknown-flag value \
+	--bare-unknown
+check "training exits 0" [ "$rc" -eq 0 ]
+for it in 0000010 0000020 0000030; do
+	check "iter_$it exists" [ -d "$ck/iter_$it" ]
+	check "iter_$it has its state" \
+		grep -qx "iteration=$((10#$it))" "$ck/iter_$it/common.pt"
+done
+check "no other iteration dirs" [ "$(ls "$ck" | grep -c '^iter_')" -eq 3 ]
+check "tracker holds the last iteration" \
+	[ "$(cat "$ck/latest_checkpointed_iteration.txt")" = 30 ]
+check "unknown flag with a value is in the arguments dump" \
+	grep -qE '^  unknown_flag \.+ value$' "$work/train.log"
+check "bare unknown flag is in the arguments dump as True" \
+	grep -qE '^  bare_unknown \.+ True$' "$work/train.log"
+check "iteration line format" grep -qE \
+	'^ \[[0-9-]+ [0-9:.]+\] iteration +10/ +30 \| consumed samples: +80 \| elapsed time per iteration \(ms\): [0-9.]+ \| learning rate: [0-9.]+E[-+][0-9]+ \| global batch size: +8 \| lm loss: [0-9.]+E[-+][0-9]+ \| loss scale: 1\.0 \| grad norm: [0-9.]+ \| number of skipped iterations: +0 \| number of nan iterations: +0 \|$' \
+	"$work/train.log"
+check "save start line" grep -qx \
+	"saving checkpoint at iteration      20 to $ck in torch_dist format" \
+	"$work/train.log"
+check "save success line, exact" grep -qxF \
+	"  successfully saved checkpoint from iteration      20 to $ck [ t 1/1, p 1/1 ]" \
+	"$work/train.log"
+iters=$(grep -oP "$success_re" "$work/train.log" |
+	sed -E 's/.*iteration +([0-9]+) to .*/\1/' | tr '\n' ' ')
+check "regex extracts the iterations" [ "$iters" = "10 20 30 " ]
+paths=$(grep -oP "$success_re" "$work/train.log" | sed -E 's/.* to //' | sort -u)
+check "regex extracts the checkpoint root, without the [ t, p ] suffix" \
+	[ "$paths" = "$ck" ]
+# cosine from 1e-3 to 1e-4 over 30 iterations, no warmup: at 15, halfway.
+check "cosine learning rate at mid-decay" grep -qE \
+	'iteration +15/.*learning rate: 5\.500000E-04 \|' "$work/train.log"
+check "end of training line" grep -qE \
+	'^\[after training is done\] datetime: ' "$work/train.log"
+
+# 2. ckpt_step wins over the tracker (which says 30).
+run "$work/step.log" --train-iters 30 --load "$ck" --ckpt-step 10 \
+	--save "$work/ck_step" --save-interval 10 --lr 1e-3 --min-lr 1e-4 \
+	--lr-decay-style cosine
+check "ckpt_step run exits 0" [ "$rc" -eq 0 ]
+check "ckpt_step: loads iteration 10" grep -qxF \
+	" loading checkpoint from $ck at iteration 10" "$work/step.log"
+check "ckpt_step: resumes at 11" [ "$(first_iteration "$work/step.log")" = 11 ]
+check "ckpt_step: saves 20 and 30 only" \
+	[ "$(ls "$work/ck_step" | grep '^iter_' | tr '\n' ' ')" = \
+		"iter_0000020 iter_0000030 " ]
+
+# 3. No ckpt_step (or 0): the tracker's iteration; train_iters is absolute.
+run "$work/latest.log" --train-iters 35 --load "$ck" --ckpt-step 0 \
+	--lr 1e-3 --min-lr 1e-4 --lr-decay-style cosine --lr-decay-iters 30
+check "latest: loads iteration 30" grep -qxF \
+	" loading checkpoint from $ck at iteration 30" "$work/latest.log"
+check "latest: resumes at 31" [ "$(first_iteration "$work/latest.log")" = 31 ]
+check "latest: stops at 35" grep -qE 'iteration +35/ +35 \|' "$work/latest.log"
+
+# 4. A different schedule needs --override-opt-param-scheduler.
+run "$work/mismatch.log" --train-iters 40 --load "$ck" --lr 5e-4
+check "schedule mismatch fails" [ "$rc" -ne 0 ]
+check "schedule mismatch message" grep -q \
+	'AssertionError: OptimizerParamScheduler: class input value 0.0005 and checkpoint value 0.001 for learning rate do not match' \
+	"$work/mismatch.log"
+run "$work/override.log" --train-iters 40 --load "$ck" --lr 5e-4 \
+	--min-lr 5e-5 --lr-decay-style linear --lr-decay-iters 40 \
+	--lr-warmup-iters 0 --override-opt-param-scheduler
+check "override run exits 0" [ "$rc" -eq 0 ]
+check "override message" grep -qx ' > overriding learning rate value to 0.0005' \
+	"$work/override.log"
+# linear 5e-4 -> 5e-5 over 40 iterations: at 36, 5e-5 + 0.1 * 4.5e-4.
+check "overridden linear schedule" grep -qE \
+	'iteration +36/.*learning rate: 9\.500000E-05 \|' "$work/override.log"
+
+# 5. Missing checkpoints.
+mkdir -p "$work/empty"
+run "$work/missing.log" --train-iters 3 --load "$work/empty"
+check "missing, no flag: exits 0" [ "$rc" -eq 0 ]
+check "missing, no flag: warning" grep -q \
+	"^WARNING: could not find the metadata file $work/empty/latest_checkpointed_iteration.txt" \
+	"$work/missing.log"
+check "missing, no flag: starts from 1" \
+	[ "$(first_iteration "$work/missing.log")" = 1 ]
+run "$work/missing_exit.log" --train-iters 3 --load "$work/empty" \
+	--exit-on-missing-checkpoint
+check "missing with --exit-on-missing-checkpoint: non-zero" [ "$rc" -ne 0 ]
+check "missing with --exit-on-missing-checkpoint: message" grep -qF \
+	">> '--exit-on-missing-checkpoint' set ... exiting. <<" \
+	"$work/missing_exit.log"
+check "missing with --exit-on-missing-checkpoint: no training" \
+	[ -z "$(first_iteration "$work/missing_exit.log")" ]
+run "$work/missing_step.log" --train-iters 30 --load "$ck" --ckpt-step 15
+check "ckpt_step without its directory: non-zero" [ "$rc" -ne 0 ]
+check "ckpt_step without its directory: names it" grep -q \
+	"No such file or directory: '$ck/iter_0000015'" "$work/missing_step.log"
+mv "$ck/latest_checkpointed_iteration.txt" "$work/tracker.bak"
+# (lr_decay_iters defaults to train_iters: keep the checkpoint's 30)
+run "$work/step_notracker.log" --train-iters 12 --load "$ck" --ckpt-step 10 \
+	--lr 1e-3 --min-lr 1e-4 --lr-decay-style cosine --lr-decay-iters 30
+mv "$work/tracker.bak" "$ck/latest_checkpointed_iteration.txt"
+check "ckpt_step works without a tracker" [ "$rc" -eq 0 ]
+check "ckpt_step without a tracker resumes at 11" \
+	[ "$(first_iteration "$work/step_notracker.log")" = 11 ]
+
+# 6. Async save: scheduled at once, finalized two iterations later.
+run "$work/async.log" --train-iters 15 --save "$work/ck_async" \
+	--save-interval 10 --async-save
+check "async: scheduled line" grep -qxF \
+	"  scheduled an async checkpoint save at iteration      10 to $work/ck_async" \
+	"$work/async.log"
+sched_line=$(grep -n 'scheduled an async checkpoint save at iteration +10 ' -E "$work/async.log" | cut -d: -f1)
+done_line=$(grep -n 'successfully saved checkpoint from iteration +10 ' -E "$work/async.log" | cut -d: -f1)
+it12_line=$(grep -n 'iteration +12/' -E "$work/async.log" | cut -d: -f1)
+check "async: success line after iteration 12" \
+	[ -n "$done_line" ] && [ -n "$it12_line" ] && [ "$done_line" -gt "$it12_line" ] &&
+	[ "$sched_line" -lt "$it12_line" ]
+
+# 7. Simulated failure.
+run "$work/fail.log" --train-iters 10 --sim-fail-at 5 \
+	--sim-fail-message 'torch.OutOfMemoryError: CUDA out of memory.'
+check "failure: exit 1" [ "$rc" -eq 1 ]
+check "failure: message" grep -qx 'torch.OutOfMemoryError: CUDA out of memory.' \
+	"$work/fail.log"
+check "failure: iteration 5 never logged" not grep -qE 'iteration +5/' "$work/fail.log"
+check "failure: iteration 4 logged" grep -qE 'iteration +4/' "$work/fail.log"
+
+# 8. Argument errors as argparse reports them.
+run "$work/bad.log" --train-iters abc
+check "bad int: exit 2" [ "$rc" -eq 2 ]
+check "bad int: message" grep -q "argument --train-iters: invalid int value: 'abc'" \
+	"$work/bad.log"
+
+echo "test_megatron_sim: $checks checks, $fails failed"
+[ "$fails" -eq 0 ]

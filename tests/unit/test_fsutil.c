@@ -1,0 +1,175 @@
+/* Atomic replacement and symlink-refusing opens. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ae_fsutil.h"
+#include "testutil.h"
+
+static char dir[256];
+static int dfd;
+
+/* Entries of the directory whose name contains ".tmp." (leftovers). */
+static int count_temps(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		if (strstr(e->d_name, ".tmp."))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_atomic(void)
+{
+	ae_error err;
+	char *data;
+	size_t len;
+	struct stat st;
+	int fd;
+
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "a.json", "first", 5, 0600, &err), 0);
+	CHECK_INT(ae_fsutil_read_file(dfd, "a.json", 100, &data, &len, &err), 1);
+	CHECK_INT(len, 5);
+	CHECK_STR(data, "first");
+	free(data);
+	CHECK(fstatat(dfd, "a.json", &st, 0) == 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+
+	/* a reader holding the old file keeps the old content: it was
+	 * replaced, not rewritten in place */
+	fd = openat(dfd, "a.json", O_RDONLY);
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "a.json", "second!", 7, 0644, &err), 0);
+	{
+		char buf[16] = { 0 };
+
+		CHECK(read(fd, buf, sizeof(buf)) == 5);
+		CHECK_STR(buf, "first");
+		close(fd);
+	}
+	CHECK_INT(ae_fsutil_read_file(dfd, "a.json", 100, &data, &len, &err), 1);
+	CHECK_STR(data, "second!");
+	free(data);
+	CHECK(fstatat(dfd, "a.json", &st, 0) == 0);
+	CHECK_INT(st.st_mode & 0777, 0644);
+	CHECK_INT(count_temps(), 0);
+
+	/* empty content */
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "empty", "", 0, 0644, &err), 0);
+	CHECK_INT(ae_fsutil_read_file(dfd, "empty", 100, &data, &len, &err), 1);
+	CHECK_INT(len, 0);
+	CHECK_STR(data, "");
+	free(data);
+
+	/* rename over a directory fails, and leaves no temporary behind */
+	CHECK(mkdirat(dfd, "adir", 0755) == 0);
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "adir", "x", 1, 0644, &err), -1);
+	CHECK_STR(err.file, "adir");
+	CHECK(strstr(err.text, "rename") != NULL);
+	CHECK_INT(count_temps(), 0);
+}
+
+static void test_symlinks(void)
+{
+	ae_error err;
+	char *data;
+	size_t len;
+	int fd;
+
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "victim", "keep", 4, 0644, &err), 0);
+	CHECK(symlinkat("victim", dfd, "link") == 0);
+	fd = ae_fsutil_open(dfd, "link", O_RDONLY, 0, &err);
+	CHECK_INT(fd, -1);
+	CHECK_INT(errno, ELOOP);
+	CHECK(strstr(err.text, "symlink") != NULL);
+	CHECK_STR(err.file, "link");
+	fd = ae_fsutil_open(dfd, "link", O_WRONLY | O_APPEND | O_CREAT, 0644, &err);
+	CHECK_INT(fd, -1);
+	CHECK_INT(ae_fsutil_read_file(dfd, "link", 100, &data, &len, &err), -1);
+	CHECK(data == NULL);
+	/* a dangling symlink is not created through either */
+	CHECK(symlinkat("created-through", dfd, "dangling") == 0);
+	CHECK_INT(ae_fsutil_open(dfd, "dangling", O_WRONLY | O_CREAT, 0644, &err), -1);
+	CHECK(faccessat(dfd, "created-through", F_OK, 0) < 0);
+	/* atomic replacement replaces the link itself */
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "link", "new", 3, 0644, &err), 0);
+	CHECK_INT(ae_fsutil_read_file(dfd, "victim", 100, &data, &len, &err), 1);
+	CHECK_STR(data, "keep");
+	free(data);
+	CHECK_INT(ae_fsutil_read_file(dfd, "link", 100, &data, &len, &err), 1);
+	CHECK_STR(data, "new");
+	free(data);
+}
+
+static void test_open_read(void)
+{
+	ae_error err;
+	char *data = (char *)1;
+	size_t len = 7;
+	int fd;
+
+	/* missing: 0 and a clear error */
+	CHECK_INT(ae_fsutil_read_file(dfd, "nope", 100, &data, &len, &err), 0);
+	CHECK(data == NULL);
+	CHECK_INT(len, 0);
+	CHECK(!ae_error_isset(&err));
+	fd = ae_fsutil_open(dfd, "nope", O_RDONLY, 0, &err);
+	CHECK_INT(fd, -1);
+	CHECK_INT(errno, ENOENT);
+
+	/* too large */
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "big", "0123456789", 10, 0644, &err), 0);
+	CHECK_INT(ae_fsutil_read_file(dfd, "big", 9, &data, &len, &err), -1);
+	CHECK(strstr(err.text, "too large") != NULL);
+	CHECK_INT(ae_fsutil_read_file(dfd, "big", 10, &data, &len, &err), 1);
+	CHECK_INT(len, 10);
+	free(data);
+
+	/* a FIFO is refused at once, not waited on */
+	CHECK(mkfifoat(dfd, "fifo", 0600) == 0);
+	CHECK_INT(ae_fsutil_open(dfd, "fifo", O_RDONLY, 0, &err), -1);
+	CHECK(strstr(err.text, "not a regular file") != NULL);
+
+	/* an appending fd is blocking and close-on-exec */
+	fd = ae_fsutil_open(dfd, "log", O_WRONLY | O_APPEND | O_CREAT, 0600, &err);
+	CHECK(fd >= 0);
+	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	CHECK_INT(ae_fsutil_write_all(fd, "abc", 3), 0);
+	close(fd);
+	CHECK_INT(ae_fsutil_read_file(dfd, "log", 10, &data, &len, &err), 1);
+	CHECK_STR(data, "abc");
+	free(data);
+	CHECK_INT(ae_fsutil_fsync_dir(dfd, "dir", &err), 0);
+}
+
+int main(void)
+{
+	umask(022);
+	snprintf(dir, sizeof(dir), "%s/ae_fsutil.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	test_atomic();
+	test_symlinks();
+	test_open_read();
+	close(dfd);
+	test_rmtree(dir);
+	TEST_MAIN_END();
+}

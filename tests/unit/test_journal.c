@@ -1,0 +1,507 @@
+/* The at-most-once journal and the monitor state, in a temporary directory. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ae_journal.h"
+#include "testutil.h"
+
+static char dir[256];
+
+static char *path_of(const char *name)
+{
+	static char buf[4][512];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
+	return buf[k];
+}
+
+static void raw_append(const char *name, const char *s)
+{
+	int fd = open(path_of(name), O_WRONLY | O_APPEND | O_CREAT, 0644);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		perror("raw_append");
+	close(fd);
+}
+
+static off_t file_size(const char *name)
+{
+	struct stat st;
+
+	return stat(path_of(name), &st) == 0 ? st.st_size : -1;
+}
+
+/* Count the lines of the journal with the given "type". */
+static int count_type(const char *type)
+{
+	FILE *f = fopen(path_of(AE_JOURNAL_FILE), "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *rec = json_loads(line, 0, NULL);
+
+		if (rec && !strcmp(json_string_value(json_object_get(rec, "type")) ?: "", type))
+			n++;
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+static json_t *last_record(void)
+{
+	FILE *f = fopen(path_of(AE_JOURNAL_FILE), "r");
+	char *line = NULL;
+	size_t cap = 0;
+	json_t *rec = NULL;
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		json_decref(rec);
+		rec = json_loads(line, 0, NULL);
+	}
+	free(line);
+	fclose(f);
+	return rec;
+}
+
+static ae_journal *jopen(void)
+{
+	ae_error err;
+	ae_journal *j = ae_journal_open(dir, &err);
+
+	if (!j)
+		fprintf(stderr, "open: %s\n", err.text);
+	return j;
+}
+
+static void test_fired_and_reopen(void)
+{
+	ae_event ev = { 0 };
+	ae_journal *j;
+	ae_error err;
+	struct stat st;
+	json_t *res, *rec;
+	ae_journal_stats s;
+
+	ev.name = "loss_spike";
+	ev.dedup_key = "{\"step\":\"100\"}";
+	ev.offset = 4096;
+	ev.line_no = 17;
+	ev.metadata = ae_node_new_map();
+	ae_map_set(ev.metadata, "step", ae_node_new_string("100"));
+
+	j = jopen();
+	CHECK(j != NULL);
+	CHECK(stat(path_of(AE_JOURNAL_FILE), &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0644);
+	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
+		  AE_JOURNAL_NONE);
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", "cooldown", &err), 0);
+	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "0", ev.dedup_key), 1);
+	/* other action, other key, other event: independent */
+	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "1", ev.dedup_key), 0);
+	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "0", "{\"step\":\"200\"}"), 0);
+	CHECK_INT(ae_journal_has_fired(j, "other", "0", ev.dedup_key), 0);
+	/* the second attempt is refused without writing */
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", "cooldown", &err), 1);
+	CHECK_INT(count_type("action_started"), 1);
+
+	rec = last_record();
+	CHECK_STR(json_string_value(json_object_get(rec, "event")), "loss_spike");
+	CHECK_STR(json_string_value(json_object_get(rec, "action")), "0");
+	CHECK_STR(json_string_value(json_object_get(rec, "action_name")), "cooldown");
+	CHECK_STR(json_string_value(json_object_get(rec, "key")), ev.dedup_key);
+	CHECK_INT(json_integer_value(json_object_get(rec, "offset")), 4096);
+	CHECK_INT(json_integer_value(json_object_get(rec, "line")), 17);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "metadata"), "step")),
+		  "100");
+	CHECK(json_string_value(json_object_get(rec, "ts")) != NULL);
+	json_decref(rec);
+
+	res = json_pack("{s:i}", "job_id", 1234);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", res, &err), 0);
+	json_decref(res);
+	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
+		  AE_JOURNAL_FINISHED);
+	/* an end without a start (or a second end) is an error */
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), -1);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "7", "ok", NULL, &err), -1);
+	CHECK(strstr(err.text, "not running") != NULL);
+	ae_journal_free(j);
+
+	j = jopen();
+	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
+		  AE_JOURNAL_FINISHED);
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 1);
+	s = ae_journal_stats_get(j);
+	CHECK_INT(s.records, 2);
+	CHECK_INT(s.keys, 1);
+	CHECK_INT(s.interrupted, 0);
+	CHECK_INT(s.torn_bytes, 0);
+	CHECK_INT(s.appended, 0);
+	rec = last_record();
+	CHECK_STR(json_string_value(json_object_get(rec, "status")), "ok");
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(rec, "result"), "job_id")),
+		  1234);
+	json_decref(rec);
+	ae_journal_free(j);
+	ae_node_free(ev.metadata);
+}
+
+static void test_interrupted(void)
+{
+	ae_event ev = { 0 };
+	ae_journal *j;
+	ae_error err;
+
+	ev.name = "crash";
+	ev.dedup_key = "k";
+	j = jopen();
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
+	/* the helper dies here: no finished record */
+	ae_journal_free(j);
+
+	j = jopen();
+	CHECK_INT(ae_journal_lookup(j, "crash", "0", "k"), AE_JOURNAL_INTERRUPTED);
+	CHECK_INT(ae_journal_stats_get(j).interrupted, 1);
+	CHECK_INT(ae_journal_has_fired(j, "crash", "0", "k"), 1);
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 1);
+	CHECK_INT(count_type("action_interrupted"), 1);
+	/* cannot be finished late either */
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), -1);
+	ae_journal_free(j);
+
+	/* marked once only */
+	j = jopen();
+	CHECK_INT(ae_journal_stats_get(j).interrupted, 0);
+	CHECK_INT(ae_journal_lookup(j, "crash", "0", "k"), AE_JOURNAL_INTERRUPTED);
+	CHECK_INT(count_type("action_interrupted"), 1);
+	ae_journal_free(j);
+}
+
+static void test_torn_and_bad(void)
+{
+	ae_event ev = { 0 };
+	ae_journal *j;
+	ae_error err;
+	ae_journal_stats s;
+	static const char torn[] =
+		"{\"type\":\"action_started\",\"event\":\"torn\",\"action\":\"0\",\"key\":\"k\"}";
+
+	ev.name = "torn";
+	ev.dedup_key = "k";
+	raw_append(AE_JOURNAL_FILE, "this is not json\n");
+	/* complete JSON, but without its newline: never durably a record */
+	raw_append(AE_JOURNAL_FILE, torn);
+	j = jopen();
+	s = ae_journal_stats_get(j);
+	CHECK_INT(s.bad_lines, 1);
+	CHECK_INT(s.torn_bytes, sizeof(torn) - 1);
+	CHECK_INT(ae_journal_has_fired(j, "torn", "0", "k"), 0);
+	/* the earlier records were still replayed */
+	CHECK_INT(ae_journal_has_fired(j, "crash", "0", "k"), 1);
+	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "0", "{\"step\":\"100\"}"), 1);
+	CHECK_INT(count_type("journal_repaired"), 1);
+	/* cut, not kept as a line of its own */
+	CHECK_INT(count_type("action_started"), 2);
+	CHECK(file_size(AE_JOURNAL_FILE) > 0);
+	/* the next record is a line of its own */
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
+	CHECK_INT(count_type("action_started"), 3);
+	ae_journal_free(j);
+
+	j = jopen();
+	s = ae_journal_stats_get(j);
+	CHECK_INT(s.torn_bytes, 0);
+	CHECK_INT(s.bad_lines, 1);
+	CHECK_INT(s.interrupted, 1); /* torn's start, now without end */
+	ae_journal_free(j);
+
+	/* a record of another kind with a missing key part is not valid */
+	raw_append(AE_JOURNAL_FILE, "{\"type\":\"action_started\",\"event\":\"x\"}\n");
+	raw_append(AE_JOURNAL_FILE, "{\"type\":\"helper_started\",\"pid\":1}\n");
+	j = jopen();
+	s = ae_journal_stats_get(j);
+	CHECK_INT(s.bad_lines, 2);
+	CHECK_INT(ae_journal_has_fired(j, "x", "", ""), 0);
+	ae_journal_free(j);
+}
+
+static void test_conditions(void)
+{
+	ae_event ev = { 0 };
+	ae_journal *j;
+	ae_error err;
+	off_t size;
+
+	ev.name = "cond";
+	ev.dedup_key = "k";
+	j = jopen();
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_PENDING,
+					      "checkpoint not written yet", &err), 0);
+	CHECK_INT(ae_journal_lookup(j, "cond", "0", "k"), AE_JOURNAL_PENDING);
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_FAILED,
+					      "timed out", &err), 0);
+	CHECK_INT(ae_journal_lookup(j, "cond", "0", "k"), AE_JOURNAL_FAILED);
+	CHECK_INT(ae_journal_has_fired(j, "cond", "0", "k"), 0);
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_STARTED,
+					      NULL, &err), -1);
+
+	ev.name = "cond2";
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_MET, NULL, &err), 0);
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
+	size = file_size(AE_JOURNAL_FILE);
+	/* a condition record after the start changes nothing */
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_FAILED, NULL, &err), 0);
+	CHECK_INT(file_size(AE_JOURNAL_FILE), size);
+	CHECK_INT(ae_journal_lookup(j, "cond2", "0", "k"), AE_JOURNAL_STARTED);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "failed", NULL, &err), 0);
+	ae_journal_free(j);
+
+	j = jopen();
+	CHECK_INT(ae_journal_lookup(j, "cond", "0", "k"), AE_JOURNAL_FAILED);
+	CHECK_INT(ae_journal_lookup(j, "cond2", "0", "k"), AE_JOURNAL_FINISHED);
+	ae_journal_free(j);
+}
+
+static void test_metadata_not_json(void)
+{
+	ae_event ev = { 0 };
+	ae_journal *j = jopen();
+	ae_error err;
+	json_t *rec, *fields;
+
+	ev.name = "bin";
+	ev.dedup_key = "k";
+	ev.metadata = ae_node_new_map();
+	ae_map_set(ev.metadata, "raw", ae_node_new_stringn("\xff\xfe", 2));
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
+	rec = last_record();
+	CHECK(json_object_get(rec, "metadata_error") != NULL);
+	CHECK_STR(json_string_value(json_object_get(rec, "event")), "bin");
+	json_decref(rec);
+	CHECK_INT(ae_journal_has_fired(j, "bin", "0", "k"), 1);
+
+	fields = json_pack("{s:i, s:s}", "pid", 42, "type", "spoofed");
+	CHECK_INT(ae_journal_record(j, "helper_started", fields, &err), 0);
+	json_decref(fields);
+	rec = last_record();
+	CHECK_STR(json_string_value(json_object_get(rec, "type")), "helper_started");
+	CHECK_INT(json_integer_value(json_object_get(rec, "pid")), 42);
+	json_decref(rec);
+	ae_journal_free(j);
+	ae_node_free(ev.metadata);
+}
+
+static void test_state(void)
+{
+	ae_journal *j = jopen();
+	ae_journal_state st = { 0 }, back;
+	ae_error err;
+	struct stat sb;
+	int fd;
+
+	CHECK_INT(ae_journal_state_load(j, &back, &err), 0);
+	st.log_path = "logs/train.log";
+	st.pos.dev = 2049;
+	st.pos.ino = 0xfedcba9876543210ULL; /* above 2^63 */
+	st.pos.offset = 123456789012ULL;
+	st.pos.line_no = 4242;
+	st.pending = json_pack("[{s:s, s:i}]", "event", "cond", "tries", 3);
+	CHECK_INT(ae_journal_state_save(j, &st, &err), 0);
+	CHECK(stat(path_of(AE_JOURNAL_STATE_FILE), &sb) == 0);
+	CHECK_INT(sb.st_mode & 0777, 0644);
+	CHECK_INT(ae_journal_state_load(j, &back, &err), 1);
+	CHECK_STR(back.log_path, "logs/train.log");
+	CHECK(back.pos.ino == st.pos.ino);
+	CHECK(back.pos.dev == 2049);
+	CHECK(back.pos.offset == st.pos.offset);
+	CHECK(back.pos.line_no == 4242);
+	CHECK(json_equal(back.pending, st.pending));
+	ae_journal_state_clear(&back);
+	json_decref(st.pending);
+
+	/* no pending list and no path */
+	st.pending = NULL;
+	st.log_path = NULL;
+	CHECK_INT(ae_journal_state_save(j, &st, &err), 0);
+	CHECK_INT(ae_journal_state_load(j, &back, &err), 1);
+	CHECK(back.log_path == NULL);
+	CHECK_INT(json_array_size(back.pending), 0);
+	ae_journal_state_clear(&back);
+	ae_journal_state_clear(NULL);
+
+	/* a broken state file is reported with its position */
+	fd = open(path_of(AE_JOURNAL_STATE_FILE), O_WRONLY | O_TRUNC);
+	CHECK(write(fd, "{\n  \"version\": 1,\n  oops\n}\n", 27) == 27);
+	close(fd);
+	CHECK_INT(ae_journal_state_load(j, &back, &err), -1);
+	CHECK_INT(err.line, 3);
+	CHECK_STR(err.file, AE_JOURNAL_STATE_FILE);
+	CHECK(back.log_path == NULL && back.pending == NULL);
+	fd = open(path_of(AE_JOURNAL_STATE_FILE), O_WRONLY | O_TRUNC);
+	CHECK(write(fd, "{\"version\": 1, \"log\": {\"dev\": 1}}", 33) == 33);
+	close(fd);
+	CHECK_INT(ae_journal_state_load(j, &back, &err), -1);
+	CHECK_STR(err.path, "log.ino");
+	ae_journal_free(j);
+}
+
+static void test_symlinks_and_lock(void)
+{
+	char sub[512], target[512];
+	ae_journal *j, *j2;
+	ae_journal_state st = { 0 };
+	ae_error err;
+	int fd;
+
+	/* the lock keeps a second helper out */
+	j = jopen();
+	j2 = ae_journal_open(dir, &err);
+	CHECK(j2 == NULL);
+	CHECK(strstr(err.text, "locked") != NULL);
+	ae_journal_free(j2);
+
+	/* a symlink at the state file is refused for reading, and replacing
+	 * it does not write through it */
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	fd = open(target, O_WRONLY | O_CREAT, 0644);
+	CHECK(write(fd, "{}", 2) == 2);
+	close(fd);
+	unlink(path_of(AE_JOURNAL_STATE_FILE));
+	CHECK(symlink(target, path_of(AE_JOURNAL_STATE_FILE)) == 0);
+	CHECK_INT(ae_journal_state_load(j, &st, &err), -1);
+	CHECK(strstr(err.text, "symlink") != NULL);
+	CHECK_INT(ae_journal_state_save(j, &st, &err), 0);
+	CHECK_INT(file_size("victim"), 2);
+	ae_journal_free(j);
+
+	/* a symlink at the journal is refused */
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	snprintf(target, sizeof(target), "%s/sub/" AE_JOURNAL_FILE, dir);
+	CHECK(symlink("../victim", target) == 0);
+	j = ae_journal_open(sub, &err);
+	CHECK(j == NULL);
+	CHECK(strstr(err.text, "symlink") != NULL);
+	CHECK_INT(file_size("victim"), 2);
+	CHECK(ae_journal_open(path_of("missing"), &err) == NULL);
+	ae_journal_free(NULL);
+}
+
+
+/* The helper's loop in small: each log line is an event that fires one
+ * action. The state is saved after two lines only, then the helper "crashes";
+ * the restart re-reads three lines from the saved position, and the journal
+ * keeps them from firing again. */
+typedef struct run {
+	ae_journal *j;
+	int fired, refused;
+} run;
+
+static int on_line(const char *line, size_t len, uint64_t off, uint64_t no,
+		   void *ctx)
+{
+	run *r = ctx;
+	ae_event ev = { 0 };
+	ae_error err;
+	char key[32];
+	int rc;
+
+	(void)len;
+	ev.name = "line";
+	ev.offset = off;
+	ev.line_no = no;
+	snprintf(key, sizeof(key), "\"%s\"", line);
+	ev.dedup_key = key;
+	rc = ae_journal_record_started(r->j, &ev, "0", NULL, &err);
+	if (rc == 0) {
+		r->fired++;
+		ae_journal_record_finished(r->j, &ev, "0", "ok", NULL, &err);
+	} else if (rc == 1) {
+		r->refused++;
+	}
+	return no == 2 ? 1 : 0; /* stop after line 2 to save the state */
+}
+
+static void test_crash_between_append_and_state(void)
+{
+	char sub[512], log[600];
+	ae_follow_opts o = { 0 };
+	ae_journal_state st = { 0 };
+	ae_follow *f;
+	ae_error err;
+	run r = { 0 };
+	int fd;
+
+	snprintf(sub, sizeof(sub), "%s/crash", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	snprintf(log, sizeof(log), "%s/train.log", sub);
+	fd = open(log, O_WRONLY | O_CREAT, 0644);
+	CHECK(write(fd, "a\nb\nc\nd\ne\n", 10) == 10);
+	close(fd);
+
+	r.j = ae_journal_open(sub, &err);
+	f = ae_follow_new(log, NULL, &err);
+	CHECK_INT(ae_follow_poll(f, on_line, &r, &err), 1);
+	st.pos = ae_follow_position(f);
+	CHECK_INT(ae_journal_state_save(r.j, &st, &err), 0);
+	CHECK_INT(ae_follow_poll(f, on_line, &r, &err), 0);
+	CHECK_INT(r.fired, 5);
+	/* crash: no state saved after lines 3 to 5 */
+	ae_follow_free(f);
+	ae_journal_free(r.j);
+
+	r.j = ae_journal_open(sub, &err);
+	r.fired = 0;
+	CHECK_INT(ae_journal_state_load(r.j, &st, &err), 1);
+	o.start = &st.pos;
+	f = ae_follow_new(log, &o, &err);
+	CHECK_INT(ae_follow_poll(f, on_line, &r, &err), 0);
+	CHECK_INT(r.fired, 0);
+	CHECK_INT(r.refused, 3);
+	CHECK_INT(ae_journal_stats_get(r.j).keys, 5);
+	ae_follow_free(f);
+	ae_journal_free(r.j);
+	ae_journal_state_clear(&st);
+}
+
+int main(void)
+{
+	umask(022);
+	snprintf(dir, sizeof(dir), "%s/ae_journal.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_fired_and_reopen();
+	test_interrupted();
+	test_torn_and_bad();
+	test_conditions();
+	test_metadata_not_json();
+	test_state();
+	test_symlinks_and_lock();
+	test_crash_between_append_and_state();
+	test_rmtree(dir);
+	TEST_MAIN_END();
+}
