@@ -25,7 +25,8 @@ cat >"$WORK/demo.sh" <<'JOB'
 #SBATCH --job-name=autoexp-demo
 #SBATCH --autoexp-config=demo.yaml
 echo "job $SLURM_JOB_ID on $(hostname) as $(id -un)"
-echo "autoexp plugin version: ${AUTOEXP_PLUGIN_VERSION:-<not loaded>}"
+echo "AUTOEXP_OUTPUT_DIR=${AUTOEXP_OUTPUT_DIR:-<not set: plugin not loaded>}"
+echo "AUTOEXP_CONFIG=$AUTOEXP_CONFIG"
 JOB
 
 echo "== sbatch demo.sh (as user $AUTOEXP_TEST_USER; the script asks for --autoexp-config=demo.yaml)"
@@ -44,4 +45,11 @@ submit --autoexp-config=missing.yaml --wrap true
 sed 's/^/   | /' "$WORK/last_sbatch.err"
 echo "   sbatch exit status: $SUBMIT_RC"
 
-[ "$state" = COMPLETED ] && job_output "$JOB_ID" | grep -q 'plugin version: [0-9]'
+prov=$(job_output "$JOB_ID" | sed -n 's/^AUTOEXP_CONFIG=//p' | xargs -r dirname)
+if [ -n "$prov" ]; then
+	echo "== provenance written at job start in $prov:"
+	ls -l "$prov" | sed 's/^/   | /'
+	echo "== resolved_config.yaml:"
+	sed 's/^/   | /' "$prov/resolved_config.yaml"
+fi
+[ "$state" = COMPLETED ] && [ -n "$prov" ] && [ -f "$prov/run_metadata.json" ]
