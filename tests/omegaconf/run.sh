@@ -7,6 +7,7 @@ builddir=${1:-.}
 [ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
+export PYTHONDONTWRITEBYTECODE=1
 if ! [ -x "$py" ] || ! "$py" -c 'import omegaconf, yaml' 2>/dev/null; then
 	echo "SKIP: $py with omegaconf and yaml is needed"
 	exit 77
