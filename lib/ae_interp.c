@@ -3,6 +3,7 @@
 #endif
 
 #include "ae_interp.h"
+#include "ae_strbuf.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -158,36 +159,6 @@ static int oom(ctx *c, const ae_node *site)
 	return fail(c, site, "out of memory");
 }
 
-/* ---- small growable string ---- */
-
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *ns;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
 
 /* ---- memo ---- */
 
@@ -342,19 +313,19 @@ fail:
 /* ---- values ---- */
 
 /* Python str() of a value, appended to b. */
-static int ival_str(ctx *c, const ival *v, sbuf *b, const ae_node *site)
+static int ival_str(ctx *c, const ival *v, ae_strbuf *b, const ae_node *site)
 {
 	const ae_node *n = v->own ? v->own : v->ref;
 	char *s;
 
 	if (n->type == AE_STRING) {
-		sb_add(b, n->u.str.s, n->u.str.len);
+		ae_strbuf_add(b, n->u.str.s, n->u.str.len);
 		return 0;
 	}
 	s = ae_py_str(n);
 	if (!s)
 		return oom(c, site);
-	sb_add(b, s, strlen(s));
+	ae_strbuf_add(b, s, strlen(s));
 	free(s);
 	return 0;
 }
@@ -547,7 +518,7 @@ out:
 static char *build_key(ctx *c, const ae_ip_text *t, const ae_node *site,
 		       int *deferred)
 {
-	sbuf b = { 0 };
+	ae_strbuf b = { 0 };
 	size_t i;
 
 	*deferred = 0;
@@ -557,7 +528,7 @@ static char *build_key(ctx *c, const ae_ip_text *t, const ae_node *site,
 		const ae_node *n;
 
 		if (!pc->interp) {
-			sb_add(&b, pc->lit, pc->len);
+			ae_strbuf_add(&b, pc->lit, pc->len);
 			continue;
 		}
 		if (eval_interp(c, pc->interp, site, &v) < 0)
@@ -575,10 +546,10 @@ static char *build_key(ctx *c, const ae_ip_text *t, const ae_node *site,
 			ival_free(&v);
 			goto fail;
 		}
-		sb_add(&b, n->u.str.s, n->u.str.len);
+		ae_strbuf_add(&b, n->u.str.s, n->u.str.len);
 		ival_free(&v);
 	}
-	sb_add(&b, "", 0);
+	ae_strbuf_add(&b, "", 0);
 	if (b.oom) {
 		oom(c, site);
 		goto fail;
@@ -745,18 +716,18 @@ static int r_decode(ctx *c, const ae_node *site, ival *args, ival *out)
  * files), so the text is loaded as the value of a key. */
 static ae_node *load_yaml_value(const char *text, size_t len, ae_error *err)
 {
-	sbuf b = { 0 };
+	ae_strbuf b = { 0 };
 	ae_node *doc, *val = NULL;
 	size_t i, start = 0;
 
 	ae_error_clear(err);
-	sb_add(&b, "_:\n", 3);
+	ae_strbuf_add(&b, "_:\n", 3);
 	for (i = 0; i <= len; i++) {
 		if (i < len && text[i] != '\n')
 			continue;
-		sb_add(&b, "  ", 2);
-		sb_add(&b, text + start, i - start);
-		sb_add(&b, "\n", 1);
+		ae_strbuf_add(&b, "  ", 2);
+		ae_strbuf_add(&b, text + start, i - start);
+		ae_strbuf_add(&b, "\n", 1);
 		start = i + 1;
 	}
 	if (b.oom) {
@@ -973,20 +944,20 @@ static int eval_interp(ctx *c, const ae_ip_interp *ip, const ae_node *site,
 static int eval_text(ctx *c, const ae_ip_text *t, const ae_node *site,
 		     ival *out)
 {
-	sbuf b = { 0 };
+	ae_strbuf b = { 0 };
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	if (t->n == 1 && t->pieces[0].interp)
 		return eval_interp(c, t->pieces[0].interp, site, out);
-	sb_add(&b, "", 0);
+	ae_strbuf_add(&b, "", 0);
 	for (i = 0; i < t->n; i++) {
 		const ae_ip_piece *pc = &t->pieces[i];
 		ival v;
 		int rc;
 
 		if (!pc->interp) {
-			sb_add(&b, pc->lit, pc->len);
+			ae_strbuf_add(&b, pc->lit, pc->len);
 			continue;
 		}
 		if (eval_interp(c, pc->interp, site, &v) < 0)
@@ -1081,7 +1052,7 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 		return eval_primitive(c, &e->text, site, out);
 	case AE_IP_QUOTED: {
 		ival v;
-		sbuf b = { 0 };
+		ae_strbuf b = { 0 };
 
 		/* always a string: str() of a lone interpolation */
 		if (eval_text(c, &e->text, site, &v) < 0)
@@ -1090,7 +1061,7 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 			*out = v;
 			return 0;
 		}
-		sb_add(&b, "", 0);
+		ae_strbuf_add(&b, "", 0);
 		rc = (v.own || v.ref) ? ival_str(c, &v, &b, site) : 0;
 		ival_free(&v);
 		if (rc == 0 && !b.oom)

@@ -3,6 +3,7 @@
 #endif
 
 #include "ae_resolvers.h"
+#include "ae_strbuf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,53 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a small growable string ---- */
-
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *ns;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static char *sb_take(sbuf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
-}
-
 /* ---- Python formatting ---- */
 
 void ae_py_float_repr(double d, char *buf, size_t size)
@@ -65,7 +19,7 @@ void ae_py_float_repr(double d, char *buf, size_t size)
 	char tmp[40], digits[24];
 	int prec, exp10, decpt, nd = 0, neg;
 	char *p, *o;
-	sbuf b = { 0 };
+	ae_strbuf b = { 0 };
 
 	if (isnan(d)) {
 		snprintf(buf, size, "nan");
@@ -96,34 +50,34 @@ void ae_py_float_repr(double d, char *buf, size_t size)
 		digits[--nd] = '\0';
 	decpt = exp10 + 1;
 	if (neg)
-		sb_puts(&b, "-");
+		ae_strbuf_puts(&b, "-");
 	if (decpt <= -4 || decpt > 16) {
 		char e[16];
 
-		sb_add(&b, digits, 1);
+		ae_strbuf_add(&b, digits, 1);
 		if (nd > 1) {
-			sb_puts(&b, ".");
-			sb_add(&b, digits + 1, (size_t)nd - 1);
+			ae_strbuf_puts(&b, ".");
+			ae_strbuf_add(&b, digits + 1, (size_t)nd - 1);
 		}
 		snprintf(e, sizeof(e), "e%c%02d", exp10 < 0 ? '-' : '+',
 			 abs(exp10));
-		sb_puts(&b, e);
+		ae_strbuf_puts(&b, e);
 	} else if (decpt <= 0) {
-		sb_puts(&b, "0.");
+		ae_strbuf_puts(&b, "0.");
 		for (; decpt < 0; decpt++)
-			sb_puts(&b, "0");
-		sb_add(&b, digits, (size_t)nd);
+			ae_strbuf_puts(&b, "0");
+		ae_strbuf_add(&b, digits, (size_t)nd);
 	} else if (decpt >= nd) {
-		sb_add(&b, digits, (size_t)nd);
+		ae_strbuf_add(&b, digits, (size_t)nd);
 		for (; decpt > nd; decpt--)
-			sb_puts(&b, "0");
-		sb_puts(&b, ".0");
+			ae_strbuf_puts(&b, "0");
+		ae_strbuf_puts(&b, ".0");
 	} else {
-		sb_add(&b, digits, (size_t)decpt);
-		sb_puts(&b, ".");
-		sb_add(&b, digits + decpt, (size_t)(nd - decpt));
+		ae_strbuf_add(&b, digits, (size_t)decpt);
+		ae_strbuf_puts(&b, ".");
+		ae_strbuf_add(&b, digits + decpt, (size_t)(nd - decpt));
 	}
-	o = sb_take(&b);
+	o = ae_strbuf_take(&b);
 	snprintf(buf, size, "%s", o ? o : "?");
 	free(o);
 }
@@ -132,14 +86,14 @@ void ae_py_float_repr(double d, char *buf, size_t size)
  * Non-ASCII text is kept as is, except C1 controls and U+00A0/U+00AD,
  * which Python shows as \xNN (other non-printable code points are rare in
  * configs and are kept). */
-static void repr_string(sbuf *b, const char *s, size_t len)
+static void repr_string(ae_strbuf *b, const char *s, size_t len)
 {
 	char q = '\'';
 	size_t i;
 
 	if (memchr(s, '\'', len) && !memchr(s, '"', len))
 		q = '"';
-	sb_add(b, &q, 1);
+	ae_strbuf_add(b, &q, 1);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
@@ -147,95 +101,95 @@ static void repr_string(sbuf *b, const char *s, size_t len)
 		if (c == (unsigned char)q || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			sb_add(b, esc, 2);
+			ae_strbuf_add(b, esc, 2);
 		} else if (c == '\n') {
-			sb_puts(b, "\\n");
+			ae_strbuf_puts(b, "\\n");
 		} else if (c == '\r') {
-			sb_puts(b, "\\r");
+			ae_strbuf_puts(b, "\\r");
 		} else if (c == '\t') {
-			sb_puts(b, "\\t");
+			ae_strbuf_puts(b, "\\t");
 		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\x%02x", c);
-			sb_puts(b, esc);
+			ae_strbuf_puts(b, esc);
 		} else if (c == 0xc2 && i + 1 < len &&
 			   (((unsigned char)s[i + 1] >= 0x80 &&
 			     (unsigned char)s[i + 1] <= 0xa0) ||
 			    (unsigned char)s[i + 1] == 0xad)) {
 			snprintf(esc, sizeof(esc), "\\x%02x",
 				 (unsigned char)s[i + 1]);
-			sb_puts(b, esc);
+			ae_strbuf_puts(b, esc);
 			i++;
 		} else {
-			sb_add(b, (const char *)&s[i], 1);
+			ae_strbuf_add(b, (const char *)&s[i], 1);
 		}
 	}
-	sb_add(b, &q, 1);
+	ae_strbuf_add(b, &q, 1);
 }
 
-static void py_format(sbuf *b, const ae_node *v, int repr)
+static void py_format(ae_strbuf *b, const ae_node *v, int repr)
 {
 	char num[40];
 	size_t i;
 
 	switch (v->type) {
 	case AE_NULL:
-		sb_puts(b, "None");
+		ae_strbuf_puts(b, "None");
 		break;
 	case AE_BOOL:
-		sb_puts(b, v->u.b ? "True" : "False");
+		ae_strbuf_puts(b, v->u.b ? "True" : "False");
 		break;
 	case AE_INT:
 		snprintf(num, sizeof(num), "%lld", v->u.i);
-		sb_puts(b, num);
+		ae_strbuf_puts(b, num);
 		break;
 	case AE_FLOAT:
 		ae_py_float_repr(v->u.f, num, sizeof(num));
-		sb_puts(b, num);
+		ae_strbuf_puts(b, num);
 		break;
 	case AE_STRING:
 		if (repr)
 			repr_string(b, v->u.str.s, v->u.str.len);
 		else
-			sb_add(b, v->u.str.s, v->u.str.len);
+			ae_strbuf_add(b, v->u.str.s, v->u.str.len);
 		break;
 	case AE_SEQ:
-		sb_puts(b, "[");
+		ae_strbuf_puts(b, "[");
 		for (i = 0; i < v->u.seq.n; i++) {
 			if (i)
-				sb_puts(b, ", ");
+				ae_strbuf_puts(b, ", ");
 			py_format(b, v->u.seq.items[i], 1);
 		}
-		sb_puts(b, "]");
+		ae_strbuf_puts(b, "]");
 		break;
 	case AE_MAP:
-		sb_puts(b, "{");
+		ae_strbuf_puts(b, "{");
 		for (i = 0; i < v->u.map.n; i++) {
 			if (i)
-				sb_puts(b, ", ");
+				ae_strbuf_puts(b, ", ");
 			repr_string(b, v->u.map.keys[i],
 				    strlen(v->u.map.keys[i]));
-			sb_puts(b, ": ");
+			ae_strbuf_puts(b, ": ");
 			py_format(b, v->u.map.vals[i], 1);
 		}
-		sb_puts(b, "}");
+		ae_strbuf_puts(b, "}");
 		break;
 	}
 }
 
 char *ae_py_str(const ae_node *v)
 {
-	sbuf b = { 0 };
+	ae_strbuf b = { 0 };
 
 	py_format(&b, v, 0);
-	return sb_take(&b);
+	return ae_strbuf_take(&b);
 }
 
 char *ae_py_repr(const ae_node *v)
 {
-	sbuf b = { 0 };
+	ae_strbuf b = { 0 };
 
 	py_format(&b, v, 1);
-	return sb_take(&b);
+	return ae_strbuf_take(&b);
 }
 
 int ae_py_truthy(const ae_node *v)

@@ -10,6 +10,7 @@
 
 #include "ae_interp.h"
 #include "ae_template.h"
+#include "ae_strbuf.h"
 
 typedef struct spec {
 	char fill[8]; /* one UTF-8 character */
@@ -34,55 +35,11 @@ struct ae_template {
 	size_t n;
 };
 
-typedef struct buf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} buf;
 
-static void buf_add(buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_str(buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_rep(buf *b, const char *s, long times)
+static void buf_rep(ae_strbuf *b, const char *s, long times)
 {
 	for (long i = 0; i < times; i++)
-		buf_str(b, s);
-}
-
-static char *buf_take(buf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
+		ae_strbuf_puts(b, s);
 }
 
 void ae_template_free(ae_template *tpl)
@@ -373,7 +330,7 @@ static size_t char_count(const char *s)
 }
 
 /* Pad `prefix`+`body` (sign/base prefix and digits) to the spec's width. */
-static void pad(buf *out, const spec *sp, char def_align, const char *prefix,
+static void pad(ae_strbuf *out, const spec *sp, char def_align, const char *prefix,
 		const char *body)
 {
 	long len = (long)(char_count(prefix) + char_count(body));
@@ -382,25 +339,25 @@ static void pad(buf *out, const spec *sp, char def_align, const char *prefix,
 
 	switch (align) {
 	case '<':
-		buf_str(out, prefix);
-		buf_str(out, body);
+		ae_strbuf_puts(out, prefix);
+		ae_strbuf_puts(out, body);
 		buf_rep(out, sp->fill, fill);
 		break;
 	case '^':
 		buf_rep(out, sp->fill, fill / 2);
-		buf_str(out, prefix);
-		buf_str(out, body);
+		ae_strbuf_puts(out, prefix);
+		ae_strbuf_puts(out, body);
 		buf_rep(out, sp->fill, fill - fill / 2);
 		break;
 	case '=':
-		buf_str(out, prefix);
+		ae_strbuf_puts(out, prefix);
 		buf_rep(out, sp->fill, fill);
-		buf_str(out, body);
+		ae_strbuf_puts(out, body);
 		break;
 	default:
 		buf_rep(out, sp->fill, fill);
-		buf_str(out, prefix);
-		buf_str(out, body);
+		ae_strbuf_puts(out, prefix);
+		ae_strbuf_puts(out, body);
 		break;
 	}
 }
@@ -485,7 +442,7 @@ static const char *sign_of(int neg, const spec *sp)
 	return "";
 }
 
-static int fmt_int(buf *out, long long v, const spec *sp, ae_error *err,
+static int fmt_int(ae_strbuf *out, long long v, const spec *sp, ae_error *err,
 		   const char *key)
 {
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
@@ -581,7 +538,7 @@ static int c_format(char *b, size_t n, char type, int alt, int prec, double a)
 	}
 }
 
-static int fmt_float(buf *out, double v, const spec *sp, ae_error *err,
+static int fmt_float(ae_strbuf *out, double v, const spec *sp, ae_error *err,
 		     const char *key)
 {
 	char type = sp->type ? sp->type : 'g';
@@ -626,7 +583,7 @@ static int fmt_float(buf *out, double v, const spec *sp, ae_error *err,
 	return 0;
 }
 
-static int fmt_string(buf *out, const char *s, const spec *sp, ae_error *err,
+static int fmt_string(ae_strbuf *out, const char *s, const spec *sp, ae_error *err,
 		      const char *key)
 {
 	char *cut = NULL;
@@ -651,7 +608,7 @@ static int fmt_string(buf *out, const char *s, const spec *sp, ae_error *err,
 	return 0;
 }
 
-static int render_field(buf *out, const seg *sg, const ae_node *v,
+static int render_field(ae_strbuf *out, const seg *sg, const ae_node *v,
 			ae_error *err)
 {
 	const spec *sp = &sg->sp;
@@ -719,14 +676,14 @@ out:
 char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
 			 ae_error *err)
 {
-	buf out = {0};
+	ae_strbuf out = {0};
 
 	for (size_t i = 0; i < tpl->n; i++) {
 		const seg *sg = &tpl->segs[i];
 		const ae_node *v;
 
 		if (!sg->field) {
-			buf_str(&out, sg->text);
+			ae_strbuf_puts(&out, sg->text);
 			continue;
 		}
 		v = ae_template_lookup(ctx, sg->text);
@@ -742,7 +699,7 @@ char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto fail;
 	}
-	return buf_take(&out);
+	return ae_strbuf_take(&out);
 fail:
 	free(out.s);
 	return NULL;

@@ -2,6 +2,7 @@
 noinst_LTLIBRARIES += lib/libautoexp.la
 lib_libautoexp_la_SOURCES = \
 	lib/ae_error.c lib/ae_error.h \
+	lib/ae_strbuf.c lib/ae_strbuf.h \
 	lib/ae_node.c lib/ae_node.h \
 	lib/ae_sha256.c lib/ae_sha256.h \
 	lib/ae_capture.c lib/ae_capture.h \
