@@ -98,8 +98,8 @@ int ae_fsutil_fsync_dir(int dirfd, const char *display, ae_error *err)
 
 /* A name no one else uses: O_EXCL makes a collision a retry, never a
  * clobber, and the dot keeps it out of casual listings. */
-static int create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
-		       size_t size, ae_error *err)
+int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
+			  size_t size, ae_error *err)
 {
 	static unsigned counter;
 	struct timespec ts;
@@ -131,7 +131,7 @@ int ae_fsutil_write_atomic(int dirfd, const char *name, const void *data,
 	char tmp[512];
 	int fd, rv = -1;
 
-	fd = create_temp(dirfd, name, mode, tmp, sizeof(tmp), err);
+	fd = ae_fsutil_create_temp(dirfd, name, mode, tmp, sizeof(tmp), err);
 	if (fd < 0)
 		return -1;
 	if (ae_fsutil_write_all(fd, data, len) < 0) {

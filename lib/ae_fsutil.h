@@ -34,6 +34,11 @@ int ae_fsutil_write_all(int fd, const void *buf, size_t len);
 int ae_fsutil_write_atomic(int dirfd, const char *name, const void *data,
 			   size_t len, mode_t mode, ae_error *err);
 
+/* Create a new temporary file for dirfd/name in dirfd (O_EXCL, a unique
+ * dot-name written into tmp[size]), opened for writing. fd or -1 with err. */
+int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
+			  size_t size, ae_error *err);
+
 /* Read all of dirfd/name (no symlink, regular file, at most max bytes) into
  * a malloc'ed buffer with a NUL after the data (caller frees). Returns 1 with
  * *data and *len set, 0 when the file does not exist (err cleared), -1 with err

@@ -17,7 +17,6 @@
 #include "ae_json.h"
 #include "ae_provenance.h"
 #include "ae_safedir.h"
-#include "ae_sha256.h"
 #include "ae_yaml.h"
 
 static const char *string_at(const ae_node *root, const char *section,
@@ -125,19 +124,13 @@ static int claim_provenance(int outfd, const char *outdir, const ae_jobstart_inf
 static json_t *first_metadata(const ae_jobstart_info *info,
 			      const ae_jobstart_result *res,
 			      const ae_capture *cap, const ae_node *resolved,
-			      const ae_node *unresolved, ae_error *err)
+			      const ae_provenance_digests *digests)
 {
 	json_t *meta = info->metadata ? json_deep_copy(info->metadata) :
 					json_object();
-	char hres[65], hunres[65];
 
 	if (!meta)
 		return NULL;
-	if (ae_provenance_digest(resolved, hres, err) < 0 ||
-	    ae_provenance_digest(unresolved, hunres, err) < 0) {
-		json_decref(meta);
-		return NULL;
-	}
 	if (info->job_id && !json_object_get(meta, "job_id"))
 		json_object_set_new(meta, "job_id", json_string(info->job_id));
 	json_object_set_new(meta, "autoexp_version", json_string(PACKAGE_VERSION));
@@ -149,8 +142,9 @@ static json_t *first_metadata(const ae_jobstart_info *info,
 	json_object_set_new(meta, "start_time", json_integer(info->start_time));
 	json_object_set_new(meta, "timestring", json_string(cap->timestring));
 	json_object_set_new(meta, "config_sha256",
-			    json_pack("{s:s, s:s}", "resolved", hres,
-				      "unresolved", hunres));
+			    json_pack("{s:s, s:s}", "resolved",
+				      digests->resolved, "unresolved",
+				      digests->unresolved));
 	if (cap->parent) {
 		json_t *parent = json_loads(cap->parent, 0, NULL);
 
@@ -171,6 +165,8 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 		    ae_jobstart_result *res, ae_error *err)
 {
 	ae_resolve_opts ropts = { 0 };
+	ae_provenance_digests digests;
+	ae_fsbatch *batch = NULL;
 	ae_capture *cap = NULL;
 	ae_node *unresolved = NULL, *resolved = NULL;
 	json_t *meta = NULL;
@@ -229,20 +225,33 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 		rv = 0;
 		goto out;
 	}
-	if (ae_provenance_write_configs(res->prov_fd, resolved, unresolved, err) < 0 ||
-	    ae_provenance_write_reference(res->prov_fd, cap, err) < 0)
+	batch = ae_fsbatch_new(res->prov_fd);
+	if (!batch) {
+		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
+			     "out of memory");
+		goto out;
+	}
+	if (ae_provenance_add_configs(batch, resolved, unresolved, &digests,
+				      err) < 0 ||
+	    ae_provenance_add_reference(batch, cap, err) < 0)
 		goto out;
 	if (info->job_script &&
-	    ae_fsutil_write_atomic(res->prov_fd, AE_PROV_JOB_SCRIPT,
-				     info->job_script, info->job_script_len,
-				     0644, err) < 0)
+	    ae_fsbatch_add(batch, AE_PROV_JOB_SCRIPT, info->job_script,
+			   info->job_script_len, 0644, err) < 0)
 		goto out;
-	meta = first_metadata(info, res, cap, resolved, unresolved, err);
-	if (!meta || ae_provenance_write_json(res->prov_fd, AE_PROV_METADATA, meta,
-					      err) < 0)
+	/* run_metadata.json goes last: claim_provenance takes its presence
+	 * as the sign that this job's provenance is complete */
+	meta = first_metadata(info, res, cap, resolved, &digests);
+	if (!meta) {
+		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	if (ae_provenance_add_json(batch, AE_PROV_METADATA, meta, err) < 0 ||
+	    ae_fsbatch_commit(batch, err) < 0)
 		goto out;
 	rv = 0;
 out:
+	ae_fsbatch_free(batch); /* before prov_fd closes: it unlinks there */
 	if (rv < 0 && res->prov_fd >= 0) {
 		close(res->prov_fd);
 		res->prov_fd = -1;

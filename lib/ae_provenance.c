@@ -16,27 +16,56 @@
 /* run_metadata.json and friends are small; a huge one is not ours. */
 #define AE_PROV_JSON_MAX (64u * 1024u * 1024u)
 
-int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
-			     ae_error *err)
+/* Pretty JSON with a trailing newline (malloc'ed, *len set), or NULL. */
+/* Pretty JSON with a trailing newline (malloc'ed, *len set), or NULL. */
+static char *encode_json(const json_t *obj, const char *name, size_t *len,
+			 ae_error *err)
 {
 	char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 					     JSON_REAL_PRECISION(17));
 	char *full;
+
+	if (!text) {
+		ae_error_set(err, name, 0, 0, NULL, "cannot encode JSON");
+		return NULL;
+	}
+	*len = strlen(text);
+	full = realloc(text, *len + 2);
+	if (!full) {
+		free(text);
+		ae_error_set(err, name, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	full[(*len)++] = '\n';
+	full[*len] = '\0';
+	return full;
+}
+
+int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
+			     ae_error *err)
+{
 	size_t len;
+	char *text = encode_json(obj, name, &len, err);
 	int rv;
 
 	if (!text)
-		return ae_error_set(err, name, 0, 0, NULL, "cannot encode JSON");
-	len = strlen(text);
-	full = realloc(text, len + 2);
-	if (!full) {
-		free(text);
-		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
-	}
-	full[len] = '\n';
-	full[len + 1] = '\0';
-	rv = ae_fsutil_write_atomic(dirfd, name, full, len + 1, 0644, err);
-	free(full);
+		return -1;
+	rv = ae_fsutil_write_atomic(dirfd, name, text, len, 0644, err);
+	free(text);
+	return rv;
+}
+
+int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
+			   const json_t *obj, ae_error *err)
+{
+	size_t len;
+	char *text = encode_json(obj, name, &len, err);
+	int rv;
+
+	if (!text)
+		return -1;
+	rv = ae_fsbatch_add(batch, name, text, len, 0644, err);
+	free(text);
 	return rv;
 }
 
@@ -58,21 +87,28 @@ json_t *ae_provenance_read_json(int dirfd, const char *name, ae_error *err)
 	return obj;
 }
 
-static int write_yaml(int dirfd, const char *name, const ae_node *tree,
-		      ae_error *err)
+/* Write the tree's YAML and, when hex is given, its sha256 (of the bytes
+ * written, so `sha256sum` of the file checks it). */
+static int add_yaml(ae_fsbatch *batch, const char *name, const ae_node *tree,
+		    char hex[65], ae_error *err)
 {
 	char *text = ae_yaml_emit(tree, err);
+	size_t len;
 	int rv;
 
 	if (!text)
 		return -1;
-	rv = ae_fsutil_write_atomic(dirfd, name, text, strlen(text), 0644, err);
+	len = strlen(text);
+	if (hex)
+		ae_sha256_hex(text, len, hex);
+	rv = ae_fsbatch_add(batch, name, text, len, 0644, err);
 	free(text);
 	return rv;
 }
 
-int ae_provenance_write_configs(int dirfd, const ae_node *resolved,
-				const ae_node *unresolved, ae_error *err)
+int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
+			      const ae_node *unresolved,
+			      ae_provenance_digests *digests, ae_error *err)
 {
 	ae_node *res = ae_node_copy(resolved);
 	ae_node *unres = ae_node_copy(unresolved);
@@ -87,13 +123,15 @@ int ae_provenance_write_configs(int dirfd, const ae_node *resolved,
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
-	if (write_yaml(dirfd, AE_PROV_RESOLVED_YAML, res, err) < 0)
+	if (add_yaml(batch, AE_PROV_RESOLVED_YAML, res,
+		       digests ? digests->resolved : NULL, err) < 0)
 		goto out;
 	json = ae_json_dump(res, err);
-	if (!json || ae_fsutil_write_atomic(dirfd, AE_PROV_RESOLVED_JSON, json,
-					      strlen(json), 0644, err) < 0)
+	if (!json || ae_fsbatch_add(batch, AE_PROV_RESOLVED_JSON, json,
+				    strlen(json), 0644, err) < 0)
 		goto out;
-	if (write_yaml(dirfd, AE_PROV_UNRESOLVED_YAML, unres, err) < 0)
+	if (add_yaml(batch, AE_PROV_UNRESOLVED_YAML, unres,
+		       digests ? digests->unresolved : NULL, err) < 0)
 		goto out;
 	rv = 0;
 out:
@@ -118,8 +156,8 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-int ae_provenance_write_reference(int dirfd, const ae_capture *cap,
-				  ae_error *err)
+int ae_provenance_add_reference(ae_fsbatch *batch, const ae_capture *cap,
+				ae_error *err)
 {
 	json_t *obj = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
 				"config_name", str_or_null(cap->config_name),
@@ -133,7 +171,7 @@ int ae_provenance_write_reference(int dirfd, const ae_capture *cap,
 	if (!obj)
 		return ae_error_set(err, AE_PROV_REFERENCE, 0, 0, NULL,
 				    "cannot encode JSON");
-	rv = ae_provenance_write_json(dirfd, AE_PROV_REFERENCE, obj, err);
+	rv = ae_provenance_add_json(batch, AE_PROV_REFERENCE, obj, err);
 	json_decref(obj);
 	return rv;
 }
@@ -215,15 +253,4 @@ out:
 	json_decref(value);
 	json_decref(meta);
 	return rv;
-}
-
-int ae_provenance_digest(const ae_node *tree, char hex[65], ae_error *err)
-{
-	char *text = ae_yaml_emit(tree, err);
-
-	if (!text)
-		return -1;
-	ae_sha256_hex(text, strlen(text), hex);
-	free(text);
-	return 0;
 }

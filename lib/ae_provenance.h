@@ -1,8 +1,10 @@
 /* ae_provenance: the files under {output_dir}/provenance/ that record what a
  * job ran: the resolved and unresolved config, its reference, and the run's
  * metadata (with its restarts and its end). Every file is written atomically
- * (ae_fsutil_write_atomic: temporary file, fsync, rename) relative to a directory fd that the caller
- * opened safely (ae_safedir), so no path is looked up twice.
+ * (temporary file, fsync, rename) relative to a directory fd that the caller
+ * opened safely (ae_safedir), so no path is looked up twice. Job start adds
+ * its files to one ae_fsbatch, run_metadata.json last: it is the record that
+ * the provenance is complete.
  */
 #ifndef AE_PROVENANCE_H
 #define AE_PROVENANCE_H
@@ -12,6 +14,7 @@
 
 #include "ae_capture.h"
 #include "ae_error.h"
+#include "ae_fsbatch.h"
 #include "ae_node.h"
 
 #define AE_PROV_RESOLVED_YAML "resolved_config.yaml"
@@ -25,19 +28,32 @@
 int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
 			     ae_error *err);
 
+/* The same JSON, added to a batch (written at ae_fsbatch_commit). */
+int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
+			   const json_t *obj, ae_error *err);
+
 /* Read dirfd/name as JSON (new reference, caller decrefs); NULL with err set,
  * or NULL with err cleared when the file does not exist. */
 json_t *ae_provenance_read_json(int dirfd, const char *name, ae_error *err);
 
+/* sha256 (hex) of resolved_config.yaml and unresolved_config.yaml as
+ * written: what run_metadata.json records, checkable with sha256sum. */
+typedef struct ae_provenance_digests {
+	char resolved[65];
+	char unresolved[65];
+} ae_provenance_digests;
+
 /* resolved_config.yaml, resolved_config.json and unresolved_config.yaml, with
- * secret-looking values redacted (ae_secret). The trees are not modified. */
-int ae_provenance_write_configs(int dirfd, const ae_node *resolved,
-				const ae_node *unresolved, ae_error *err);
+ * secret-looking values redacted (ae_secret). The trees are not modified.
+ * digests (may be NULL) receives the two YAML files' sha256. */
+int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
+			      const ae_node *unresolved,
+			      ae_provenance_digests *digests, ae_error *err);
 
 /* config_reference.json from the capture: config_name, config_dir,
  * config_path, search_path, overrides, timestring. */
-int ae_provenance_write_reference(int dirfd, const ae_capture *cap,
-				  ae_error *err);
+int ae_provenance_add_reference(ae_fsbatch *batch, const ae_capture *cap,
+				ae_error *err);
 
 /* The environment as a JSON object, without secret-looking names. envv is
  * NULL-ended "NAME=value" strings. New reference. */
@@ -51,8 +67,5 @@ int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
 /* Set `key` of run_metadata.json to `value` (reference stolen). */
 int ae_provenance_metadata_set(int dirfd, const char *key, json_t *value,
 			       ae_error *err);
-
-/* sha256 hex of a config as its provenance YAML text (ae_yaml_emit). */
-int ae_provenance_digest(const ae_node *tree, char hex[65], ae_error *err);
 
 #endif /* AE_PROVENANCE_H */

@@ -18,7 +18,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/ae_merge.c lib/ae_compose.c lib/ae_override.c lib/ae_override_parse.c \
 	lib/ae_yaml.h lib/ae_json.h lib/ae_interp.h lib/ae_compose.h lib/ae_override.h \
 	lib/ae_event.c lib/ae_event.h \
-	lib/ae_fsutil.c lib/ae_fsutil.h lib/ae_follow.c lib/ae_follow.h lib/ae_journal.c lib/ae_journal.h \
+	lib/ae_fsutil.c lib/ae_fsutil.h lib/ae_fsbatch.c lib/ae_fsbatch.h lib/ae_follow.c lib/ae_follow.h lib/ae_journal.c lib/ae_journal.h \
 	lib/ae_fields.c lib/ae_fields.h lib/ae_spawn.c lib/ae_spawn.h \
 	lib/ae_template.c lib/ae_template.h lib/ae_condition.c lib/ae_condition.h \
 	lib/ae_action.c lib/ae_action.h lib/ae_rules.c lib/ae_rules.h \

@@ -54,12 +54,28 @@ static void set_env_string(json_t *meta, const char *key, char **envv,
 	json_object_set_new(meta, key, v ? json_string(v) : json_null());
 }
 
-static json_t *slurm_metadata(spank_t sp, char **envv, uid_t uid, gid_t gid)
+/* An integer variable as a JSON integer; null when unset or not a number
+ * (SLURM_NTASKS is only set when the job asked for a task count). */
+static void set_env_int(json_t *meta, const char *key, char **envv,
+			const char *var)
+{
+	const char *v = job_env(var, envv);
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || *end || errno)
+		json_object_set_new(meta, key, json_null());
+	else
+		json_object_set_new(meta, key, json_integer(n));
+}
+
+static json_t *slurm_metadata(char **envv, uid_t uid, gid_t gid)
 {
 	json_t *meta = json_object();
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[4096];
-	uint32_t u32;
 
 	if (!meta)
 		return NULL;
@@ -77,10 +93,9 @@ static json_t *slurm_metadata(spank_t sp, char **envv, uid_t uid, gid_t gid)
 	set_env_string(meta, "account", envv, "SLURM_JOB_ACCOUNT");
 	set_env_string(meta, "qos", envv, "SLURM_JOB_QOS");
 	set_env_string(meta, "node_list", envv, "SLURM_JOB_NODELIST");
-	if (spank_get_item(sp, S_JOB_NNODES, &u32) == ESPANK_SUCCESS)
-		json_object_set_new(meta, "nodes", json_integer(u32));
-	if (spank_get_item(sp, S_JOB_TOTAL_TASK_COUNT, &u32) == ESPANK_SUCCESS)
-		json_object_set_new(meta, "tasks", json_integer(u32));
+	/* the job's, not the batch step's (one task on the first node) */
+	set_env_int(meta, "nodes", envv, "SLURM_JOB_NUM_NODES");
+	set_env_int(meta, "tasks", envv, "SLURM_NTASKS");
 	set_env_string(meta, "submit_dir", envv, "SLURM_SUBMIT_DIR");
 	set_env_string(meta, "submit_host", envv, "SLURM_SUBMIT_HOST");
 	/* Slurm loads only plugins built for its own version. */
@@ -158,7 +173,7 @@ int ae_jobstart(spank_t sp)
 		rv = ae_fail("autoexp: job start: cannot read the job's ids and environment");
 		goto out;
 	}
-	meta = slurm_metadata(sp, envv, ae_plugin.uid, ae_plugin.gid);
+	meta = slurm_metadata(envv, ae_plugin.uid, ae_plugin.gid);
 	script = read_script(sp, &info.job_script_len);
 	workdir = job_env("PWD", envv);
 	if (!workdir || workdir[0] != '/')

@@ -40,6 +40,10 @@ integration_preflight() {
 
 # cluster_start NAME INDEX [plugstack args...]: a cluster in its own
 # directory, on its own ports (6900 + 2*INDEX), so test files can run at once.
+# The built helper, CLI and simulator are copied to $CLUSTER_DIR/bin and the
+# shipped configs to $CLUSTER_DIR/config (the job user may not reach the build
+# tree); plugstack gets helper= and presets= pointing there unless the
+# caller's args set them.
 cluster_start() {
 	local name=$1 index=$2 base
 	shift 2
@@ -57,6 +61,9 @@ cluster_start() {
 	export AUTOEXP_TEST_CTLD_PORT=$((6900 + 2 * index))
 	export AUTOEXP_TEST_SLURMD_PORT=$((6901 + 2 * index))
 	trap cluster_stop EXIT
+	install_job_side "$CLUSTER_DIR"
+	case " $* " in *" helper="*) ;; *) set -- "$@" "helper=$CLUSTER_DIR/bin/autoexp-helper" ;; esac
+	case " $* " in *" presets="*) ;; *) set -- "$@" "presets=$CLUSTER_DIR/config" ;; esac
 	if ! bash "$top_srcdir/tests/integration/cluster.sh" start "$CLUSTER_DIR" \
 		"$top_builddir/spank/.libs/autoexp.so" "$@" >"$CLUSTER_DIR.start.log" 2>&1; then
 		echo "Bail out! cluster did not start: $(tail -n 3 "$CLUSTER_DIR.start.log" | tr '\n' ' ')"
@@ -64,6 +71,18 @@ cluster_start() {
 	fi
 	export SLURM_CONF=$CLUSTER_DIR/etc/slurm.conf
 	WORK=$CLUSTER_DIR/work
+}
+
+# install_job_side DIR: what jobs and the helper run, where the user reaches it.
+install_job_side() {
+	local d=$1 f
+	mkdir -p "$d/bin" "$d/config"
+	for f in helper/autoexp-helper helper/autoexp contrib/megatron_sim; do
+		[ -x "$top_builddir/$f" ] && install -m 0755 "$top_builddir/$f" "$d/bin/"
+	done
+	cp -R "$top_srcdir/config/." "$d/config/"
+	chmod -R a+rX "$d/bin" "$d/config"
+	chmod a+x "$d"
 }
 
 cluster_stop() {

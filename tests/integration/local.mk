@@ -8,6 +8,7 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'; \
 	export top_srcdir top_builddir;
 
-integration_tests = tests/integration/foundation.tap tests/integration/provenance.tap
+integration_tests = tests/integration/foundation.tap tests/integration/provenance.tap \
+	tests/integration/helper.tap
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/tap-driver.sh $(integration_tests) tests/integration/cluster.sh tests/integration/lib.sh

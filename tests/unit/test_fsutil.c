@@ -1,4 +1,4 @@
-/* Atomic replacement and symlink-refusing opens. */
+/* Atomic replacement, batches of replacements and symlink-refusing opens. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ae_fsbatch.h"
 #include "ae_fsutil.h"
 #include "testutil.h"
 
@@ -156,6 +157,77 @@ static void test_open_read(void)
 	CHECK_INT(ae_fsutil_fsync_dir(dfd, "dir", &err), 0);
 }
 
+static char *slurp(const char *name)
+{
+	ae_error err;
+	char *data = NULL;
+	size_t len;
+
+	if (ae_fsutil_read_file(dfd, name, 1000, &data, &len, &err) != 1)
+		return NULL;
+	return data;
+}
+
+static void test_batch(void)
+{
+	ae_fsbatch *b;
+	ae_error err;
+	char *data;
+
+	/* a batch freed before its commit changes nothing and leaves no
+	 * temporary file behind */
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "b1", "old", 3, 0644, &err), 0);
+	b = ae_fsbatch_new(dfd);
+	CHECK(b != NULL);
+	CHECK_INT(ae_fsbatch_add(b, "b1", "new1", 4, 0644, &err), 0);
+	CHECK_INT(ae_fsbatch_add(b, "b2", "new2", 4, 0600, &err), 0);
+	CHECK_INT(count_temps(), 2);
+	ae_fsbatch_free(b);
+	CHECK_INT(count_temps(), 0);
+	data = slurp("b1");
+	CHECK_STR(data, "old");
+	free(data);
+	CHECK(slurp("b2") == NULL);
+
+	/* committed: every file in place with its mode, no leftovers */
+	b = ae_fsbatch_new(dfd);
+	CHECK_INT(ae_fsbatch_add(b, "b1", "new1", 4, 0644, &err), 0);
+	CHECK_INT(ae_fsbatch_add(b, "b2", "new2", 4, 0600, &err), 0);
+	CHECK_INT(ae_fsbatch_commit(b, &err), 0);
+	ae_fsbatch_free(b);
+	CHECK_INT(count_temps(), 0);
+	data = slurp("b1");
+	CHECK_STR(data, "new1");
+	free(data);
+	data = slurp("b2");
+	CHECK_STR(data, "new2");
+	free(data);
+	{
+		struct stat st;
+
+		CHECK_INT(fstatat(dfd, "b2", &st, 0), 0);
+		CHECK_INT(st.st_mode & 0777, 0600);
+	}
+
+	/* a rename that fails (a directory in the way) reports the name;
+	 * the files added before it are in place, the rest are not */
+	CHECK_INT(mkdirat(dfd, "b4", 0755), 0);
+	b = ae_fsbatch_new(dfd);
+	CHECK_INT(ae_fsbatch_add(b, "b3", "three", 5, 0644, &err), 0);
+	CHECK_INT(ae_fsbatch_add(b, "b4", "four", 4, 0644, &err), 0);
+	CHECK_INT(ae_fsbatch_add(b, "b5", "five", 4, 0644, &err), 0);
+	CHECK_INT(ae_fsbatch_commit(b, &err), -1);
+	CHECK_STR(err.file, "b4");
+	CHECK(strstr(err.text, "rename") != NULL);
+	ae_fsbatch_free(b);
+	CHECK_INT(count_temps(), 0);
+	data = slurp("b3");
+	CHECK_STR(data, "three");
+	free(data);
+	CHECK(slurp("b5") == NULL);
+	unlinkat(dfd, "b4", AT_REMOVEDIR);
+}
+
 int main(void)
 {
 	umask(022);
@@ -168,6 +240,7 @@ int main(void)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	test_atomic();
 	test_symlinks();
+	test_batch();
 	test_open_read();
 	close(dfd);
 	test_rmtree(dir);

@@ -1,0 +1,113 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ae_fsbatch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ae_fsutil.h"
+
+typedef struct fsbatch_file {
+	char *name;
+	char tmp[512];
+	int fd;
+} fsbatch_file;
+
+struct ae_fsbatch {
+	int dirfd;
+	fsbatch_file *files;
+	size_t n, cap;
+};
+
+ae_fsbatch *ae_fsbatch_new(int dirfd)
+{
+	ae_fsbatch *b = calloc(1, sizeof(*b));
+
+	if (b)
+		b->dirfd = dirfd;
+	return b;
+}
+
+static int fail(ae_error *err, const char *name, const char *what, int e)
+{
+	return ae_error_set(err, name, 0, 0, NULL, "%s: %s", what,
+			    strerror(e));
+}
+
+int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
+		   size_t len, mode_t mode, ae_error *err)
+{
+	fsbatch_file *f;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 8;
+		fsbatch_file *files = realloc(b->files, cap * sizeof(*files));
+
+		if (!files)
+			return ae_error_set(err, name, 0, 0, NULL,
+					    "out of memory");
+		b->files = files;
+		b->cap = cap;
+	}
+	f = &b->files[b->n];
+	f->name = strdup(name);
+	if (!f->name)
+		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
+	f->fd = ae_fsutil_create_temp(b->dirfd, name, mode, f->tmp,
+				      sizeof(f->tmp), err);
+	if (f->fd < 0) {
+		free(f->name);
+		return -1;
+	}
+	b->n++;
+	if (ae_fsutil_write_all(f->fd, data, len) < 0)
+		return fail(err, name, "cannot write", errno);
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* only a hint that starts writeback now; durability is the fsync's */
+	(void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+	return 0;
+}
+
+int ae_fsbatch_commit(ae_fsbatch *b, ae_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (fsync(b->files[i].fd) < 0)
+			return fail(err, b->files[i].name, "cannot fsync",
+				    errno);
+	for (i = 0; i < b->n; i++) {
+		fsbatch_file *f = &b->files[i];
+
+		if (renameat(b->dirfd, f->tmp, b->dirfd, f->name) < 0)
+			return fail(err, f->name, "cannot rename into place",
+				    errno);
+		f->tmp[0] = '\0';
+	}
+	return b->n ? ae_fsutil_fsync_dir(b->dirfd, b->files[b->n - 1].name,
+					  err)
+		    : 0;
+}
+
+void ae_fsbatch_free(ae_fsbatch *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (b->files[i].tmp[0])
+			unlinkat(b->dirfd, b->files[i].tmp, 0);
+		close(b->files[i].fd);
+		free(b->files[i].name);
+	}
+	free(b->files);
+	free(b);
+}
