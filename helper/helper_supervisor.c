@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "ae_fsutil.h"
+#include "ae_journal.h"
 #include "helper_log.h"
 #include "helper_supervisor.h"
 
@@ -163,6 +165,33 @@ static int wait_worker(pid_t pid, const sigset_t *set, int *term)
 	}
 }
 
+/* A requeued job's helper can start while the previous run's helper still
+ * drains (up to its drain_timeout_seconds) and holds the journal's lock:
+ * wait for the lock instead of spending the restart budget on "locked"
+ * failures. A SIGTERM meanwhile (this run ended too) is remembered, so the
+ * worker then only drains. The probe's lock goes with its descriptor. */
+static void wait_for_previous(int provfd, const sigset_t *set, int *term)
+{
+	ae_error err;
+	int fd = ae_fsutil_open(provfd, AE_JOURNAL_FILE, O_RDONLY, 0, &err);
+	int waited = 0, sig;
+
+	if (fd < 0)
+		return; /* no journal yet: no previous helper */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		if (!waited++)
+			helper_log("another helper of this job holds the "
+			           "journal (the previous run's, draining): "
+			           "waiting for it");
+		sig = wait_signal(set, mono_now() + 1.0);
+		if (sig == SIGTERM || sig == SIGINT)
+			*term = 1;
+	}
+	if (waited)
+		helper_log("the previous helper is gone after %d s", waited);
+	close(fd);
+}
+
 int helper_supervise(const helper_opts *o, int provfd)
 {
 	sigset_t set, old;
@@ -180,6 +209,7 @@ int helper_supervise(const helper_opts *o, int provfd)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	helper_log("supervisor started for job %s (config %s)", o->job_id,
 	           o->config_path);
+	wait_for_previous(provfd, &set, &term);
 	for (;;) {
 		double t0 = mono_now(), ran, until;
 		char what[128];

@@ -22,7 +22,7 @@ helper_autoexp_SOURCES += helper/cmd_replay.c helper/cmd_replay.h \
 # Tests of the helper and of `autoexp replay` on temporary directories.
 helper_tests = tests/helper/helper_follow.sh tests/helper/helper_drain.sh \
 	tests/helper/helper_restart.sh tests/helper/helper_scontrol.sh \
-	tests/helper/replay.sh
+	tests/helper/replay.sh tests/helper/helper_requeue.sh
 TESTS += $(helper_tests)
 EXTRA_DIST += $(helper_tests) tests/helper/lib.sh
 dist_man_MANS += docs/autoexp-helper.8
