@@ -24,8 +24,10 @@
 #include "ae_json.h"
 #include "ae_node.h"
 #include "ae_searchpath.h"
+#include "ae_submit.h"
 #include "ae_yaml.h"
 #include "cmd_args.h"
+#include "cmd_diff.h"
 #include "cmd_replay.h"
 
 #ifndef PACKAGE_VERSION
@@ -60,6 +62,7 @@ static const char usage_text[] =
 	"                      [--timestring TS] CONFIG [OVERRIDE...]\n"
 	"       autoexp args [--node KEY] [-0|--shell] [--config FILE]\n"
 	"       autoexp replay [--config FILE] [--json] LOG\n"
+	"       autoexp diff [--all] A B\n"
 	"       autoexp --help | --version\n"
 	"\n"
 	"Commands:\n"
@@ -69,6 +72,7 @@ static const char usage_text[] =
 	"  render   print the composed config (unresolved unless --resolve)\n"
 	"  args     print Megatron flags from $AUTOEXP_CONFIG for a batch script\n"
 	"  replay   run the monitoring rules over LOG and print what would fire\n"
+	"  diff     print what differs between two configs, key by key\n"
 	"\n"
 	"Options:\n"
 	"  -C, --config-dir DIR   search DIR for config groups (repeatable;\n"
@@ -210,27 +214,37 @@ out:
 	return root;
 }
 
+/* Exactly what sbatch's plugin checks (ae_submit_prepare): composition,
+ * interpolations (oc.env only for its grammar: the job's environment is
+ * not known here) and the monitoring section with its actions. */
 static int run_check(const struct cli *cli)
 {
-	ae_resolve_opts ropts = { 0 };
+	ae_submit_result res = { 0 };
+	const char **ovs;
 	ae_error err;
-	ae_node *root;
+	size_t i;
 	int status = EXIT_CONFIG;
 
 	ae_error_clear(&err);
-	root = compose(cli, &err);
-	if (!root)
+	ovs = calloc(cli->n_overrides + 1, sizeof(*ovs));
+	if (!ovs) {
+		fprintf(stderr, "autoexp: out of memory\n");
+		return EXIT_CONFIG;
+	}
+	for (i = 0; i < cli->n_overrides; i++)
+		ovs[i] = cli->overrides[i];
+	if (ae_submit_prepare(cli->config, cli->config_dirs, cli->n_config_dirs,
+			      getenv(AE_SEARCHPATH_ENV), presets_dir, ovs, NULL,
+			      NULL, &res, &err) < 0) {
+		print_error(&err);
 		goto out;
-	/* The job's environment is not known here: oc.env is only checked
-	 * for its grammar. */
-	ropts.defer_env = 1;
-	if (ae_interp_check(root, &ropts, &err) < 0)
-		goto out;
+	}
+	for (i = 0; i < res.n_warnings; i++)
+		fprintf(stderr, "warning: %s\n", res.warnings[i].text);
 	status = EXIT_OK;
 out:
-	if (status != EXIT_OK)
-		print_error(&err);
-	ae_node_free(root);
+	ae_submit_result_clear(&res);
+	free(ovs);
 	return status;
 }
 
@@ -310,6 +324,8 @@ int main(int argc, char **argv)
 		return ae_cli_args(argc - optind, argv + optind);
 	if (strcmp(cli.cmd, "replay") == 0)
 		return ae_cli_replay(argc - optind, argv + optind);
+	if (strcmp(cli.cmd, "diff") == 0)
+		return ae_cli_diff(argc - optind, argv + optind);
 	if (strcmp(cli.cmd, "check") != 0 && strcmp(cli.cmd, "render") != 0)
 		return usage_error("unknown command '%s'", cli.cmd);
 	/* At most one --config-dir per remaining argument. */

@@ -588,6 +588,9 @@ static int start(worker *w)
 		log_error("journal", &err);
 		return 1;
 	}
+	if (helper_conclude_actions(w->provfd, w->o->provenance_dir,
+				    helper_log, &err) < 0)
+		log_error("unfinished cooldowns (left as they are)", &err);
 	loaded = ae_journal_state_load(w->journal, &st, &err);
 	if (loaded < 0) {
 		/* a broken state costs a rescan; the journal keeps it at

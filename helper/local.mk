@@ -1,6 +1,7 @@
 # The autoexp CLI.
 bin_PROGRAMS += helper/autoexp
-helper_autoexp_SOURCES = helper/autoexp.c helper/cmd_args.c helper/cmd_args.h
+helper_autoexp_SOURCES = helper/autoexp.c helper/cmd_args.c helper/cmd_args.h \
+	helper/cmd_diff.c helper/cmd_diff.h
 helper_autoexp_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 helper_autoexp_LDADD = lib/libautoexp.la
 

@@ -3,19 +3,23 @@
 #endif
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ae_action.h"
+#include "ae_cooldown.h"
 #include "ae_fields.h"
 
 #define MAX_CLASSES 32
 #define RUN_OUTPUT_MAX (64u * 1024u)
 
 struct ae_action {
-	const ae_action_class *cls;
+	/* a copy: registering a class again later never changes the class
+	 * of an action compiled before (its data belongs to this one) */
+	ae_action_class cls;
 	void *data;
 };
 
@@ -25,7 +29,7 @@ struct ae_action_exec {
 	char *message;
 	json_t *result;
 	ae_child *child;
-	double wake;      /* timer for cls->wake; INFINITY when none */
+	double wake;      /* timer for cls.wake; INFINITY when none */
 	void *state;      /* the class's, per execution */
 	void (*state_free)(void *);
 };
@@ -259,9 +263,6 @@ out:
 
 /* ---- classes known by name only, until their implementation registers ---- */
 
-static const char *const autoexp_fields[] = {
-	"class_name", "name", "script", "overrides", "config_path",
-	"sbatch_args", "sbatch", "timeout_seconds", "retry_seconds", NULL};
 static const char *const restart_fields[] = {"class_name", "reason", NULL};
 
 static int any_compile(const ae_node *cfg, int unresolved, void **data,
@@ -290,13 +291,16 @@ static ae_action_class classes[MAX_CLASSES] = {
 	 NULL},
 	{"RunCommandAction", run_fields, run_compile, run_free, run_start, NULL,
 	 NULL},
-	{"RunAutoexpAction", autoexp_fields, any_compile, NULL, missing_start, NULL,
-	 NULL},
 	{"RestartAction", restart_fields, any_compile, NULL, missing_start, NULL,
 	 NULL},
 };
 
-int ae_action_register(const ae_action_class *cls)
+/* RunAutoexpAction (ae_cooldown.c) is in the table before the first lookup,
+ * so that sbatch's plugin, `autoexp check` and the helper check its fields
+ * and templates alike, whatever they register and in which order. */
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+
+static int put(const ae_action_class *cls)
 {
 	for (size_t i = 0; i < MAX_CLASSES; i++) {
 		if (!classes[i].name || !strcmp(classes[i].name, cls->name)) {
@@ -307,8 +311,25 @@ int ae_action_register(const ae_action_class *cls)
 	return -1;
 }
 
+static void add_builtins(void)
+{
+	(void)put(ae_cooldown_class()); /* the table has room for it */
+}
+
+static void builtins(void)
+{
+	pthread_once(&builtins_once, add_builtins);
+}
+
+int ae_action_register(const ae_action_class *cls)
+{
+	builtins();
+	return put(cls);
+}
+
 const ae_action_class *ae_action_find(const char *name)
 {
+	builtins();
 	for (size_t i = 0; i < MAX_CLASSES && classes[i].name; i++)
 		if (!strcmp(classes[i].name, name))
 			return &classes[i];
@@ -348,7 +369,7 @@ ae_action *ae_action_compile(const ae_node *cfg, int unresolved, ae_error *err)
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		return NULL;
 	}
-	a->cls = cls;
+	a->cls = *cls;
 	if (cls->compile(cfg, unresolved, &a->data, err) < 0) {
 		free(a);
 		return NULL;
@@ -360,14 +381,14 @@ void ae_action_free(ae_action *a)
 {
 	if (!a)
 		return;
-	if (a->cls->free)
-		a->cls->free(a->data);
+	if (a->cls.free)
+		a->cls.free(a->data);
 	free(a);
 }
 
 const char *ae_action_class_name(const ae_action *a)
 {
-	return a->cls->name;
+	return a->cls.name;
 }
 
 /* ---- executions ---- */
@@ -480,17 +501,17 @@ ae_action_exec *ae_action_start(const ae_action *a, const ae_eval_env *env)
 		free(x);
 		return NULL;
 	}
-	ae_action_exec_set(x, "class_name", json_string(a->cls->name));
+	ae_action_exec_set(x, "class_name", json_string(a->cls.name));
 	ae_error_clear(&err);
-	if (a->cls->start(a->data, env, x, &err) < 0) {
-		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s: %s", a->cls->name,
+	if (a->cls.start(a->data, env, x, &err) < 0) {
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s: %s", a->cls.name,
 				      err.text);
 		ae_child_free(x->child);
 		x->child = NULL;
 	} else if (x->status == AE_ACTION_RUNNING && !x->child &&
 		   isinf(x->wake)) {
 		ae_action_exec_finish(x, AE_ACTION_FAILED,
-				      "%s: started nothing", a->cls->name);
+				      "%s: started nothing", a->cls.name);
 	} else if (x->status == AE_ACTION_RUNNING) {
 		ae_action_poll(x, env->now);
 	}
@@ -514,8 +535,8 @@ ae_action_status ae_action_poll(ae_action_exec *x, double now)
 		if (isinf(x->wake) || now < x->wake)
 			return x->status;
 		x->wake = INFINITY;
-		if (x->action->cls->wake)
-			x->action->cls->wake(x->action->data, x, now);
+		if (x->action->cls.wake)
+			x->action->cls.wake(x->action->data, x, now);
 		check_progress(x);
 		if (x->status != AE_ACTION_RUNNING || !x->child)
 			return x->status;
@@ -523,8 +544,8 @@ ae_action_status ae_action_poll(ae_action_exec *x, double now)
 	if (!ae_child_poll(x->child, now))
 		return AE_ACTION_RUNNING;
 	done = x->child;
-	if (x->action->cls->child_done)
-		x->action->cls->child_done(x->action->data, x);
+	if (x->action->cls.child_done)
+		x->action->cls.child_done(x->action->data, x);
 	else
 		ae_action_exec_child_result(x, "command");
 	/* child_done may have attached the next child (which freed this one) */

@@ -11,8 +11,10 @@
  *                     kept in the result (provenance).
  * EventAction         a binding, not an action: mode (inline|queue, inline),
  *                     conditions (list), action (required). See ae_binding.
- * RunAutoexpAction,   known so configs using them check, but registered
- * RestartAction       later (ae_action_register); until then they fail.
+ * RunAutoexpAction    a follow-up autoexp run (ae_cooldown.h); in the table
+ *                     from the first lookup on, whoever compiles.
+ * RestartAction       known so configs using it check, but registered later
+ *                     (ae_action_register); until then it fails.
  *
  * Actions never block: ae_action_start() renders and starts (a command runs
  * as a child), ae_action_poll() advances it. Classes live in a registry keyed
@@ -61,8 +63,9 @@ typedef struct ae_action_class {
 	void (*wake)(const void *data, ae_action_exec *x, double now);
 } ae_action_class;
 
-/* Add or replace (same name) a class. Returns 0 or -1 when the table is
- * full. Not thread-safe: call at start-up. */
+/* Add or replace (same name) a class; actions compiled before keep the
+ * class they were compiled with. Returns 0 or -1 when the table is full.
+ * Not thread-safe: call at start-up. */
 int ae_action_register(const ae_action_class *cls);
 const ae_action_class *ae_action_find(const char *name);
 

@@ -1196,6 +1196,32 @@ static int is_group_key(struct state *st, const ae_override *ov)
 	return yes;
 }
 
+/* `group=option` for a group that no directory of the search path has:
+ * when the key holds a mapping, the option was meant as a group (say
+ * monitoring=megatron_basic with the presets missing), and silently
+ * replacing the mapping by a string would lose the whole section. */
+static int check_not_group(struct state *st, const ae_node *root,
+			   const ae_override *ov)
+{
+	const ae_node *cur;
+	char sp[400];
+
+	if (ov->kind != AE_OVERRIDE_CHANGE || !ov->value ||
+	    ov->value->type != AE_STRING || strchr(ov->key, '.') ||
+	    strchr(ov->key, '@'))
+		return 0;
+	cur = ae_map_get(root, ov->key);
+	if (!cur || cur->type != AE_MAP)
+		return 0;
+	list_search_path(st, sp, sizeof(sp));
+	return fail_at(st, NULL, ov,
+		       "config group '%s' not found (option '%s'), and '%s' "
+		       "holds a mapping that a string would replace; add the "
+		       "group's directory to the search path or set keys "
+		       "inside it (%s.KEY=VALUE); search path: %s",
+		       ov->key, ov->value->u.str.s, ov->key, ov->key, sp);
+}
+
 static int classify(struct state *st, const ae_override *const *ovs, size_t n,
 		    const ae_override **config_ovs, size_t *n_config)
 {
@@ -1479,7 +1505,8 @@ ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
 			goto fail;
 	}
 	for (i = 0; i < n_config; i++)
-		if (ae_override_apply(root, config_ovs[i], err) < 0)
+		if (check_not_group(&st, root, config_ovs[i]) < 0 ||
+		    ae_override_apply(root, config_ovs[i], err) < 0)
 			goto fail;
 	goto out;
 fail:

@@ -5,6 +5,9 @@
 #include "ae_cooldown.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -616,6 +619,65 @@ static char *search_var(const char *const *dirs, size_t n)
 	return v;
 }
 
+/* The parent's working directory: the engine's (env->cwd), else the one
+ * run_metadata.json records (work_dir, then submit_dir), else NULL (ours).
+ * New string or NULL. */
+static char *parent_workdir(const ae_eval_env *env, const json_t *meta)
+{
+	static const char *const keys[] = {"work_dir", "submit_dir", NULL};
+
+	if (env->cwd && env->cwd[0] == '/')
+		return strdup(env->cwd);
+	for (size_t i = 0; keys[i]; i++) {
+		const char *d = json_string_value(json_object_get(meta, keys[i]));
+
+		if (d && d[0] == '/')
+			return strdup(d);
+	}
+	return NULL;
+}
+
+/* Megatron prints args.save as given: a relative checkpoint_path means the
+ * parent's working directory. A copy of the event's metadata whose
+ * checkpoint_path is absolute, so that the pinned load does not depend on
+ * where the child runs (NULL metadata gives NULL; *out is NULL when memory
+ * runs out). */
+static int absolute_metadata(const ae_node *metadata, const char *workdir,
+			     ae_node **out)
+{
+	const ae_node *cp;
+	ae_node *copy, *abs;
+	char *path;
+
+	*out = NULL;
+	if (!metadata)
+		return 0;
+	if (!(copy = ae_node_copy(metadata)))
+		return -1;
+	cp = copy->type == AE_MAP ? ae_map_get(copy, "checkpoint_path") : NULL;
+	if (workdir && cp && cp->type == AE_STRING && cp->u.str.s[0] &&
+	    cp->u.str.s[0] != '/') {
+		const char *rel = cp->u.str.s;
+
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+		if (asprintf(&path, "%s%s%s", workdir,
+			     workdir[strlen(workdir) - 1] == '/' ? "" : "/",
+			     strcmp(rel, ".") ? rel : "") < 0) {
+			ae_node_free(copy);
+			return -1;
+		}
+		abs = ae_node_new_string(path);
+		free(path);
+		if (!abs || ae_map_set(copy, "checkpoint_path", abs) < 0) {
+			ae_node_free(copy);
+			return -1;
+		}
+	}
+	*out = copy;
+	return 0;
+}
+
 /* What the parent knows when it builds a cooldown. */
 typedef struct origin {
 	const char *output_dir, *prov_dir, *job_id;
@@ -741,6 +803,8 @@ static int cd_start(const void *data, const ae_eval_env *env,
 	char **args = NULL;
 	char key[KEY_MAX + 32], prov_dir[PATH_MAX];
 	json_t *meta = NULL, *event = NULL, *existing = NULL;
+	ae_template_ctx tctx;
+	ae_node *abs_meta = NULL;
 	const char *meta_id;
 	ae_error e;
 	int rc = -1;
@@ -800,18 +864,33 @@ static int cd_start(const void *data, const ae_eval_env *env,
 			   "attempts", "errors", "warnings",
 			   "event", event,
 			   "created", (json_int_t)time(NULL));
+	if (s->rec)
+		json_object_set_new(s->rec, "retry_until",
+				    json_integer((json_int_t)(time(NULL) + c->retry)));
 	if (!s->rec) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
 
 	/* From here on failures are recorded in submission.json. */
+	/* the parent's working directory: relative paths of the config mean
+	 * the same for the child, and a relative checkpoint path is made
+	 * absolute against it */
+	s->cwd = parent_workdir(env, meta);
+	json_object_set_new(s->rec, "cwd", jstr(s->cwd));
+	if (absolute_metadata(t->metadata, s->cwd, &abs_meta) < 0) {
+		fail_rec(s, x, "failed", "out of memory");
+		rc = 0;
+		goto out;
+	}
+	tctx = *t;
+	tctx.metadata = abs_meta;
 	org.output_dir = output_dir;
 	org.prov_dir = prov_dir;
 	org.job_id = job_id;
 	org.run_meta = meta;
 	org.event = event;
-	switch (make_config(s, c, t, config_path, &org, x, err)) {
+	switch (make_config(s, c, &tctx, config_path, &org, x, err)) {
 	case 0:
 		break;
 	case 1:
@@ -832,13 +911,6 @@ static int cd_start(const void *data, const ae_eval_env *env,
 		goto out;
 	}
 	json_object_set_new(s->rec, "argv", jstrv(s->argv));
-	/* the parent's working directory: relative paths of the config mean
-	 * the same for the child */
-	if (env->cwd)
-		s->cwd = strdup(env->cwd);
-	else if (json_string_value(json_object_get(meta, "submit_dir")))
-		s->cwd = strdup(json_string_value(json_object_get(meta, "submit_dir")));
-	json_object_set_new(s->rec, "cwd", jstr(s->cwd));
 	{
 		const char *set[] = {s->search, NULL};
 
@@ -853,6 +925,7 @@ static int cd_start(const void *data, const ae_eval_env *env,
 		fail_rec(s, x, "failed", "cannot run sbatch: %s", e.text);
 	rc = 0;
 out:
+	ae_node_free(abs_meta);
 	json_decref(meta);
 	json_decref(event);
 	json_decref(existing);
@@ -877,6 +950,11 @@ static const ae_action_class cooldown_class = {
 	.wake = cd_wake,
 };
 
+const ae_action_class *ae_cooldown_class(void)
+{
+	return &cooldown_class;
+}
+
 int ae_cooldown_register(ae_error *err)
 {
 	if (ae_action_register(&cooldown_class) < 0)
@@ -884,4 +962,105 @@ int ae_cooldown_register(ae_error *err)
 				    "cannot register %s: the action class table is full",
 				    AE_COOLDOWN_CLASS);
 	return 0;
+}
+
+/* ---- a helper restarted while a submission was unfinished ---- */
+
+static const char *conclusion(const char *status, const char **why)
+{
+	if (!strcmp(status, "retrying")) {
+		*why = "the helper restarted while the submission was waiting "
+		       "to be retried; not submitted (an action runs at most once)";
+		return "failed";
+	}
+	if (!strcmp(status, "submitting")) {
+		*why = "the helper stopped while sbatch ran: the job may or may "
+		       "not have been submitted (see squeue for the job name)";
+		return "unknown";
+	}
+	*why = "the helper stopped while the submission was being prepared; "
+	       "not submitted";
+	return "failed";
+}
+
+static int conclude_one(int cds, const char *name, ae_cooldown_concluded cb,
+			void *ctx, ae_error *err)
+{
+	static const char *const open_states[] = {"preparing", "submitting",
+						  "retrying", NULL};
+	const char *status, *to, *why;
+	json_t *rec, *errs;
+	ae_error e;
+	int fd, rv = 0;
+	size_t i;
+
+	fd = ae_safedir_openat(cds, name, name, getuid(), 0, 1, &e);
+	if (fd < 0)
+		return 0; /* not a cooldown's directory */
+	rec = ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &e);
+	status = json_string_value(json_object_get(rec, "status"));
+	for (i = 0; status && open_states[i]; i++)
+		if (!strcmp(status, open_states[i]))
+			break;
+	if (!status || !open_states[i])
+		goto out;
+	to = conclusion(status, &why);
+	status = open_states[i]; /* rec's string goes with the update below */
+	errs = json_object_get(rec, "errors");
+	if (!json_is_array(errs)) {
+		errs = json_array();
+		json_object_set_new(rec, "errors", errs);
+	}
+	json_array_append_new(errs, json_string(why));
+	json_object_set_new(rec, "status", json_string(to));
+	json_object_set_new(rec, "concluded_at", json_integer(time(NULL)));
+	if (ae_provenance_write_json(fd, AE_COOLDOWN_SUBMISSION, rec, err) < 0) {
+		rv = -1;
+		goto out;
+	}
+	if (cb)
+		cb(ctx, name, status, to, why);
+	rv = 1;
+out:
+	json_decref(rec);
+	close(fd);
+	return rv;
+}
+
+long ae_cooldown_conclude(int prov_fd, const char *prov_dir,
+			  ae_cooldown_concluded cb, void *ctx, ae_error *err)
+{
+	char display[PATH_MAX + 16];
+	struct dirent *d;
+	long n = 0;
+	DIR *dir;
+	int cds, dfd;
+
+	snprintf(display, sizeof(display), "%s/cooldowns", prov_dir);
+	cds = ae_safedir_openat(prov_fd, "cooldowns", display, getuid(), 0, 1, err);
+	if (cds < 0)
+		return errno == ENOENT ? 0 : -1;
+	dfd = dup(cds);
+	dir = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!dir) {
+		if (dfd >= 0)
+			close(dfd);
+		close(cds);
+		return ae_error_set(err, display, 0, 0, NULL, "cannot list: %m");
+	}
+	while ((d = readdir(dir))) {
+		int r;
+
+		if (d->d_name[0] == '.')
+			continue;
+		r = conclude_one(cds, d->d_name, cb, ctx, err);
+		if (r < 0) {
+			n = -1;
+			break;
+		}
+		n += r;
+	}
+	closedir(dir);
+	close(cds);
+	return n;
 }

@@ -10,8 +10,9 @@
  *                    resources, so they win)
  *   sbatch           the sbatch program (default "sbatch", looked up in the
  *                    PATH of the helper's environment)
- *   name             default "cooldown": the job name is the parent's job
- *                    name + "_" + name; also names the cooldown's directory
+ *   name             a job-name suffix, default "cooldown": the job name is
+ *                    the parent's job name + "_" + name; also names the
+ *                    cooldown's directory (the key, below)
  *   timeout_seconds  per sbatch run (default 120)
  *   retry_seconds    how long transient failures are retried (default 600)
  *
@@ -21,7 +22,12 @@
  *     {output_dir}/provenance/cooldowns/<key>/. A key whose submission.json
  *     belongs to another event gets "_2", "_3"...; one that already holds a
  *     submitted job for this same event is not submitted again.
- *  2. The config is composed (ae_compose) from config_path with the
+ *  2. The parent's working directory is the engine's (env->cwd), else
+ *     work_dir or submit_dir of run_metadata.json. A relative
+ *     checkpoint_path of the event (Megatron prints args.save as given) is
+ *     made absolute against it before the overrides are rendered, so the
+ *     pinned load does not depend on where the child runs.
+ *     The config is composed (ae_compose) from config_path with the
  *     overrides, against the search path recorded in config_reference.json
  *     next to it (the config's own directory comes first), so group
  *     overrides such as monitoring=megatron_basic work from the YAML alone.
@@ -45,15 +51,15 @@
  *     AUTOEXP_CONFIG / AUTOEXP_OUTPUT_DIR / AUTOEXP_PROVENANCE_DIR, plus
  *     AUTOEXP_CONFIG_PATH = the recorded search path (so the child can cool
  *     down again) and AUTOEXP_TIMESTRING = a timestring made for this
- *     attempt, in the working directory the engine gives its commands
- *     (else the parent's submit directory from run_metadata.json), so that
- *     relative paths in the config mean the same for the child.
+ *     attempt, in the parent's working directory (step 2), which so
+ *     becomes the child's: relative paths in the config mean the same.
  *     Transient failures are retried after 1, 2, 4 ... 30 s until
  *     retry_seconds after the start; nothing sleeps (timers of the action).
  *  5. cooldowns/<key>/submission.json is rewritten at every step (status
- *     submitting|retrying|submitted|failed|invalid, job_id, argv, cwd,
- *     overrides, config, source_config, output_dir, timestring, attempts,
- *     errors, warnings, event). run_metadata.json is not touched: the
+ *     submitting|retrying|submitted|failed|invalid, and unknown after
+ *     ae_cooldown_conclude; job_id, argv, cwd, overrides, config,
+ *     source_config, output_dir, timestring, retry_until, attempts, errors,
+ *     warnings, event). run_metadata.json is not touched: the
  *     plugin rewrites it at job end while queued actions may still run, and
  *     it has no lock. The action's result has key, job_id, config,
  *     submission, output_dir and attempts.
@@ -66,6 +72,7 @@
 #ifndef AE_COOLDOWN_H
 #define AE_COOLDOWN_H
 
+#include "ae_action.h"
 #include "ae_error.h"
 
 #define AE_COOLDOWN_CLASS "RunAutoexpAction"
@@ -77,9 +84,31 @@
 #define AE_COOLDOWN_SUBMISSION "submission.json"
 #define AE_COOLDOWN_CONFIG "config.yaml"
 
-/* Register RunAutoexpAction with ae_action_register. Call at start-up (not
- * thread-safe). Returns 0 or -1 with err set. */
+/* The class (static). ae_action's table holds it from its first use on,
+ * so sbatch's plugin, `autoexp check` and the helper all check the action
+ * with its real fields and templates. */
+const ae_action_class *ae_cooldown_class(void);
+
+/* Register RunAutoexpAction with ae_action_register (again: the table
+ * already has it). Not thread-safe. Returns 0 or -1 with err set. */
 int ae_cooldown_register(ae_error *err);
+
+/* Called for each submission concluded: key (the directory's name), the
+ * status it was left in, the status it gets, and why. */
+typedef void (*ae_cooldown_concluded)(void *ctx, const char *key,
+				      const char *was, const char *now,
+				      const char *why);
+
+/* A helper that starts again concludes the submissions its predecessor
+ * left unfinished (the journal marks that action interrupted and never
+ * runs it again): in {prov_dir}/cooldowns/<key>/submission.json (prov_fd
+ * the open provenance directory) a status "retrying" or "preparing"
+ * becomes "failed" (nothing was submitted), "submitting" (sbatch was
+ * running) becomes "unknown"; the reason is added to errors. Returns how
+ * many were concluded (0 when there is no cooldowns directory), or -1 with
+ * err set. */
+long ae_cooldown_conclude(int prov_fd, const char *prov_dir,
+			  ae_cooldown_concluded cb, void *ctx, ae_error *err);
 
 /* Escape text so that resolving it as a config string gives it back:
  * every "${" gets a backslash (and backslashes before it are doubled).

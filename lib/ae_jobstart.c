@@ -42,6 +42,28 @@ int ae_jobstart_wants_helper(const ae_node *resolved)
 	return events && (ae_map_size(events) > 0 || ae_seq_size(events) > 0);
 }
 
+/* Drop "." components and doubled slashes from an absolute path, in place:
+ * "./output" against the working directory reads as WORKDIR/output in logs
+ * and provenance. ".." stays: removing it lexically could change the meaning
+ * through a symlink. */
+static void drop_dot_segments(char *path)
+{
+	char *r = path, *w = path;
+
+	while (*r) {
+		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
+			r += r[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	if (w > path + 1 && w[-1] == '/')
+		w--;
+	if (w == path)
+		*w++ = '/';
+	*w = '\0';
+}
+
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 			   const char *array_task_id, char *buf, size_t size,
 			   ae_error *err)
@@ -68,6 +90,7 @@ int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 	if (n < 0 || (size_t)n >= size)
 		return ae_error_set(err, NULL, 0, 0, "project.base_output_dir",
 				    "output directory path is too long");
+	drop_dot_segments(buf);
 	return 0;
 }
 

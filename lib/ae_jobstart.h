@@ -48,7 +48,8 @@ int ae_jobstart_wants_helper(const ae_node *resolved);
 
 /* The output directory of a resolved config: project.output_dir when set,
  * else project.base_output_dir, made absolute against workdir, and for an
- * array task followed by "/array_task_<id>". Returns 0 or -1 with err. */
+ * array task followed by "/array_task_<id>"; "." components and doubled
+ * slashes are dropped. Returns 0 or -1 with err. */
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 			   const char *array_task_id, char *buf, size_t size,
 			   ae_error *err);

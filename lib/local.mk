@@ -25,6 +25,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/ae_engine.c lib/ae_engine.h lib/ae_monitor_config.c lib/ae_monitor_config.h \
 	lib/ae_sbatch.c lib/ae_sbatch.h lib/ae_cooldown.c lib/ae_cooldown.h \
 	lib/ae_cooldown_config.c lib/ae_cooldown_config.h \
-	lib/ae_engine_journal.c lib/ae_engine_journal.h
+	lib/ae_engine_journal.c lib/ae_engine_journal.h \
+	lib/ae_diff.c lib/ae_diff.h
 lib_libautoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 lib_libautoexp_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS) -lm

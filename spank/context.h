@@ -42,8 +42,10 @@ int ae_allocator_post_opt(spank_t sp);
 int ae_jobstart(spank_t sp);
 
 /* REMOTE, user_init: start autoexp-helper as the job user, detached from
- * the step; record its pid in provenance. */
-int ae_helper_launch(spank_t sp, const char *output_dir,
+ * the step, in workdir (the job's working directory, against which the job
+ * and Megatron resolve relative paths; output_dir when NULL or not
+ * reachable); record its pid in provenance. */
+int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
 		     const char *provenance_dir, const char *config_file,
 		     const char *job_id, char **job_env);
 /* REMOTE, exit (root): SIGTERM to the helper, if it is still ours. */

@@ -77,7 +77,8 @@ static void close_from(int lowest)
 /* In the grandchild: never returns. */
 static void become_helper(const char *path, char *const argv[],
 			  char *const envp[], const gid_t *groups, int ngroups,
-			  const char *cwd, int report_fd)
+			  const char *cwd, const char *fallback_cwd,
+			  int report_fd)
 {
 	pid_t self = getpid();
 	sigset_t none;
@@ -100,7 +101,8 @@ static void become_helper(const char *path, char *const argv[],
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	umask(022);
-	if (chdir(cwd) < 0 && chdir("/") < 0)
+	if ((!cwd || chdir(cwd) < 0) && chdir(fallback_cwd) < 0 &&
+	    chdir("/") < 0)
 		_exit(126);
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
@@ -123,7 +125,7 @@ static void env_pass(char **envp, int *n, char **job_env, const char *name)
 		}
 }
 
-int ae_helper_launch(spank_t sp, const char *output_dir,
+int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
 		     const char *provenance_dir, const char *config_file,
 		     const char *job_id, char **job_env)
 {
@@ -198,7 +200,7 @@ int ae_helper_launch(spank_t sp, const char *output_dir,
 		child = fork();
 		if (child == 0)
 			become_helper(path, argv, envp, groups, ngroups,
-				      output_dir, report[1]);
+				      workdir, output_dir, report[1]);
 		_exit(child < 0 ? 126 : 0);
 	}
 	close(report[1]);

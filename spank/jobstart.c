@@ -198,7 +198,8 @@ int ae_jobstart(spank_t sp)
 	    ae_spank_setenv(sp, "AUTOEXP_CONFIG", res.config_file) < 0)
 		rv = ae_fail("autoexp: job start: cannot export AUTOEXP_* to the job");
 	if (res.want_helper)
-		rv = ae_helper_launch(sp, res.output_dir, res.provenance_dir,
+		rv = ae_helper_launch(sp, workdir, res.output_dir,
+				      res.provenance_dir,
 				      res.config_file, info.job_id ? info.job_id : "",
 				      envv);
 	ae_spank_debug("autoexp: provenance in %s%s", res.provenance_dir,

@@ -9,6 +9,7 @@ AM_TESTS_ENVIRONMENT = \
 	export top_srcdir top_builddir;
 
 integration_tests = tests/integration/foundation.tap tests/integration/provenance.tap \
-	tests/integration/helper.tap
+	tests/integration/helper.tap \
+	tests/integration/cooldown.tap
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/tap-driver.sh $(integration_tests) tests/integration/cluster.sh tests/integration/lib.sh

@@ -117,3 +117,8 @@ tests_unit_test_helper_jobinfo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/helper
 tests_unit_test_helper_jobinfo_CFLAGS = $(unit_cflags)
 tests_unit_test_helper_jobinfo_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_engine_journal tests/unit/test_helper_jobinfo
+
+check_PROGRAMS += tests/unit/test_diff
+tests_unit_test_diff_CFLAGS = $(unit_cflags)
+tests_unit_test_diff_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_diff

@@ -443,6 +443,18 @@ static void test_captured_config(void)
 		    "monitoring=nope");
 	CHECK(r == NULL);
 	CHECK(strstr(err.text, "megatron_basic") != NULL);
+	/* No group directory, but the key holds a mapping: an error, not a
+	 * string in place of the whole section. */
+	r = compose("plain/unresolved_config.yaml", &err, 1, "project=other");
+	CHECK(r == NULL);
+	CHECK(strstr(err.text, "config group 'project' not found") != NULL);
+	CHECK(strstr(err.text, "holds a mapping") != NULL);
+	CHECK(strstr(err.text, "search path: ") != NULL);
+	/* ... while a string for a scalar, or inside the mapping, is fine. */
+	r = compose("plain/unresolved_config.yaml", &err, 1, "project.name=other");
+	CHECK(r != NULL);
+	CHECK_STR(val(r, "project.name"), "other");
+	ae_node_free(r);
 }
 
 int main(void)

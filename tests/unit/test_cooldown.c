@@ -889,6 +889,15 @@ static void test_shipped_preset(void)
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	if (o.status != AE_ACTION_SUCCESS)
 		fprintf(stderr, "preset: %s\n", o.message);
+	/* `name` is a job-name suffix and the record's key */
+	CHECK_STR(json_string_value(json_object_get(o.result, "key")),
+		  "cooldown_20");
+	{
+		char **args = stub_lines(sd, 1, "arg:");
+
+		CHECK_STR(strv_get(args, "--job-name"), "exp_cooldown_20");
+		strv_free(args);
+	}
 	snprintf(path, sizeof(path), "%s/cooldowns/%s/config.yaml", j.prov,
 		 json_string_value(json_object_get(o.result, "key")) ?
 		 json_string_value(json_object_get(o.result, "key")) : "?");
@@ -976,12 +985,141 @@ static void test_quote_escape(void)
 	}
 }
 
+/* Megatron prints args.save as given: a relative checkpoint path is the
+ * parent's working directory's, and the child's load is made absolute
+ * against it; sbatch runs there too. */
+static void test_relative_checkpoint(void)
+{
+	const char *sd = stub_dir("ok 7100\n");
+	char path[PATH_MAX + 128], want[PATH_MAX + 64];
+	ae_node *meta, *child;
+	char **cwd;
+	json_t *sub;
+	outcome o;
+
+	meta = event_meta("40", "./output/exp/checkpoints");
+	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	json_decref(o.result);
+	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it40/config.yaml",
+		 parent.prov);
+	child = load_yaml(path);
+	snprintf(want, sizeof(want), "%s/work/output/exp/checkpoints", T);
+	CHECK_STR(str_at(child, "backend.megatron.load"), want);
+	CHECK_STR(str_at(child, "autoexp.parent.checkpoint_path"), want);
+	/* the event as the log had it */
+	CHECK_STR(str_at(child, "autoexp.parent.event.checkpoint_path"),
+		  "./output/exp/checkpoints");
+	cwd = stub_lines(sd, 1, "cwd:");
+	snprintf(want, sizeof(want), "%s/work", T);
+	CHECK_STR(cwd[0], want);
+	strv_free(cwd);
+	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it40/submission.json",
+		 parent.prov);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "cwd")), want);
+	CHECK(json_integer_value(json_object_get(sub, "retry_until")) >
+	      (json_int_t)time(NULL));
+	json_decref(sub);
+	ae_node_free(child);
+	ae_node_free(meta);
+}
+
+static int n_concluded;
+
+static void on_concluded(void *ctx, const char *key, const char *was,
+			 const char *now, const char *why)
+{
+	(void)ctx;
+	(void)why;
+	n_concluded++;
+	if (!strcmp(key, "left_retrying"))
+		CHECK(!strcmp(was, "retrying") && !strcmp(now, "failed"));
+	else if (!strcmp(key, "left_submitting"))
+		CHECK(!strcmp(was, "submitting") && !strcmp(now, "unknown"));
+	else
+		CHECK(!"only the unfinished records are concluded");
+}
+
+/* A new helper concludes what its predecessor left unfinished. */
+static void test_conclude(void)
+{
+	static const char *const left[][2] = {
+		{"left_retrying", "retrying"}, {"left_submitting", "submitting"},
+		{"left_done", "submitted"}, {"left_failed", "failed"}};
+	char path[PATH_MAX + 128];
+	json_t *sub;
+	ae_error err;
+	int fd;
+
+	for (size_t i = 0; i < 4; i++) {
+		char text[256];
+
+		snprintf(path, sizeof(path), "%s/cooldowns/%s", parent.prov,
+			 left[i][0]);
+		CHECK(mkdir(path, 0755) == 0);
+		snprintf(path, sizeof(path), "%s/cooldowns/%s/submission.json",
+			 parent.prov, left[i][0]);
+		snprintf(text, sizeof(text),
+			 "{\"status\": \"%s\", \"errors\": [\"x\"], \"job_id\": null}\n",
+			 left[i][1]);
+		write_file(path, text);
+	}
+	fd = open(parent.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK_INT((int)ae_cooldown_conclude(fd, parent.prov, on_concluded, NULL,
+					    &err), 2);
+	CHECK_INT(n_concluded, 2);
+	/* done once: nothing left to conclude */
+	CHECK_INT((int)ae_cooldown_conclude(fd, parent.prov, NULL, NULL, &err), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/cooldowns/left_retrying/submission.json",
+		 parent.prov);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), "failed");
+	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 2);
+	CHECK(strstr(json_string_value(json_array_get(json_object_get(sub, "errors"), 1)),
+		     "helper restarted") != NULL);
+	json_decref(sub);
+	snprintf(path, sizeof(path), "%s/cooldowns/left_done/submission.json",
+		 parent.prov);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), "submitted");
+	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
+	json_decref(sub);
+	/* no cooldowns directory: nothing to do */
+	fd = open(T, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK_INT((int)ae_cooldown_conclude(fd, T, NULL, NULL, &err), 0);
+	close(fd);
+}
+
+/* The real class is in the table before anyone registers it: sbatch's
+ * plugin and `autoexp check` refuse what the helper would refuse. */
+static void test_builtin_class(void)
+{
+	ae_node *n;
+	ae_action *a;
+	ae_error err;
+
+	n = ae_yaml_load_string("{class_name: RunAutoexpAction, overrides: ['a={b']}", 51,
+				"t.yaml", NULL, &err);
+	a = n ? ae_action_compile(n, 1, &err) : NULL;
+	CHECK(a == NULL);
+	CHECK(strstr(err.text, "unterminated") != NULL);
+	ae_node_free(n);
+	n = ae_yaml_load_string("{class_name: RunAutoexpAction, retry_seconds: soon}", 51,
+				"t.yaml", NULL, &err);
+	a = n ? ae_action_compile(n, 1, &err) : NULL;
+	CHECK(a == NULL);
+	ae_node_free(n);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char cwd[PATH_MAX];
 	ae_error err;
 
+	test_builtin_class();
 	CHECK(ae_cooldown_register(&err) == 0);
 	snprintf(T, sizeof(T), "%s/test_cooldown.XXXXXX", tmp ? tmp : "/tmp");
 	if (!mkdtemp(T) || !realpath(T, cwd)) {
@@ -1016,6 +1154,8 @@ int main(void)
 	test_metacharacters();
 	test_retries();
 	test_shipped_preset();
+	test_relative_checkpoint();
+	test_conclude();
 	ae_node_free(parent.resolved);
 	if (!test_failures && !getenv("AE_TEST_KEEP"))
 		test_rmtree(T);

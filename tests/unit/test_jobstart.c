@@ -15,6 +15,7 @@
 
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
+#include "ae_yaml.h"
 #include "ae_submit.h"
 #include "testutil.h"
 
@@ -185,6 +186,35 @@ static void test_errors(void)
 	CHECK_INT(start("{\"version\": 1}", "15", &res, &err), -1);
 }
 
+static void test_output_dir(void)
+{
+	static const struct {
+		const char *dir, *workdir, *task, *want;
+	} cases[] = {
+		{ "./output/run", "/home/u/exp", NULL, "/home/u/exp/output/run" },
+		{ "output//run/.", "/w/", NULL, "/w/output/run" },
+		{ "/abs/./x/", "/w", "3", "/abs/x/array_task_3" },
+		{ "../up/./x", "/w/sub", NULL, "/w/sub/../up/x" },
+		{ "a.b/.c", "/w", NULL, "/w/a.b/.c" },
+	};
+	char buf[4096], yaml[256];
+	ae_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ae_node *cfg;
+
+		snprintf(yaml, sizeof(yaml), "project:\n  base_output_dir: '%s'\n",
+			 cases[i].dir);
+		cfg = ae_yaml_load_string(yaml, strlen(yaml), "t.yaml", NULL, &err);
+		CHECK(cfg != NULL);
+		CHECK_INT(ae_jobstart_output_dir(cfg, cases[i].workdir,
+						 cases[i].task, buf, sizeof(buf),
+						 &err), 0);
+		CHECK_STR(buf, cases[i].want);
+		ae_node_free(cfg);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(base))
@@ -192,6 +222,7 @@ int main(void)
 	chmod(base, 0755);
 	test_first_start_and_restart();
 	test_errors();
+	test_output_dir();
 	test_rmtree(base);
 	TEST_MAIN_END();
 }

@@ -32,6 +32,8 @@ static void test_redact(void)
 	ae_seq_append(keys, ae_node_new_string("k2"));
 	ae_map_set(logging, "ssh_keys", keys);
 	ae_map_set(logging, "secret_unset", ae_node_new_null());
+	/* MetadataCondition's `key` names an event key: not a secret */
+	ae_map_set(logging, "key", ae_node_new_string("checkpoint_iteration"));
 	ae_map_set(root, "logging", logging);
 	ae_map_set(root, "lr", ae_node_new_float(0.1));
 
@@ -43,6 +45,7 @@ static void test_redact(void)
 	CHECK_STR(ae_seq_get(keys, 0)->u.str.s, AE_SECRET_REDACTED);
 	CHECK_INT(ae_map_get(logging, "secret_unset")->type, AE_NULL);
 	CHECK_INT(ae_map_get(root, "lr")->type, AE_FLOAT);
+	CHECK_STR(ae_map_get(logging, "key")->u.str.s, "checkpoint_iteration");
 	/* the resolved copy loses them all */
 	CHECK_INT(ae_secret_redact(root, 0), 4);
 	CHECK_STR(ae_map_get(logging, "hf_token")->u.str.s, AE_SECRET_REDACTED);
