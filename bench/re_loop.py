@@ -10,6 +10,13 @@ with re.MULTILINE (a substring rule re.escape'd), runs finditer over the
 whole chunk. The log is taken in chunks of CHUNK_BYTES (default 1 MiB,
 cut at a newline) as successive monitor cycles would see it. Prints the
 number of matches and the seconds spent, "MATCHES SECONDS".
+
+A faithful model, and the fast one: a loop that searches each rule in
+each line separately does the same matching but costs Python a call per
+line and rule (on the 100 MB bench log 13.0 s against 8.8 s for this
+one). What the predecessor did besides is left out, in its favour:
+re-reading the whole log every cycle to find the new text, and the
+events and actions.
 """
 import json
 import re

@@ -20,3 +20,6 @@ echo "autoexp: $ours ms   OmegaConf 2.2 (same file, same run): $theirs ms   Omeg
 echo "== plugin work per job for the shipped configs (budgets: submit 20 ms, job start 5 ms)"
 mapfile -t configs < <(find "$src/config" -name '*.yaml' -path '*examples*' | sort)
 "$build/bench/bench_jobstart" 50 "${configs[@]}"
+
+# The job-side helper: throughput, memory, latency, idle wakeups (issue #5).
+bash "$src/bench/bench_helper.sh" "$build"

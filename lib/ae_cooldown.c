@@ -375,10 +375,13 @@ static int choose_key(sub *s, const char *prov_dir, const char *base,
 		json_t *old;
 		int fd;
 
-		if (i == 1)
-			snprintf(key, sizeof(key), "%s", base);
-		else
-			snprintf(key, sizeof(key), "%s_%d", base, i);
+		int kn = i == 1 ? snprintf(key, sizeof(key), "%s", base)
+				: snprintf(key, sizeof(key), "%s_%d", base, i);
+		if (kn < 0 || (size_t)kn >= sizeof(key)) {
+			ae_error_set(err, prov_dir, 0, 0, NULL,
+				     "cooldown key too long");
+			goto out;
+		}
 		if ((size_t)snprintf(display, sizeof(display), "%s/cooldowns/%s",
 				     prov_dir, key) >= sizeof(display)) {
 			ae_error_set(err, prov_dir, 0, 0, NULL, "path too long");

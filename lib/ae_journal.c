@@ -21,11 +21,17 @@
 #define STATE_MAX (64 * 1024 * 1024)
 #define JOURNAL_MAX ((off_t)1024 * 1024 * 1024)
 
+typedef struct khash khash;
+
 struct ae_journal {
 	int dirfd;
 	int fd;
 	off_t size;    /* bytes of complete records; appends go after */
-	json_t *keys;  /* ["event","action","key"] text -> status */
+	int unsynced;  /* records written since the last fdatasync */
+	khash *tab;    /* open addressing, cap a power of 2 (or 0) */
+	size_t cap, used;
+	struct openkey *open; /* keys started, not finished */
+	size_t nopen, capopen;
 	ae_journal_stats stats;
 };
 
@@ -51,7 +57,70 @@ static const char *type_of(ae_journal_status s)
 	return NULL;
 }
 
-/* A JSON array as the set key: unambiguous whatever the parts contain. */
+/* ---- the status of every key ----
+ *
+ * Kept as two 64-bit hashes of the key (the second one's low byte holds the
+ * status): 16 bytes a slot, so a job with thousands of checkpoints costs
+ * tens of KiB, not a copy of every key's text. Two keys would have to agree
+ * in all 120 bits to be confused, and then the later one would only look
+ * fired: at most once holds either way. The text is kept only while a key
+ * is started and not finished (`open`), for the action_interrupted record
+ * that the next open writes for it. */
+
+typedef struct khash {
+	uint64_t h, g;
+} khash;
+
+typedef struct openkey {
+	khash k;
+	char *text; /* ["event","action","key"] */
+} openkey;
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* FNV-1a and a multiply-rotate hash over the parts, each preceded by its
+ * length, so that no two different keys feed the same bytes. */
+static void feed(khash *k, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned char len[8];
+
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(n >> (8 * i));
+	for (int i = 0; i < 8; i++) {
+		k->h = (k->h ^ len[i]) * 0x100000001b3ULL;
+		k->g = ((k->g ^ len[i]) * 0x9e3779b97f4a7c15ULL);
+		k->g = k->g << 31 | k->g >> 33;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		k->h = (k->h ^ c) * 0x100000001b3ULL;
+		k->g = ((k->g ^ c) * 0x9e3779b97f4a7c15ULL);
+		k->g = k->g << 31 | k->g >> 33;
+	}
+}
+
+static khash key_hash(const char *event, const char *action, const char *key)
+{
+	khash k = {0xcbf29ce484222325ULL, 0x2545f4914f6cdd1dULL};
+
+	feed(&k, event);
+	feed(&k, action);
+	feed(&k, key);
+	k.h = mix(k.h) | 1; /* 0 marks an empty slot */
+	k.g = mix(k.g) & ~(uint64_t)0xff;
+	return k;
+}
+
+/* A JSON array as the key's text: unambiguous whatever the parts contain. */
 static char *composite(const char *event, const char *action, const char *key)
 {
 	json_t *a = json_pack("[sss]", event ? event : "", action ? action : "",
@@ -65,28 +134,112 @@ static char *composite(const char *event, const char *action, const char *key)
 	return s;
 }
 
-static ae_journal_status get_status(const ae_journal *j, const char *ck)
+static khash *slot_of(const ae_journal *j, khash k)
 {
-	json_t *v = json_object_get(j->keys, ck);
+	size_t mask = j->cap - 1, i;
 
-	return v ? (ae_journal_status)json_integer_value(v) : AE_JOURNAL_NONE;
+	if (!j->cap)
+		return NULL;
+	for (i = (size_t)k.h & mask;; i = (i + 1) & mask) {
+		khash *s = &j->tab[i];
+
+		if (!s->h || (s->h == k.h && (s->g & ~(uint64_t)0xff) == k.g))
+			return s;
+	}
+}
+
+static ae_journal_status get_status(const ae_journal *j, khash k)
+{
+	const khash *s = slot_of(j, k);
+
+	return s && s->h ? (ae_journal_status)(s->g & 0xff) : AE_JOURNAL_NONE;
+}
+
+static int grow(ae_journal *j)
+{
+	size_t cap = j->cap ? j->cap * 2 : 64;
+	khash *old = j->tab, *tab = calloc(cap, sizeof(*tab));
+	size_t ocap = j->cap;
+
+	if (!tab)
+		return -1;
+	j->tab = tab;
+	j->cap = cap;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].h)
+			*slot_of(j, (khash){old[i].h, old[i].g & ~(uint64_t)0xff}) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Room for one more key and one more open key: done before a record is
+ * written, recording it in memory afterwards needs no allocation. */
+static int reserve(ae_journal *j)
+{
+	openkey *v;
+
+	if ((j->used + 1) * 4 > j->cap * 3 && grow(j) < 0)
+		return -1;
+	if (j->nopen < j->capopen)
+		return 0;
+	v = realloc(j->open, (j->capopen + 8) * sizeof(*v));
+	if (!v)
+		return -1;
+	j->open = v;
+	j->capopen += 8;
+	return 0;
+}
+
+static void open_del(ae_journal *j, khash k)
+{
+	for (size_t i = 0; i < j->nopen; i++) {
+		if (j->open[i].k.h != k.h || j->open[i].k.g != k.g)
+			continue;
+		free(j->open[i].text);
+		j->open[i] = j->open[--j->nopen];
+		return;
+	}
 }
 
 /* Later states win, but a condition record never undoes a start, and an
- * interruption never undoes a finish. */
-static int set_status(ae_journal *j, const char *ck, ae_journal_status s)
+ * interruption never undoes a finish. text (owned, may be NULL: made here)
+ * is the key's composite, needed when it starts. -1 when memory runs out,
+ * which cannot happen after reserve() with text given. */
+static int set_status(ae_journal *j, const char *event, const char *action,
+		      const char *key, ae_journal_status s, char *text)
 {
-	ae_journal_status cur = get_status(j, ck);
+	khash k = key_hash(event, action, key), *slot;
+	ae_journal_status cur = get_status(j, k);
+	int opens = s == AE_JOURNAL_STARTED && cur != AE_JOURNAL_STARTED;
 
-	if (cur >= AE_JOURNAL_STARTED && s < AE_JOURNAL_STARTED)
+	if ((cur >= AE_JOURNAL_STARTED && s < AE_JOURNAL_STARTED) ||
+	    (s == AE_JOURNAL_STARTED && cur > AE_JOURNAL_STARTED) ||
+	    (s == AE_JOURNAL_INTERRUPTED && cur == AE_JOURNAL_FINISHED)) {
+		free(text);
 		return 0;
-	if (s == AE_JOURNAL_STARTED && cur > AE_JOURNAL_STARTED)
-		return 0;
-	if (s == AE_JOURNAL_INTERRUPTED && cur == AE_JOURNAL_FINISHED)
-		return 0;
-	if (cur == AE_JOURNAL_NONE)
+	}
+	if (opens && !text)
+		text = composite(event, action, key);
+	if ((opens && !text) || reserve(j) < 0) {
+		free(text);
+		return -1;
+	}
+	if (opens) {
+		j->open[j->nopen].k = k;
+		j->open[j->nopen++].text = text;
+	} else {
+		free(text);
+	}
+	if (cur == AE_JOURNAL_STARTED && s != AE_JOURNAL_STARTED)
+		open_del(j, k);
+	slot = slot_of(j, k);
+	if (cur == AE_JOURNAL_NONE) {
 		j->stats.keys++;
-	return json_object_set_new(j->keys, ck, json_integer(s));
+		j->used++;
+	}
+	slot->h = k.h;
+	slot->g = k.g | (uint64_t)s;
+	return 0;
 }
 
 static void now_iso(char buf[32])
@@ -109,10 +262,12 @@ static json_t *new_record(const char *type)
 	return json_pack("{s:s, s:s}", "type", type, "ts", ts);
 }
 
-/* One record, one write, then fdatasync: when this returns 0 the record is
- * on disk. A failed write is cut off again so the next record does not get
+/* One record, one write; with `sync` then fdatasync: when this returns 0 the
+ * record (and every one before it) is on disk. Without, it is in the page
+ * cache (a killed helper loses nothing) and on disk with the next synced
+ * record. A failed write is cut off again so the next record does not get
  * glued to half of this one. */
-static int append(ae_journal *j, json_t *rec, ae_error *err)
+static int append(ae_journal *j, json_t *rec, int sync, ae_error *err)
 {
 	char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	size_t len;
@@ -128,11 +283,12 @@ static int append(ae_journal *j, json_t *rec, ae_error *err)
 			     "cannot append: %s", strerror(errno));
 		goto out;
 	}
-	if (fdatasync(j->fd) < 0) {
+	if (sync && fdatasync(j->fd) < 0) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 			     "cannot fsync: %s", strerror(errno));
 		goto out;
 	}
+	j->unsynced = !sync;
 	j->size += (off_t)len + 1;
 	j->stats.appended++;
 	rv = 0;
@@ -166,7 +322,6 @@ static void replay_line(ae_journal *j, const char *line, size_t len)
 {
 	json_t *rec = json_loadb(line, len, 0, NULL);
 	const char *type, *ev, *act, *key;
-	char *ck;
 	size_t i;
 
 	if (!json_is_object(rec) ||
@@ -184,13 +339,12 @@ static void replay_line(ae_journal *j, const char *line, size_t len)
 	ev = json_string_value(json_object_get(rec, "event"));
 	act = json_string_value(json_object_get(rec, "action"));
 	key = json_string_value(json_object_get(rec, "key"));
-	ck = ev && act && key ? composite(ev, act, key) : NULL;
-	if (!ck) {
+	if (!ev || !act || !key) {
 		j->stats.bad_lines++;
 		goto out;
 	}
-	set_status(j, ck, keyed[i].status);
-	free(ck);
+	/* memory running out here costs a key, not the open */
+	set_status(j, ev, act, key, keyed[i].status, NULL);
 	j->stats.records++;
 out:
 	json_decref(rec);
@@ -249,30 +403,29 @@ out:
  * say so once, and never run it again (see the header). */
 static int mark_interrupted(ae_journal *j, ae_error *err)
 {
-	const char *ck;
-	json_t *v, *parts, *rec;
-	void *tmp;
 	int rv = 0;
 
-	json_object_foreach_safe(j->keys, tmp, ck, v) {
-		if (json_integer_value(v) != AE_JOURNAL_STARTED)
-			continue;
-		parts = json_loads(ck, 0, NULL);
+	while (j->nopen > 0) {
+		openkey *o = &j->open[j->nopen - 1];
+		json_t *parts = json_loads(o->text, 0, NULL), *rec;
+		const char *ev = json_string_value(json_array_get(parts, 0));
+		const char *act = json_string_value(json_array_get(parts, 1));
+		const char *key = json_string_value(json_array_get(parts, 2));
+
 		rec = new_record("action_interrupted");
-		if (!parts || !rec ||
+		if (!ev || !act || !key || !rec ||
 		    json_object_set(rec, "event", json_array_get(parts, 0)) ||
 		    json_object_set(rec, "action", json_array_get(parts, 1)) ||
 		    json_object_set(rec, "key", json_array_get(parts, 2)) ||
 		    json_object_set_new(rec, "reason",
 					json_string("started, never finished: the helper stopped while it ran; not run again")) ||
-		    append(j, rec, err) < 0) {
+		    append(j, rec, 1, err) < 0 ||
+		    set_status(j, ev, act, key, AE_JOURNAL_INTERRUPTED, NULL) < 0) {
 			if (!ae_error_isset(err))
 				ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 					     "out of memory");
 			rv = -1;
 		} else {
-			json_object_set_new(j->keys, ck,
-					    json_integer(AE_JOURNAL_INTERRUPTED));
 			j->stats.interrupted++;
 		}
 		json_decref(parts);
@@ -293,11 +446,10 @@ ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err)
 		return NULL;
 	}
 	j->fd = -1;
-	j->keys = json_object();
 	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (!j->keys || j->dirfd < 0) {
+	if (j->dirfd < 0) {
 		ae_error_set(err, display, 0, 0, NULL, "cannot open: %s",
-			     j->keys ? strerror(errno) : "out of memory");
+			     strerror(errno));
 		goto fail;
 	}
 	j->fd = ae_fsutil_open(j->dirfd, AE_JOURNAL_FILE,
@@ -327,7 +479,7 @@ ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err)
 		rec = new_record("journal_repaired");
 		json_object_set_new(rec, "torn_bytes",
 				    json_integer((json_int_t)j->stats.torn_bytes));
-		if (append(j, rec, err) < 0) {
+		if (append(j, rec, 1, err) < 0) {
 			json_decref(rec);
 			goto fail;
 		}
@@ -365,11 +517,18 @@ void ae_journal_free(ae_journal *j)
 {
 	if (!j)
 		return;
+	/* an unsynced action_finished: best effort, a lost one reads as
+	 * interrupted, never as not run */
+	if (j->fd >= 0 && j->unsynced)
+		fdatasync(j->fd);
 	if (j->fd >= 0)
 		close(j->fd); /* drops the lock */
 	if (j->dirfd >= 0)
 		close(j->dirfd);
-	json_decref(j->keys);
+	free(j->tab);
+	for (size_t i = 0; i < j->nopen; i++)
+		free(j->open[i].text);
+	free(j->open);
 	free(j);
 }
 
@@ -377,11 +536,7 @@ ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
 				    const char *action_id,
 				    const char *dedup_key)
 {
-	char *ck = composite(event, action_id, dedup_key);
-	ae_journal_status s = ck ? get_status(j, ck) : AE_JOURNAL_NONE;
-
-	free(ck);
-	return s;
+	return get_status(j, key_hash(event, action_id, dedup_key));
 }
 
 int ae_journal_has_fired(const ae_journal *j, const char *event,
@@ -401,19 +556,21 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 			      const char *action_id, const char *action_name,
 			      ae_error *err)
 {
-	char *ck = composite(ev->name, action_id, ev->dedup_key);
+	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
 	json_t *rec = NULL, *meta = NULL;
+	char *text = NULL;
 	ae_error merr;
 	int rv = -1;
 
-	if (!ck)
-		return oom(err);
 	if (get_status(j, ck) >= AE_JOURNAL_STARTED) {
 		rv = 1;
 		goto out;
 	}
+	/* the memory to remember the start, before it is on disk: once it
+	 * is, it must be remembered (a second start would run it twice) */
 	rec = event_record("action_started", ev, action_id);
-	if (!rec) {
+	text = composite(ev->name, action_id, ev->dedup_key);
+	if (!rec || !text || reserve(j) < 0) {
 		oom(err);
 		goto out;
 	}
@@ -429,16 +586,15 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 			json_object_set_new(rec, "metadata_error",
 					    json_string("metadata not representable as JSON"));
 	}
-	if (append(j, rec, err) < 0)
+	if (append(j, rec, 1, err) < 0)
 		goto out;
-	if (set_status(j, ck, AE_JOURNAL_STARTED) < 0) {
-		oom(err);
-		goto out;
-	}
+	set_status(j, ev->name, action_id, ev->dedup_key, AE_JOURNAL_STARTED,
+		   text);
+	text = NULL;
 	rv = 0;
 out:
+	free(text);
 	json_decref(rec);
-	free(ck);
 	return rv;
 }
 
@@ -446,12 +602,10 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 			       const char *action_id, const char *status,
 			       const json_t *result, ae_error *err)
 {
-	char *ck = composite(ev->name, action_id, ev->dedup_key);
+	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
 	json_t *rec = NULL;
 	int rv = -1;
 
-	if (!ck)
-		return oom(err);
 	if (get_status(j, ck) != AE_JOURNAL_STARTED) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 			     "action '%s' of event '%s' is not running: cannot record its end",
@@ -466,13 +620,14 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 		oom(err);
 		goto out;
 	}
-	if (append(j, rec, err) < 0)
+	if (append(j, rec, 0, err) < 0)
 		goto out;
-	set_status(j, ck, AE_JOURNAL_FINISHED);
+	/* only ends an open key: needs no memory */
+	set_status(j, ev->name, action_id, ev->dedup_key, AE_JOURNAL_FINISHED,
+		   NULL);
 	rv = 0;
 out:
 	json_decref(rec);
-	free(ck);
 	return rv;
 }
 
@@ -480,7 +635,7 @@ int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 				const char *action_id, ae_journal_status what,
 				const char *detail, ae_error *err)
 {
-	char *ck;
+	khash ck;
 	json_t *rec = NULL;
 	int rv = -1;
 
@@ -488,9 +643,7 @@ int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 	    what != AE_JOURNAL_FAILED)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 				    "not a condition outcome: %d", (int)what);
-	ck = composite(ev->name, action_id, ev->dedup_key);
-	if (!ck)
-		return oom(err);
+	ck = key_hash(ev->name, action_id, ev->dedup_key);
 	if (get_status(j, ck) >= AE_JOURNAL_STARTED) {
 		rv = 0;
 		goto out;
@@ -501,13 +654,15 @@ int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 		oom(err);
 		goto out;
 	}
-	if (append(j, rec, err) < 0)
+	if (append(j, rec, 1, err) < 0)
 		goto out;
-	set_status(j, ck, what);
+	if (set_status(j, ev->name, action_id, ev->dedup_key, what, NULL) < 0) {
+		oom(err);
+		goto out;
+	}
 	rv = 0;
 out:
 	json_decref(rec);
-	free(ck);
 	return rv;
 }
 
@@ -533,10 +688,21 @@ int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
 			goto out;
 		}
 	}
-	rv = append(j, rec, err);
+	rv = append(j, rec, 1, err);
 out:
 	json_decref(rec);
 	return rv;
+}
+
+int ae_journal_sync(ae_journal *j, ae_error *err)
+{
+	if (!j->unsynced)
+		return 0;
+	if (fdatasync(j->fd) < 0)
+		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				    "cannot fsync: %s", strerror(errno));
+	j->unsynced = 0;
+	return 0;
 }
 
 ae_journal_stats ae_journal_stats_get(const ae_journal *j)
@@ -551,6 +717,10 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 	json_t *obj;
 	int rv = -1;
 
+	/* the state is saved about once a second: it bounds how long an
+	 * action_finished stays in the page cache only */
+	if (ae_journal_sync(j, err) < 0)
+		return -1;
 	now_iso(ts);
 	/* dev and ino are 64-bit unsigned; they go through json_int_t
 	 * unchanged bit for bit (large ones show as negative numbers) */

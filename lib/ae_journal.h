@@ -1,10 +1,20 @@
 /* ae_journal: the helper's at-most-once memory, in {output_dir}/provenance/.
  *
  * events.jsonl is an append-only write-ahead log, one JSON object per line,
- * each line written with one write(2) and fdatasync'ed before the call
- * returns. The rule: before an action starts, `action_started` for its
- * (event name, action id, dedup key) is on disk; after it, `action_finished`
- * with its status and result. Condition evaluations leave `condition_pending`,
+ * each line written with one write(2) and, all but `action_finished`,
+ * fdatasync'ed before the call returns. The rule: before an action starts,
+ * `action_started` for its (event name, action id, dedup key) is on disk;
+ * after it, `action_finished` with its status and result.
+ *
+ * `action_finished` gates nothing, so it is written without its own
+ * fdatasync: it is in the page cache at once (a killed helper loses
+ * nothing) and on disk with the next synced record, the next state save
+ * (about once a second while lines come) or the close, whichever is first.
+ * Only a crash of the machine in between can lose it, and then the start
+ * without an end is marked interrupted at the next open and not run again
+ * (below): at most once holds, only the recorded outcome is lost. This
+ * halves the fsyncs per action, which bounded the helper's speed on logs
+ * with many events. Condition evaluations leave `condition_pending`,
  * `condition_met` and `condition_failed` records. Opening the journal replays
  * it, which rebuilds the status of every key, so each (event, action, dedup
  * key) fires at most once per job across helper restarts, requeues and
@@ -121,6 +131,10 @@ int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
 		      ae_error *err);
 
+/* Make every record written so far durable (a no-op when all are).
+ * 0 or -1. */
+int ae_journal_sync(ae_journal *j, ae_error *err);
+
 ae_journal_stats ae_journal_stats_get(const ae_journal *j);
 
 /* What monitor_state.json holds. */
@@ -131,7 +145,8 @@ typedef struct ae_journal_state {
 			   * pending evaluations (opaque here); NULL = none */
 } ae_journal_state;
 
-/* Replace monitor_state.json atomically with st. 0 or -1. */
+/* Replace monitor_state.json atomically with st, after syncing the journal
+ * (ae_journal_sync). 0 or -1. */
 int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 			  ae_error *err);
 

@@ -13,13 +13,29 @@
 #include "ae_fields.h"
 #include "ae_rules.h"
 
-#define LITERAL_MAX 256
+#define LITERAL_MAX 255 /* a shift must fit in a byte */
+#define SHIFT_SIZE 8192
 #define JIT_STACK_MAX (1024u * 1024u)
 
 typedef struct extract {
 	char *key;
 	int group; /* 0: the whole match */
 } extract;
+
+typedef struct lit {
+	char *s;
+	size_t len;
+	/* the alternative begins with it: no match starts before it */
+	int leading;
+} lit;
+
+/* A literal in the scan table: its first two bytes as `pair`. */
+typedef struct plit {
+	unsigned pair;
+	size_t rule;
+	const char *s;
+	size_t len;
+} plit;
 
 typedef struct rule {
 	char *name;
@@ -28,8 +44,11 @@ typedef struct rule {
 	size_t patlen;
 	pcre2_code *code; /* NULL for substring rules or deferred patterns */
 	int jit;
-	char *literal; /* prefilter, NULL when none */
-	size_t litlen;
+	/* prefilter: every match contains one of these (one per top-level
+	 * alternative); none: the rule is tried on every line */
+	lit *lits;
+	size_t nlits;
+	int leading; /* every literal leads its alternative */
 	ae_node *metadata; /* mapping, owned */
 	extract *ex;
 	size_t nex;
@@ -43,6 +62,19 @@ struct ae_rules {
 	rule *rules;
 	size_t n;
 	int prefilter;
+	/* One pass over a line finds the literals of every rule (scan()): a
+	 * shift table, then a bit per byte pair that starts a literal, then
+	 * the literals sorted by pair. seen[rule] == gen when the current
+	 * line has one of its literals. */
+	uint64_t pairs[65536 / 64];
+	plit *plits;
+	size_t nplits;
+	unsigned char shift[SHIFT_SIZE];
+	size_t minlen; /* of the literals, at most LITERAL_MAX */
+	size_t block;  /* bytes hashed for the shift: 3, or 2 when minlen is */
+	uint32_t *seen;
+	size_t *first; /* where the first of them starts, when seen */
+	uint32_t gen;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
@@ -59,7 +91,9 @@ static void rule_clear(rule *r)
 	free(r->name);
 	free(r->pattern);
 	pcre2_code_free(r->code);
-	free(r->literal);
+	for (size_t i = 0; i < r->nlits; i++)
+		free(r->lits[i].s);
+	free(r->lits);
 	ae_node_free(r->metadata);
 	for (size_t i = 0; i < r->nex; i++)
 		free(r->ex[i].key);
@@ -77,6 +111,9 @@ void ae_rules_free(ae_rules *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_clear(&rs->rules[i]);
 	free(rs->rules);
+	free(rs->plits);
+	free(rs->seen);
+	free(rs->first);
 	pcre2_match_data_free(rs->md);
 	pcre2_match_context_free(rs->mctx);
 	pcre2_jit_stack_free(rs->jstack);
@@ -270,6 +307,150 @@ static char *required_literal(const char *p, size_t *len)
 	return out;
 }
 
+/* Each top-level alternative must contain its own literal, or there is no
+ * prefilter: then every match contains at least one of them. Returns the
+ * number of literals put in *out (0: none, also when memory ran out, which
+ * only costs speed), each at least 2 bytes (the scan keys on byte pairs). */
+static size_t required_literals(const char *p, size_t patlen, lit **out)
+{
+	size_t n = 0, start = 0, i;
+	lit *v = NULL;
+	int depth = 0;
+
+	*out = NULL;
+	/* an inline option applies across alternatives; a NUL would end the
+	 * text the scanner below sees before the pattern ends */
+	if (strlen(p) != patlen || has_risky_options(p))
+		return 0;
+	for (i = 0;; i++) {
+		if (p[i] == '\\') {
+			if (!p[i + 1])
+				goto none;
+			i++;
+			continue;
+		}
+		if (p[i] == '[') {
+			long e = skip_class(p, i);
+
+			if (e < 0)
+				goto none;
+			i = (size_t)e;
+			continue;
+		}
+		if (p[i] == '(')
+			depth++;
+		else if (p[i] == ')')
+			depth--;
+		if (p[i] && (p[i] != '|' || depth))
+			continue;
+		{
+			char *alt = strndup(p + start, i - start);
+			size_t len = 0;
+			char *l = alt ? required_literal(alt, &len) : NULL;
+			lit *nv;
+
+			free(alt);
+			if (!l)
+				goto none;
+			nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv) {
+				free(l);
+				goto none;
+			}
+			v = nv;
+			v[n].s = l;
+			v[n].len = len;
+			/* the pattern text is the literal itself, not
+			 * quantified: every match of the alternative starts
+			 * with it */
+			v[n++].leading = i - start >= len &&
+					 !memcmp(p + start, l, len) &&
+					 (i - start == len ||
+					  !strchr("?*+{", p[start + len]));
+		}
+		if (!p[i])
+			break;
+		start = i + 1;
+	}
+	*out = v;
+	return n;
+none:
+	for (i = 0; i < n; i++)
+		free(v[i].s);
+	free(v);
+	return 0;
+}
+
+static int plit_cmp(const void *a, const void *b)
+{
+	const plit *x = a, *y = b;
+
+	return x->pair < y->pair ? -1 : x->pair > y->pair;
+}
+
+static unsigned pair_of(const unsigned char *s)
+{
+	return s[0] | (unsigned)s[1] << 8;
+}
+
+static unsigned hash_block(const unsigned char *s)
+{
+	return ((unsigned)s[0] << 6 ^ (unsigned)s[1] << 3 ^ s[2]) &
+	       (SHIFT_SIZE - 1);
+}
+
+/* The scan table over all rules' literals. -1 when memory runs out. */
+static int build_prefilter(ae_rules *rs)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		total += rs->rules[i].nlits;
+	rs->seen = calloc(rs->n + 1, sizeof(*rs->seen));
+	rs->first = calloc(rs->n + 1, sizeof(*rs->first));
+	rs->plits = calloc(total + 1, sizeof(*rs->plits));
+	if (!rs->seen || !rs->first || !rs->plits)
+		return -1;
+	for (size_t i = 0; i < rs->n; i++) {
+		rule *r = &rs->rules[i];
+
+		r->leading = r->nlits > 0;
+		for (size_t j = 0; j < r->nlits; j++)
+			r->leading = r->leading && r->lits[j].leading;
+		for (size_t j = 0; j < rs->rules[i].nlits; j++) {
+			const lit *l = &rs->rules[i].lits[j];
+			plit *pl = &rs->plits[k++];
+
+			pl->pair = pair_of((const unsigned char *)l->s);
+			pl->rule = i;
+			pl->s = l->s;
+			pl->len = l->len;
+			rs->pairs[pl->pair >> 6] |= (uint64_t)1 << (pl->pair & 63);
+		}
+	}
+	rs->nplits = k;
+	qsort(rs->plits, k, sizeof(*rs->plits), plit_cmp);
+	/* the shift table: how far a window whose last `block` bytes hash
+	 * like this can move on without passing the start of a literal
+	 * (blocks that collide keep the smaller shift) */
+	rs->minlen = LITERAL_MAX;
+	for (size_t i = 0; i < k; i++)
+		if (rs->plits[i].len < rs->minlen)
+			rs->minlen = rs->plits[i].len;
+	rs->block = rs->minlen >= 3 ? 3 : 2;
+	memset(rs->shift, (int)(rs->minlen - rs->block + 1), sizeof(rs->shift));
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = 0; j + rs->block <= rs->minlen; j++) {
+			const unsigned char *b = (const unsigned char *)rs->plits[i].s + j;
+			unsigned h = rs->block == 3 ? hash_block(b) : pair_of(b) & (SHIFT_SIZE - 1);
+			size_t sh = rs->minlen - rs->block - j;
+
+			if (rs->shift[h] > sh)
+				rs->shift[h] = (unsigned char)sh;
+		}
+	return 0;
+}
+
 /* ---- compile ---- */
 
 static int compile_regex(rule *r, const ae_node *pat, ae_error *err)
@@ -401,14 +582,19 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	r->patlen = pat->u.str.len;
 	if (r->substring) {
-		r->literal = strdup(pattern);
-		r->litlen = r->patlen;
-		if (!r->literal)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		/* the pattern itself; one byte is left to memmem alone */
+		if (r->patlen >= 2) {
+			r->lits = calloc(1, sizeof(*r->lits));
+			if (!r->lits || !(r->lits[0].s = strdup(pattern)))
+				return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			r->lits[0].len = r->patlen;
+			r->lits[0].leading = 1;
+			r->nlits = 1;
+		}
 	} else if (!(unresolved && ae_fields_deferred(pat))) {
 		if (compile_regex(r, pat, err) < 0)
 			return -1;
-		r->literal = required_literal(pattern, &r->litlen);
+		r->nlits = required_literals(pattern, r->patlen, &r->lits);
 	}
 	v = ae_map_get(cfg, "metadata");
 	if (v && v->type != AE_NULL && v->type != AE_MAP)
@@ -489,6 +675,8 @@ ae_rules *ae_rules_compile(const ae_node *le, int unresolved, ae_error *err)
 				maxcap = c;
 		}
 	}
+	if (build_prefilter(rs) < 0)
+		goto nomem;
 	rs->md = pcre2_match_data_create(maxcap + 1, NULL);
 	rs->mctx = pcre2_match_context_create(NULL);
 	rs->jstack = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
@@ -535,7 +723,19 @@ const ae_binding *ae_rules_binding(const ae_rules *rs, size_t i, size_t j)
 
 const char *ae_rules_literal(const ae_rules *rs, size_t i)
 {
-	return i < rs->n ? rs->rules[i].literal : NULL;
+	return i < rs->n && rs->rules[i].nlits == 1 ? rs->rules[i].lits[0].s
+						    : NULL;
+}
+
+size_t ae_rules_nliterals(const ae_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].nlits : 0;
+}
+
+const char *ae_rules_literal_at(const ae_rules *rs, size_t i, size_t k)
+{
+	return i < rs->n && k < rs->rules[i].nlits ? rs->rules[i].lits[k].s
+						   : NULL;
 }
 
 void ae_rules_set_match_limit(ae_rules *rs, uint32_t limit)
@@ -758,6 +958,65 @@ nomem:
 	return NULL;
 }
 
+/* The literals that start at p[i], if any: marks their rules. */
+static void check_at(ae_rules *rs, const unsigned char *p, size_t len,
+		     size_t i)
+{
+	unsigned k = pair_of(p + i);
+	size_t lo = 0, hi = rs->nplits;
+
+	if (!(rs->pairs[k >> 6] & ((uint64_t)1 << (k & 63))))
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (rs->plits[mid].pair < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < rs->nplits && rs->plits[lo].pair == k; lo++) {
+		const plit *pl = &rs->plits[lo];
+
+		if (rs->seen[pl->rule] != rs->gen && pl->len <= len - i &&
+		    !memcmp(p + i, pl->s, pl->len)) {
+			rs->seen[pl->rule] = rs->gen;
+			rs->first[pl->rule] = i;
+		}
+	}
+}
+
+/* Mark the rules one of whose literals is in the line (Wu-Manber): a window
+ * as long as the shortest literal slides along the line; the last three (or
+ * two) bytes in it say how far it can move without passing a literal's
+ * start, and only where that is 0 are the literals starting there compared.
+ * Windows go left to right, so first[] gets the leftmost literal of each
+ * rule. */
+static void scan(ae_rules *rs, const char *line, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t m = rs->minlen;
+
+	if (++rs->gen == 0) {
+		memset(rs->seen, 0, rs->n * sizeof(*rs->seen));
+		rs->gen = 1;
+	}
+	if (len < m)
+		return;
+	for (size_t e = m - 1; e < len;) {
+		const unsigned char *b = p + e + 1 - rs->block;
+		unsigned sh = rs->shift[rs->block == 3 ? hash_block(b)
+						       : pair_of(b) & (SHIFT_SIZE - 1)];
+
+		if (sh) {
+			e += sh;
+			continue;
+		}
+		check_at(rs, p, len, e + 1 - m);
+		e++;
+	}
+}
+
 int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 			uint64_t offset, uint64_t line_no,
 			const char *source_path, ae_rules_emit_fn emit,
@@ -770,29 +1029,42 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 	if (len && line[len - 1] == '\r')
 		len--;
 	rs->stats.lines++;
+	if (rs->prefilter && rs->nplits)
+		scan(rs, line, len);
 	for (size_t i = 0; i < rs->n; i++) {
 		rule *r = &rs->rules[i];
 		const PCRE2_SIZE *ov = NULL;
 		uint32_t novec = 0;
-		size_t ms, me;
+		size_t ms = 0, me = 0;
 		ae_event *ev;
+		size_t from = 0;
 		int rc;
 
-		if (r->substring || (rs->prefilter && r->literal)) {
-			const char *hit = memmem(line, len, r->literal, r->litlen);
+		if (rs->prefilter && r->nlits) {
+			if (rs->seen[i] != rs->gen)
+				continue;
+			/* no match can start before the first literal that
+			 * leads its alternative (lookbehinds still see the
+			 * text before it) */
+			if (r->leading)
+				from = rs->first[i];
+		}
+		if (r->substring) {
+			const char *hit = memmem(line + from, len - from,
+						 r->pattern, r->patlen);
 
 			if (!hit)
 				continue;
 			ms = (size_t)(hit - line);
-			me = ms + r->litlen;
+			me = ms + r->patlen;
 		}
 		if (!r->substring) {
 			if (!r->code)
 				continue;
 			rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)line, len,
-						      0, 0, rs->md, rs->mctx)
-				    : pcre2_match(r->code, (PCRE2_SPTR)line, len, 0,
-						  0, rs->md, rs->mctx);
+						      from, 0, rs->md, rs->mctx)
+				    : pcre2_match(r->code, (PCRE2_SPTR)line, len,
+						  from, 0, rs->md, rs->mctx);
 			if (rc == PCRE2_ERROR_NOMATCH)
 				continue;
 			if (rc < 0) {

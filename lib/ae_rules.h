@@ -15,10 +15,14 @@
  * A line is matched against every rule in order (first match per rule);
  * events come out in log order, rules in their order within a line.
  *
- * Speed: every regex is JIT-compiled; a literal that every match must
- * contain is taken from each pattern and searched with memmem first, so most
- * rules cost a memmem per line. A match limit bounds catastrophic
- * backtracking: a line that hits it is counted for the rule and skipped.
+ * Speed: every regex is JIT-compiled. From each pattern the literals are
+ * taken that every match must contain (one per top-level alternative; a
+ * substring rule is its own literal), and one pass over a line, a bit test
+ * per byte, finds which rules have one of theirs in it: only those are
+ * matched, so most lines cost that pass and no regex at all. A rule with an
+ * alternative without such a literal is tried on every line. A match limit
+ * bounds catastrophic backtracking: a line that hits it is counted for the
+ * rule and skipped.
  */
 #ifndef AE_RULES_H
 #define AE_RULES_H
@@ -50,8 +54,13 @@ const char *ae_rules_name(const ae_rules *rules, size_t i);
 long ae_rules_find(const ae_rules *rules, const char *name);
 size_t ae_rules_nbindings(const ae_rules *rules, size_t i);
 const ae_binding *ae_rules_binding(const ae_rules *rules, size_t i, size_t j);
-/* The prefilter literal of rule i (borrowed) or NULL. For tests. */
+/* The prefilter literal of rule i when it has exactly one (borrowed), else
+ * NULL. For tests, as are the two below. */
 const char *ae_rules_literal(const ae_rules *rules, size_t i);
+/* How many prefilter literals rule i has (0: none, tried on every line). */
+size_t ae_rules_nliterals(const ae_rules *rules, size_t i);
+/* Literal k of rule i (borrowed), or NULL. */
+const char *ae_rules_literal_at(const ae_rules *rules, size_t i, size_t k);
 
 /* Tuning: the match limit (0: default) and the prefilter (on by default;
  * off for tests that compare). */

@@ -485,6 +485,75 @@ static void test_crash_between_append_and_state(void)
 	ae_journal_state_clear(&st);
 }
 
+/* Thousands of keys (the table grows), some left started: after a reopen
+ * each has its status, the started ones (with quotes and commas in their
+ * parts) are marked interrupted with their own parts, and keys that were
+ * never recorded, or differ only in where a part ends, are not fired. */
+static void test_many_keys(void)
+{
+	ae_event ev = { 0 };
+	ae_journal *j;
+	ae_error err;
+	char key[64];
+	int bad = 0;
+	json_t *rec;
+
+	test_rmtree(dir);
+	CHECK(mkdir(dir, 0700) == 0);
+	j = jopen();
+	ev.name = "ckpt";
+	ev.dedup_key = key;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "{\"it\":\"%d\"}", i);
+		bad += ae_journal_record_started(j, &ev, "0", NULL, &err) != 0;
+		if (i % 1000 != 7)
+			bad += ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err) != 0;
+	}
+	CHECK_INT(bad, 0);
+	ev.name = "a\",\"b";
+	ev.dedup_key = "[\"x\"]";
+	CHECK_INT(ae_journal_record_started(j, &ev, "1", NULL, &err), 0);
+	CHECK_INT(ae_journal_sync(j, &err), 0);
+	ae_journal_free(j);
+
+	j = jopen();
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	CHECK_INT(ae_journal_stats_get(j).keys, 3001);
+	CHECK_INT(ae_journal_stats_get(j).interrupted, 4);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "{\"it\":\"%d\"}", i);
+		bad += ae_journal_lookup(j, "ckpt", "0", key) !=
+		       (i % 1000 == 7 ? AE_JOURNAL_INTERRUPTED : AE_JOURNAL_FINISHED);
+		bad += ae_journal_has_fired(j, "ckpt", "1", key);
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(ae_journal_has_fired(j, "ckpt", "0", "{\"it\":\"3000\"}"), 0);
+	CHECK_INT(ae_journal_lookup(j, "a\",\"b", "1", "[\"x\"]"), AE_JOURNAL_INTERRUPTED);
+	/* the same bytes split differently are another key */
+	CHECK_INT(ae_journal_has_fired(j, "a\",\"b1", "", "[\"x\"]"), 0);
+	CHECK_INT(ae_journal_has_fired(j, "ck", "pt0", "{\"it\":\"1\"}"), 0);
+	CHECK_INT(count_type("action_interrupted"), 4);
+	rec = last_record();
+	CHECK(rec != NULL);
+	CHECK_STR(json_string_value(json_object_get(rec, "type")), "action_interrupted");
+	ae_journal_free(j);
+	json_decref(rec);
+	/* an action_finished is written without its own fdatasync, but is in
+	 * the file as soon as the call returns */
+	j = jopen();
+	ev.name = "late";
+	ev.dedup_key = "";
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), 0);
+	rec = last_record();
+	CHECK_STR(json_string_value(json_object_get(rec, "type")), "action_finished");
+	json_decref(rec);
+	CHECK_INT(ae_journal_sync(j, &err), 0);
+	ae_journal_free(j);
+}
+
 int main(void)
 {
 	umask(022);
@@ -502,6 +571,7 @@ int main(void)
 	test_state();
 	test_symlinks_and_lock();
 	test_crash_between_append_and_state();
+	test_many_keys();
 	test_rmtree(dir);
 	TEST_MAIN_END();
 }

@@ -424,6 +424,102 @@ static void test_literals(void)
 	}
 }
 
+/* Top-level alternatives each give a literal; one without any leaves the
+ * rule without a prefilter. */
+static void test_alternatives(void)
+{
+	static const struct {
+		const char *pattern;
+		size_t n;
+		const char *lits[3];
+	} cases[] = {
+		{"foo|barbaz", 2, {"foo", "barbaz"}},
+		{"CUDA out of memory|CUDA error: (?!x)", 2, {"CUDA out of memory", "CUDA error: "}},
+		{"a(?:b|c)de|xyz", 2, {"de", "xyz"}},
+		{"foo|b", 0, {NULL}},
+		{"foo|", 0, {NULL}},
+		{"(?i)abc|def", 0, {NULL}},
+		{"ab\\|cd", 1, {"ab|cd"}},
+		{"[|]abc|xy", 2, {"abc", "xy"}},
+		{"a(b|cd", 0, {NULL}},
+	};
+	ae_error err;
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		ae_rules *r;
+
+		snprintf(text, sizeof(text),
+			 "log_events:\n  - name: a\n    pattern: '%s'\n",
+			 cases[i].pattern);
+		r = compile_text(text, &err);
+		if (!r) {
+			/* only the unbalanced one does not compile */
+			CHECK(strstr(cases[i].pattern, "a(b|cd") != NULL);
+			continue;
+		}
+		CHECK_INT(ae_rules_nliterals(r, 0), cases[i].n);
+		for (size_t k = 0; k < cases[i].n; k++)
+			CHECK_STR(ae_rules_literal_at(r, 0, k), cases[i].lits[k]);
+		CHECK(ae_rules_literal_at(r, 0, cases[i].n) == NULL);
+		ae_rules_free(r);
+	}
+}
+
+/* The prefilter (which rules to try, and from where in the line) never
+ * changes what matches: random lines over a small alphabet against
+ * patterns with alternatives, optional and repeated parts, lookbehinds and
+ * literals that occur more than once give the same events and the same
+ * whole matches with it on and off. */
+static void test_prefilter_random(void)
+{
+	static const char *const alpha = "abc x";
+	ae_error err;
+	ae_rules *r;
+	sink on = {0}, off = {0};
+	char line[48];
+	unsigned seed = 12345;
+
+	r = compile_text("log_events:\n"
+			 "  - {name: p1, pattern: 'ab+c|ca', extract_groups: {m: match}}\n"
+			 "  - {name: p2, pattern: 'abc?abc', extract_groups: {m: match}}\n"
+			 "  - {name: p3, pattern: '(?<!a)bc|cab', extract_groups: {m: match}}\n"
+			 "  - {name: p4, pattern: 'a\\s+b|bb', extract_groups: {m: match}}\n"
+			 "  - {name: p5, pattern: 'bca|ab(?:c|a)b', extract_groups: {m: match}}\n"
+			 "  - {name: p6, pattern: 'x a|cc*x|ba?b', extract_groups: {m: match}}\n"
+			 "  - {name: p7, pattern: 'ax', pattern_type: substring}\n"
+			 "  - {name: p8, pattern: 'c x+a|xx', extract_groups: {m: match}}\n",
+			 &err);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	CHECK(ae_rules_nliterals(r, 0) == 2 && ae_rules_nliterals(r, 2) == 2);
+	for (int t = 0; t < 4000; t++) {
+		size_t len = (size_t)(rand_r(&seed) % 40);
+
+		for (size_t i = 0; i < len; i++)
+			line[i] = alpha[rand_r(&seed) % 5];
+		line[len] = '\0';
+		ae_rules_set_prefilter(r, 1);
+		CHECK(ae_rules_match_line(r, line, len, 0, 1, NULL, collect, &on, &err) >= 0);
+		ae_rules_set_prefilter(r, 0);
+		CHECK(ae_rules_match_line(r, line, len, 0, 1, NULL, collect, &off, &err) >= 0);
+		test_checks++;
+		if (on.n != off.n) {
+			test_failures++;
+			fprintf(stderr, "%s:%d: '%s': %zu events with the prefilter, %zu without\n",
+				__FILE__, __LINE__, line, on.n, off.n);
+		}
+		for (size_t i = 0; i < on.n && i < off.n; i++) {
+			CHECK_STR(on.ev[i]->name, off.ev[i]->name);
+			CHECK_STR(on.ev[i]->dedup_key, off.ev[i]->dedup_key);
+		}
+		sink_clear(&on);
+		sink_clear(&off);
+	}
+	ae_rules_free(r);
+}
+
 static void test_limits(void)
 {
 	ae_error err;
@@ -465,6 +561,8 @@ int main(void)
 	test_production();
 	test_forms();
 	test_literals();
+	test_alternatives();
+	test_prefilter_random();
 	test_limits();
 	TEST_MAIN_END();
 }
