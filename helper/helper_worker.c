@@ -68,6 +68,7 @@ typedef struct worker {
 	ae_journal *journal;
 	ae_engine_journal *ej;
 	ae_engine *engine;
+	json_t *resume; /* started records of actions to resume (at start) */
 	ae_follow *follow;
 	helper_jobinfo ji;
 	char *log_path;
@@ -553,18 +554,65 @@ static int load_config(worker *w)
 }
 
 static void record_start(worker *w, ae_follow_pos start, int resumed,
-                         int restored, size_t dropped)
+                         int restored, size_t dropped, int restarted)
 {
-	json_t *f = json_pack("{s:i, s:s, s:s, s:I, s:b, s:i, s:i, s:i}", "pid",
-	                      (int)getpid(), "job_id", w->o->job_id, "log_path",
-	                      w->log_path, "offset", (json_int_t)start.offset,
-	                      "resumed", resumed, "restored", restored,
-	                      "dropped", (int)dropped, "attempt", w->attempt);
+	json_t *f = json_pack("{s:i, s:s, s:s, s:I, s:b, s:i, s:i, s:i, s:i}",
+	                      "pid", (int)getpid(), "job_id", w->o->job_id,
+	                      "log_path", w->log_path, "offset",
+	                      (json_int_t)start.offset, "resumed", resumed,
+	                      "restored", restored, "dropped", (int)dropped,
+	                      "attempt", w->attempt, "actions_resumed",
+	                      restarted);
 	ae_error err;
 
 	if (f && ae_journal_record(w->journal, "helper_started", f, &err) < 0)
 		log_error("journal", &err);
 	json_decref(f);
+}
+
+/* The journal's question at open: resume this interrupted action? Yes for
+ * resumable classes; their started records are kept for resume_started(). */
+static int want_resume(void *ctx, const json_t *started)
+{
+	worker *w = ctx;
+
+	if (!ae_engine_journal_resumable((void *)w->rules, started))
+		return 0;
+	if (!w->resume && !(w->resume = json_array()))
+		return 0;
+	return json_array_append(w->resume, (json_t *)started) == 0;
+}
+
+/* Start the kept actions again; one that cannot be is logged and stays
+ * started in the journal (the next helper tries again; it never runs
+ * twice). Returns how many were resumed. */
+static int resume_started(worker *w)
+{
+	size_t i;
+	json_t *r;
+	int n = 0;
+
+	json_array_foreach(w->resume, i, r)
+	{
+		ae_error err;
+		int rc = ae_engine_journal_resume(w->ej, w->engine, r,
+		                                  wall_now(), &err);
+
+		if (rc < 0)
+			log_error("resuming an interrupted action", &err);
+		else if (rc > 0) {
+			helper_log("resuming action %s of event %s (key %s): "
+			           "it was running when the previous helper "
+			           "stopped",
+			           json_string_value(json_object_get(r, "action")),
+			           json_string_value(json_object_get(r, "event")),
+			           json_string_value(json_object_get(r, "key")));
+			n++;
+		}
+	}
+	json_decref(w->resume);
+	w->resume = NULL;
+	return n;
 }
 
 static int start(worker *w)
@@ -574,7 +622,7 @@ static int start(worker *w)
 	ae_engine_opts eo;
 	ae_error err;
 	size_t dropped = 0;
-	int rc, resumed = 0, restored = 0, loaded, need_scontrol;
+	int rc, resumed = 0, restored = 0, restarted, loaded, need_scontrol;
 
 	memset(&st, 0, sizeof(st));
 	if ((rc = load_config(w)) != 0)
@@ -583,14 +631,13 @@ static int start(worker *w)
 		log_error("action classes", &err);
 		return HELPER_EXIT_FATAL;
 	}
-	w->journal = ae_journal_openat(w->provfd, w->o->provenance_dir, &err);
+	w->journal = ae_journal_openat_resuming(w->provfd,
+	                                        w->o->provenance_dir,
+	                                        want_resume, w, &err);
 	if (!w->journal) {
 		log_error("journal", &err);
 		return 1;
 	}
-	if (helper_conclude_actions(w->provfd, w->o->provenance_dir,
-				    helper_log, &err) < 0)
-		log_error("unfinished cooldowns (left as they are)", &err);
 	loaded = ae_journal_state_load(w->journal, &st, &err);
 	if (loaded < 0) {
 		/* a broken state costs a rescan; the journal keeps it at
@@ -657,15 +704,16 @@ static int start(worker *w)
 			goto out;
 		}
 	}
+	restarted = resume_started(w);
 	helper_log("following %s%s (offset %llu, line %llu), %d pending "
-	           "action(s) restored%s, job %s attempt %d",
+	           "action(s) restored%s, %d resumed, job %s attempt %d",
 	           w->log_path, resumed ? " again" : "",
 	           (unsigned long long)ae_follow_position(w->follow).offset,
 	           (unsigned long long)ae_follow_position(w->follow).line_no,
-	           restored, dropped ? " (some dropped)" : "", w->o->job_id,
-	           w->attempt);
+	           restored, dropped ? " (some dropped)" : "", restarted,
+	           w->o->job_id, w->attempt);
 	record_start(w, ae_follow_position(w->follow), resumed, restored,
-	             dropped);
+	             dropped, restarted);
 	w->last_save = mono_now();
 	rc = 0;
 out:
@@ -675,6 +723,7 @@ out:
 
 static void cleanup(worker *w)
 {
+	json_decref(w->resume);
 	ae_engine_free(w->engine);
 	ae_engine_journal_free(w->ej);
 	ae_follow_free(w->follow);

@@ -286,13 +286,16 @@ static int missing_start(const void *data, const ae_eval_env *env,
 }
 
 static ae_action_class classes[MAX_CLASSES] = {
-	{"LogAction", log_fields, log_compile, log_free, log_start, NULL, NULL},
+	/* not resumable: a command or message has no record of its own that
+	 * would keep a second start from doing it twice */
+	{"LogAction", log_fields, log_compile, log_free, log_start, NULL, NULL,
+	 0},
 	{"LogMessageAction", log_fields, log_compile, log_free, log_start, NULL,
-	 NULL},
+	 NULL, 0},
 	{"RunCommandAction", run_fields, run_compile, run_free, run_start, NULL,
-	 NULL},
+	 NULL, 0},
 	{"RestartAction", restart_fields, any_compile, NULL, missing_start, NULL,
-	 NULL},
+	 NULL, 0},
 };
 
 /* RunAutoexpAction (ae_cooldown.c) is in the table before the first lookup,
@@ -389,6 +392,11 @@ void ae_action_free(ae_action *a)
 const char *ae_action_class_name(const ae_action *a)
 {
 	return a->cls.name;
+}
+
+int ae_action_resumable(const ae_action *a)
+{
+	return a->cls.resumable ? 1 : 0;
 }
 
 /* ---- executions ---- */

@@ -61,6 +61,11 @@ typedef struct ae_action_class {
 	 * attach a child, set another timer, or finish. NULL when the class
 	 * sets no timers. */
 	void (*wake)(const void *data, ae_action_exec *x, double now);
+	/* 1: a start after the helper died while this action ran is safe and
+	 * does not repeat what the first one did, because the class keeps
+	 * its own record of how far it got; the helper then resumes it
+	 * instead of recording it interrupted (ae_journal.h). */
+	int resumable;
 } ae_action_class;
 
 /* Add or replace (same name) a class; actions compiled before keep the
@@ -73,6 +78,8 @@ const ae_action_class *ae_action_find(const char *name);
 ae_action *ae_action_compile(const ae_node *cfg, int unresolved, ae_error *err);
 void ae_action_free(ae_action *a);
 const char *ae_action_class_name(const ae_action *a);
+/* The class's `resumable` (0 or 1). */
+int ae_action_resumable(const ae_action *a);
 
 /* Start at env->now. Returns a new execution (caller frees) or NULL when
  * memory runs out; a failure to start is an execution that FAILED. */

@@ -5,7 +5,6 @@
 #include "ae_cooldown.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -778,19 +777,72 @@ out:
 
 /* The trigger was submitted before (the journal lost it?): report that
  * submission again instead of making another. */
-static int already_submitted(sub *s, json_t *existing, ae_action_exec *x)
+/* This event's record is there already: the journal resumed this action
+ * after the helper died while it ran (or the journal was lost). The record
+ * says how far the first start got. Returns 1 when that decides the
+ * outcome (x finished), 0 to go on submitting: nothing was submitted yet
+ * ("preparing", "retrying"), and *carry then gets the record, whose
+ * attempts, errors and retry window go on. */
+static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
+			  json_t **carry)
 {
 	const char *status = json_string_value(json_object_get(existing, "status"));
 	const char *job_id = json_string_value(json_object_get(existing, "job_id"));
 
-	if (!status || strcmp(status, "submitted") || !job_id)
+	*carry = NULL;
+	if (!status)
 		return 0;
+	if (!strcmp(status, "preparing") || !strcmp(status, "retrying")) {
+		*carry = existing;
+		return 0;
+	}
 	s->rec = json_incref(existing);
-	set_result(s, x);
-	ae_action_exec_finish(x, AE_ACTION_SUCCESS,
-			      "cooldown %s already submitted as job %s", s->key,
-			      job_id);
+	json_t *att = json_object_get(existing, "attempts");
+	s->attempts = json_is_array(att) ? (unsigned)json_array_size(att) : 0;
+	if (!strcmp(status, "submitted") && job_id) {
+		set_result(s, x);
+		ae_action_exec_finish(x, AE_ACTION_SUCCESS,
+				      "cooldown %s already submitted as job %s",
+				      s->key, job_id);
+	} else if (!strcmp(status, "submitting")) {
+		fail_rec(s, x, "unknown",
+			 "the helper stopped while sbatch ran: the job may or "
+			 "may not have been submitted (look for its job name "
+			 "in squeue); not submitted again");
+	} else {
+		set_result(s, x);
+		ae_action_exec_finish(x, AE_ACTION_FAILED,
+				      "cooldown %s was already %s", s->key,
+				      status);
+	}
 	return 1;
+}
+
+/* Go on from the record of a start that submitted nothing: its attempts,
+ * errors and retry window (a window that ran out while no helper ran still
+ * gets one attempt now). */
+static void carry_over(sub *s, const json_t *carry, double now)
+{
+	static const char *const keys[] = {"attempts", "errors", "warnings",
+					   "created", "retry_until", NULL};
+	json_t *until = json_object_get(carry, "retry_until");
+	json_int_t resumed =
+	    json_integer_value(json_object_get(carry, "resumed"));
+	double left;
+
+	for (size_t i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(carry, keys[i]);
+
+		if (v && (!strcmp(keys[i], "created") ||
+			  !strcmp(keys[i], "retry_until") || json_is_array(v)))
+			json_object_set_new(s->rec, keys[i], json_deep_copy(v));
+	}
+	json_object_set_new(s->rec, "resumed", json_integer(resumed + 1));
+	s->attempts = (unsigned)json_array_size(json_object_get(s->rec, "attempts"));
+	if (json_is_integer(until)) {
+		left = (double)json_integer_value(until) - (double)time(NULL);
+		s->deadline = now + (left > 0 ? left : 0);
+	}
 }
 
 static int cd_start(const void *data, const ae_eval_env *env,
@@ -805,7 +857,7 @@ static int cd_start(const void *data, const ae_eval_env *env,
 	char *output_dir = NULL, *job_id = NULL, *job_name = NULL;
 	char **args = NULL;
 	char key[KEY_MAX + 32], prov_dir[PATH_MAX];
-	json_t *meta = NULL, *event = NULL, *existing = NULL;
+	json_t *meta = NULL, *event = NULL, *existing = NULL, *carry = NULL;
 	ae_template_ctx tctx;
 	ae_node *abs_meta = NULL;
 	const char *meta_id;
@@ -843,7 +895,7 @@ static int cd_start(const void *data, const ae_eval_env *env,
 	if (s->prov_fd < 0 ||
 	    choose_key(s, prov_dir, key, event, getuid(), &existing, err) < 0)
 		goto out;
-	if (already_submitted(s, existing, x)) {
+	if (existing && settled_before(s, existing, x, &carry)) {
 		rc = 0;
 		goto out;
 	}
@@ -874,6 +926,8 @@ static int cd_start(const void *data, const ae_eval_env *env,
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
+	if (carry)
+		carry_over(s, carry, env->now);
 
 	/* From here on failures are recorded in submission.json. */
 	/* the parent's working directory: relative paths of the config mean
@@ -951,6 +1005,8 @@ static const ae_action_class cooldown_class = {
 	.start = cd_start,
 	.child_done = cd_child_done,
 	.wake = cd_wake,
+	/* submission.json says how far a start got (cd_start) */
+	.resumable = 1,
 };
 
 const ae_action_class *ae_cooldown_class(void)
@@ -965,105 +1021,4 @@ int ae_cooldown_register(ae_error *err)
 				    "cannot register %s: the action class table is full",
 				    AE_COOLDOWN_CLASS);
 	return 0;
-}
-
-/* ---- a helper restarted while a submission was unfinished ---- */
-
-static const char *conclusion(const char *status, const char **why)
-{
-	if (!strcmp(status, "retrying")) {
-		*why = "the helper restarted while the submission was waiting "
-		       "to be retried; not submitted (an action runs at most once)";
-		return "failed";
-	}
-	if (!strcmp(status, "submitting")) {
-		*why = "the helper stopped while sbatch ran: the job may or may "
-		       "not have been submitted (see squeue for the job name)";
-		return "unknown";
-	}
-	*why = "the helper stopped while the submission was being prepared; "
-	       "not submitted";
-	return "failed";
-}
-
-static int conclude_one(int cds, const char *name, ae_cooldown_concluded cb,
-			void *ctx, ae_error *err)
-{
-	static const char *const open_states[] = {"preparing", "submitting",
-						  "retrying", NULL};
-	const char *status, *to, *why;
-	json_t *rec, *errs;
-	ae_error e;
-	int fd, rv = 0;
-	size_t i;
-
-	fd = ae_safedir_openat(cds, name, name, getuid(), 0, 1, &e);
-	if (fd < 0)
-		return 0; /* not a cooldown's directory */
-	rec = ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &e);
-	status = json_string_value(json_object_get(rec, "status"));
-	for (i = 0; status && open_states[i]; i++)
-		if (!strcmp(status, open_states[i]))
-			break;
-	if (!status || !open_states[i])
-		goto out;
-	to = conclusion(status, &why);
-	status = open_states[i]; /* rec's string goes with the update below */
-	errs = json_object_get(rec, "errors");
-	if (!json_is_array(errs)) {
-		errs = json_array();
-		json_object_set_new(rec, "errors", errs);
-	}
-	json_array_append_new(errs, json_string(why));
-	json_object_set_new(rec, "status", json_string(to));
-	json_object_set_new(rec, "concluded_at", json_integer(time(NULL)));
-	if (ae_provenance_write_json(fd, AE_COOLDOWN_SUBMISSION, rec, err) < 0) {
-		rv = -1;
-		goto out;
-	}
-	if (cb)
-		cb(ctx, name, status, to, why);
-	rv = 1;
-out:
-	json_decref(rec);
-	close(fd);
-	return rv;
-}
-
-long ae_cooldown_conclude(int prov_fd, const char *prov_dir,
-			  ae_cooldown_concluded cb, void *ctx, ae_error *err)
-{
-	char display[PATH_MAX + 16];
-	struct dirent *d;
-	long n = 0;
-	DIR *dir;
-	int cds, dfd;
-
-	snprintf(display, sizeof(display), "%s/cooldowns", prov_dir);
-	cds = ae_safedir_openat(prov_fd, "cooldowns", display, getuid(), 0, 1, err);
-	if (cds < 0)
-		return errno == ENOENT ? 0 : -1;
-	dfd = dup(cds);
-	dir = dfd < 0 ? NULL : fdopendir(dfd);
-	if (!dir) {
-		if (dfd >= 0)
-			close(dfd);
-		close(cds);
-		return ae_error_set(err, display, 0, 0, NULL, "cannot list: %m");
-	}
-	while ((d = readdir(dir))) {
-		int r;
-
-		if (d->d_name[0] == '.')
-			continue;
-		r = conclude_one(cds, d->d_name, cb, ctx, err);
-		if (r < 0) {
-			n = -1;
-			break;
-		}
-		n += r;
-	}
-	closedir(dir);
-	close(cds);
-	return n;
 }

@@ -56,13 +56,22 @@
  *     Transient failures are retried after 1, 2, 4 ... 30 s until
  *     retry_seconds after the start; nothing sleeps (timers of the action).
  *  5. cooldowns/<key>/submission.json is rewritten at every step (status
- *     submitting|retrying|submitted|failed|invalid, and unknown after
- *     ae_cooldown_conclude; job_id, argv, cwd, overrides, config,
- *     source_config, output_dir, timestring, retry_until, attempts, errors,
- *     warnings, event). run_metadata.json is not touched: the
- *     plugin rewrites it at job end while queued actions may still run, and
- *     it has no lock. The action's result has key, job_id, config,
- *     submission, output_dir and attempts.
+ *     preparing|submitting|retrying|submitted|failed|invalid|unknown;
+ *     job_id, argv, cwd, overrides, config, source_config, output_dir,
+ *     timestring, retry_until, attempts, errors, warnings, event, resumed).
+ *     run_metadata.json is not touched: the plugin rewrites it at job end
+ *     while queued actions may still run, and it has no lock. The action's
+ *     result has key, job_id, config, submission, output_dir and attempts.
+ *
+ * Resumable (ae_action_class.resumable): when the helper died while this
+ * action ran, the next helper starts it again for the same event, and the
+ * record of that event, found in step 1, decides. "preparing" or
+ * "retrying" (nothing submitted): go on, keeping the attempts, errors and
+ * retry_until (a window that ran out meanwhile still gets one attempt);
+ * "resumed" counts these starts. "submitting" (sbatch was running, the job
+ * may exist): not submitted again, the record becomes "unknown" and the
+ * action fails. "submitted": succeeds with that job. "failed", "invalid",
+ * "unknown": fails again without submitting.
  *
  * output_dir in the record is the child's output directory resolved with
  * the attempt's AUTOEXP_TIMESTRING and the environment given to sbatch; it
@@ -92,23 +101,6 @@ const ae_action_class *ae_cooldown_class(void);
 /* Register RunAutoexpAction with ae_action_register (again: the table
  * already has it). Not thread-safe. Returns 0 or -1 with err set. */
 int ae_cooldown_register(ae_error *err);
-
-/* Called for each submission concluded: key (the directory's name), the
- * status it was left in, the status it gets, and why. */
-typedef void (*ae_cooldown_concluded)(void *ctx, const char *key,
-				      const char *was, const char *now,
-				      const char *why);
-
-/* A helper that starts again concludes the submissions its predecessor
- * left unfinished (the journal marks that action interrupted and never
- * runs it again): in {prov_dir}/cooldowns/<key>/submission.json (prov_fd
- * the open provenance directory) a status "retrying" or "preparing"
- * becomes "failed" (nothing was submitted), "submitting" (sbatch was
- * running) becomes "unknown"; the reason is added to errors. Returns how
- * many were concluded (0 when there is no cooldowns directory), or -1 with
- * err set. */
-long ae_cooldown_conclude(int prov_fd, const char *prov_dir,
-			  ae_cooldown_concluded cb, void *ctx, ae_error *err);
 
 /* Escape text so that resolving it as a config string gives it back:
  * every "${" gets a backslash (and backslashes before it are doubled).

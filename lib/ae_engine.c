@@ -352,32 +352,43 @@ out:
 	return rc;
 }
 
+/* An item for saved or interrupted work: binding of rule for ev (taken,
+ * also on failure), its phase set by the caller. NULL with err set. */
+static item *revive(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
+		    ae_error *err)
+{
+	evref *r = calloc(1, sizeof(*r));
+	item *it = NULL;
+
+	if (!r) {
+		ae_event_free(ev);
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	r->ev = ev;
+	r->refs = 1;
+	if (binding >= ae_rules_nbindings(e->rules, rule))
+		ae_error_set(err, NULL, 0, 0, NULL,
+			     "no action %u for event %s in the current rules",
+			     binding, ev->name);
+	else if ((!ev->dedup_key && !(ev->dedup_key = strdup("{}"))) ||
+		 !(it = add_item(e, r, rule, binding)))
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	evref_drop(r); /* the item holds it */
+	return it;
+}
+
 int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
 		      ae_event *ev, const char *state_json, double now,
 		      ae_error *err)
 {
-	evref *r = calloc(1, sizeof(*r));
+	item *it = revive(e, rule, binding, ev, err);
 	json_error_t jerr;
 	json_t *j = NULL;
-	item *it;
 	int rc = -1;
 
-	if (!r) {
-		ae_event_free(ev);
-		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-	}
-	r->ev = ev;
-	r->refs = 1;
-	if (binding >= ae_rules_nbindings(e->rules, rule)) {
-		ae_error_set(err, NULL, 0, 0, NULL,
-			     "no action %u for event %s in the current rules",
-			     binding, ev->name);
-		goto out;
-	}
-	if (!ev->dedup_key && !(ev->dedup_key = strdup("{}")))
-		goto nomem;
-	if (!(it = add_item(e, r, rule, binding)))
-		goto nomem;
+	if (!it)
+		return -1;
 	if (it->cst && state_json) {
 		ae_cond_state *st;
 
@@ -398,13 +409,21 @@ int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
 	it->phase = P_WAITING;
 	it->next = now;
 	rc = 0;
-	goto out;
-nomem:
-	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 out:
 	json_decref(j);
-	evref_drop(r);
 	return rc;
+}
+
+int ae_engine_resume(ae_engine *e, size_t rule, unsigned binding,
+		     ae_event *ev, double now, ae_error *err)
+{
+	item *it = revive(e, rule, binding, ev, err);
+
+	if (!it)
+		return -1;
+	it->phase = P_READY;
+	it->next = now;
+	return 0;
 }
 
 int ae_engine_step(ae_engine *e, double now, ae_error *err)

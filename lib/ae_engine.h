@@ -107,6 +107,14 @@ int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
 		      ae_event *ev, const char *state_json, double now,
 		      ae_error *err);
 
+/* Start again an action that was running when the helper died and whose
+ * class is resumable (ae_action_resumable): its conditions had passed, so
+ * it goes straight to the start, where the journal's record_started is told
+ * (the adapter records it as resumed). Ownership of ev passes. 0, or -1
+ * with err set. */
+int ae_engine_resume(ae_engine *e, size_t rule, unsigned binding,
+		     ae_event *ev, double now, ae_error *err);
+
 /* Advance everything that can move at now. Returns 0 or -1 (journal). */
 int ae_engine_step(ae_engine *e, double now, ae_error *err);
 

@@ -14,8 +14,9 @@ typedef struct entry {
 	ae_event *ev; /* own copy: the engine's is freed when decided */
 	unsigned binding;
 	char *state; /* last saved condition state (JSON text) or NULL */
-	int started; /* action_started is on disk */
-	int refused; /* the journal said it already fired */
+	int started;  /* action_started is on disk */
+	int refused;  /* the journal said it already fired */
+	int resuming; /* left started by a dead helper, to start again */
 } entry;
 
 struct ae_engine_journal {
@@ -230,6 +231,19 @@ static int cb_record_started(void *ctx, const ae_fire_key *key,
 	if (!en && !(en = add(ej, event_copy(ev), key->binding)))
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	action_id(key->binding, id, sizeof(id));
+	if (en->resuming) {
+		en->resuming = 0;
+		if (ae_journal_record_resumed(ej->j, ev, id, err) < 0) {
+			/* not recorded, so not run: the key stays started,
+			 * and finished (failed) below */
+			note_error(ej, err);
+			en->started = 1;
+			return -1;
+		}
+		en->started = 1;
+		ej->dirty = 1;
+		return 0;
+	}
 	rc = ae_journal_record_started(ej->j, ev, id, action_class, err);
 	if (rc == 1) {
 		en->refused = 1;
@@ -430,6 +444,88 @@ out:
 	if (dropped)
 		*dropped = nd;
 	return restored;
+}
+
+/* Rule and binding of a started record; -1 when the rules have no such. */
+static long started_binding(const ae_rules *rules, const json_t *started,
+			    unsigned *binding)
+{
+	const char *ev = json_string_value(json_object_get(started, "event"));
+	const char *act = json_string_value(json_object_get(started, "action"));
+	char *end;
+	unsigned long b;
+	long rule;
+
+	if (!ev || !act || !*act)
+		return -1;
+	b = strtoul(act, &end, 10);
+	rule = ae_rules_find(rules, ev);
+	if (*end || rule < 0 || b >= ae_rules_nbindings(rules, (size_t)rule))
+		return -1;
+	*binding = (unsigned)b;
+	return rule;
+}
+
+int ae_engine_journal_resumable(void *rules, const json_t *started)
+{
+	unsigned b;
+	long rule = started_binding(rules, started, &b);
+	const ae_binding *bd;
+
+	if (rule < 0 || json_object_get(started, "metadata_error"))
+		return 0;
+	bd = ae_rules_binding(rules, (size_t)rule, b);
+	return bd && bd->action && ae_action_resumable(bd->action);
+}
+
+int ae_engine_journal_resume(ae_engine_journal *ej, ae_engine *e,
+                             const json_t *started, double now,
+                             ae_error *err)
+{
+	const char *key = json_string_value(json_object_get(started, "key"));
+	json_t *meta = json_object_get(started, "metadata");
+	json_int_t off = json_integer_value(json_object_get(started, "offset"));
+	json_int_t line = json_integer_value(json_object_get(started, "line"));
+	ae_event *ev = NULL, *mine = NULL;
+	unsigned b;
+	long rule = started_binding(ej->rules, started, &b);
+	entry *en;
+
+	if (rule < 0 || !key)
+		return ae_error_set(err, NULL, 0, 0, NULL,
+		                    "no such action in the current rules");
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		goto nomem;
+	ev->name = strdup(json_string_value(json_object_get(started, "event")));
+	ev->dedup_key = strdup(key);
+	ev->offset = off < 0 ? 0 : (uint64_t)off;
+	ev->line_no = line < 0 ? 0 : (uint64_t)line;
+	if (json_is_object(meta) && !(ev->metadata = ae_json_to_node(meta, err))) {
+		ae_event_free(ev);
+		return -1;
+	}
+	if (!ev->name || !ev->dedup_key || !(mine = event_copy(ev)))
+		goto nomem;
+	if (find(ej, ev->name, ev->dedup_key, b) >= 0) {
+		ae_event_free(ev);
+		ae_event_free(mine);
+		return 0; /* already known */
+	}
+	if (!(en = add(ej, mine, b))) {
+		ae_event_free(ev);
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	}
+	en->resuming = 1;
+	if (ae_engine_resume(e, (size_t)rule, b, ev, now, err) < 0) {
+		drop(ej, ej->n - 1);
+		return -1;
+	}
+	return 1;
+nomem:
+	ae_event_free(ev);
+	ae_event_free(mine);
+	return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 }
 
 size_t ae_engine_journal_count(const ae_engine_journal *ej)

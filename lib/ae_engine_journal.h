@@ -62,6 +62,20 @@ int ae_engine_journal_restore(ae_engine_journal *ej, ae_engine *e,
                               const json_t *pending, double now,
                               size_t *dropped, ae_error *err);
 
+/* An ae_journal_resume_fn (ctx: the ae_rules): 1 when the started record
+ * names an action of the rules whose class is resumable
+ * (ae_action_resumable) and whose metadata was recorded, else 0. */
+int ae_engine_journal_resumable(void *rules, const json_t *started);
+
+/* Start again, through the engine, an action that the journal left started
+ * at open because ae_engine_journal_resumable said so: started is its
+ * action_started record (borrowed). Its conditions are not evaluated again;
+ * its start is recorded as action_resumed. Returns 1 when resumed, 0 when
+ * it was already known, -1 with err set (not in the rules, memory). */
+int ae_engine_journal_resume(ae_engine_journal *ej, ae_engine *e,
+                             const json_t *started, double now,
+                             ae_error *err);
+
 /* Undecided triggers known (started ones included until they finish). */
 size_t ae_engine_journal_count(const ae_engine_journal *ej);
 

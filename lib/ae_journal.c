@@ -64,8 +64,8 @@ static const char *type_of(ae_journal_status s)
  * tens of KiB, not a copy of every key's text. Two keys would have to agree
  * in all 120 bits to be confused, and then the later one would only look
  * fired: at most once holds either way. The text is kept only while a key
- * is started and not finished (`open`), for the action_interrupted record
- * that the next open writes for it. */
+ * is started and not finished (`open`): its action_started record, from
+ * which the next open resumes it or writes its action_interrupted record. */
 
 typedef struct khash {
 	uint64_t h, g;
@@ -73,7 +73,7 @@ typedef struct khash {
 
 typedef struct openkey {
 	khash k;
-	char *text; /* ["event","action","key"] */
+	char *text; /* its action_started record (JSON: event, action, key...) */
 } openkey;
 
 static uint64_t mix(uint64_t x)
@@ -120,10 +120,12 @@ static khash key_hash(const char *event, const char *action, const char *key)
 	return k;
 }
 
-/* A JSON array as the key's text: unambiguous whatever the parts contain. */
+/* The key as a JSON object (an open key's text when its action_started
+ * record is not at hand). */
 static char *composite(const char *event, const char *action, const char *key)
 {
-	json_t *a = json_pack("[sss]", event ? event : "", action ? action : "",
+	json_t *a = json_pack("{s:s, s:s, s:s}", "event", event ? event : "",
+			      "action", action ? action : "", "key",
 			      key ? key : "");
 	char *s;
 
@@ -203,7 +205,7 @@ static void open_del(ae_journal *j, khash k)
 
 /* Later states win, but a condition record never undoes a start, and an
  * interruption never undoes a finish. text (owned, may be NULL: made here)
- * is the key's composite, needed when it starts. -1 when memory runs out,
+ * is the key's action_started record, kept while it is open. -1 when memory runs out,
  * which cannot happen after reserve() with text given. */
 static int set_status(ae_journal *j, const char *event, const char *action,
 		      const char *key, ae_journal_status s, char *text)
@@ -344,7 +346,10 @@ static void replay_line(ae_journal *j, const char *line, size_t len)
 		goto out;
 	}
 	/* memory running out here costs a key, not the open */
-	set_status(j, ev, act, key, keyed[i].status, NULL);
+	set_status(j, ev, act, key, keyed[i].status,
+		   keyed[i].status == AE_JOURNAL_STARTED
+			   ? json_dumps(rec, JSON_COMPACT)
+			   : NULL);
 	j->stats.records++;
 out:
 	json_decref(rec);
@@ -399,44 +404,83 @@ out:
 	return rv;
 }
 
-/* A start without an end is from a helper that died while the action ran:
- * say so once, and never run it again (see the header). */
-static int mark_interrupted(ae_journal *j, ae_error *err)
+static int oom(ae_error *err)
 {
-	int rv = 0;
+	return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			    "cannot build a journal record (out of memory or invalid UTF-8)");
+}
 
-	while (j->nopen > 0) {
-		openkey *o = &j->open[j->nopen - 1];
-		json_t *parts = json_loads(o->text, 0, NULL), *rec;
-		const char *ev = json_string_value(json_array_get(parts, 0));
-		const char *act = json_string_value(json_array_get(parts, 1));
-		const char *key = json_string_value(json_array_get(parts, 2));
+/* Mark the open key at index i interrupted (it leaves the open list). */
+static int interrupt_open(ae_journal *j, size_t i, const json_t *started,
+			  ae_error *err)
+{
+	const char *ev = json_string_value(json_object_get(started, "event"));
+	const char *act = json_string_value(json_object_get(started, "action"));
+	const char *key = json_string_value(json_object_get(started, "key"));
+	json_t *rec = new_record("action_interrupted");
+	int rv = -1;
 
-		rec = new_record("action_interrupted");
-		if (!ev || !act || !key || !rec ||
-		    json_object_set(rec, "event", json_array_get(parts, 0)) ||
-		    json_object_set(rec, "action", json_array_get(parts, 1)) ||
-		    json_object_set(rec, "key", json_array_get(parts, 2)) ||
-		    json_object_set_new(rec, "reason",
-					json_string("started, never finished: the helper stopped while it ran; not run again")) ||
-		    append(j, rec, 1, err) < 0 ||
-		    set_status(j, ev, act, key, AE_JOURNAL_INTERRUPTED, NULL) < 0) {
-			if (!ae_error_isset(err))
-				ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-					     "out of memory");
-			rv = -1;
-		} else {
-			j->stats.interrupted++;
-		}
-		json_decref(parts);
-		json_decref(rec);
-		if (rv < 0)
-			break;
+	if (!ev || !act || !key) {
+		/* not a key's text: cannot happen; drop it from the list */
+		free(j->open[i].text);
+		j->open[i] = j->open[--j->nopen];
+		rv = 0;
+		goto out;
 	}
+	if (!rec ||
+	    json_object_set_new(rec, "event", json_string(ev)) ||
+	    json_object_set_new(rec, "action", json_string(act)) ||
+	    json_object_set_new(rec, "key", json_string(key)) ||
+	    json_object_set_new(rec, "reason",
+				json_string("started, never finished: the helper stopped while it ran; not run again"))) {
+		oom(err);
+		goto out;
+	}
+	if (append(j, rec, 1, err) < 0)
+		goto out;
+	set_status(j, ev, act, key, AE_JOURNAL_INTERRUPTED, NULL);
+	j->stats.interrupted++;
+	rv = 0;
+out:
+	json_decref(rec);
 	return rv;
 }
 
+/* A start without an end is from a helper that died while the action ran:
+ * resume it when `resume` says so (it stays started and open), else say so
+ * once and never run it again (see the header). */
+static int settle_open(ae_journal *j, ae_journal_resume_fn resume,
+		       void *ctx, ae_error *err)
+{
+	/* downwards: interrupt_open moves the last key into the hole, one
+	 * that was already looked at */
+	for (size_t i = j->nopen; i-- > 0;) {
+		json_t *started = json_loads(j->open[i].text, 0, NULL);
+		int rc;
+
+		if (!started)
+			return oom(err);
+		if (resume && resume(ctx, started) == 1) {
+			j->stats.resumable++;
+			rc = 0;
+		} else {
+			rc = interrupt_open(j, i, started, err);
+		}
+		json_decref(started);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err)
+{
+	return ae_journal_openat_resuming(dirfd, display, NULL, NULL, err);
+}
+
+ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
+				       ae_journal_resume_fn resume, void *ctx,
+				       ae_error *err)
 {
 	ae_journal *j = calloc(1, sizeof(*j));
 	off_t complete = 0;
@@ -485,7 +529,7 @@ ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err)
 		}
 		json_decref(rec);
 	}
-	if (mark_interrupted(j, err) < 0)
+	if (settle_open(j, resume, ctx, err) < 0)
 		goto fail;
 	/* the journal may be new: make its directory entry durable */
 	if (ae_fsutil_fsync_dir(j->dirfd, display, err) < 0)
@@ -546,11 +590,6 @@ int ae_journal_has_fired(const ae_journal *j, const char *event,
 	       AE_JOURNAL_STARTED;
 }
 
-static int oom(ae_error *err)
-{
-	return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			    "cannot build a journal record (out of memory or invalid UTF-8)");
-}
 
 int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 			      const char *action_id, const char *action_name,
@@ -569,15 +608,15 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 	/* the memory to remember the start, before it is on disk: once it
 	 * is, it must be remembered (a second start would run it twice) */
 	rec = event_record("action_started", ev, action_id);
-	text = composite(ev->name, action_id, ev->dedup_key);
-	if (!rec || !text || reserve(j) < 0) {
+	if (!rec || reserve(j) < 0) {
 		oom(err);
 		goto out;
 	}
 	if (action_name)
 		json_object_set_new(rec, "action_name", json_string(action_name));
-	/* metadata is for readers; one that JSON cannot hold (bytes that are
-	 * not UTF-8) must not keep the start from being recorded */
+	/* metadata is for readers and for a resume; one that JSON cannot
+	 * hold (bytes that are not UTF-8) must not keep the start from being
+	 * recorded */
 	if (ev->metadata) {
 		meta = ae_json_from_node(ev->metadata, &merr);
 		if (meta)
@@ -585,6 +624,11 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 		else
 			json_object_set_new(rec, "metadata_error",
 					    json_string("metadata not representable as JSON"));
+	}
+	text = json_dumps(rec, JSON_COMPACT);
+	if (!text) {
+		oom(err);
+		goto out;
 	}
 	if (append(j, rec, 1, err) < 0)
 		goto out;
@@ -594,6 +638,33 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 	rv = 0;
 out:
 	free(text);
+	json_decref(rec);
+	return rv;
+}
+
+int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
+			      const char *action_id, ae_error *err)
+{
+	json_t *rec = NULL;
+	int rv = -1;
+
+	if (get_status(j, key_hash(ev->name, action_id, ev->dedup_key)) !=
+	    AE_JOURNAL_STARTED) {
+		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+			     "action '%s' of event '%s' was not left started: not resumed",
+			     action_id ? action_id : "", ev->name ? ev->name : "");
+		goto out;
+	}
+	rec = event_record("action_resumed", ev, action_id);
+	if (!rec) {
+		oom(err);
+		goto out;
+	}
+	if (append(j, rec, 1, err) < 0)
+		goto out;
+	j->stats.resumed++;
+	rv = 0;
+out:
 	json_decref(rec);
 	return rv;
 }

@@ -29,6 +29,12 @@
  * submit by hand. For the same reason a failure to write `action_started`
  * means the action must not start.
  *
+ * The exception is an action that keeps its own record of how far it got
+ * and can so be started again without doing anything twice (a cooldown
+ * submission: ae_cooldown.h). The opener decides (ae_journal_resume_fn);
+ * a resumed action stays started, its new start is recorded as
+ * `action_resumed`, and it ends with `action_finished` as any other.
+ *
  * monitor_state.json holds what a restart needs beyond the journal: the
  * follower position and the pending condition evaluations. It is replaced
  * atomically (ae_fsutil_write_atomic) and may lag behind the journal; a
@@ -72,6 +78,8 @@ typedef struct ae_journal_stats {
 	uint64_t bad_lines;   /* complete lines that were not valid records */
 	uint64_t torn_bytes;  /* bytes of a torn last line cut off at open */
 	uint64_t interrupted; /* actions marked interrupted at open */
+	uint64_t resumable;   /* actions left started at open, to resume */
+	uint64_t resumed;     /* action_resumed records written */
 	uint64_t keys;        /* distinct (event, action, key) known */
 	uint64_t appended;    /* records appended since open */
 } ae_journal_stats;
@@ -86,6 +94,19 @@ ae_journal *ae_journal_open(const char *dir, ae_error *err);
 /* The same in an already opened directory (dirfd is duplicated, the caller
  * keeps its own). display names the directory in errors (may be NULL). */
 ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err);
+
+/* Asked at open for each action found started and never finished: return 1
+ * to resume it (it stays started; the caller starts it again and calls
+ * ae_journal_record_resumed), anything else to have it recorded as
+ * interrupted. started (borrowed) is its action_started record: event,
+ * action, key, offset, line, action_name and metadata (when it had some). */
+typedef int (*ae_journal_resume_fn)(void *ctx, const json_t *started);
+
+/* ae_journal_openat, letting resume (may be NULL: nothing is resumed)
+ * decide about the interrupted actions. */
+ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
+				       ae_journal_resume_fn resume, void *ctx,
+				       ae_error *err);
 
 /* Close and unlock. Safe on NULL. */
 void ae_journal_free(ae_journal *j);
@@ -110,6 +131,12 @@ int ae_journal_has_fired(const ae_journal *j, const char *event,
 int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 			      const char *action_id, const char *action_name,
 			      ae_error *err);
+
+/* Before a resumed action (left started at open) starts again: records
+ * `action_resumed`, durably. 0, or -1 with err set when the key is not
+ * started or the record could not be written (do not run it). */
+int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
+			      const char *action_id, ae_error *err);
 
 /* After the action: status is "ok", "failed", "timeout"... result (borrowed,
  * may be NULL) any JSON the action produced (job id, exit status, message).

@@ -218,7 +218,7 @@ int main(void)
 	{
 		static const char *const fields[] = {"class_name", "word", NULL};
 		ae_action_class cls = {"DummyAction", fields, dummy_compile, free,
-				       dummy_start, NULL, NULL};
+				       dummy_start, NULL, NULL, 0};
 
 		CHECK(!compile("{class_name: DummyAction, word: hi}", &err));
 		CHECK_INT(ae_action_register(&cls), 0);

@@ -205,13 +205,19 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char stub_dirs[16][PATH_MAX];
+static char stub_dirs[32][PATH_MAX];
 static int n_stub_dirs;
 
 /* A fresh directory for sbatch_stub with this plan. */
 static const char *stub_dir(const char *plan)
 {
-	char *d = stub_dirs[n_stub_dirs++], path[PATH_MAX + 8];
+	char *d, path[PATH_MAX + 8];
+
+	if (n_stub_dirs == (int)(sizeof(stub_dirs) / sizeof(stub_dirs[0]))) {
+		CHECK(!"more stub directories than stub_dirs holds");
+		exit(1);
+	}
+	d = stub_dirs[n_stub_dirs++];
 
 	snprintf(d, PATH_MAX, "%s/stub%d", T, n_stub_dirs);
 	mkdir(d, 0700);
@@ -1025,71 +1031,104 @@ static void test_relative_checkpoint(void)
 	ae_node_free(meta);
 }
 
-static int n_concluded;
-
-static void on_concluded(void *ctx, const char *key, const char *was,
-			 const char *now, const char *why)
+/* Set fields of a submission.json, as a helper that died would have left
+ * it. */
+static void doctor(const char *path, const char *status, json_int_t until)
 {
-	(void)ctx;
-	(void)why;
-	n_concluded++;
-	if (!strcmp(key, "left_retrying"))
-		CHECK(!strcmp(was, "retrying") && !strcmp(now, "failed"));
-	else if (!strcmp(key, "left_submitting"))
-		CHECK(!strcmp(was, "submitting") && !strcmp(now, "unknown"));
-	else
-		CHECK(!"only the unfinished records are concluded");
+	json_t *sub = load_json(path);
+
+	CHECK(sub != NULL);
+	if (!sub)
+		return;
+	json_object_set_new(sub, "status", json_string(status));
+	json_object_set_new(sub, "job_id", json_null());
+	if (until)
+		json_object_set_new(sub, "retry_until", json_integer(until));
+	CHECK_INT(json_dump_file(sub, path, JSON_INDENT(2)), 0);
+	json_decref(sub);
 }
 
-/* A new helper concludes what its predecessor left unfinished. */
-static void test_conclude(void)
+/* The helper died while the action ran; the next one starts it again for
+ * the same event (RunAutoexpAction is resumable) and the record decides. */
+static void test_resume(void)
 {
-	static const char *const left[][2] = {
-		{"left_retrying", "retrying"}, {"left_submitting", "submitting"},
-		{"left_done", "submitted"}, {"left_failed", "failed"}};
-	char path[PATH_MAX + 128];
+	char ckpt[PATH_MAX + 32], path[PATH_MAX + 128];
+	const ae_node *act = find_action(parent.resolved, "ckpt", 6);
+	ae_node *meta;
 	json_t *sub;
-	ae_error err;
-	int fd;
+	const char *sd;
+	outcome o;
 
-	for (size_t i = 0; i < 4; i++) {
-		char text[256];
+	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
+	meta = event_meta("110", ckpt);
+	snprintf(path, sizeof(path), "%s/cooldowns/patient_it110/submission.json",
+		 parent.prov);
 
-		snprintf(path, sizeof(path), "%s/cooldowns/%s", parent.prov,
-			 left[i][0]);
-		CHECK(mkdir(path, 0755) == 0);
-		snprintf(path, sizeof(path), "%s/cooldowns/%s/submission.json",
-			 parent.prov, left[i][0]);
-		snprintf(text, sizeof(text),
-			 "{\"status\": \"%s\", \"errors\": [\"x\"], \"job_id\": null}\n",
-			 left[i][1]);
-		write_file(path, text);
-	}
-	fd = open(parent.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	CHECK_INT((int)ae_cooldown_conclude(fd, parent.prov, on_concluded, NULL,
-					    &err), 2);
-	CHECK_INT(n_concluded, 2);
-	/* done once: nothing left to conclude */
-	CHECK_INT((int)ae_cooldown_conclude(fd, parent.prov, NULL, NULL, &err), 0);
-	close(fd);
-	snprintf(path, sizeof(path), "%s/cooldowns/left_retrying/submission.json",
-		 parent.prov);
-	sub = load_json(path);
-	CHECK_STR(json_string_value(json_object_get(sub, "status")), "failed");
-	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 2);
-	CHECK(strstr(json_string_value(json_array_get(json_object_get(sub, "errors"), 1)),
-		     "helper restarted") != NULL);
-	json_decref(sub);
-	snprintf(path, sizeof(path), "%s/cooldowns/left_done/submission.json",
-		 parent.prov);
+	/* a first start: one transient failure, then it is "killed" */
+	sd = stub_dir("fail sbatch: error: Batch job submission failed: Invalid account\n");
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_FAILED);
+	json_decref(o.result);
+
+	/* left "retrying": go on, same key, attempts and errors kept */
+	doctor(path, "retrying", (json_int_t)time(NULL) + 300);
+	sd = stub_dir("ok 9100\n");
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	CHECK_INT(stub_calls(sd), 1);
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "9100");
+	CHECK_INT(json_integer_value(json_object_get(o.result, "attempts")), 2);
+	json_decref(o.result);
 	sub = load_json(path);
 	CHECK_STR(json_string_value(json_object_get(sub, "status")), "submitted");
+	CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 2);
 	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
+	CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 1);
 	json_decref(sub);
-	/* no cooldowns directory: nothing to do */
-	fd = open(T, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	CHECK_INT((int)ae_cooldown_conclude(fd, T, NULL, NULL, &err), 0);
-	close(fd);
+
+	/* submitted: the same job, sbatch not run */
+	sd = stub_dir("ok 9999\n");
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	CHECK_INT(stub_calls(sd), 0);
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "9100");
+	json_decref(o.result);
+
+	/* left "submitting": the job may exist, never submitted again */
+	doctor(path, "submitting", 0);
+	sd = stub_dir("ok 9200\n");
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_FAILED);
+	CHECK_INT(stub_calls(sd), 0);
+	CHECK(strstr(o.message, "may or may not") != NULL);
+	json_decref(o.result);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), "unknown");
+	json_decref(sub);
+
+	/* decided before (unknown, failed): fails again without sbatch */
+	sd = stub_dir("ok 9300\n");
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_FAILED);
+	CHECK_INT(stub_calls(sd), 0);
+	CHECK(strstr(o.message, "already unknown") != NULL);
+	json_decref(o.result);
+
+	/* "preparing" with the window run out while no helper ran: one more
+	 * attempt, no retries after it */
+	doctor(path, "preparing", (json_int_t)time(NULL) - 10);
+	sd = stub_dir("transient\n");
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_FAILED);
+	CHECK_INT(stub_calls(sd), 1);
+	CHECK(strstr(o.message, "giving up") != NULL);
+	CHECK(o.seconds < 5);
+	json_decref(o.result);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), "failed");
+	CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 2);
+	json_decref(sub);
+	ae_node_free(meta);
 }
 
 /* The real class is in the table before anyone registers it: sbatch's
@@ -1155,7 +1194,7 @@ int main(void)
 	test_retries();
 	test_shipped_preset();
 	test_relative_checkpoint();
-	test_conclude();
+	test_resume();
 	ae_node_free(parent.resolved);
 	if (!test_failures && !getenv("AE_TEST_KEEP"))
 		test_rmtree(T);

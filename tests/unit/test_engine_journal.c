@@ -3,7 +3,8 @@
  * listed for monitor_state.json; a new engine and journal on the same
  * directory (a helper restart) restore it and run it once; a trigger that
  * fired or was decided is never tracked or run again, also after an
- * interrupted start. */
+ * interrupted start; an interrupted start of a resumable class is resumed
+ * once by the next helper, with its event, and recorded so. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -54,7 +55,65 @@ static const char rules_yaml[] =
     "          - class_name: MetadataCondition\n"
     "            key: it\n"
     "            equals: '1'\n"
-    "        action: {class_name: LogAction, message: one}\n";
+    "        action: {class_name: LogAction, message: one}\n"
+    "  - name: submit\n"
+    "    pattern: 'submit (?P<it>\\d+)'\n"
+    "    metadata: {kind: z}\n"
+    "    actions:\n"
+    "      - class_name: ResumableAction\n"
+    "      - class_name: LogAction\n"
+    "        message: 'plain {it}'\n";
+
+/* A class that keeps its own record, as RunAutoexpAction does. */
+static int resumable_starts;
+static char resumable_it[32];
+
+static int resumable_compile(const ae_node *cfg, int unresolved, void **data,
+                             ae_error *err)
+{
+	(void)cfg;
+	(void)unresolved;
+	(void)err;
+	*data = NULL;
+	return 0;
+}
+
+static int resumable_start(const void *data, const ae_eval_env *env,
+                           ae_action_exec *x, ae_error *err)
+{
+	const ae_node *it = env->tmpl && env->tmpl->metadata
+	                        ? ae_map_get(env->tmpl->metadata, "it")
+	                        : NULL;
+
+	(void)data;
+	(void)err;
+	resumable_starts++;
+	snprintf(resumable_it, sizeof(resumable_it), "%s",
+	         it && it->type == AE_STRING ? it->u.str.s : "?");
+	ae_action_exec_finish(x, AE_ACTION_SUCCESS, "done");
+	return 0;
+}
+
+static const char *const resumable_fields[] = {"class_name", NULL};
+static const ae_action_class resumable_class = {
+    "ResumableAction", resumable_fields, resumable_compile, NULL,
+    resumable_start,   NULL,             NULL,              1};
+
+/* A collecting ae_journal_resume_fn. */
+typedef struct resumes {
+	const ae_rules *rules;
+	json_t *list;
+} resumes;
+
+static int want(void *p, const json_t *started)
+{
+	resumes *rs = p;
+
+	if (!ae_engine_journal_resumable((void *)rs->rules, started))
+		return 0;
+	json_array_append(rs->list, (json_t *)started);
+	return 1;
+}
 
 typedef struct ctx {
 	ae_engine_journal *ej;
@@ -151,6 +210,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	CHECK_INT(ae_action_register(&resumable_class), 0);
 	cfg = ae_yaml_load_string(rules_yaml, strlen(rules_yaml), "r.yaml",
 	                          NULL, &err);
 	r = cfg ? ae_rules_compile(ae_map_get(cfg, "log_events"), 0, &err)
@@ -271,7 +331,96 @@ int main(void)
 	CHECK_INT(dropped, 2);
 	json_decref(saved);
 	CHECK_INT(ae_engine_journal_errors(c.ej), 0);
-	close_all(j, &c);
+
+	/* both actions of an event started, the helper died: the resumable
+	 * one is resumed (once, with its event, conditions not asked again),
+	 * the other recorded interrupted */
+	{
+		ae_node *meta = ae_node_new_map();
+		ae_event ev = {"submit", 10, 5, meta, "{\"it\":\"400\"}"};
+		resumes rs = {r, json_array()};
+		ae_engine_opts o;
+
+		ae_map_set(meta, "it", ae_node_new_string("400"));
+		CHECK_INT(ae_journal_record_started(j, &ev, "0",
+		                                    "ResumableAction", &err),
+		          0);
+		CHECK_INT(ae_journal_record_started(j, &ev, "1", "LogAction",
+		                                    &err),
+		          0);
+		ae_node_free(meta);
+		close_all(j, &c);
+		for (int round = 0; round < 2; round++) {
+			/* round 1: it died again before the resumed start */
+			int fd2 = open(dir, O_RDONLY | O_DIRECTORY);
+
+			json_array_clear(rs.list);
+			j = ae_journal_openat_resuming(fd2, dir, want, &rs,
+			                               &err);
+			close(fd2);
+			CHECK(j != NULL);
+			CHECK_INT(json_array_size(rs.list), 1);
+			CHECK_INT(count(dir, "action_interrupted", "\\\"400\\\""), 1);
+			if (round == 0)
+				ae_journal_free(j);
+		}
+		c.ej = ae_engine_journal_new(j, r);
+		memset(&o, 0, sizeof(o));
+		o.journal = ae_engine_journal_ops();
+		o.journal_ctx = c.ej;
+		o.vars = vars;
+		c.e = ae_engine_new(r, &o, &err);
+		CHECK_INT(ae_engine_journal_resume(c.ej, c.e,
+		                                   json_array_get(rs.list, 0),
+		                                   c.now, &err),
+		          1);
+		/* a second resume of the same key adds nothing */
+		CHECK_INT(ae_engine_journal_resume(c.ej, c.e,
+		                                   json_array_get(rs.list, 0),
+		                                   c.now, &err),
+		          0);
+		/* a rescan of the line is no new trigger */
+		c.tracked = 0;
+		line(r, &c, "submit 400");
+		CHECK_INT(c.tracked, 0);
+		CHECK_INT(ae_engine_step(c.e, c.now, &err), 0);
+		CHECK_INT(resumable_starts, 1);
+		CHECK_STR(resumable_it, "400");
+		CHECK_INT(count(dir, "action_resumed", "\\\"400\\\""), 1);
+		CHECK_INT(count(dir, "action_started", "\\\"400\\\""), 2);
+		CHECK_INT(count(dir, "action_finished", "\\\"400\\\""), 1);
+		CHECK_INT(ae_engine_pending(c.e), 0);
+		CHECK_INT(ae_engine_journal_count(c.ej), 0);
+		close_all(j, &c);
+		/* finished now: nothing to resume, nothing interrupted */
+		json_array_clear(rs.list);
+		fd = open(dir, O_RDONLY | O_DIRECTORY);
+		j = ae_journal_openat_resuming(fd, dir, want, &rs, &err);
+		close(fd);
+		CHECK(j != NULL);
+		CHECK_INT(json_array_size(rs.list), 0);
+		CHECK_INT(count(dir, "action_interrupted", "\\\"400\\\""), 1);
+		CHECK_INT(ae_journal_stats_get(j).interrupted, 0);
+		ae_journal_free(j);
+		json_decref(rs.list);
+		/* a record without the rules' action is never resumable */
+		{
+			json_t *bad = json_pack("{s:s, s:s, s:s}", "event",
+			                        "ckpt", "action", "0", "key",
+			                        "{}");
+
+			CHECK_INT(ae_engine_journal_resumable((void *)r, bad),
+			          0);
+			json_object_set_new(bad, "event", json_string("submit"));
+			json_object_set_new(bad, "action", json_string("9"));
+			CHECK_INT(ae_engine_journal_resumable((void *)r, bad),
+			          0);
+			json_object_set_new(bad, "action", json_string("0"));
+			CHECK_INT(ae_engine_journal_resumable((void *)r, bad),
+			          1);
+			json_decref(bad);
+		}
+	}
 
 	ae_rules_free(r);
 	ae_node_free(cfg);

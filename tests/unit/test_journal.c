@@ -198,6 +198,77 @@ static void test_interrupted(void)
 	ae_journal_free(j);
 }
 
+/* The opener resumes an interrupted start: it stays started (once,
+ * whatever comes), its record reaches the opener with the metadata, and
+ * only a resumed key takes action_resumed. */
+static int resume_yes(void *ctx, const json_t *started)
+{
+	json_t **seen = ctx;
+
+	*seen = json_deep_copy(started);
+	return 1;
+}
+
+static void test_resumed(void)
+{
+	ae_node *meta = ae_node_new_map();
+	ae_event ev = { 0 }, other = { 0 };
+	char saved_dir[sizeof(dir)];
+	json_t *seen = NULL;
+	ae_journal *j;
+	ae_error err;
+	int fd;
+
+	ev.name = "sub";
+	ev.dedup_key = "r";
+	ev.offset = 42;
+	ev.metadata = meta;
+	other.name = "sub";
+	other.dedup_key = "never";
+	ae_map_set(meta, "checkpoint_iteration", ae_node_new_string("20"));
+	/* a journal of its own: the other tests count records */
+	snprintf(saved_dir, sizeof(saved_dir), "%s", dir);
+	CHECK(strlen(saved_dir) + sizeof("/resumed") <= sizeof(dir));
+	memcpy(dir + strlen(saved_dir), "/resumed", sizeof("/resumed"));
+	CHECK(mkdir(dir, 0755) == 0);
+	j = jopen();
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", "X", &err), 0);
+	ae_journal_free(j);
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	j = ae_journal_openat_resuming(fd, dir, resume_yes, &seen, &err);
+	close(fd);
+	CHECK(j != NULL);
+	CHECK(seen != NULL);
+	CHECK_STR(json_string_value(json_object_get(seen, "key")), "r");
+	CHECK_INT(json_integer_value(json_object_get(seen, "offset")), 42);
+	CHECK_STR(json_string_value(json_object_get(
+		      json_object_get(seen, "metadata"), "checkpoint_iteration")),
+		  "20");
+	CHECK_INT(ae_journal_stats_get(j).resumable, 1);
+	CHECK_INT(ae_journal_lookup(j, "sub", "0", "r"), AE_JOURNAL_STARTED);
+	/* never a second start, only the resume */
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", "X", &err), 1);
+	CHECK_INT(ae_journal_record_resumed(j, &other, "0", &err), -1);
+	CHECK_INT(ae_journal_record_resumed(j, &ev, "0", &err), 0);
+	CHECK_INT(count_type("action_resumed"), 1);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), 0);
+	ae_journal_free(j);
+	json_decref(seen);
+	seen = NULL;
+
+	/* finished: nothing to resume next time */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	j = ae_journal_openat_resuming(fd, dir, resume_yes, &seen, &err);
+	close(fd);
+	CHECK(j != NULL);
+	CHECK(seen == NULL);
+	CHECK_INT(ae_journal_lookup(j, "sub", "0", "r"), AE_JOURNAL_FINISHED);
+	ae_journal_free(j);
+	ae_node_free(meta);
+	snprintf(dir, sizeof(dir), "%s", saved_dir);
+}
+
 static void test_torn_and_bad(void)
 {
 	ae_event ev = { 0 };
@@ -565,6 +636,7 @@ int main(void)
 	}
 	test_fired_and_reopen();
 	test_interrupted();
+	test_resumed();
 	test_torn_and_bad();
 	test_conditions();
 	test_metadata_not_json();
