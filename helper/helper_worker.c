@@ -77,6 +77,7 @@ typedef struct worker {
 	int sfd;
 	int term;
 	int draining;
+	int drain_timed_out; /* the drain ended with actions undecided */
 	double deadline;
 	ae_follow_pos saved_pos;
 	double last_save; /* monotonic */
@@ -335,12 +336,26 @@ static int loop(worker *w)
 				if (ae_engine_pending(w->engine) == 0)
 					return 0;
 			}
-			if (mono_now() >= w->deadline) {
+			if (mono_now() >= w->deadline && !w->drain_timed_out) {
+				size_t crit;
+
+				/* nothing new starts; a running sbatch of a
+				 * cooldown ends first (within its timeout):
+				 * killed, it would leave unknown whether it
+				 * submitted */
+				w->drain_timed_out = 1;
+				ae_engine_request_stop(w->engine);
+				crit = ae_engine_critical_children(w->engine);
 				helper_log("drain timeout: %zu action(s) not "
-				           "decided are left in the state",
-				           ae_engine_pending(w->engine));
-				return 0;
+				           "decided are left in the state%s",
+				           ae_engine_pending(w->engine),
+				           crit ? "; waiting for the running "
+				                  "submission(s) to end"
+				                : "");
 			}
+			if (w->drain_timed_out &&
+			    ae_engine_critical_children(w->engine) == 0)
+				return 0;
 		}
 
 		timeout = busy ? 0 : ae_follow_timeout_ms(w->follow);
@@ -348,7 +363,7 @@ static int loop(worker *w)
 		next = ae_engine_next_time(w->engine, now);
 		if (isfinite(next) && ms_until(next, now) < timeout)
 			timeout = ms_until(next, now);
-		if (w->draining) {
+		if (w->draining && !w->drain_timed_out) {
 			int d = ms_until(w->deadline, mono_now());
 
 			if (d < timeout)
@@ -764,6 +779,18 @@ int helper_worker_run(const helper_opts *o, int provfd, int draining)
 	rc = loop(&w);
 	save_state(&w, 1);
 	log_stats(&w, "exit");
+	if (w.drain_timed_out) {
+		ae_error err;
+
+		/* no action runs any more (running sbatch children are
+		 * killed); the journal is still locked, so a requeued job's
+		 * helper cannot be resuming these records yet */
+		ae_engine_free(w.engine);
+		w.engine = NULL;
+		if (helper_stop_actions(w.provfd, w.o->provenance_dir,
+		                        helper_log, &err) < 0)
+			log_error("cooldowns in flight", &err);
+	}
 	if (rc == 0) {
 		ae_error err;
 

@@ -30,6 +30,7 @@ struct ae_action_exec {
 	json_t *result;
 	ae_child *child;
 	double wake;      /* timer for cls.wake; INFINITY when none */
+	int stopping;     /* ae_action_exec_request_stop was called */
 	void *state;      /* the class's, per execution */
 	void (*state_free)(void *);
 };
@@ -444,6 +445,17 @@ void ae_action_exec_wake_at(ae_action_exec *x, double when)
 	x->wake = when;
 }
 
+void ae_action_exec_request_stop(ae_action_exec *x)
+{
+	if (x)
+		x->stopping = 1;
+}
+
+int ae_action_exec_stopping(const ae_action_exec *x)
+{
+	return x && x->stopping;
+}
+
 void ae_action_exec_set_state(ae_action_exec *x, void *state,
 			      void (*free_fn)(void *))
 {
@@ -526,10 +538,12 @@ ae_action_exec *ae_action_start(const ae_action *a, const ae_eval_env *env)
 	return x;
 }
 
-/* A running execution must have a child or a timer, or it never ends. */
+/* A running execution must have a child or a timer, or it never ends;
+ * one asked to stop may instead wait idle to be freed. */
 static void check_progress(ae_action_exec *x)
 {
-	if (x->status == AE_ACTION_RUNNING && !x->child && isinf(x->wake))
+	if (x->status == AE_ACTION_RUNNING && !x->child && isinf(x->wake) &&
+	    !x->stopping)
 		ae_action_exec_finish(x, AE_ACTION_FAILED, "no result");
 }
 

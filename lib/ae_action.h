@@ -67,6 +67,9 @@ typedef struct ae_action_class {
 	 * instead of recording it interrupted (ae_journal.h). */
 	int resumable;
 } ae_action_class;
+/* A resumable class honours ae_action_exec_request_stop: a child it runs is
+ * its critical section (killing it leaves unknown what it did), so the
+ * helper at the end of its drain lets such children end first. */
 
 /* Add or replace (same name) a class; actions compiled before keep the
  * class they were compiled with. Returns 0 or -1 when the table is full.
@@ -96,6 +99,12 @@ int ae_action_exec_fds(const ae_action_exec *x, int *fds, int max);
 double ae_action_exec_next_time(const ae_action_exec *x, double now);
 /* Kills a running child. Safe on NULL. */
 void ae_action_exec_free(ae_action_exec *x);
+/* Ask a running execution to stop at its next safe point: a class that
+ * honours it (ae_action_exec_stopping) lets a running child end but starts
+ * nothing new and sets no timer, so it stays running idle until freed. */
+void ae_action_exec_request_stop(ae_action_exec *x);
+/* 1 when a stop was requested (for class implementations). */
+int ae_action_exec_stopping(const ae_action_exec *x);
 
 /* For class implementations. */
 void ae_action_exec_finish(ae_action_exec *x, ae_action_status status,

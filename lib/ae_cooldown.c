@@ -5,6 +5,7 @@
 #include "ae_cooldown.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -531,6 +532,10 @@ static void cd_child_done(const void *data, ae_action_exec *x)
 			fail_rec(s, x, "failed", "%s; %s", why, e.text);
 			return;
 		}
+		/* stopping (the helper's drain ended): no next attempt; the
+		 * record stays "retrying" for the helper to mark stopped */
+		if (ae_action_exec_stopping(x))
+			return;
 		/* child_done has no clock: the backoff is set at once by wake */
 		s->backoff_due = 1;
 		ae_action_exec_wake_at(x, 0);
@@ -545,6 +550,8 @@ static void cd_wake(const void *data, ae_action_exec *x, double now)
 	ae_error e;
 
 	(void)data;
+	if (ae_action_exec_stopping(x))
+		return; /* idle until freed: see cd_child_done */
 	if (s->backoff_due) {
 		double d = ae_sbatch_backoff(s->attempts);
 
@@ -781,7 +788,7 @@ out:
  * after the helper died while it ran (or the journal was lost). The record
  * says how far the first start got. Returns 1 when that decides the
  * outcome (x finished), 0 to go on submitting: nothing was submitted yet
- * ("preparing", "retrying"), and *carry then gets the record, whose
+ * ("preparing", "retrying", "stopped"), and *carry then gets the record, whose
  * attempts, errors and retry window go on. */
 static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 			  json_t **carry)
@@ -792,7 +799,8 @@ static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 	*carry = NULL;
 	if (!status)
 		return 0;
-	if (!strcmp(status, "preparing") || !strcmp(status, "retrying")) {
+	if (!strcmp(status, "preparing") || !strcmp(status, "retrying") ||
+	    !strcmp(status, "stopped")) {
 		*carry = existing;
 		return 0;
 	}
@@ -1021,4 +1029,83 @@ int ae_cooldown_register(ae_error *err)
 				    "cannot register %s: the action class table is full",
 				    AE_COOLDOWN_CLASS);
 	return 0;
+}
+
+/* ---- a helper that ends with submissions in flight ---- */
+
+/* Mark one record stopped when it is "preparing" or "retrying". 1 marked, 0
+ * not one to mark, -1 with err set. */
+static int stop_one(int cds, const char *name, const char *why,
+		    ae_cooldown_stopped cb, void *ctx, ae_error *err)
+{
+	const char *status;
+	json_t *rec, *errs;
+	ae_error e;
+	int fd, rv = 0;
+
+	fd = ae_safedir_openat(cds, name, name, getuid(), 0, 1, &e);
+	if (fd < 0)
+		return 0; /* not a cooldown's directory */
+	rec = ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &e);
+	status = json_string_value(json_object_get(rec, "status"));
+	if (!status || (strcmp(status, "preparing") && strcmp(status, "retrying")))
+		goto out;
+	errs = json_object_get(rec, "errors");
+	if (!json_is_array(errs)) {
+		errs = json_array();
+		json_object_set_new(rec, "errors", errs);
+	}
+	json_array_append_new(errs, json_string(why));
+	json_object_set_new(rec, "status", json_string("stopped"));
+	json_object_set_new(rec, "stopped_at", json_integer(time(NULL)));
+	if (ae_provenance_write_json(fd, AE_COOLDOWN_SUBMISSION, rec, err) < 0) {
+		rv = -1;
+		goto out;
+	}
+	if (cb)
+		cb(ctx, name);
+	rv = 1;
+out:
+	json_decref(rec);
+	close(fd);
+	return rv;
+}
+
+long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
+			   ae_cooldown_stopped cb, void *ctx, ae_error *err)
+{
+	char display[PATH_MAX + 16];
+	struct dirent *d;
+	long n = 0;
+	DIR *dir;
+	int cds, dfd;
+
+	snprintf(display, sizeof(display), "%s/cooldowns", prov_dir);
+	cds = ae_safedir_openat(prov_fd, "cooldowns", display, getuid(), 0, 1,
+				err);
+	if (cds < 0)
+		return errno == ENOENT ? 0 : -1;
+	dfd = dup(cds);
+	dir = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!dir) {
+		if (dfd >= 0)
+			close(dfd);
+		close(cds);
+		return ae_error_set(err, display, 0, 0, NULL, "cannot list: %m");
+	}
+	while ((d = readdir(dir))) {
+		int r;
+
+		if (d->d_name[0] == '.')
+			continue;
+		r = stop_one(cds, d->d_name, why, cb, ctx, err);
+		if (r < 0) {
+			n = -1;
+			break;
+		}
+		n += r;
+	}
+	closedir(dir);
+	close(cds);
+	return n;
 }

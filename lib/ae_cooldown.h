@@ -56,7 +56,7 @@
  *     Transient failures are retried after 1, 2, 4 ... 30 s until
  *     retry_seconds after the start; nothing sleeps (timers of the action).
  *  5. cooldowns/<key>/submission.json is rewritten at every step (status
- *     preparing|submitting|retrying|submitted|failed|invalid|unknown;
+ *     preparing|submitting|retrying|submitted|failed|invalid|unknown|stopped;
  *     job_id, argv, cwd, overrides, config, source_config, output_dir,
  *     timestring, retry_until, attempts, errors, warnings, event, resumed).
  *     run_metadata.json is not touched: the plugin rewrites it at job end
@@ -65,8 +65,8 @@
  *
  * Resumable (ae_action_class.resumable): when the helper died while this
  * action ran, the next helper starts it again for the same event, and the
- * record of that event, found in step 1, decides. "preparing" or
- * "retrying" (nothing submitted): go on, keeping the attempts, errors and
+ * record of that event, found in step 1, decides. "preparing", "retrying"
+ * or "stopped" (nothing submitted): go on, keeping the attempts, errors and
  * retry_until (a window that ran out meanwhile still gets one attempt);
  * "resumed" counts these starts. "submitting" (sbatch was running, the job
  * may exist): not submitted again, the record becomes "unknown" and the
@@ -101,6 +101,22 @@ const ae_action_class *ae_cooldown_class(void);
 /* Register RunAutoexpAction with ae_action_register (again: the table
  * already has it). Not thread-safe. Returns 0 or -1 with err set. */
 int ae_cooldown_register(ae_error *err);
+
+/* Called for each record ae_cooldown_stop_open marked, with its key. */
+typedef void (*ae_cooldown_stopped)(void *ctx, const char *key);
+
+/* A helper that ends while submissions are in flight (its drain timed out):
+ * in {prov_dir}/cooldowns/<key>/submission.json (prov_fd the open
+ * provenance directory) "preparing" and "retrying" become "stopped", with
+ * why added to errors, so that the record does not claim work that no
+ * helper does any more. Nothing was submitted for them; a later helper of
+ * the job (a requeue) resumes them like "retrying". "submitting" is left
+ * as it is (the resume makes it "unknown"). Call with the journal still
+ * open, so that the next helper cannot be resuming yet. Returns how many
+ * were marked (0 when there is no cooldowns directory), or -1 with err
+ * set. */
+long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
+			   ae_cooldown_stopped cb, void *ctx, ae_error *err);
 
 /* Escape text so that resolving it as a config string gives it back:
  * every "${" gets a backslash (and backslashes before it are doubled).

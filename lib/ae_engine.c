@@ -41,6 +41,7 @@ struct ae_engine {
 	item **items;
 	size_t n, cap;
 	size_t running;
+	int stopping; /* ae_engine_request_stop: only running actions move */
 	ae_engine_stats stats;
 };
 
@@ -202,6 +203,8 @@ static int advance(ae_engine *e, item *it, double now)
 	ae_template_ctx t;
 	ae_eval_env env;
 
+	if (e->stopping && it->phase != P_RUNNING)
+		return 0; /* stays undecided, for the next helper */
 	if (it->phase == P_QUEUED || it->phase == P_WAITING) {
 		if (it->b->conditions) {
 			ae_error why;
@@ -460,6 +463,8 @@ double ae_engine_next_time(const ae_engine *e, double now)
 		const item *it = e->items[i];
 		double n = INFINITY;
 
+		if (e->stopping && it->phase != P_RUNNING)
+			continue;
 		if (it->phase == P_QUEUED ||
 		    (it->phase == P_READY && e->running < e->o.max_running))
 			n = now;
@@ -482,7 +487,7 @@ int ae_engine_fds(const ae_engine *e, int *fds, int max)
 
 		if (it->phase == P_RUNNING)
 			n += ae_action_exec_fds(it->x, fds + n, max - n);
-		else if (it->phase == P_WAITING && it->cst)
+		else if (it->phase == P_WAITING && it->cst && !e->stopping)
 			n += ae_cond_state_fds(it->cst, fds + n, max - n);
 	}
 	return n;
@@ -491,6 +496,30 @@ int ae_engine_fds(const ae_engine *e, int *fds, int max)
 size_t ae_engine_pending(const ae_engine *e)
 {
 	return e->n;
+}
+
+void ae_engine_request_stop(ae_engine *e)
+{
+	e->stopping = 1;
+	for (size_t i = 0; i < e->n; i++)
+		if (e->items[i]->phase == P_RUNNING)
+			ae_action_exec_request_stop(e->items[i]->x);
+}
+
+size_t ae_engine_critical_children(const ae_engine *e)
+{
+	size_t n = 0;
+	int fds[4];
+
+	for (size_t i = 0; i < e->n; i++) {
+		const item *it = e->items[i];
+
+		if (it->phase == P_RUNNING &&
+		    ae_action_resumable(it->b->action) &&
+		    ae_action_exec_fds(it->x, fds, 4) > 0)
+			n++;
+	}
+	return n;
 }
 
 void ae_engine_get_stats(const ae_engine *e, ae_engine_stats *stats)

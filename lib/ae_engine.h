@@ -125,6 +125,16 @@ double ae_engine_next_time(const ae_engine *e, double now);
 int ae_engine_fds(const ae_engine *e, int *fds, int max);
 /* Work not decided yet. */
 size_t ae_engine_pending(const ae_engine *e);
+
+/* The end of a drain: from now on nothing starts, no condition is
+ * evaluated and queued work stays as it is (undecided, for the next helper
+ * of the job); running actions are asked to stop at their next safe point
+ * (ae_action_exec_request_stop) and go on being polled. */
+void ae_engine_request_stop(ae_engine *e);
+/* Running actions of resumable classes that have a child running (a
+ * sbatch): killing one would leave unknown what it did, so a drain waits
+ * for these to end (each has its own timeout). */
+size_t ae_engine_critical_children(const ae_engine *e);
 void ae_engine_get_stats(const ae_engine *e, ae_engine_stats *stats);
 
 #endif /* AE_ENGINE_H */

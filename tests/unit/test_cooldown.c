@@ -283,6 +283,10 @@ static ae_node *event_meta(const char *iter, const char *ckpt)
 	return m;
 }
 
+/* run_action asks the action to stop right after its start (the end of a
+ * drain) and returns once it is idle. */
+static int stop_after_start;
+
 static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 		       const char *stubdir, outcome *o)
 {
@@ -324,11 +328,17 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 		return;
 	}
 	x = ae_action_start(a, &env);
+	if (stop_after_start)
+		ae_action_exec_request_stop(x);
 	while (x && ae_action_poll(x, mono()) == AE_ACTION_RUNNING) {
 		struct pollfd pfd[8];
 		int fds[8], n = ae_action_exec_fds(x, fds, 8);
 		double next = ae_action_exec_next_time(x, mono());
 		int ms = isinf(next) ? 200 : (int)((next - mono()) * 1000) + 1;
+
+		/* stopped and idle: nothing will ever happen */
+		if (stop_after_start && n == 0 && isinf(next))
+			break;
 
 		for (int i = 0; i < n; i++) {
 			pfd[i].fd = fds[i];
@@ -1048,87 +1058,198 @@ static void doctor(const char *path, const char *status, json_int_t until)
 	json_decref(sub);
 }
 
-/* The helper died while the action ran; the next one starts it again for
- * the same event (RunAutoexpAction is resumable) and the record decides. */
-static void test_resume(void)
+/* The event of iteration iter for the "patient" action (default retry
+ * window); path gets its submission.json. */
+static ae_node *patient_event(const char *iter, char *path, size_t size)
 {
-	char ckpt[PATH_MAX + 32], path[PATH_MAX + 128];
-	const ae_node *act = find_action(parent.resolved, "ckpt", 6);
-	ae_node *meta;
-	json_t *sub;
-	const char *sd;
-	outcome o;
+	char ckpt[PATH_MAX + 32];
 
 	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
-	meta = event_meta("110", ckpt);
-	snprintf(path, sizeof(path), "%s/cooldowns/patient_it110/submission.json",
-		 parent.prov);
+	snprintf(path, size, "%s/cooldowns/patient_it%s/submission.json",
+		 parent.prov, iter);
+	return event_meta(iter, ckpt);
+}
 
-	/* a first start: one transient failure, then it is "killed" */
-	sd = stub_dir("fail sbatch: error: Batch job submission failed: Invalid account\n");
-	run_action(act, &parent, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_FAILED);
-	json_decref(o.result);
+static void check_status(const char *path, const char *want)
+{
+	json_t *sub = load_json(path);
 
-	/* left "retrying": go on, same key, attempts and errors kept */
-	doctor(path, "retrying", (json_int_t)time(NULL) + 300);
-	sd = stub_dir("ok 9100\n");
-	run_action(act, &parent, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_SUCCESS);
-	CHECK_INT(stub_calls(sd), 1);
-	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "9100");
-	CHECK_INT(json_integer_value(json_object_get(o.result, "attempts")), 2);
-	json_decref(o.result);
-	sub = load_json(path);
-	CHECK_STR(json_string_value(json_object_get(sub, "status")), "submitted");
-	CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 2);
-	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
-	CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 1);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), want);
 	json_decref(sub);
+}
 
-	/* submitted: the same job, sbatch not run */
-	sd = stub_dir("ok 9999\n");
-	run_action(act, &parent, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_SUCCESS);
-	CHECK_INT(stub_calls(sd), 0);
-	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "9100");
-	json_decref(o.result);
+/* The helper died while the action ran; the next one starts it again for
+ * the same event (RunAutoexpAction is resumable) and the record decides.
+ * Each step leaves the record as a dead helper would, starts the action
+ * again against a stub with the plan, and checks the outcome, how often
+ * sbatch ran and the record's status after. */
+static void test_resume(void)
+{
+	static const struct {
+		const char *left;  /* status left behind (NULL: as it is) */
+		int until;         /* retry_until, seconds from now (0: keep) */
+		const char *plan;
+		ae_action_status want;
+		int calls;
+		const char *says;  /* in the message */
+		const char *after; /* the record's status */
+	} steps[] = {
+		/* the first start: refused for good, recorded failed */
+		{NULL, 0, "fail sbatch: error: Batch job submission failed: "
+			  "Invalid account\n",
+		 AE_ACTION_FAILED, 1, "Invalid account", "failed"},
+		/* left "retrying": goes on, attempts and errors kept */
+		{"retrying", 300, "ok 9100\n", AE_ACTION_SUCCESS, 1,
+		 "submitted as job 9100", "submitted"},
+		/* submitted: the same job, sbatch not run */
+		{NULL, 0, "ok 9999\n", AE_ACTION_SUCCESS, 0,
+		 "already submitted as job 9100", "submitted"},
+		/* left "submitting": the job may exist, never submitted again */
+		{"submitting", 0, "ok 9200\n", AE_ACTION_FAILED, 0,
+		 "may or may not", "unknown"},
+		/* decided before: fails again without sbatch */
+		{NULL, 0, "ok 9300\n", AE_ACTION_FAILED, 0, "already unknown",
+		 "unknown"},
+		/* "stopped" (a drain ended while it retried, the job was
+		 * requeued): goes on like "retrying" */
+		{"stopped", 300, "ok 9400\n", AE_ACTION_SUCCESS, 1,
+		 "submitted as job 9400", "submitted"},
+		/* "preparing" with the window run out while no helper ran: one
+		 * more attempt, no retries after it */
+		{"preparing", -10, "transient\n", AE_ACTION_FAILED, 1,
+		 "giving up", "failed"},
+	};
+	char path[PATH_MAX + 128];
+	const ae_node *act = find_action(parent.resolved, "ckpt", 6);
+	ae_node *meta = patient_event("110", path, sizeof(path));
+	json_t *sub;
+	outcome o;
 
-	/* left "submitting": the job may exist, never submitted again */
-	doctor(path, "submitting", 0);
-	sd = stub_dir("ok 9200\n");
-	run_action(act, &parent, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_FAILED);
-	CHECK_INT(stub_calls(sd), 0);
-	CHECK(strstr(o.message, "may or may not") != NULL);
-	json_decref(o.result);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const char *sd = stub_dir(steps[i].plan);
+
+		if (steps[i].left)
+			doctor(path, steps[i].left,
+			       steps[i].until ? (json_int_t)time(NULL) + steps[i].until
+					      : 0);
+		run_action(act, &parent, meta, sd, &o);
+		CHECK_INT(o.status, steps[i].want);
+		CHECK_INT(stub_calls(sd), steps[i].calls);
+		CHECK(strstr(o.message, steps[i].says) != NULL);
+		CHECK(o.seconds < 5);
+		json_decref(o.result);
+		check_status(path, steps[i].after);
+		if (i == 1) {
+			sub = load_json(path);
+			CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 2);
+			CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
+			CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 1);
+			json_decref(sub);
+		}
+	}
+	/* three resumed starts went on: retrying, stopped, preparing */
 	sub = load_json(path);
-	CHECK_STR(json_string_value(json_object_get(sub, "status")), "unknown");
-	json_decref(sub);
-
-	/* decided before (unknown, failed): fails again without sbatch */
-	sd = stub_dir("ok 9300\n");
-	run_action(act, &parent, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_FAILED);
-	CHECK_INT(stub_calls(sd), 0);
-	CHECK(strstr(o.message, "already unknown") != NULL);
-	json_decref(o.result);
-
-	/* "preparing" with the window run out while no helper ran: one more
-	 * attempt, no retries after it */
-	doctor(path, "preparing", (json_int_t)time(NULL) - 10);
-	sd = stub_dir("transient\n");
-	run_action(act, &parent, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_FAILED);
-	CHECK_INT(stub_calls(sd), 1);
-	CHECK(strstr(o.message, "giving up") != NULL);
-	CHECK(o.seconds < 5);
-	json_decref(o.result);
-	sub = load_json(path);
-	CHECK_STR(json_string_value(json_object_get(sub, "status")), "failed");
-	CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 2);
+	CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 3);
 	json_decref(sub);
 	ae_node_free(meta);
+}
+
+static int n_stopped;
+
+static void on_stopped(void *ctx, const char *key)
+{
+	(void)ctx;
+	n_stopped++;
+	CHECK(!strcmp(key, "left_retrying") || !strcmp(key, "left_preparing"));
+}
+
+/* Asked to stop (the drain ended) while its sbatch runs: the sbatch ends,
+ * no next attempt starts, the action stays idle; the helper then marks the
+ * record stopped, and a later start (a requeue's helper) goes on. */
+static void test_stop_request(void)
+{
+	char path[PATH_MAX + 128];
+	const ae_node *act = find_action(parent.resolved, "ckpt", 6);
+	ae_node *meta = patient_event("120", path, sizeof(path));
+	const char *sd;
+	outcome o;
+	ae_error err;
+	int fd;
+
+	sd = stub_dir("transient\nok 9500\n");
+	stop_after_start = 1;
+	run_action(act, &parent, meta, sd, &o);
+	stop_after_start = 0;
+	CHECK_INT(o.status, AE_ACTION_RUNNING);
+	CHECK_INT(stub_calls(sd), 1);
+	CHECK(o.seconds < 5);
+	json_decref(o.result);
+	check_status(path, "retrying");
+	fd = open(parent.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(ae_cooldown_stop_open(fd, parent.prov, "drain ended", NULL, NULL,
+				    &err) >= 1);
+	close(fd);
+	check_status(path, "stopped");
+	/* the requeued job's helper resumes it: the second line of the plan */
+	run_action(act, &parent, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	CHECK_INT(stub_calls(sd), 2);
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "9500");
+	json_decref(o.result);
+	ae_node_free(meta);
+}
+
+/* A drain that ends with submissions in flight marks them stopped; nothing
+ * else is touched. */
+static void test_stop_open(void)
+{
+	static const char *const left[][2] = {
+		{"left_retrying", "retrying"}, {"left_preparing", "preparing"},
+		{"left_submitting", "submitting"}, {"left_done", "submitted"}};
+	char path[PATH_MAX + 128];
+	json_t *sub;
+	ae_error err;
+	int fd;
+
+	for (size_t i = 0; i < 4; i++) {
+		char text[256];
+
+		snprintf(path, sizeof(path), "%s/cooldowns/%s", parent.prov,
+			 left[i][0]);
+		CHECK(mkdir(path, 0755) == 0);
+		snprintf(path, sizeof(path), "%s/cooldowns/%s/submission.json",
+			 parent.prov, left[i][0]);
+		snprintf(text, sizeof(text),
+			 "{\"status\": \"%s\", \"errors\": [\"x\"], \"job_id\": null}\n",
+			 left[i][1]);
+		write_file(path, text);
+	}
+	fd = open(parent.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK_INT((int)ae_cooldown_stop_open(fd, parent.prov, "drain ended",
+					     on_stopped, NULL, &err), 2);
+	CHECK_INT(n_stopped, 2);
+	/* done once: nothing left to mark */
+	CHECK_INT((int)ae_cooldown_stop_open(fd, parent.prov, "again", NULL,
+					     NULL, &err), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/cooldowns/left_retrying/submission.json",
+		 parent.prov);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), "stopped");
+	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 2);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(sub, "errors"), 1)),
+		  "drain ended");
+	json_decref(sub);
+	snprintf(path, sizeof(path), "%s/cooldowns/left_submitting/submission.json",
+		 parent.prov);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")), "submitting");
+	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
+	json_decref(sub);
+	/* no cooldowns directory: nothing to do */
+	fd = open(T, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK_INT((int)ae_cooldown_stop_open(fd, T, "x", NULL, NULL, &err), 0);
+	close(fd);
 }
 
 /* The real class is in the table before anyone registers it: sbatch's
@@ -1195,6 +1316,8 @@ int main(void)
 	test_shipped_preset();
 	test_relative_checkpoint();
 	test_resume();
+	test_stop_open();
+	test_stop_request();
 	ae_node_free(parent.resolved);
 	if (!test_failures && !getenv("AE_TEST_KEEP"))
 		test_rmtree(T);

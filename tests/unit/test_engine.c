@@ -319,6 +319,30 @@ int main(void)
 		o.journal_ctx = &j;
 	}
 
+	/* the end of a drain: nothing starts or is evaluated any more, the
+	 * undecided work stays for the next helper; nothing keeps it busy */
+	{
+		journal j4 = {0};
+		int fds[4];
+
+		o.journal_ctx = &j4;
+		e = ae_engine_new(r, &o, &err);
+		snprintf(text, sizeof(text), "  successfully saved checkpoint from iteration     100 to %s/later", dir);
+		line(r, e, text, t0);
+		CHECK_INT(ae_engine_pending(e), 1); /* queued */
+		ae_engine_request_stop(e);
+		CHECK(isinf(ae_engine_next_time(e, t0)));
+		CHECK_INT(ae_engine_step(e, t0 + 100, &err), 0);
+		CHECK_INT(ae_engine_pending(e), 1);
+		CHECK_INT(j4.pending_calls, 0); /* its conditions were not asked */
+		CHECK_INT(ae_engine_fds(e, fds, 4), 0);
+		CHECK_INT((int)ae_engine_critical_children(e), 0);
+		ae_engine_get_stats(e, &st);
+		CHECK_INT(st.started, 1); /* the inline LogAction, before */
+		ae_engine_free(e);
+		o.journal_ctx = &j;
+	}
+
 	/* blocking timeout with an injected clock: recorded as skipped */
 	{
 		journal j3 = {0};
