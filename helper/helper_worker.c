@@ -782,9 +782,10 @@ int helper_worker_run(const helper_opts *o, int provfd, int draining)
 	if (w.drain_timed_out) {
 		ae_error err;
 
-		/* no action runs any more (running sbatch children are
-		 * killed); the journal is still locked, so a requeued job's
-		 * helper cannot be resuming these records yet */
+		/* no action runs any more (the loop let the cooldowns'
+		 * sbatch end; other children are killed here); the journal
+		 * is still locked, so a requeued job's helper cannot be
+		 * resuming these records yet */
 		ae_engine_free(w.engine);
 		w.engine = NULL;
 		if (helper_stop_actions(w.provfd, w.o->provenance_dir,

@@ -795,6 +795,7 @@ static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 {
 	const char *status = json_string_value(json_object_get(existing, "status"));
 	const char *job_id = json_string_value(json_object_get(existing, "job_id"));
+	json_t *att = json_object_get(existing, "attempts");
 
 	*carry = NULL;
 	if (!status)
@@ -805,7 +806,6 @@ static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 		return 0;
 	}
 	s->rec = json_incref(existing);
-	json_t *att = json_object_get(existing, "attempts");
 	s->attempts = json_is_array(att) ? (unsigned)json_array_size(att) : 0;
 	if (!strcmp(status, "submitted") && job_id) {
 		set_result(s, x);
