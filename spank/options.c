@@ -4,6 +4,7 @@
 
 #include "options.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,22 @@
 
 ae_plugin_state ae_plugin = { .on_error_fail = 1, .prov_fd = -1 };
 
-/* Slurm may call an option callback more than once with the same value (the
+/* salloc and sbatch share the ALLOCATOR context; only the program's name
+ * tells them apart. */
+static int is_salloc(void)
+{
+	return strcmp(program_invocation_short_name, "salloc") == 0;
+}
+
+/* Where the option is given decides what it means:
+ * - sbatch: check and capture the config (the one place a file is read);
+ * - srun inside a job (SLURM_JOB_ID set): accepted and ignored. srun
+ *   inherits the option from the batch step's environment, but the job's
+ *   config was frozen at sbatch: a step must never read or check the file
+ *   again (it may have been moved, or be relative to another directory);
+ * - srun outside a job and salloc: refused, since neither has a batch step
+ *   to run autoexp in.
+ * Slurm may call the callback more than once with the same value (the
  * command line and #SBATCH lines): keep the last value, check each time. */
 static int config_option_cb(int val, const char *optarg, int remote)
 {
@@ -20,6 +36,18 @@ static int config_option_cb(int val, const char *optarg, int remote)
 	(void)val;
 	if (!optarg || !*optarg) {
 		ae_spank_error("autoexp: --autoexp-config: a file name is required");
+		return -1;
+	}
+	if (!remote && spank_context() == S_CTX_LOCAL) {
+		if (getenv("SLURM_JOB_ID"))
+			return 0;
+		ae_spank_error("autoexp: --autoexp-config: srun outside a job has no batch step to run autoexp in; submit the job with sbatch --autoexp-config=%s",
+			       optarg);
+		return -1;
+	}
+	if (!remote && is_salloc()) {
+		ae_spank_error("autoexp: --autoexp-config: salloc allocations have no batch step to run autoexp in; submit the job with sbatch --autoexp-config=%s",
+			       optarg);
 		return -1;
 	}
 	if (!remote && ae_allocator_check_config(optarg) < 0)
@@ -41,6 +69,15 @@ static struct spank_option config_option = {
 	.val = 0,
 	.cb = config_option_cb,
 };
+
+/* Slurm's name for the environment form of plugin options:
+ * SLURM_SPANK__SLURM_SPANK_OPTION_<plugin>_<option>, '-' becoming '_'. */
+#define AE_OPTION_ENV "SLURM_SPANK__SLURM_SPANK_OPTION_autoexp_autoexp_config"
+
+void ae_options_forget_inherited(void)
+{
+	unsetenv(AE_OPTION_ENV);
+}
 
 int ae_options_register(spank_t sp)
 {

@@ -10,6 +10,14 @@
 /* Register --autoexp-config. Returns 0 or -1. */
 int ae_options_register(spank_t sp);
 
+/* sbatch, salloc and srun: drop the option's environment form
+ * (SLURM_SPANK__SLURM_SPANK_OPTION_autoexp_autoexp_config), which every
+ * process of an autoexp job inherits, so that only an option given on the
+ * command line or in #SBATCH lines counts: a job submitted from inside an
+ * autoexp job is an autoexp job only when it says so, and a step never
+ * reads the config again. */
+void ae_options_forget_inherited(void);
+
 /* Parse plugstack.conf arguments into st (key=value; an unknown key or a bad
  * value is an error, reported through slurm_error). Returns 0 or -1. */
 int ae_options_parse_args(ae_plugin_state *st, int ac, char **av);

@@ -47,8 +47,10 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 {
 	switch (spank_context()) {
 	case S_CTX_ALLOCATOR:
-	case S_CTX_REMOTE:
 	case S_CTX_LOCAL:
+		ae_options_forget_inherited();
+		/* fall through */
+	case S_CTX_REMOTE:
 		ae_plugin.prov_fd = -1;
 		if (ae_options_parse_args(&ae_plugin, ac, av) < 0)
 			return -1;
