@@ -35,6 +35,7 @@ void ae_capture_free(ae_capture *cap)
 	free(cap->timestring);
 	free(cap->unresolved);
 	free(cap->parent);
+	free(cap->request);
 	free(cap);
 }
 
@@ -51,6 +52,31 @@ static json_t *strv_json(char *const *v)
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+/* obj[key] = the JSON document text, when there is one. */
+static int set_json_member(json_t *obj, const char *key, const char *text,
+			   ae_error *err)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (!text)
+		return 0;
+	v = json_loads(text, 0, &jerr);
+	if (!v)
+		return ae_error_set(err, NULL, 0, 0, NULL,
+				    "%s record is not JSON: %s", key, jerr.text);
+	return json_object_set_new(obj, key, v) == 0 ?
+		       0 :
+		       ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+}
+
+static char *json_member_text(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : NULL;
 }
 
 char *ae_capture_encode(const ae_capture *cap, ae_error *err)
@@ -71,17 +97,9 @@ char *ae_capture_encode(const ae_capture *cap, ae_error *err)
 		ae_error_set(err, NULL, 0, 0, NULL, "cannot encode the captured config");
 		return NULL;
 	}
-	if (cap->parent) {
-		json_error_t jerr;
-		json_t *parent = json_loads(cap->parent, 0, &jerr);
-
-		if (!parent) {
-			ae_error_set(err, NULL, 0, 0, NULL,
-				     "parent record is not JSON: %s", jerr.text);
-			goto out;
-		}
-		json_object_set_new(obj, "parent", parent);
-	}
+	if (set_json_member(obj, "parent", cap->parent, err) < 0 ||
+	    set_json_member(obj, "request", cap->request, err) < 0)
+		goto out;
 	text = json_dumps(obj, JSON_COMPACT);
 	if (!text)
 		ae_error_set(err, NULL, 0, 0, NULL, "cannot encode the captured config");
@@ -119,7 +137,6 @@ ae_capture *ae_capture_decode(const char *json, ae_error *err)
 	json_error_t jerr;
 	json_t *obj = json_loads(json, 0, &jerr);
 	ae_capture *cap = NULL;
-	json_t *parent;
 
 	if (!obj || !json_is_object(obj)) {
 		ae_error_set(err, NULL, 0, 0, NULL,
@@ -143,9 +160,8 @@ ae_capture *ae_capture_decode(const char *json, ae_error *err)
 	cap->timestring = dup_member(obj, "timestring");
 	cap->unresolved = dup_member(obj, "unresolved");
 	cap->submit_time = json_integer_value(json_object_get(obj, "submit_time"));
-	parent = json_object_get(obj, "parent");
-	if (parent && !json_is_null(parent))
-		cap->parent = json_dumps(parent, JSON_COMPACT);
+	cap->parent = json_member_text(obj, "parent");
+	cap->request = json_member_text(obj, "request");
 	if (!cap->unresolved || !cap->timestring || !cap->search_path ||
 	    !cap->overrides) {
 		ae_error_set(err, NULL, 0, 0, NULL,

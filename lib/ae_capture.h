@@ -31,6 +31,7 @@ typedef struct ae_capture {
 	char *unresolved;    /* the composed config as YAML, interpolations intact */
 	long long submit_time; /* seconds since the epoch */
 	char *parent;        /* JSON text of the parent record for a cooldown, or NULL */
+	char *request;       /* JSON text of what sbatch was asked (ae_request), or NULL */
 } ae_capture;
 
 /* All members owned by the capture. Safe on NULL. */

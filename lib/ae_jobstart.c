@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ae_capture.h"
+#include "ae_request.h"
 #include "ae_fsutil.h"
 #include "ae_json.h"
 #include "ae_provenance.h"
@@ -144,6 +145,22 @@ static int claim_provenance(int outfd, const char *outdir, const ae_jobstart_inf
 	return rv;
 }
 
+/* What the job asked Slurm for: sbatch's options from the capture and the
+ * #SBATCH lines of the script it runs; null for a capture without it. */
+static json_t *job_request(const ae_jobstart_info *info, const ae_capture *cap)
+{
+	json_t *req = cap->request ? json_loads(cap->request, 0, NULL) : NULL;
+
+	if (!json_is_object(req)) {
+		json_decref(req);
+		return json_null();
+	}
+	if (info->job_script)
+		json_object_set_new(req, "directives",
+				    ae_request_directives(info->job_script));
+	return req;
+}
+
 static json_t *first_metadata(const ae_jobstart_info *info,
 			      const ae_jobstart_result *res,
 			      const ae_capture *cap, const ae_node *resolved,
@@ -180,6 +197,7 @@ static json_t *first_metadata(const ae_jobstart_info *info,
 
 		json_object_set_new(meta, "parent", pj ? pj : json_null());
 	}
+	json_object_set_new(meta, "request", job_request(info, cap));
 	json_object_set_new(meta, "restarts", json_array());
 	return meta;
 }

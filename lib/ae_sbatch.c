@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ae_request.h"
+
 /* What sbatch prints when the controller cannot be reached or is busy;
  * matched case-insensitively anywhere in stderr. */
 static const char *const transient_texts[] = {
@@ -65,6 +67,9 @@ void ae_sbatch_resources_from_metadata(const json_t *meta,
 	res->qos = meta_string(meta, "qos");
 	res->nodes = meta_count(meta, "nodes");
 	res->ntasks = meta_count(meta, "tasks");
+	res->options = json_object_get(json_object_get(meta, "request"), "options");
+	if (!json_is_array(res->options))
+		res->options = NULL;
 }
 
 /* Append "opt=value" (or value alone when opt is NULL) to v at *n. */
@@ -90,12 +95,45 @@ static int push_count(char **v, size_t *n, const char *opt, long long count)
 	return push(v, n, opt, buf);
 }
 
+/* What the parent asked for: its carried sbatch options, or for a parent
+ * recorded without them, the resources it ran with. */
+static int push_parent_request(char **v, size_t *n,
+			       const ae_sbatch_resources *res)
+{
+	if (res->options) {
+		for (size_t i = 0; i < json_array_size(res->options); i++) {
+			const char *o =
+			    json_string_value(json_array_get(res->options, i));
+
+			char *carried = o ? ae_request_carry(o) : NULL;
+
+			if (carried)
+				v[(*n)++] = carried;
+		}
+		return 0;
+	}
+	if (res->partition && *res->partition &&
+	    push(v, n, "--partition", res->partition) < 0)
+		return -1;
+	if (res->account && *res->account &&
+	    push(v, n, "--account", res->account) < 0)
+		return -1;
+	if (res->qos && *res->qos && push(v, n, "--qos", res->qos) < 0)
+		return -1;
+	if (res->nodes > 0 && push_count(v, n, "--nodes", res->nodes) < 0)
+		return -1;
+	if (res->ntasks > 0 && push_count(v, n, "--ntasks", res->ntasks) < 0)
+		return -1;
+	return 0;
+}
+
 char **ae_sbatch_argv(const char *sbatch, const char *config_file,
 		      const ae_sbatch_resources *res, const char *job_name,
 		      const char *const *extra, size_t n_extra,
 		      const char *script, ae_error *err)
 {
-	char **v = calloc(n_extra + 12, sizeof(*v));
+	size_t n_options = json_array_size(res->options);
+	char **v = calloc(n_extra + n_options + 12, sizeof(*v));
 	size_t n = 0;
 
 	if (!v)
@@ -111,17 +149,7 @@ char **ae_sbatch_argv(const char *sbatch, const char *config_file,
 		goto nomem;
 	if (job_name && *job_name && push(v, &n, "--job-name", job_name) < 0)
 		goto nomem;
-	if (res->partition && *res->partition &&
-	    push(v, &n, "--partition", res->partition) < 0)
-		goto nomem;
-	if (res->account && *res->account &&
-	    push(v, &n, "--account", res->account) < 0)
-		goto nomem;
-	if (res->qos && *res->qos && push(v, &n, "--qos", res->qos) < 0)
-		goto nomem;
-	if (res->nodes > 0 && push_count(v, &n, "--nodes", res->nodes) < 0)
-		goto nomem;
-	if (res->ntasks > 0 && push_count(v, &n, "--ntasks", res->ntasks) < 0)
+	if (push_parent_request(v, &n, res) < 0)
 		goto nomem;
 	for (size_t i = 0; i < n_extra; i++)
 		if (push(v, &n, NULL, extra[i]) < 0)

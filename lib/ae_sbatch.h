@@ -4,9 +4,12 @@
  * The command is an argv for execve, never a shell line:
  *   sbatch --parsable --autoexp-config=FILE [--job-name=N] [--partition=P]
  *          [--account=A] [--qos=Q] [--nodes=N] [--ntasks=N] [EXTRA...] SCRIPT
- * The resources are the parent job's (its run_metadata.json), so the child
- * lands where the parent ran unless EXTRA (later on the line, so it wins)
- * says otherwise.
+ * The child asks for what the parent asked for: the options of the
+ * parent's sbatch (run_metadata.json "request", see ae_request) that a
+ * follow-up carries, in place of the bracketed resources; the script's
+ * #SBATCH lines come with the script. A parent recorded without a request
+ * (submitted by an older autoexp) gives the resources it ran with instead.
+ * EXTRA comes later on the line, so it wins.
  *
  * Failures are transient when sbatch could not talk to the controller (the
  * submission did not happen and trying again later may work) and permanent
@@ -30,10 +33,11 @@ typedef struct ae_sbatch_resources {
 	const char *qos;
 	long long nodes;
 	long long ntasks;
+	const json_t *options; /* the parent's request.options, or NULL */
 } ae_sbatch_resources;
 
 /* Fill res from a run_metadata.json object (job_name, partition, account,
- * qos, nodes, tasks). The strings are borrowed from meta. */
+ * qos, nodes, tasks, request.options). Borrowed from meta. */
 void ae_sbatch_resources_from_metadata(const json_t *meta,
 				       ae_sbatch_resources *res);
 

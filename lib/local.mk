@@ -23,7 +23,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/ae_template.c lib/ae_template.h lib/ae_condition.c lib/ae_condition.h \
 	lib/ae_action.c lib/ae_action.h lib/ae_rules.c lib/ae_rules.h \
 	lib/ae_engine.c lib/ae_engine.h lib/ae_monitor_config.c lib/ae_monitor_config.h \
-	lib/ae_sbatch.c lib/ae_sbatch.h lib/ae_cooldown.c lib/ae_cooldown.h \
+	lib/ae_sbatch.c lib/ae_sbatch.h lib/ae_request.c lib/ae_request.h lib/ae_cooldown.c lib/ae_cooldown.h \
 	lib/ae_cooldown_config.c lib/ae_cooldown_config.h \
 	lib/ae_engine_journal.c lib/ae_engine_journal.h \
 	lib/ae_diff.c lib/ae_diff.h

@@ -19,6 +19,7 @@
 #include "ae_capture.h"
 #include "ae_compose.h"
 #include "ae_interp.h"
+#include "ae_request.h"
 #include "ae_searchpath.h"
 #include "ae_submit.h"
 #include "context.h"
@@ -62,6 +63,59 @@ static const char *fixed_timestring(void)
 	return ts;
 }
 
+/* Largest sbatch command line recorded. */
+#define AE_CMDLINE_MAX (1024u * 1024u)
+
+/* What sbatch was asked, from its own command line and environment (this
+ * process is the user's sbatch), as JSON text (caller frees); NULL when it
+ * cannot be read: the job then runs without the record, and a follow-up
+ * falls back to the parent's resources. */
+static char *sbatch_request(void)
+{
+	char *buf = malloc(AE_CMDLINE_MAX), **argv = NULL, *text = NULL;
+	size_t len = 0, i;
+	int argc = 0, fd;
+	ssize_t n;
+	json_t *req;
+
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (!buf || fd < 0)
+		goto out;
+	while (len < AE_CMDLINE_MAX - 1 &&
+	       (n = read(fd, buf + len, AE_CMDLINE_MAX - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	argv = calloc(len + 2, sizeof(*argv));
+	if (!argv)
+		goto out;
+	for (i = 0; i < len; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	req = ae_request_from_sbatch(argc, argv, environ, NULL);
+	if (req)
+		text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(argv);
+	free(buf);
+	return text;
+}
+
+/* The capture with the request added (caller frees), or NULL. */
+static char *with_request(const char *capture, ae_error *err)
+{
+	ae_capture *cap = ae_capture_decode(capture, err);
+	char *out = NULL;
+
+	if (!cap)
+		return NULL;
+	cap->request = sbatch_request();
+	out = ae_capture_encode(cap, err);
+	ae_capture_free(cap);
+	return out;
+}
+
 int ae_allocator_check_config(const char *path)
 {
 	const char *presets = ae_plugin.presets_dir ? ae_plugin.presets_dir :
@@ -84,9 +138,12 @@ int ae_allocator_check_config(const char *path)
 	for (i = 0; i < res.n_warnings; i++)
 		ae_spank_error("autoexp: warning: %s", res.warnings[i].text);
 	free(ae_plugin.capture);
-	ae_plugin.capture = res.capture;
-	res.capture = NULL;
+	ae_plugin.capture = with_request(res.capture, &err);
 	ae_submit_result_clear(&res);
+	if (!ae_plugin.capture) {
+		ae_spank_error("autoexp: --autoexp-config: %s", err.text);
+		return -1;
+	}
 	return 0;
 }
 

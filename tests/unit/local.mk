@@ -98,7 +98,10 @@ TESTS += tests/unit/test_fsutil tests/unit/test_follow tests/unit/test_journal
 
 # RunAutoexpAction against a stand-in for sbatch (unit tests only; selected
 # through the action's `sbatch` field, never through PATH).
-check_PROGRAMS += tests/unit/sbatch_stub tests/unit/test_sbatch tests/unit/test_cooldown
+check_PROGRAMS += tests/unit/sbatch_stub tests/unit/test_sbatch tests/unit/test_cooldown \
+	tests/unit/test_request
+tests_unit_test_request_CFLAGS = $(unit_cflags)
+tests_unit_test_request_LDADD = lib/libautoexp.la
 tests_unit_sbatch_stub_CFLAGS = $(AM_CFLAGS)
 tests_unit_test_sbatch_CFLAGS = $(unit_cflags)
 tests_unit_test_sbatch_LDADD = lib/libautoexp.la
@@ -106,7 +109,7 @@ tests_unit_test_cooldown_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DAE_SBATCH_STUB='"$(abs_top_builddir)/tests/unit/sbatch_stub"'
 tests_unit_test_cooldown_CFLAGS = $(unit_cflags)
 tests_unit_test_cooldown_LDADD = lib/libautoexp.la
-TESTS += tests/unit/test_sbatch tests/unit/test_cooldown
+TESTS += tests/unit/test_sbatch tests/unit/test_cooldown tests/unit/test_request
 
 check_PROGRAMS += tests/unit/test_engine_journal tests/unit/test_helper_jobinfo
 tests_unit_test_engine_journal_CFLAGS = $(unit_cflags)

@@ -169,6 +169,27 @@ static void test_parent_kept(void)
 	CHECK(ae_capture_encode(&cap, NULL) == NULL);
 }
 
+static void test_request_kept(void)
+{
+	char *empty[] = { NULL };
+	ae_capture cap = { 0 }, *back;
+	char *json;
+
+	cap.search_path = empty;
+	cap.overrides = empty;
+	cap.timestring = "t";
+	cap.unresolved = "a: 1\n";
+	cap.request = "{\"options\":[\"--nodes=2\",\"--exclusive\"]}";
+	json = ae_capture_encode(&cap, NULL);
+	back = ae_capture_decode(json, NULL);
+	CHECK(back && back->request &&
+	      strstr(back->request, "\"--exclusive\"") && !back->parent);
+	ae_capture_free(back);
+	free(json);
+	cap.request = "{";
+	CHECK(ae_capture_encode(&cap, NULL) == NULL);
+}
+
 int main(void)
 {
 	test_sha256_vectors();
@@ -176,5 +197,6 @@ int main(void)
 	test_too_large_refused();
 	test_decode_rejects();
 	test_parent_kept();
+	test_request_kept();
 	TEST_MAIN_END();
 }

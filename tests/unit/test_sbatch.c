@@ -81,6 +81,38 @@ static void test_argv(void)
 	json_decref(meta);
 }
 
+/* A parent that recorded its request: the child asks for the carried
+ * options, not for what the parent ran with; extra options still win. */
+static void test_argv_request(void)
+{
+	json_t *meta = json_pack(
+	    "{s:s, s:s, s:i, s:i, s:{s:[s,s,s,s,s,s,s]}}", "job_name", "train",
+	    "partition", "debug", "nodes", 2, "tasks", 4, "request", "options",
+	    "--nodes=2", "--ntasks-per-node=2", "--exclusive", "--gres=gpu:1",
+	    "--job-name=train", "--array=0-1", "--time=10");
+	const char *extra[] = {"--time=20"};
+	const char *want[] = {"sbatch", "--parsable", "--autoexp-config=/c.yaml",
+			      "--job-name=train_cd", "--nodes=2",
+			      "--ntasks-per-node=2", "--exclusive",
+			      "--gres=gpu:1", "--time=10", "--time=20", "/s.sh",
+			      NULL};
+	ae_sbatch_resources res;
+	ae_error err;
+	char **v;
+	size_t i;
+
+	ae_sbatch_resources_from_metadata(meta, &res);
+	CHECK(res.options != NULL);
+	v = ae_sbatch_argv("sbatch", "/c.yaml", &res, "train_cd", extra, 1,
+			   "/s.sh", &err);
+	CHECK(v != NULL);
+	for (i = 0; v && want[i]; i++)
+		CHECK_STR(v[i], want[i]);
+	CHECK_INT(strv_len(v), i);
+	ae_sbatch_strv_free(v);
+	json_decref(meta);
+}
+
 static void test_envp(void)
 {
 	const char *base[] = {"PATH=/usr/bin:/bin", "HOME=/home/u",
@@ -178,6 +210,7 @@ static void test_backoff(void)
 int main(void)
 {
 	test_argv();
+	test_argv_request();
 	test_envp();
 	test_classify();
 	test_backoff();
