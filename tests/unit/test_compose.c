@@ -457,6 +457,82 @@ static void test_captured_config(void)
 	ae_node_free(r);
 }
 
+/* The shipped example (monitoring: megatron_cooldown_single) with overrides,
+ * composed against the shipped presets. */
+static ae_node *compose_shipped(const char *preset, ae_error *err, int n_ov,
+				...)
+{
+	const char *ovs[8];
+	char cfg[1100], example[1200], group[64];
+	const char *sp[] = { cfg };
+	const char *srcdir = getenv("srcdir");
+	ae_compose_opts opts;
+	va_list ap;
+	int i = 0;
+
+	snprintf(cfg, sizeof(cfg), "%s/config", srcdir ? srcdir : ".");
+	snprintf(example, sizeof(example),
+		 "%s/examples/megatron_single_cooldown.yaml", cfg);
+	if (preset) {
+		snprintf(group, sizeof(group), "monitoring=%s", preset);
+		ovs[i++] = group;
+	}
+	va_start(ap, n_ov);
+	for (; n_ov > 0 && i < 8; n_ov--)
+		ovs[i++] = va_arg(ap, const char *);
+	va_end(ap);
+	memset(&opts, 0, sizeof(opts));
+	opts.search_path = sp;
+	opts.n_search_path = 1;
+	opts.overrides = ovs;
+	opts.n_overrides = (size_t)i;
+	ae_error_clear(err);
+	return ae_compose_file(example, &opts, err);
+}
+
+/* Issue 18: a cooldown child keeps the parent's monitoring section and
+ * loses only the event that starts cooldowns, which the presets delete with
+ * `~monitoring.log_events.cooldown_checkpoint`. */
+static void test_cooldown_keeps_monitoring(void)
+{
+	static const char *const presets_[] = { "megatron_cooldown_single",
+						"megatron_cooldown_multi" };
+	ae_error err;
+	ae_node *r;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		r = compose_shipped(
+			presets_[i], &err, 3,
+			"++monitoring.log_path=${project.base_output_dir}/train-%j.log",
+			"monitoring.drain_timeout_seconds=42",
+			"~monitoring.log_events.cooldown_checkpoint");
+		CHECK(r != NULL);
+		CHECK_STR(val(r, "monitoring.log_path"),
+			  "${project.base_output_dir}/train-%j.log");
+		CHECK_STR(val(r, "monitoring.drain_timeout_seconds"), "42");
+		CHECK(get(r, "monitoring.log_events.cooldown_checkpoint") ==
+		      NULL);
+		/* every other event, basic's and production's, is kept */
+		CHECK_STR(keys(r, "monitoring.log_events.checkpoint_saved"),
+			  "pattern,pattern_type,metadata,extract_groups,"
+			  "actions");
+		CHECK_STR(val(r, "monitoring.log_events.python_error.pattern"),
+			  "Traceback \\(most recent call last\\):");
+		CHECK_STR(val(r, "monitoring.log_events.nccl_error.metadata.kind"),
+			  "error");
+		CHECK(get(r, "monitoring.metadata.cooldown") != NULL);
+		ae_node_free(r);
+	}
+	/* The delete is strict, as Hydra's: an event that is not there is an
+	 * error, not a silent no-op. */
+	r = compose_shipped("megatron_basic", &err, 1,
+			    "~monitoring.log_events.cooldown_checkpoint");
+	CHECK(r == NULL);
+	CHECK(strstr(err.text, "cannot delete 'monitoring.log_events."
+			       "cooldown_checkpoint': key not found") != NULL);
+}
+
 int main(void)
 {
 	const char *srcdir = getenv("srcdir");
@@ -472,5 +548,6 @@ int main(void)
 	test_errors();
 	test_log_events();
 	test_captured_config();
+	test_cooldown_keeps_monitoring();
 	TEST_MAIN_END();
 }

@@ -936,6 +936,135 @@ out:
 	ae_node_free(j.resolved);
 }
 
+/* Issue 18: the child of a parent with its own log path, drain timeout and
+ * an extra error rule keeps that whole monitoring section; only the event
+ * that starts cooldowns is gone (megatron_cooldown_single deletes it). */
+static void test_preset_keeps_monitoring(void)
+{
+	char cfgdir[PATH_MAX], path[PATH_MAX + 128], ckpt[PATH_MAX + 32];
+	char want[PATH_MAX + 64], text[4096];
+	const char *dirs[1] = {cfgdir};
+	const char *sd = stub_dir("ok 9100\n");
+	ae_node *action, *meta = NULL, *child = NULL;
+	const ae_node *n;
+	char **env;
+	job j, cj;
+	outcome o;
+
+	memset(&cj, 0, sizeof(cj));
+	snprintf(cfgdir, sizeof(cfgdir), "%s/config", srcdir());
+	snprintf(path, sizeof(path), "%s/keep.yaml", conf);
+	snprintf(text, sizeof(text),
+		 "defaults:\n"
+		 "  - monitoring: megatron_cooldown_single\n"
+		 "  - _self_\n"
+		 "project:\n"
+		 "  name: keep\n"
+		 "  base_output_dir: %s/out/keep\n"
+		 "backend:\n"
+		 "  megatron:\n"
+		 "    train_iters: 60\n"
+		 "    save: ${project.base_output_dir}/checkpoints\n"
+		 "    load: ${project.base_output_dir}/checkpoints\n"
+		 "    save_interval: 10\n"
+		 "    lr: 3.0e-4\n"
+		 "monitoring:\n"
+		 "  log_path: ${project.base_output_dir}/train-%%j.log\n"
+		 "  drain_timeout_seconds: 42\n"
+		 "  metadata:\n"
+		 "    cooldown: {iteration: 20, length: 10}\n"
+		 "  log_events:\n"
+		 "    widget_error:\n"
+		 "      pattern: 'out of widgets'\n"
+		 "      pattern_type: substring\n"
+		 "      metadata: {kind: error, error_type: widgets, subsystem: custom}\n"
+		 "      actions:\n"
+		 "        - class_name: LogAction\n"
+		 "          message: 'the job ran out of widgets'\n",
+		 T);
+	write_file(path, text);
+	if (start_job(path, dirs, 1, NULL, PARENT_TS, "400", &j) < 0) {
+		CHECK(!"the parent with its own monitoring starts");
+		return;
+	}
+	action = find_action(j.resolved, "cooldown_checkpoint", 0);
+	CHECK(action != NULL);
+	if (!action)
+		goto out;
+	ae_map_set(action, "sbatch", ae_node_new_string(stub));
+	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", j.out);
+	meta = event_meta("20", ckpt);
+	run_action(action, &j, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	if (o.status != AE_ACTION_SUCCESS)
+		fprintf(stderr, "keep monitoring: %s\n", o.message);
+	json_decref(o.result);
+	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_20/config.yaml",
+		 j.prov);
+	child = load_yaml(path);
+	CHECK(child != NULL);
+	/* what describes the job is kept, unresolved as the parent wrote it */
+	CHECK_STR(str_at(child, "monitoring.log_path"),
+		  "${project.base_output_dir}/train-%j.log");
+	n = at(child, "monitoring.drain_timeout_seconds");
+	CHECK(n && n->type == AE_INT && n->u.i == 42);
+	CHECK_STR(str_at(child, "monitoring.log_events.widget_error.metadata.kind"),
+		  "error");
+	CHECK_STR(str_at(child, "monitoring.log_events.python_error.metadata.kind"),
+		  "error");
+	CHECK_STR(str_at(child, "monitoring.log_events.nccl_error.metadata.kind"),
+		  "error");
+	CHECK(at(child, "monitoring.log_events.checkpoint_saved") != NULL);
+	/* what would start cooldowns is not */
+	CHECK(at(child, "monitoring.log_events.cooldown_checkpoint") == NULL);
+
+	/* the child as sbatch's plugin takes it: its log in its own directory */
+	env = stub_lines(sd, 1, "env:");
+	CHECK(start_job(path, NULL, 0, strv_get(env, "AUTOEXP_CONFIG_PATH"),
+			CHILD_TS, "9100", &cj) == 0);
+	strv_free(env);
+	snprintf(want, sizeof(want), "%s_cooldown_20_%s", j.out, CHILD_TS);
+	CHECK_STR(cj.out, want);
+	snprintf(want, sizeof(want), "%s_cooldown_20_%s/train-%%j.log", j.out,
+		 CHILD_TS);
+	CHECK_STR(str_at(cj.resolved, "monitoring.log_path"), want);
+	CHECK(at(cj.resolved, "monitoring.log_events.cooldown_checkpoint") == NULL);
+	CHECK(at(cj.resolved, "monitoring.log_events.widget_error") != NULL);
+
+	/* The delete is strict: a trigger under another name than the one
+	 * deleted gives no child, and says why. */
+	{
+		const char *sd2 = stub_dir("ok 9101\n");
+		ae_node *ovs = ae_map_get(action, "overrides");
+		const char *e;
+		json_t *sub;
+
+		ae_map_set(action, "name", ae_node_new_string("renamed"));
+		ae_seq_append(ovs, ae_node_new_string(
+				      "~monitoring.log_events.my_trigger"));
+		run_action(action, &j, meta, sd2, &o);
+		CHECK_INT(o.status, AE_ACTION_FAILED);
+		CHECK_INT(stub_calls(sd2), 0);
+		json_decref(o.result);
+		snprintf(path, sizeof(path),
+			 "%s/cooldowns/renamed_it20/submission.json", j.prov);
+		sub = load_json(path);
+		CHECK_STR(json_string_value(json_object_get(sub, "status")),
+			  "invalid");
+		e = json_string_value(
+			json_array_get(json_object_get(sub, "errors"), 0));
+		CHECK(e && strstr(e, "cannot delete "
+				     "'monitoring.log_events.my_trigger': "
+				     "key not found"));
+		json_decref(sub);
+	}
+out:
+	ae_node_free(cj.resolved);
+	ae_node_free(child);
+	ae_node_free(meta);
+	ae_node_free(j.resolved);
+}
+
 static void test_compile_errors(void)
 {
 	const char *bad[] = {
@@ -1314,6 +1443,7 @@ int main(void)
 	test_metacharacters();
 	test_retries();
 	test_shipped_preset();
+	test_preset_keeps_monitoring();
 	test_relative_checkpoint();
 	test_resume();
 	test_stop_open();
