@@ -14,7 +14,7 @@
  * plugin exports) unless --config names another. It is read as it is: a
  * resolved config has no interpolations left, and what looks like one is a
  * value that an escape made literal. --resolve resolves the node first, for
- * unresolved configs. The rules from config to flags are in lib/ae_args.h;
+ * unresolved configs. The rules from config to flags are in lib/config/ae_args.h;
  * a nested mapping under the node is an error.
  */
 
