@@ -18,6 +18,7 @@
 
 #include "ae_fsutil.h"
 #include "ae_journal.h"
+#include "ae_proc.h"
 #include "helper_log.h"
 #include "helper_supervisor.h"
 
@@ -33,33 +34,6 @@ static double mono_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Field 22 of /proc/self/stat (start time in clock ticks since boot): with
- * the pid it names this process even after the pid is reused. */
-static unsigned long long start_ticks(void)
-{
-	char buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	for (field = 2; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	if (field == 22)
-		v = strtoull(p, NULL, 10);
-	return v;
-}
-
 void helper_write_status(int provfd, const helper_opts *o, int worker_pid,
                          unsigned restarts, const char *state, int status)
 {
@@ -73,7 +47,9 @@ void helper_write_status(int provfd, const helper_opts *o, int worker_pid,
 
 	if (!started) {
 		started = time(NULL);
-		ticks = start_ticks();
+		/* with the pid it names this process even after the pid is
+		 * reused */
+		ticks = ae_proc_start_ticks(getpid());
 	}
 	gmtime_r(&started, &tm);
 	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);

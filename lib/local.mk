@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += lib/libautoexp.la
 lib_libautoexp_la_SOURCES = \
 	lib/base/ae_error.c lib/base/ae_error.h \
 	lib/base/ae_strbuf.c lib/base/ae_strbuf.h \
+	lib/base/ae_proc.c lib/base/ae_proc.h \
 	lib/config/ae_node.c lib/config/ae_node.h \
 	lib/base/ae_sha256.c lib/base/ae_sha256.h \
 	lib/provenance/ae_capture.c lib/provenance/ae_capture.h \

@@ -27,6 +27,11 @@ tests_unit_test_safedir_CFLAGS = $(unit_cflags)
 tests_unit_test_safedir_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_safedir
 
+check_PROGRAMS += tests/unit/test_proc
+tests_unit_test_proc_CFLAGS = $(unit_cflags)
+tests_unit_test_proc_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_proc
+
 check_PROGRAMS += tests/unit/test_merge tests/unit/test_override tests/unit/test_compose
 tests_unit_test_merge_CFLAGS = $(unit_cflags)
 tests_unit_test_merge_LDADD = lib/libautoexp.la
