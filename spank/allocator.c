@@ -22,6 +22,7 @@
 #include "ae_request.h"
 #include "ae_searchpath.h"
 #include "ae_submit.h"
+#include "allocator.h"
 #include "context.h"
 #include "spank_api.h"
 
@@ -116,7 +117,7 @@ static char *with_request(const char *capture, ae_error *err)
 	return out;
 }
 
-int ae_allocator_check_config(const char *path)
+int ae_plug_allocator_check_config(const char *path)
 {
 	const char *presets = ae_plugin.presets_dir ? ae_plugin.presets_dir :
 						      AE_PRESETS_DIR;
@@ -147,7 +148,7 @@ int ae_allocator_check_config(const char *path)
 	return 0;
 }
 
-int ae_allocator_post_opt(spank_t sp)
+int ae_plug_allocator_post_opt(spank_t sp)
 {
 	char header[128];
 	char **chunks = NULL;
@@ -168,13 +169,13 @@ int ae_allocator_post_opt(spank_t sp)
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s_%ld", AE_CAPTURE_VAR, i);
-		if (spank_job_control_setenv(sp, name, chunks[i], 1) != ESPANK_SUCCESS) {
+		if (ae_spank_control_setenv(sp, name, chunks[i]) < 0) {
 			ae_spank_error("autoexp: cannot attach the config to the job (%s)", name);
 			goto out;
 		}
 	}
 	/* the header last: a job that has it has every chunk */
-	if (spank_job_control_setenv(sp, AE_CAPTURE_VAR, header, 1) != ESPANK_SUCCESS) {
+	if (ae_spank_control_setenv(sp, AE_CAPTURE_VAR, header) < 0) {
 		ae_spank_error("autoexp: cannot attach the config to the job");
 		goto out;
 	}

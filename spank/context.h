@@ -1,10 +1,11 @@
-/* Per-context entry points of the plugin and the state they share within one
- * process (sbatch, or one slurmstepd). plugin.c dispatches each slurm_spank_*
- * callback here by spank_context(). */
+/* The plugin's state within one process (sbatch, or one slurmstepd), shared
+ * by the per-context files, and the job-start messages kept for the job's
+ * stderr. plugin.c dispatches each slurm_spank_* callback by spank_context()
+ * to allocator.c, options.c, jobstart.c, helper_launch.c and jobend.c; they
+ * all use this file, and it uses none of them. */
 #ifndef AE_SPANK_CONTEXT_H
 #define AE_SPANK_CONTEXT_H
 
-#include <slurm/spank.h>
 #include <sys/types.h>
 
 typedef struct ae_plugin_state {
@@ -30,36 +31,20 @@ typedef struct ae_plugin_state {
 
 extern ae_plugin_state ae_plugin;
 
-/* ALLOCATOR (sbatch, as the user): load, compose and check the config named
- * by --autoexp-config and keep its capture. 0 accepts, -1 refuses (message
- * printed). */
-int ae_allocator_check_config(const char *path);
-/* ALLOCATOR, after all options: hand the capture to Slurm with the job. */
-int ae_allocator_post_opt(spank_t sp);
+/* A job-start or job-end problem: logged in slurmd's log and kept for the
+ * job's stderr (ae_plug_flush); with on_error=fail the batch script is then
+ * not run (the job fails with exit code 1), with on_error=warn it runs.
+ * Returns 0: the SPANK callback itself never fails, which would drain the
+ * node. */
+int ae_plug_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* REMOTE, batch step, user_init (euid = the job user): resolve the captured
- * config, write provenance, export AUTOEXP_* to the job. */
-int ae_jobstart(spank_t sp);
+/* REMOTE, task_init (the task's stderr is the job's by then): write the kept
+ * messages to stderr; after a fatal one, end the task with exit code 1 so
+ * that the batch script does not run. Returns 0 otherwise. */
+int ae_plug_flush(void);
 
-/* REMOTE, user_init: start autoexp-helper as the job user, detached from
- * the step, in workdir (the job's working directory, against which the job
- * and Megatron resolve relative paths; output_dir when NULL or not
- * reachable); record its pid in provenance. */
-int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
-		     const char *provenance_dir, const char *config_file,
-		     const char *job_id, char **job_env);
-/* REMOTE, exit (root): SIGTERM to the helper, if it is still ours. */
-void ae_helper_stop(void);
-
-/* REMOTE, task_exit (root): remember the batch script's wait status. */
-int ae_jobend_task_exit(spank_t sp);
-/* REMOTE, exit (root): record how the job ended, as the user. */
-int ae_jobend(spank_t sp);
-
-/* A job-start or job-end problem: logged in slurmd's log and written to the
- * job's stderr; with on_error=fail the batch script is then not run (the job
- * fails with exit code 1), with on_error=warn it runs. Returns 0: the SPANK
- * callback itself never fails, which would drain the node. */
-int ae_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* End of the plugin in this process: close the provenance directory and free
+ * what the state owns. */
+void ae_plug_clear(void);
 
 #endif /* AE_SPANK_CONTEXT_H */

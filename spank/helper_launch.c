@@ -27,42 +27,13 @@
 
 #include <jansson.h>
 
+#include "ae_proc.h"
 #include "ae_provenance.h"
 #include "context.h"
+#include "helper_launch.h"
 #include "spank_api.h"
 
 #define MAX_GROUPS 256
-
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. */
-static unsigned long long proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	unsigned long long start = 0;
-	ssize_t n;
-	char *p;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* the command name may hold spaces and parentheses: count from the
-	 * last ')' */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	for (field = 2; *p && field < 22; p++)
-		if (*p == ' ')
-			field++;
-	if (field == 22)
-		start = strtoull(p, NULL, 10);
-	return start;
-}
 
 static void close_from(int lowest)
 {
@@ -125,9 +96,9 @@ static void env_pass(char **envp, int *n, char **job_env, const char *name)
 		}
 }
 
-int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
-		     const char *provenance_dir, const char *config_file,
-		     const char *job_id, char **job_env)
+int ae_plug_helper_launch(const char *workdir, const char *output_dir,
+			  const char *provenance_dir, const char *config_file,
+			  const char *job_id, char **job_env)
 {
 	const char *path = ae_plugin.helper_path ? ae_plugin.helper_path :
 						   AE_HELPER_PATH;
@@ -146,12 +117,11 @@ int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
 	json_t *rec;
 	ae_error err;
 
-	(void)sp;
 	if (access(path, X_OK) < 0)
-		return ae_fail("autoexp: job start: cannot run the helper %s: %s",
+		return ae_plug_fail("autoexp: job start: cannot run the helper %s: %s",
 			       path, strerror(errno));
 	if (getpwuid_r(ae_plugin.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0 || !pwp)
-		return ae_fail("autoexp: job start: unknown user id %u",
+		return ae_plug_fail("autoexp: job start: unknown user id %u",
 			       (unsigned)ae_plugin.uid);
 	if (getgrouplist(pw.pw_name, ae_plugin.gid, groups, &ngroups) < 0)
 		ngroups = 1, groups[0] = ae_plugin.gid;
@@ -186,12 +156,12 @@ int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
 	envp[n] = NULL;
 
 	if (pipe2(report, O_CLOEXEC) < 0)
-		return ae_fail("autoexp: job start: pipe: %s", strerror(errno));
+		return ae_plug_fail("autoexp: job start: pipe: %s", strerror(errno));
 	child = fork();
 	if (child < 0) {
 		close(report[0]);
 		close(report[1]);
-		return ae_fail("autoexp: job start: fork: %s", strerror(errno));
+		return ae_plug_fail("autoexp: job start: fork: %s", strerror(errno));
 	}
 	if (child == 0) {
 		close(report[0]);
@@ -213,9 +183,9 @@ int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
 		helper = 0;
 	close(report[0]);
 	if (helper <= 0)
-		return ae_fail("autoexp: job start: the helper did not start");
+		return ae_plug_fail("autoexp: job start: the helper did not start");
 	ae_plugin.helper_pid = helper;
-	ae_plugin.helper_start = proc_start_time(helper);
+	ae_plugin.helper_start = ae_proc_start_ticks(helper);
 	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
 			(json_int_t)ae_plugin.helper_start, "path", path);
 	if (ae_provenance_metadata_set(ae_plugin.prov_fd, "helper", rec, &err) < 0)
@@ -224,13 +194,13 @@ int ae_helper_launch(spank_t sp, const char *workdir, const char *output_dir,
 	return 0;
 }
 
-void ae_helper_stop(void)
+void ae_plug_helper_stop(void)
 {
 	if (ae_plugin.helper_pid <= 0)
 		return;
 	/* a recycled pid has another start time: leave that process alone */
 	if (ae_plugin.helper_start &&
-	    proc_start_time(ae_plugin.helper_pid) == ae_plugin.helper_start)
+	    ae_proc_start_ticks(ae_plugin.helper_pid) == ae_plugin.helper_start)
 		kill(ae_plugin.helper_pid, SIGTERM);
 	ae_plugin.helper_pid = 0;
 }

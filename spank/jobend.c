@@ -15,13 +15,15 @@
 
 #include "ae_provenance.h"
 #include "context.h"
+#include "helper_launch.h"
+#include "jobend.h"
 #include "spank_api.h"
 
 /* How long slurmstepd waits for the end record (a hung filesystem must not
  * hold the job's end). */
 #define AE_END_TIMEOUT_MS 10000
 
-int ae_jobend_task_exit(spank_t sp)
+int ae_plug_jobend_task_exit(spank_t sp)
 {
 	int status;
 
@@ -74,20 +76,19 @@ static void write_end_as_user(void)
 	_exit(0);
 }
 
-int ae_jobend(spank_t sp)
+int ae_plug_jobend_exit(void)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int status, waited;
 	pid_t pid;
 
-	(void)sp;
 	if (!ae_plugin.active || ae_plugin.prov_fd < 0)
 		return 0;
 	/* the end is recorded before the helper is told to drain, so that it
 	 * finds it */
 	pid = fork();
 	if (pid < 0)
-		return ae_fail("autoexp: job end: cannot fork: %s", strerror(errno));
+		return ae_plug_fail("autoexp: job end: cannot fork: %s", strerror(errno));
 	if (pid == 0)
 		write_end_as_user();
 	for (waited = 0; waited < AE_END_TIMEOUT_MS; waited += 10) {
@@ -102,11 +103,11 @@ int ae_jobend(spank_t sp)
 	if (waited >= AE_END_TIMEOUT_MS) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		ae_helper_stop();
-		return ae_fail("autoexp: job end: writing the end record timed out");
+		ae_plug_helper_stop();
+		return ae_plug_fail("autoexp: job end: writing the end record timed out");
 	}
-	ae_helper_stop();
+	ae_plug_helper_stop();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return ae_fail("autoexp: job end: the end record could not be written");
+		return ae_plug_fail("autoexp: job end: the end record could not be written");
 	return 0;
 }

@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <slurm/slurm_version.h>
-
 #include "ae_capture.h"
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
 #include "context.h"
+#include "helper_launch.h"
+#include "jobstart.h"
 #include "spank_api.h"
 
 /* Largest batch script copied into provenance. */
@@ -99,10 +99,7 @@ static json_t *slurm_metadata(char **envv, uid_t uid, gid_t gid)
 	set_env_string(meta, "submit_dir", envv, "SLURM_SUBMIT_DIR");
 	set_env_string(meta, "submit_host", envv, "SLURM_SUBMIT_HOST");
 	/* Slurm loads only plugins built for its own version. */
-	snprintf(pwbuf, sizeof(pwbuf), "%d.%02d.%d",
-		 SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
-		 SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
-		 SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	ae_spank_slurm_version(pwbuf, sizeof(pwbuf));
 	json_object_set_new(meta, "slurm_version", json_string(pwbuf));
 	json_object_set_new(meta, "environment", ae_provenance_env_json(envv));
 	return meta;
@@ -112,18 +109,16 @@ static json_t *slurm_metadata(char **envv, uid_t uid, gid_t gid)
  * with the user's ids, without following a symlink. */
 static char *read_script(spank_t sp, size_t *len)
 {
-	int argc = 0;
-	char **argv = NULL;
+	const char *path = ae_spank_job_argv0(sp);
 	struct stat st;
 	char *buf = NULL;
 	ssize_t n;
 	int fd;
 
 	*len = 0;
-	if (spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS ||
-	    argc < 1 || !argv[0])
+	if (!path)
 		return NULL;
-	fd = open(argv[0], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -142,7 +137,7 @@ static char *read_script(spank_t sp, size_t *len)
 	return buf;
 }
 
-int ae_jobstart(spank_t sp)
+int ae_plug_jobstart(spank_t sp)
 {
 	ae_jobstart_info info = { 0 };
 	ae_jobstart_result res;
@@ -164,13 +159,12 @@ int ae_jobstart(spank_t sp)
 	capture = ae_capture_join(header, get_env_copy, sp, &err);
 	ae_spank_unset_capture(sp);
 	if (!capture) {
-		rv = ae_fail("autoexp: job start: %s", err.text);
+		rv = ae_plug_fail("autoexp: job start: %s", err.text);
 		goto out;
 	}
-	if (spank_get_item(sp, S_JOB_UID, &ae_plugin.uid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_GID, &ae_plugin.gid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_ENV, &envv) != ESPANK_SUCCESS) {
-		rv = ae_fail("autoexp: job start: cannot read the job's ids and environment");
+	if (ae_spank_job_ids(sp, &ae_plugin.uid, &ae_plugin.gid) < 0 ||
+	    ae_spank_job_env(sp, &envv) < 0) {
+		rv = ae_plug_fail("autoexp: job start: cannot read the job's ids and environment");
 		goto out;
 	}
 	meta = slurm_metadata(envv, ae_plugin.uid, ae_plugin.gid);
@@ -189,19 +183,19 @@ int ae_jobstart(spank_t sp)
 	info.start_time = (long long)time(NULL);
 	if (ae_jobstart_run(capture, &info, &res, &err) < 0) {
 		ae_error_format(&err, msg, sizeof(msg));
-		rv = ae_fail("autoexp: job start: %s", msg);
+		rv = ae_plug_fail("autoexp: job start: %s", msg);
 		goto out;
 	}
 	ae_plugin.prov_fd = res.prov_fd;
 	if (ae_spank_setenv(sp, "AUTOEXP_OUTPUT_DIR", res.output_dir) < 0 ||
 	    ae_spank_setenv(sp, "AUTOEXP_PROVENANCE_DIR", res.provenance_dir) < 0 ||
 	    ae_spank_setenv(sp, "AUTOEXP_CONFIG", res.config_file) < 0)
-		rv = ae_fail("autoexp: job start: cannot export AUTOEXP_* to the job");
+		rv = ae_plug_fail("autoexp: job start: cannot export AUTOEXP_* to the job");
 	if (res.want_helper)
-		rv = ae_helper_launch(sp, workdir, res.output_dir,
-				      res.provenance_dir,
-				      res.config_file, info.job_id ? info.job_id : "",
-				      envv);
+		rv = ae_plug_helper_launch(workdir, res.output_dir,
+					   res.provenance_dir, res.config_file,
+					   info.job_id ? info.job_id : "",
+					   envv);
 	ae_spank_debug("autoexp: provenance in %s%s", res.provenance_dir,
 		       res.restarted ? " (restart recorded)" : "");
 out:

@@ -4,8 +4,10 @@ slurmplugin_LTLIBRARIES = spank/autoexp.la
 spank_autoexp_la_SOURCES = \
 	spank/plugin.c \
 	spank/options.c spank/options.h \
-	spank/context.h spank/allocator.c spank/jobstart.c spank/jobend.c \
-	spank/helper_launch.c \
+	spank/context.c spank/context.h \
+	spank/allocator.c spank/allocator.h \
+	spank/jobstart.c spank/jobstart.h spank/jobend.c spank/jobend.h \
+	spank/helper_launch.c spank/helper_launch.h \
 	spank/spank_api.c spank/spank_api.h
 spank_autoexp_la_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
 spank_autoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)

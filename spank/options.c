@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocator.h"
+#include "context.h"
 #include "spank_api.h"
-
-ae_plugin_state ae_plugin = { .on_error_fail = 1, .prov_fd = -1 };
 
 /* salloc and sbatch share the ALLOCATOR context; only the program's name
  * tells them apart. */
@@ -38,7 +38,7 @@ static int config_option_cb(int val, const char *optarg, int remote)
 		ae_spank_error("autoexp: --autoexp-config: a file name is required");
 		return -1;
 	}
-	if (!remote && spank_context() == S_CTX_LOCAL) {
+	if (!remote && ae_spank_context() == S_CTX_LOCAL) {
 		if (getenv("SLURM_JOB_ID"))
 			return 0;
 		ae_spank_error("autoexp: --autoexp-config: srun outside a job has no batch step to run autoexp in; submit the job with sbatch --autoexp-config=%s",
@@ -50,7 +50,7 @@ static int config_option_cb(int val, const char *optarg, int remote)
 			       optarg);
 		return -1;
 	}
-	if (!remote && ae_allocator_check_config(optarg) < 0)
+	if (!remote && ae_plug_allocator_check_config(optarg) < 0)
 		return -1;
 	copy = strdup(optarg);
 	if (!copy)
@@ -74,14 +74,17 @@ static struct spank_option config_option = {
  * SLURM_SPANK__SLURM_SPANK_OPTION_<plugin>_<option>, '-' becoming '_'. */
 #define AE_OPTION_ENV "SLURM_SPANK__SLURM_SPANK_OPTION_autoexp_autoexp_config"
 
-void ae_options_forget_inherited(void)
+void ae_plug_options_forget_inherited(void)
 {
 	unsetenv(AE_OPTION_ENV);
 }
 
-int ae_options_register(spank_t sp)
+int ae_plug_options_init(spank_t sp, int ac, char **av)
 {
-	if (spank_option_register(sp, &config_option) != ESPANK_SUCCESS) {
+	ae_plugin.prov_fd = -1;
+	if (ae_plug_options_parse_args(&ae_plugin, ac, av) < 0)
+		return -1;
+	if (ae_spank_option_register(sp, &config_option) < 0) {
 		ae_spank_error("autoexp: cannot register --autoexp-config");
 		return -1;
 	}
@@ -99,7 +102,7 @@ static int set_string(char **dst, const char *value)
 	return 0;
 }
 
-int ae_options_parse_args(ae_plugin_state *st, int ac, char **av)
+int ae_plug_options_parse_args(ae_plugin_state *st, int ac, char **av)
 {
 	int i;
 
@@ -139,13 +142,4 @@ int ae_options_parse_args(ae_plugin_state *st, int ac, char **av)
 		}
 	}
 	return 0;
-}
-
-void ae_options_clear(ae_plugin_state *st)
-{
-	free(st->config_path);
-	free(st->helper_path);
-	free(st->presets_dir);
-	free(st->capture);
-	st->config_path = st->helper_path = st->presets_dir = st->capture = NULL;
 }

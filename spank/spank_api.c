@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <slurm/slurm_version.h>
+
 #include "ae_capture.h"
 
 /* Slurm's batch step id (SLURM_BATCH_SCRIPT in slurm.h). */
@@ -34,6 +36,55 @@ void ae_spank_debug(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	slurm_debug("%s", buf);
+}
+
+spank_context_t ae_spank_context(void)
+{
+	return spank_context();
+}
+
+int ae_spank_option_register(spank_t sp, struct spank_option *opt)
+{
+	return spank_option_register(sp, opt) == ESPANK_SUCCESS ? 0 : -1;
+}
+
+void ae_spank_slurm_version(char *buf, size_t size)
+{
+	snprintf(buf, size, "%d.%02d.%d",
+		 SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+		 SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+		 SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+}
+
+int ae_spank_control_setenv(spank_t sp, const char *name, const char *value)
+{
+	return spank_job_control_setenv(sp, name, value, 1) == ESPANK_SUCCESS ?
+		       0 :
+		       -1;
+}
+
+int ae_spank_job_ids(spank_t sp, uid_t *uid, gid_t *gid)
+{
+	if (spank_get_item(sp, S_JOB_UID, uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, gid) != ESPANK_SUCCESS)
+		return -1;
+	return 0;
+}
+
+int ae_spank_job_env(spank_t sp, char ***env)
+{
+	return spank_get_item(sp, S_JOB_ENV, env) == ESPANK_SUCCESS ? 0 : -1;
+}
+
+const char *ae_spank_job_argv0(spank_t sp)
+{
+	int argc = 0;
+	char **argv = NULL;
+
+	if (spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS ||
+	    argc < 1 || !argv)
+		return NULL;
+	return argv[0];
 }
 
 int ae_spank_is_batch_step(spank_t sp)

@@ -1,13 +1,40 @@
-/* The plugin's only way to talk to Slurm besides the option table: thin
- * wrappers, so that the logic can be unit-tested with stubs of these. */
+/* The plugin's only way to talk to Slurm besides the option table and
+ * plugin.c's entry points: thin wrappers, so that the logic can be
+ * unit-tested with stubs of these. */
 #ifndef AE_SPANK_API_H
 #define AE_SPANK_API_H
+
+#include <stddef.h>
+#include <sys/types.h>
 
 #include <slurm/spank.h>
 
 /* Messages (slurm_error / slurm_verbose / slurm_debug). */
 void ae_spank_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ae_spank_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The context this process runs the plugin in (spank_context()). */
+spank_context_t ae_spank_context(void);
+
+/* Register a plugin option (the table stays the caller's). Returns 0 or -1. */
+int ae_spank_option_register(spank_t sp, struct spank_option *opt);
+
+/* The Slurm version the plugin was built for, "MAJOR.MM.MICRO", into buf. */
+void ae_spank_slurm_version(char *buf, size_t size);
+
+/* sbatch: set a variable in the job's control environment, which reaches the
+ * job's steps as SLURM_SPANK_<name>. Returns 0 or -1. */
+int ae_spank_control_setenv(spank_t sp, const char *name, const char *value);
+
+/* The job user's ids. Returns 0 or -1. */
+int ae_spank_job_ids(spank_t sp, uid_t *uid, gid_t *gid);
+
+/* The job's environment (Slurm's array, not to be freed). Returns 0 or -1. */
+int ae_spank_job_env(spank_t sp, char ***env);
+
+/* The step's argv[0] (for the batch step, the path of the script as it runs;
+ * Slurm's string), or NULL. */
+const char *ae_spank_job_argv0(spank_t sp);
 
 /* 1 when sp is the batch step of a job (not an srun step, not extern). */
 int ae_spank_is_batch_step(spank_t sp);

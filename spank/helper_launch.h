@@ -1,0 +1,17 @@
+/* REMOTE context: starting and stopping the job-side helper
+ * (autoexp-helper) for the batch step. */
+#ifndef AE_SPANK_HELPER_LAUNCH_H
+#define AE_SPANK_HELPER_LAUNCH_H
+
+/* user_init: start autoexp-helper as the job user, detached from the step,
+ * in workdir (the job's working directory, against which the job and
+ * Megatron resolve relative paths; output_dir when NULL or not reachable);
+ * record its pid in provenance. Returns ae_plug_fail's 0. */
+int ae_plug_helper_launch(const char *workdir, const char *output_dir,
+                          const char *provenance_dir, const char *config_file,
+                          const char *job_id, char **job_env);
+
+/* exit (root): SIGTERM to the helper, if it is still ours. */
+void ae_plug_helper_stop(void);
+
+#endif /* AE_SPANK_HELPER_LAUNCH_H */
