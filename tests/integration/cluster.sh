@@ -1,22 +1,41 @@
 #!/bin/bash
-# A throwaway single-node Slurm (munged + slurmctld + slurmd) on localhost for
-# tests and the demo. Everything it uses lives under one directory; it never
-# touches /etc/slurm, /etc/munge or a system daemon. Daemons are started and
-# stopped by PID.
+# A throwaway Slurm (munged + slurmctld + slurmd) for tests and the demo.
+# Everything it uses lives under one directory; it never touches /etc/slurm,
+# /etc/munge, /etc/hosts or a system daemon. Daemons are started and stopped
+# by PID.
 #
-#   cluster.sh start DIR PLUGIN.so [plugstack args...]
-#   cluster.sh stop DIR
+# By default one node, "localhost", every daemon on loopback. With --nodes N
+# (2..9) the nodes are node1..nodeN: each slurmd runs in a network and UTS
+# namespace of its own (hostname nodeK, address NET.K on a bridge this script
+# creates and removes), slurmctld stays in the root namespace on NET.254.
+# Only the network and the host name are private: all share the file system.
+# See docs/test-cluster.md.
+#
+#   cluster.sh start DIR PLUGIN.so [--nodes N] [plugstack args...]
+#   cluster.sh stop DIR       # stops all that start made (also namespaces, links); idempotent
+#   cluster.sh leftovers DIR  # prints what is left of the cluster; exit 1 if anything
+#   cluster.sh exec DIR NODE CMD...       # CMD in NODE's namespaces (hostname NODE)
+#   cluster.sh node-stop|node-start DIR NODE  # one node's slurmd, say to fail a node
+#   cluster.sh check-netns    # exit 1 with the reason when namespaces cannot be made here
 #   cluster.sh install-plugin DIR PLUGIN.so [args...]  # swap plugin/arguments of a running cluster
 #   cluster.sh ensure-user    # create the unprivileged test user
 #   cluster.sh env DIR        # prints export lines for clients (SLURM_CONF)
 #
 # Needs root (slurmd runs jobs as their users). The unprivileged test user
 # (AUTOEXP_TEST_USER, default autoexp-test) is created when missing.
+# Ports: AUTOEXP_TEST_CTLD_PORT, AUTOEXP_TEST_SLURMD_PORT. Multi-node names
+# and addresses come from AUTOEXP_TEST_NET_ID (0..255, default 250): network
+# AUTOEXP_TEST_NET_PREFIX.ID.0/24 (prefix default 10.211), bridge aexIDbr,
+# namespaces and host ends of the veth pairs aexIDnK. Two clusters running at
+# once need different ports and ids.
 set -euo pipefail
 
 AUTOEXP_TEST_USER=${AUTOEXP_TEST_USER:-autoexp-test}
 CTLD_PORT=${AUTOEXP_TEST_CTLD_PORT:-6917}
 SLURMD_PORT=${AUTOEXP_TEST_SLURMD_PORT:-6918}
+NET_ID_WANTED=${AUTOEXP_TEST_NET_ID:-250}
+NET_PREFIX=${AUTOEXP_TEST_NET_PREFIX:-10.211}
+MAX_NODES=9
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
@@ -42,31 +61,55 @@ check_reachable() {
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
-stop_pidfile() {
-	local file=$1 pid i
-	[ -f "$file" ] || return 0
-	pid=$(cat "$file" 2>/dev/null || true)
-	if pid_alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 1 100); do
-			pid_alive "$pid" || break
-			sleep 0.1
+stop_pidfile() { stop_pidfiles "$1"; }
+
+# stop_pidfiles FILE...: SIGTERM to all at once (the nodes of a cluster stop
+# in parallel), SIGKILL to what still runs after 10 s.
+stop_pidfiles() {
+	local file pid i pids='' alive
+	for file in "$@"; do
+		[ -f "$file" ] || continue
+		pid=$(cat "$file" 2>/dev/null || true)
+		if pid_alive "$pid"; then
+			kill -TERM "$pid" 2>/dev/null || true
+			pids="$pids $pid"
+		fi
+	done
+	for i in $(seq 1 100); do
+		alive=''
+		for pid in $pids; do
+			! pid_alive "$pid" || alive="$alive $pid"
 		done
-		pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -f "$file"
+		pids=$alive
+		[ -n "$pids" ] || break
+		sleep 0.1
+	done
+	for pid in $pids; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	rm -f "$@"
 }
 
 write_conf() {
-	local d=$1 cpus mem
+	local d=$1 cpus mem k ctld spool pidf logf
 	cpus=$(slurmd -C | sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' | head -n1)
 	mem=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' | head -n1)
 	[ -n "$cpus" ] || cpus=1
-	# Stay below what slurmd detects, or the node drains (INVAL).
+	# Stay below what slurmd detects, or the node drains (INVAL). Each node
+	# of a multi-node cluster sees the whole machine: they share its cores.
 	mem=$(( mem > 4000 ? 2000 : mem / 2 ))
+	if [ "$NODES" = 1 ]; then
+		ctld=localhost spool=$d/spool
+		pidf=$d/run/slurmd.pid logf=$d/log/slurmd.log
+	else
+		# slurmctld listens in the root namespace; the nodes reach it on
+		# the bridge. %n: each slurmd its own spool, pid file and log.
+		ctld="localhost($NET.254)" spool=$d/spool/%n
+		pidf=$d/run/slurmd.%n.pid logf=$d/log/slurmd.%n.log
+	fi
 	cat >"$d/etc/slurm.conf" <<CONF
 ClusterName=autoexp
-SlurmctldHost=localhost
+SlurmctldHost=$ctld
 SlurmctldPort=$CTLD_PORT
 SlurmdPort=$SLURMD_PORT
 SlurmUser=root
@@ -75,11 +118,11 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$d/munge/munge.sock,cred_expire=10
 StateSaveLocation=$d/state
-SlurmdSpoolDir=$d/spool
+SlurmdSpoolDir=$spool
 SlurmctldPidFile=$d/run/slurmctld.pid
-SlurmdPidFile=$d/run/slurmd.pid
+SlurmdPidFile=$pidf
 SlurmctldLogFile=$d/log/slurmctld.log
-SlurmdLogFile=$d/log/slurmd.log
+SlurmdLogFile=$logf
 SlurmdDebug=debug
 PlugStackConfig=$d/etc/plugstack.conf
 ProctrackType=proctrack/linuxproc
@@ -96,9 +139,113 @@ MpiDefault=none
 MailProg=/bin/true
 KillWait=5
 MinJobAge=300
-NodeName=localhost NodeHostname=localhost CPUs=$cpus RealMemory=$mem State=UNKNOWN
+GresTypes=gpu
+CONF
+	# Two GPUs per node (gres.conf, no AutoDetect). gres/gpu drops a GPU
+	# without File= ("Removing file-less GPU"), so they name two stand-ins
+	# in DIR/dev, never opened; CUDA_VISIBLE_DEVICES gets their numbers.
+	if [ "$NODES" = 1 ]; then
+		cat >>"$d/etc/slurm.conf" <<CONF
+NodeName=localhost NodeHostname=localhost CPUs=$cpus RealMemory=$mem Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
+		echo "NodeName=localhost Name=gpu File=$d/dev/gpu[0-1]" >"$d/etc/gres.conf"
+	else
+		for k in $(seq 1 "$NODES"); do
+			echo "NodeName=node$k NodeHostname=node$k NodeAddr=$NET.$k CPUs=$cpus RealMemory=$mem Gres=gpu:2 State=UNKNOWN"
+		done >>"$d/etc/slurm.conf"
+		echo "PartitionName=debug Nodes=node[1-$NODES] Default=YES MaxTime=INFINITE State=UP" >>"$d/etc/slurm.conf"
+		echo "NodeName=node[1-$NODES] Name=gpu File=$d/dev/gpu[0-1]" >"$d/etc/gres.conf"
+	fi
+}
+
+# What start set up, kept in DIR/run/cluster.env so that stop, leftovers and
+# exec find the same names later. Sets NODES, NET_ID, NET, BRIDGE.
+load_record() {
+	local d=$1
+	NODES=1 NET_ID='' NET='' BRIDGE=''
+	if [ -f "$d/run/cluster.env" ]; then
+		# shellcheck disable=SC1091
+		. "$d/run/cluster.env"
+	fi
+}
+
+write_record() {
+	local d=$1
+	printf 'NODES=%s\nNET_ID=%s\nNET=%s\nBRIDGE=%s\n' \
+		"$NODES" "$NET_ID" "$NET" "$BRIDGE" >"$d/run/cluster.env"
+}
+
+# node K's namespace, and the host end of its veth pair, share one name.
+ns_of() { echo "aex${NET_ID}n${1#node}"; }
+
+# The bridge (NET.254 in the root namespace) and, per node, a network
+# namespace /run/netns/aexIDnK with lo and eth0 = NET.K/24, the other end of
+# the veth pair on the bridge. No route leaves NET.0/24 and nothing forwards.
+net_up() {
+	local k ns
+	ip link show dev "$BRIDGE" >/dev/null 2>&1 &&
+		die "interface $BRIDGE exists: another cluster with AUTOEXP_TEST_NET_ID=$NET_ID is running, or left over (cluster.sh stop its DIR, or ip link del $BRIDGE)"
+	if ip -4 -o addr show | grep -qF " $NET."; then
+		die "$NET.0/24 is in use on this machine; pick another AUTOEXP_TEST_NET_ID or AUTOEXP_TEST_NET_PREFIX"
+	fi
+	ip link add "$BRIDGE" type bridge
+	ip addr add "$NET.254/24" dev "$BRIDGE"
+	ip link set "$BRIDGE" up
+	mkdir -p /run/netns
+	for k in $(seq 1 "$NODES"); do
+		ns=$(ns_of "node$k")
+		[ ! -e "/run/netns/$ns" ] ||
+			die "namespace $ns exists (left over? ip netns del $ns)"
+		# like ip netns add, without making /run/netns a mount point
+		touch "/run/netns/$ns"
+		unshare --net="/run/netns/$ns" true
+		ip link add "$ns" type veth peer name "${ns}p"
+		ip link set "${ns}p" netns "$ns"
+		ip link set "$ns" master "$BRIDGE" up
+		nsenter --net="/run/netns/$ns" sh -c 'ip link set lo up &&
+			ip link set "$1" name eth0 &&
+			ip addr add "$2/24" dev eth0 &&
+			ip link set eth0 up' sh "${ns}p" "$NET.$k"
+	done
+}
+
+# ns_pids NS: the processes in network namespace NS, while it exists.
+ns_pids() {
+	local ino
+	ino=$(stat -L -c %i "/run/netns/$1" 2>/dev/null) || return 0
+	# find fails on processes that end meanwhile: not an error here
+	{ find /proc/[0-9]*/ns/net -maxdepth 0 -lname "net:\\[$ino\\]" 2>/dev/null || true; } |
+		cut -d/ -f3
+}
+
+# Whatever still runs in a node (jobs, helpers) ends with it.
+kill_ns() {
+	local ns=$1 i pids sig=TERM
+	for i in $(seq 1 50); do
+		pids=$(ns_pids "$ns")
+		[ -n "$pids" ] || return 0
+		[ "$i" -gt 20 ] && sig=KILL
+		# shellcheck disable=SC2086
+		kill -"$sig" $pids 2>/dev/null || true
+		sleep 0.1
+	done
+}
+
+net_down() {
+	local k ns
+	[ -n "$NET_ID" ] || return 0
+	for k in $(seq 1 "$NODES"); do
+		ns=$(ns_of "node$k")
+		if [ -e "/run/netns/$ns" ]; then
+			kill_ns "$ns"
+			ip netns del "$ns" 2>/dev/null ||
+				{ umount "/run/netns/$ns" 2>/dev/null || true; rm -f "/run/netns/$ns"; }
+		fi
+		# gone with the namespace, unless that was never made
+		ip link del "$ns" 2>/dev/null || true
+	done
+	ip link del "$BRIDGE" 2>/dev/null || true
 }
 
 install_plugin() {
@@ -133,20 +280,45 @@ start_munge() {
 }
 
 wait_idle() {
-	local d=$1 i state
+	local d=$1 i states up
 	for i in $(seq 1 300); do
-		state=$(SLURM_CONF="$d/etc/slurm.conf" sinfo -h -o %t 2>/dev/null | head -n1 || true)
-		case "$state" in
-		idle | mix | alloc) return 0 ;;
-		esac
+		states=$(SLURM_CONF="$d/etc/slurm.conf" sinfo -h -N -o %t 2>/dev/null || true)
+		up=$(printf '%s\n' "$states" | grep -cxE 'idle|mix|alloc' || true)
+		[ "$up" -lt "$NODES" ] || return 0
 		sleep 0.1
 	done
-	die "node not idle after 30 s (state '$state'); see $d/log/"
+	die "nodes not idle after 30 s (states: $(printf '%s ' $states)); see $d/log/"
+}
+
+# start_slurmd DIR NODE: localhost in the root namespace, nodeK in its own
+# namespaces. nsenter and unshare exec, sh execs: $! is slurmd's pid.
+start_slurmd() {
+	local d=$1 node=$2
+	if [ "$node" = localhost ]; then
+		slurmd -D -N localhost -f "$d/etc/slurm.conf" >>"$d/log/slurmd.out" 2>&1 &
+		echo $! >"$d/run/slurmd.daemon.pid"
+		return 0
+	fi
+	nsenter --net="/run/netns/$(ns_of "$node")" -- unshare --uts -- \
+		sh -c 'hostname "$1" && exec slurmd -D -N "$1" -f "$2"' sh "$node" "$d/etc/slurm.conf" \
+		>>"$d/log/slurmd.$node.out" 2>&1 &
+	echo $! >"$d/run/slurmd.$node.daemon.pid"
 }
 
 cmd_start() {
-	local d=$1 so=$2
+	local d=$1 so=$2 nodes=1 k
 	shift 2
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--nodes) [ $# -ge 2 ] || die "--nodes needs a number"; nodes=$2; shift 2 ;;
+		--nodes=*) nodes=${1#--nodes=}; shift ;;
+		*) break ;;
+		esac
+	done
+	case "$nodes" in
+	[1-9]) [ "$nodes" -le "$MAX_NODES" ] || die "--nodes $nodes: at most $MAX_NODES" ;;
+	*) die "--nodes $nodes: 1 to $MAX_NODES" ;;
+	esac
 	need_root
 	ensure_user
 	mkdir -p "$d"
@@ -162,40 +334,197 @@ cmd_start() {
 	# like Debian's /var/spool/slurmd: job scripts are read from here as the user
 	chmod 0755 "$d/spool"
 	chown "$AUTOEXP_TEST_USER" "$d/work"
+	# the GPUs' stand-ins: like /dev/null (c 1 3), or empty files if mknod fails
+	rm -rf "${d:?}/dev"
+	mkdir -p "$d/dev"
+	for k in 0 1; do
+		mknod -m 0666 "$d/dev/gpu$k" c 1 3 2>/dev/null || install -m 0666 /dev/null "$d/dev/gpu$k"
+	done
+	chmod 0755 "$d/dev"
 	check_reachable "$d"
+	NODES=$nodes NET_ID='' NET='' BRIDGE=''
+	if [ "$nodes" -gt 1 ]; then
+		case "$NET_ID_WANTED" in
+		[0-9] | [1-9][0-9] | 1[0-9][0-9] | 2[0-4][0-9] | 25[0-5]) ;;
+		*) die "AUTOEXP_TEST_NET_ID=$NET_ID_WANTED: 0 to 255" ;;
+		esac
+		NET_ID=$NET_ID_WANTED NET=$NET_PREFIX.$NET_ID_WANTED BRIDGE=aex${NET_ID_WANTED}br
+		for k in $(seq 1 "$nodes"); do
+			mkdir -p "$d/spool/node$k"
+			chmod 0755 "$d/spool/node$k"
+		done
+	fi
+	# recorded before anything is made, so that stop finds a half-made cluster
+	write_record "$d"
 	write_conf "$d"
 	install_plugin "$d" "$so" "$@"
+	[ "$nodes" = 1 ] || net_up
 	start_munge "$d"
 	export SLURM_CONF="$d/etc/slurm.conf"
 	slurmctld -D -i -f "$SLURM_CONF" >>"$d/log/slurmctld.out" 2>&1 &
 	echo $! >"$d/run/slurmctld.daemon.pid"
-	slurmd -D -N localhost -f "$SLURM_CONF" >>"$d/log/slurmd.out" 2>&1 &
-	echo $! >"$d/run/slurmd.daemon.pid"
+	if [ "$nodes" = 1 ]; then
+		start_slurmd "$d" localhost
+	else
+		for k in $(seq 1 "$nodes"); do
+			start_slurmd "$d" "node$k"
+		done
+	fi
 	wait_idle "$d"
-	echo "cluster up in $d (SLURM_CONF=$SLURM_CONF)"
+	if [ "$nodes" = 1 ]; then
+		echo "cluster up in $d (SLURM_CONF=$SLURM_CONF)"
+	else
+		echo "cluster of $nodes nodes up in $d (SLURM_CONF=$SLURM_CONF; nodes $NET.1-$NET.$nodes, slurmctld $NET.254 on $BRIDGE)"
+	fi
 }
 
 cmd_stop() {
-	local d=$1
+	local d=$1 f
 	[ -d "$d" ] || return 0
 	d=$(cd "$d" && pwd)
+	load_record "$d"
 	# Jobs first, so that slurmstepd and the processes of jobs go away too.
 	if [ -f "$d/run/slurmctld.daemon.pid" ] && pid_alive "$(cat "$d/run/slurmctld.daemon.pid")"; then
 		SLURM_CONF="$d/etc/slurm.conf" scancel --full --quiet --user="$AUTOEXP_TEST_USER" 2>/dev/null || true
 	fi
-	stop_pidfile "$d/run/slurmd.daemon.pid"
-	stop_pidfile "$d/run/slurmctld.daemon.pid"
+	# Each takes 1-2 s to end: the slurmds and slurmctld end together, then munged.
+	stop_pidfiles "$d/run/slurmd.daemon.pid" "$d"/run/slurmd.*.daemon.pid \
+		"$d/run/slurmctld.daemon.pid"
 	stop_pidfile "$d/munge/munged.pid"
 	# slurmstepd processes left by jobs of this cluster (they carry its conf path).
 	pkill -TERM -f "slurmstepd.*$d" 2>/dev/null || true
+	# Anything still in a node's namespace, then the namespaces and links.
+	net_down
 	echo "cluster in $d stopped"
 }
 
+# Our own shell and its ancestors carry SLURM_CONF or DIR too: not leftovers.
+self_pids() {
+	local p=$$
+	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+		echo "$p"
+		p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+	done
+}
+
+cmd_leftovers() {
+	local d=$1 f pid k ns self found=0
+	[ -d "$d" ] || return 0
+	d=$(cd "$d" && pwd)
+	load_record "$d"
+	self=" $(self_pids | tr '\n' ' ') "
+	for f in "$d"/run/*.pid "$d"/munge/munged.pid; do
+		[ -e "$f" ] || continue
+		pid=$(cat "$f" 2>/dev/null || true)
+		if pid_alive "$pid"; then
+			echo "daemon: pid $pid of $f"
+			found=1
+		fi
+	done
+	# Processes of the cluster: its paths on the command line, its work
+	# directory, or its slurm.conf in the environment (jobs, slurmstepd, helpers).
+	for pid in $(
+		{
+			ps -eo pid=,args= | D="$d/" awk 'index($0, ENVIRON["D"]) { print $1 }'
+			find /proc/[0-9]*/cwd -maxdepth 0 \( -lname "$d" -o -lname "$d/*" \) 2>/dev/null || true
+			env -u SLURM_CONF grep -lsFz "SLURM_CONF=$d/etc/slurm.conf" /proc/[0-9]*/environ || true
+		} | sed 's|^/proc/\([0-9]*\)/.*|\1|' | sort -un
+	); do
+		case "$self" in *" $pid "*) continue ;; esac
+		[ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" != $$ ] || continue
+		f=$(ps -o user=,args= -p "$pid" 2>/dev/null) || continue
+		echo "process: $pid $f"
+		found=1
+	done
+	if [ -n "$NET_ID" ]; then
+		for k in $(seq 1 "$NODES"); do
+			ns=$(ns_of "node$k")
+			if [ -e "/run/netns/$ns" ]; then
+				echo "namespace: /run/netns/$ns (processes: $(ns_pids "$ns" | tr '\n' ' '))"
+				found=1
+			fi
+			if ip link show dev "$ns" >/dev/null 2>&1; then
+				echo "interface: $ns"
+				found=1
+			fi
+		done
+		if ip link show dev "$BRIDGE" >/dev/null 2>&1; then
+			echo "interface: $BRIDGE"
+			found=1
+		fi
+		if ip -4 -o addr show | grep -F " $NET." | sed 's/^/address: /'; then
+			found=1
+		fi
+	fi
+	if grep -E " ($d/|/run/netns/aex${NET_ID:-none}n)" /proc/self/mountinfo | sed 's/^/mount: /'; then
+		found=1
+	fi
+	[ "$found" = 0 ]
+}
+
+# cmd_exec DIR NODE CMD...: CMD in NODE's network namespace with hostname
+# NODE (a UTS namespace of its own, as slurmd's); localhost: as it is.
+cmd_exec() {
+	local d=$1 node=$2 ns
+	shift 2
+	d=$(cd "$d" && pwd)
+	load_record "$d"
+	case "$node" in
+	localhost) [ "$NODES" = 1 ] || die "no node localhost in $d"; exec "$@" ;;
+	node[1-9]) [ "${node#node}" -le "$NODES" ] && [ -n "$NET_ID" ] || die "no node $node in $d" ;;
+	*) die "no node $node in $d" ;;
+	esac
+	ns=$(ns_of "$node")
+	[ -e "/run/netns/$ns" ] || die "namespace $ns of $node does not exist (cluster stopped?)"
+	exec nsenter --net="/run/netns/$ns" -- unshare --uts -- \
+		sh -c 'hostname "$0" && exec "$@"' "$node" "$@"
+}
+
+cmd_node() { # cmd_node stop|start DIR NODE
+	local what=$1 d=$2 node=$3 f
+	d=$(cd "$d" && pwd)
+	load_record "$d"
+	case "$node" in
+	localhost) f=$d/run/slurmd.daemon.pid ;;
+	node[1-9]) f=$d/run/slurmd.$node.daemon.pid ;;
+	*) die "no node $node in $d" ;;
+	esac
+	if [ "$what" = stop ]; then
+		stop_pidfile "$f"
+	else
+		! pid_alive "$(cat "$f" 2>/dev/null || true)" || die "slurmd of $node runs already"
+		export SLURM_CONF="$d/etc/slurm.conf"
+		start_slurmd "$d" "$node"
+	fi
+}
+
+# Can this machine give a node its own namespaces? Prints why not.
+cmd_check_netns() {
+	local c probe=aexprobe$$
+	for c in ip nsenter unshare hostname; do
+		command -v "$c" >/dev/null || { echo "$c is not installed"; return 1; }
+	done
+	unshare --net --uts true 2>/dev/null ||
+		{ echo "cannot create network and UTS namespaces (unshare --net --uts failed)"; return 1; }
+	ip link add "$probe" type veth peer name "${probe}p" 2>/dev/null ||
+		{ echo "cannot create veth pairs (ip link add type veth failed)"; return 1; }
+	ip link del "$probe"
+	ip link add "$probe" type bridge 2>/dev/null ||
+		{ echo "cannot create a bridge (ip link add type bridge failed)"; return 1; }
+	ip link del "$probe"
+	mkdir -p /run/netns 2>/dev/null && [ -w /run/netns ] ||
+		{ echo "/run/netns is not writable"; return 1; }
+}
+
 case "${1:-}" in
-start) shift; [ $# -ge 2 ] || die "usage: cluster.sh start DIR PLUGIN.so [args...]"; cmd_start "$@" ;;
+start) shift; [ $# -ge 2 ] || die "usage: cluster.sh start DIR PLUGIN.so [--nodes N] [args...]"; cmd_start "$@" ;;
 stop) shift; [ $# -eq 1 ] || die "usage: cluster.sh stop DIR"; cmd_stop "$1" ;;
+leftovers) shift; [ $# -eq 1 ] || die "usage: cluster.sh leftovers DIR"; cmd_leftovers "$1" ;;
+exec) shift; [ $# -ge 3 ] || die "usage: cluster.sh exec DIR NODE CMD..."; cmd_exec "$@" ;;
+node-stop | node-start) c=${1#node-}; shift; [ $# -eq 2 ] || die "usage: cluster.sh node-$c DIR NODE"; need_root; cmd_node "$c" "$@" ;;
+check-netns) need_root; cmd_check_netns ;;
 ensure-user) need_root; ensure_user ;;
 install-plugin) shift; [ $# -ge 2 ] || die "usage: cluster.sh install-plugin DIR PLUGIN.so [args...]"; install_plugin "$@" ;;
 env) shift; echo "export SLURM_CONF=$(cd "$1" && pwd)/etc/slurm.conf" ;;
-*) die "usage: cluster.sh start|stop|env DIR ..." ;;
+*) die "usage: cluster.sh start|stop|leftovers|exec|node-stop|node-start|check-netns|install-plugin|ensure-user|env ..." ;;
 esac

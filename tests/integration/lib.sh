@@ -40,6 +40,10 @@ integration_preflight() {
 
 # cluster_start NAME INDEX [plugstack args...]: a cluster in its own
 # directory, on its own ports (6900 + 2*INDEX), so test files can run at once.
+# With --nodes N first among the args (2..9; 1 is the default): nodes
+# node1..nodeN, each in network and UTS namespaces of its own on network
+# 10.211.INDEX.0/24 (docs/test-cluster.md), and the file is skipped when
+# namespaces cannot be made here. CLUSTER_NODES is the number of nodes.
 # The built helper, CLI and simulator are copied to $CLUSTER_DIR/bin and the
 # shipped configs to $CLUSTER_DIR/config (the job user may not reach the build
 # tree); plugstack gets helper= and presets= pointing there unless the
@@ -47,6 +51,18 @@ integration_preflight() {
 cluster_start() {
 	local name=$1 index=$2 base
 	shift 2
+	local why
+	CLUSTER_NODES=1
+	case "${1:-}" in
+	--nodes) CLUSTER_NODES=${2:-} ;;
+	--nodes=*) CLUSTER_NODES=${1#--nodes=} ;;
+	esac
+	if [ "$CLUSTER_NODES" != 1 ] &&
+		! why=$(bash "$top_srcdir/tests/integration/cluster.sh" check-netns 2>&1); then
+		tap_skip_all "a $CLUSTER_NODES-node cluster needs network namespaces: $why"
+	fi
+	# the nodes' names and addresses (cluster.sh)
+	export AUTOEXP_TEST_NET_ID=$index
 	bash "$top_srcdir/tests/integration/cluster.sh" ensure-user || exit 1
 	base=${AUTOEXP_TEST_CLUSTER_DIR:-$top_builddir/test-cluster}
 	mkdir -p "$base"
@@ -88,6 +104,18 @@ install_job_side() {
 cluster_stop() {
 	[ -n "${CLUSTER_DIR:-}" ] || return 0
 	bash "$top_srcdir/tests/integration/cluster.sh" stop "$CLUSTER_DIR" >/dev/null 2>&1 || true
+}
+
+# on_node NODE CMD...: run CMD (as root) in NODE's network namespace, with
+# hostname NODE: node1..nodeN, or localhost on a single-node cluster.
+on_node() {
+	bash "$top_srcdir/tests/integration/cluster.sh" exec "$CLUSTER_DIR" "$@"
+}
+
+# cluster_leftovers: what a stopped cluster left behind (namespaces, links,
+# daemons, processes, mounts), printed; fails when there is anything.
+cluster_leftovers() {
+	bash "$top_srcdir/tests/integration/cluster.sh" leftovers "$CLUSTER_DIR"
 }
 
 # as_user CMD...: run CMD as the test user in the work directory, with an

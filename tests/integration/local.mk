@@ -10,7 +10,8 @@ AM_TESTS_ENVIRONMENT = \
 
 integration_tests = tests/integration/foundation.tap tests/integration/provenance.tap \
 	tests/integration/helper.tap \
-	tests/integration/cooldown.tap tests/integration/steps.tap
-integration_tests += tests/integration/cooldown_monitoring.tap
+	tests/integration/cooldown.tap tests/integration/steps.tap \
+	tests/integration/multinode.tap tests/integration/cooldown_monitoring.tap \
+	tests/integration/cooldown_request.tap
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/tap-driver.sh $(integration_tests) tests/integration/cluster.sh tests/integration/lib.sh
