@@ -640,12 +640,14 @@ static int start(worker *w)
 	int rc, resumed = 0, restored = 0, restarted, loaded, need_scontrol;
 
 	memset(&st, 0, sizeof(st));
-	if ((rc = load_config(w)) != 0)
-		return rc < 0 ? -1 : rc;
+	/* before the rules are compiled: an action keeps the class it was
+	 * compiled with */
 	if (helper_register_classes(&err) < 0) {
 		log_error("action classes", &err);
 		return HELPER_EXIT_FATAL;
 	}
+	if ((rc = load_config(w)) != 0)
+		return rc < 0 ? -1 : rc;
 	w->journal = ae_journal_openat_resuming(w->provfd,
 	                                        w->o->provenance_dir,
 	                                        want_resume, w, &err);
