@@ -25,6 +25,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/monitor/ae_engine.c lib/monitor/ae_engine.h lib/monitor/ae_monitor_config.c lib/monitor/ae_monitor_config.h \
 	lib/submit/ae_sbatch.c lib/submit/ae_sbatch.h lib/provenance/ae_request.c lib/provenance/ae_request.h lib/submit/ae_cooldown.c lib/submit/ae_cooldown.h \
 	lib/submit/ae_cooldown_config.c lib/submit/ae_cooldown_config.h \
+	lib/monitor/ae_cooldown_spec.c lib/monitor/ae_cooldown_spec.h \
 	lib/monitor/ae_engine_journal.c lib/monitor/ae_engine_journal.h \
 	lib/config/ae_diff.c lib/config/ae_diff.h
 lib_libautoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
