@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ae_cooldown.h"
 #include "ae_engine.h"
 #include "ae_engine_journal.h"
 #include "ae_fields.h"
@@ -23,7 +24,6 @@
 #include "ae_rules.h"
 #include "ae_template.h"
 #include "ae_yaml.h"
-#include "helper_classes.h"
 #include "helper_jobinfo.h"
 #include "helper_log.h"
 #include "helper_worker.h"
@@ -640,12 +640,14 @@ static int start(worker *w)
 	int rc, resumed = 0, restored = 0, restarted, loaded, need_scontrol;
 
 	memset(&st, 0, sizeof(st));
-	if ((rc = load_config(w)) != 0)
-		return rc < 0 ? -1 : rc;
-	if (helper_register_classes(&err) < 0) {
+	/* before the rules are compiled: an action keeps the class it was
+	 * compiled with, and the table's RunAutoexpAction only checks */
+	if (ae_cooldown_register(&err) < 0) {
 		log_error("action classes", &err);
 		return HELPER_EXIT_FATAL;
 	}
+	if ((rc = load_config(w)) != 0)
+		return rc < 0 ? -1 : rc;
 	w->journal = ae_journal_openat_resuming(w->provfd,
 	                                        w->o->provenance_dir,
 	                                        want_resume, w, &err);
@@ -752,6 +754,28 @@ static void cleanup(worker *w)
 		close(w->sfd);
 }
 
+/* Log one record that ae_cooldown_stop_open marked stopped. */
+static void stopped(void *ctx, const char *key)
+{
+	(void)ctx;
+	helper_log("cooldown %s was still in flight at the end of the drain: "
+	           "recorded as stopped (a requeue of the job resumes it)", key);
+}
+
+/* The drain ended with cooldown submissions still in flight: mark their
+ * records stopped, logging each. Call after the engine is freed (no action
+ * runs) and before the journal is closed. 0 or -1 with err set. */
+static int stop_actions(int provfd, const char *prov_dir, ae_error *err)
+{
+	static const char why[] =
+	    "the helper's drain ended (monitoring.drain_timeout_seconds) "
+	    "before this submission was done; nothing was submitted, a "
+	    "requeue of the job resumes it";
+
+	return ae_cooldown_stop_open(provfd, prov_dir, why, stopped, NULL,
+	                             err) < 0 ? -1 : 0;
+}
+
 int helper_worker_run(const helper_opts *o, int provfd, int draining)
 {
 	worker w;
@@ -788,8 +812,7 @@ int helper_worker_run(const helper_opts *o, int provfd, int draining)
 		 * resuming these records yet */
 		ae_engine_free(w.engine);
 		w.engine = NULL;
-		if (helper_stop_actions(w.provfd, w.o->provenance_dir,
-		                        helper_log, &err) < 0)
+		if (stop_actions(w.provfd, w.o->provenance_dir, &err) < 0)
 			log_error("cooldowns in flight", &err);
 	}
 	if (rc == 0) {

@@ -11,14 +11,12 @@ helper_autoexp_helper_SOURCES = helper/autoexp_helper.c \
 	helper/helper_worker.c helper/helper_worker.h \
 	helper/helper_supervisor.c helper/helper_supervisor.h \
 	helper/helper_jobinfo.c helper/helper_jobinfo.h \
-	helper/helper_log.c helper/helper_log.h \
-	helper/helper_classes.c helper/helper_classes.h
+	helper/helper_log.c helper/helper_log.h
 helper_autoexp_helper_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 helper_autoexp_helper_LDADD = lib/libautoexp.la -lm
 
 # `autoexp replay` (helper/cmd_replay.c).
-helper_autoexp_SOURCES += helper/cmd_replay.c helper/cmd_replay.h \
-	helper/helper_classes.c helper/helper_classes.h
+helper_autoexp_SOURCES += helper/cmd_replay.c helper/cmd_replay.h
 
 # Tests of the helper and of `autoexp replay` on temporary directories.
 helper_tests = tests/helper/helper_follow.sh tests/helper/helper_drain.sh \

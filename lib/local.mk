@@ -14,9 +14,9 @@ lib_libautoexp_la_SOURCES = \
 	lib/provenance/ae_jobstart.c lib/provenance/ae_jobstart.h \
 	lib/config/ae_searchpath.c lib/config/ae_searchpath.h \
 	lib/config/ae_args.c lib/config/ae_args.h \
-	lib/config/ae_yaml.c lib/config/ae_yaml_emit.c lib/config/ae_yaml_scalar.c lib/config/ae_yaml_scalar.h lib/config/ae_json.c \
+	lib/config/ae_yaml.c lib/config/ae_yaml_emit.c lib/config/ae_yaml_emit.h lib/config/ae_yaml_scalar.c lib/config/ae_yaml_scalar.h lib/config/ae_json.c \
 	lib/config/ae_interp.c lib/config/ae_interp_parse.c lib/config/ae_interp_parse.h lib/config/ae_resolvers.c lib/config/ae_resolvers.h \
-	lib/config/ae_merge.c lib/config/ae_compose.c lib/config/ae_override.c lib/config/ae_override_parse.c \
+	lib/config/ae_merge.c lib/config/ae_merge.h lib/config/ae_compose.c lib/config/ae_override.c lib/config/ae_override_parse.c lib/config/ae_override_parse.h \
 	lib/config/ae_yaml.h lib/config/ae_json.h lib/config/ae_interp.h lib/config/ae_compose.h lib/config/ae_override.h \
 	lib/monitor/ae_event.c lib/monitor/ae_event.h \
 	lib/base/ae_fsutil.c lib/base/ae_fsutil.h lib/base/ae_fsbatch.c lib/base/ae_fsbatch.h lib/monitor/ae_follow.c lib/monitor/ae_follow.h lib/monitor/ae_journal.c lib/monitor/ae_journal.h \
@@ -26,6 +26,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/monitor/ae_engine.c lib/monitor/ae_engine.h lib/monitor/ae_monitor_config.c lib/monitor/ae_monitor_config.h \
 	lib/submit/ae_sbatch.c lib/submit/ae_sbatch.h lib/provenance/ae_request.c lib/provenance/ae_request.h lib/submit/ae_cooldown.c lib/submit/ae_cooldown.h \
 	lib/submit/ae_cooldown_config.c lib/submit/ae_cooldown_config.h \
+	lib/monitor/ae_cooldown_spec.c lib/monitor/ae_cooldown_spec.h \
 	lib/monitor/ae_engine_journal.c lib/monitor/ae_engine_journal.h \
 	lib/config/ae_diff.c lib/config/ae_diff.h
 lib_libautoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)

@@ -1,18 +1,13 @@
 /* ae_compose: Hydra-style composition (defaults lists, config groups on a
- * search path) and OmegaConf merging. */
+ * search path). Merging is ae_merge's. */
 #ifndef AE_COMPOSE_H
 #define AE_COMPOSE_H
 
 #include <stddef.h>
 
 #include "ae_error.h"
+#include "ae_merge.h" /* ae_compose_warning; merging, for callers */
 #include "ae_node.h"
-
-/* A warning found while composing (e.g. a parent's monitoring.log_events
- * list replaced by a child's list). */
-typedef struct ae_compose_warning {
-	char text[1024]; /* "file:line:col: key.path: message" */
-} ae_compose_warning;
 
 typedef struct ae_compose_opts {
 	/* Config search path, in order, after the primary config's own
@@ -27,23 +22,6 @@ typedef struct ae_compose_opts {
 	ae_compose_warning **warnings;
 	size_t *n_warnings;
 } ae_compose_opts;
-
-/* Merge src into dst as OmegaConf.merge does: mappings recursively, lists
- * and scalars replaced. src is not modified. Returns 0 or -1 with err. */
-int ae_compose_merge(ae_node *dst, const ae_node *src, ae_error *err);
-
-/* Same, and append a warning to *warnings (when warnings is not NULL) each
- * time a non-empty sequence under a key named `log_events` is replaced by
- * another sequence: list replacement silently drops the earlier events. */
-int ae_compose_merge_warn(ae_node *dst, const ae_node *src,
-			  ae_compose_warning **warnings, size_t *n_warnings,
-			  ae_error *err);
-
-/* Append a warning "file:line:col: key.path: text" made from a node (marks
- * and key path of `where`). Returns 0 or -1 when memory runs out. */
-int ae_compose_warn(ae_compose_warning **warnings, size_t *n_warnings,
-		    const ae_node *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Compose the primary config file `path` with its defaults lists and the
  * overrides. The result is unresolved (interpolations intact) and has no

@@ -8,7 +8,7 @@
  * mapping never merges with a sequence. Copies keep their source marks, so a
  * merged tree still says which file each value came from. */
 
-#include "ae_compose.h"
+#include "ae_merge.h"
 
 #include <stdarg.h>
 #include <stdio.h>

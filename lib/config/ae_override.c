@@ -9,7 +9,7 @@
 
 #include "ae_override.h"
 
-#include "ae_compose.h"
+#include "ae_merge.h"
 
 #include <stdarg.h>
 #include <stdio.h>

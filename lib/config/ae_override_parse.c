@@ -9,7 +9,7 @@
  * anything longer is the concatenated text with escapes undone. Sweeps and
  * functions are recognised only to be refused: a job runs one config. */
 
-#include "ae_override.h"
+#include "ae_override_parse.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,8 +12,26 @@
 
 #include <stddef.h>
 
-#include "ae_interp.h"
 #include "ae_node.h"
+
+/* Environment lookup used by oc.env: returns the value or NULL when unset.
+ * The default (NULL callback) is getenv(). */
+typedef const char *(*ae_env_fn)(const char *name, void *ctx);
+
+/* How one resolution goes (ae_interp takes it; the resolvers read it). */
+typedef struct ae_resolve_opts {
+	/* The value of ${oc.timestring:} for this resolution, e.g.
+	 * "20251216_095550_123". NULL: take the current UTC time once, so every
+	 * use within one resolution agrees. */
+	const char *timestring;
+	ae_env_fn env;
+	void *env_ctx;
+	/* When set, oc.env is not evaluated (submission-time checking, where
+	 * the job's environment is not known yet): its arguments are still
+	 * checked, and every value that depends on it is kept as written
+	 * (the string with its "${...}") for a later resolution. */
+	int defer_env;
+} ae_resolve_opts;
 
 /* A value passed to or returned by a resolver. */
 typedef struct ae_rval {

@@ -19,18 +19,16 @@
  * document per file; an empty one (or "null") is an empty mapping; any
  * other non-mapping root is an error (OmegaConf.load takes a list).
  *
- * Emitting writes what OmegaConf.save writes, byte for byte (checked in
- * tests/data/yaml/valid), except that a key which looks like a number or a
- * bool is quoted, since our keys are strings.
+ * Emitting is ae_yaml_emit's (included here for callers).
  */
 #ifndef AE_YAML_H
 #define AE_YAML_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "ae_error.h"
 #include "ae_node.h"
+#include "ae_yaml_emit.h"
 
 typedef struct ae_yaml_limits {
 	size_t max_bytes;      /* input size; default 16 MiB */
@@ -49,13 +47,5 @@ ae_node *ae_yaml_load_file(const char *path, const ae_yaml_limits *limits,
 			   ae_error *err);
 ae_node *ae_yaml_load_string(const char *text, size_t len, const char *name,
 			     const ae_yaml_limits *limits, ae_error *err);
-
-/* Emit a tree as block-style YAML. Strings that would read back as another
- * type are quoted; interpolations and escapes are written verbatim so that
- * loading the output gives an equal tree. Returns a malloc'ed NUL-terminated
- * string (caller frees) or NULL with err set. */
-char *ae_yaml_emit(const ae_node *root, ae_error *err);
-/* Same, to a stream. Returns 0 or -1. */
-int ae_yaml_emit_file(const ae_node *root, FILE *out, ae_error *err);
 
 #endif /* AE_YAML_H */

@@ -2,7 +2,7 @@
 #include "config.h"
 #endif
 
-#include "ae_yaml.h"
+#include "ae_yaml_emit.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,14 +3,13 @@
 #endif
 
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ae_action.h"
-#include "ae_cooldown.h"
+#include "ae_cooldown_spec.h"
 #include "ae_fields.h"
 
 #define MAX_CLASSES 32
@@ -297,14 +296,14 @@ static ae_action_class classes[MAX_CLASSES] = {
 	 NULL, 0},
 	{"RestartAction", restart_fields, any_compile, NULL, missing_start, NULL,
 	 NULL, 0},
+	/* checks as the runnable class does, so that sbatch's plugin and
+	 * `autoexp check` refuse what the helper would; the helper replaces it
+	 * (ae_cooldown_register) before it compiles its rules */
+	{AE_COOLDOWN_CLASS, ae_cooldown_spec_fields, ae_cooldown_spec_compile,
+	 ae_cooldown_spec_free, ae_cooldown_spec_start, NULL, NULL, 0},
 };
 
-/* RunAutoexpAction (ae_cooldown.c) is in the table before the first lookup,
- * so that sbatch's plugin, `autoexp check` and the helper check its fields
- * and templates alike, whatever they register and in which order. */
-static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
-
-static int put(const ae_action_class *cls)
+int ae_action_register(const ae_action_class *cls)
 {
 	for (size_t i = 0; i < MAX_CLASSES; i++) {
 		if (!classes[i].name || !strcmp(classes[i].name, cls->name)) {
@@ -315,25 +314,8 @@ static int put(const ae_action_class *cls)
 	return -1;
 }
 
-static void add_builtins(void)
-{
-	(void)put(ae_cooldown_class()); /* the table has room for it */
-}
-
-static void builtins(void)
-{
-	pthread_once(&builtins_once, add_builtins);
-}
-
-int ae_action_register(const ae_action_class *cls)
-{
-	builtins();
-	return put(cls);
-}
-
 const ae_action_class *ae_action_find(const char *name)
 {
-	builtins();
 	for (size_t i = 0; i < MAX_CLASSES && classes[i].name; i++)
 		if (!strcmp(classes[i].name, name))
 			return &classes[i];

@@ -11,10 +11,12 @@
  *                     kept in the result (provenance).
  * EventAction         a binding, not an action: mode (inline|queue, inline),
  *                     conditions (list), action (required). See ae_binding.
- * RunAutoexpAction    a follow-up autoexp run (ae_cooldown.h); in the table
- *                     from the first lookup on, whoever compiles.
- * RestartAction       known so configs using it check, but registered later
- *                     (ae_action_register); until then it fails.
+ * RunAutoexpAction    a follow-up autoexp run (ae_cooldown.h). The table
+ *                     holds a class that checks it (ae_cooldown_spec.h) but
+ *                     fails when run; the helper registers the one that runs
+ *                     (ae_cooldown_register) before compiling its rules.
+ * RestartAction       known so configs using it check; nothing implements
+ *                     it yet, so it fails when run.
  *
  * Actions never block: ae_action_start() renders and starts (a command runs
  * as a child), ae_action_poll() advances it. Classes live in a registry keyed

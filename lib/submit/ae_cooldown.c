@@ -34,23 +34,10 @@
 #define SBATCH_OUTPUT_MAX (16u * 1024u)
 #define KEY_MAX 120
 
-static const char *const fields[] = {
-	"class_name", "name", "config_path", "overrides", "script",
-	"sbatch_args", "sbatch", "timeout_seconds", "retry_seconds", NULL};
-
 /* Variables of the parent job that must not reach the child's job. */
 static const char *const drop_env[] = {
 	"AUTOEXP_CONFIG", "AUTOEXP_OUTPUT_DIR", "AUTOEXP_PROVENANCE_DIR",
 	AE_COOLDOWN_TIMESTRING_ENV, NULL};
-
-typedef struct cd_cfg {
-	ae_template *name, *config_path, *script, *sbatch;
-	ae_cd_override **ovs;
-	size_t n_ovs;
-	ae_template **args;
-	size_t n_args;
-	double timeout, retry;
-} cd_cfg;
 
 /* One execution: what is needed between attempts. */
 typedef struct sub {
@@ -71,101 +58,6 @@ typedef struct sub {
 	long long attempt_start;
 	char ts[32];
 } sub;
-
-/* ---- compile ---- */
-
-static void cfg_free(void *data)
-{
-	cd_cfg *c = data;
-
-	if (!c)
-		return;
-	ae_template_free(c->name);
-	ae_template_free(c->config_path);
-	ae_template_free(c->script);
-	ae_template_free(c->sbatch);
-	for (size_t i = 0; i < c->n_ovs; i++)
-		ae_cd_override_free(c->ovs[i]);
-	free(c->ovs);
-	for (size_t i = 0; i < c->n_args; i++)
-		ae_template_free(c->args[i]);
-	free(c->args);
-	free(c);
-}
-
-static int opt_template(const ae_node *cfg, const char *key, const char *def,
-			ae_template **out, ae_error *err)
-{
-	const ae_node *v = ae_map_get(cfg, key);
-
-	if (!v || v->type == AE_NULL)
-		*out = ae_template_parse(def, err);
-	else if (v->type == AE_MAP || v->type == AE_SEQ)
-		return ae_node_error(err, v, "'%s' must be a string", key);
-	else
-		*out = ae_template_from_node(v, err);
-	return *out ? 0 : -1;
-}
-
-static int cfg_compile(const ae_node *cfg, int unresolved, void **data,
-		       ae_error *err)
-{
-	cd_cfg *c = calloc(1, sizeof(*c));
-	const ae_node *ovs, *args;
-	int rc = -1;
-
-	if (!c)
-		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-	c->timeout = 120;
-	c->retry = 600;
-	if (opt_template(cfg, "name", "cooldown", &c->name, err) < 0 ||
-	    opt_template(cfg, "config_path",
-			 "{output_dir}/provenance/" AE_PROV_UNRESOLVED_YAML,
-			 &c->config_path, err) < 0 ||
-	    opt_template(cfg, "script",
-			 "{output_dir}/provenance/" AE_PROV_JOB_SCRIPT,
-			 &c->script, err) < 0 ||
-	    opt_template(cfg, "sbatch", "sbatch", &c->sbatch, err) < 0 ||
-	    ae_fields_seconds(cfg, "timeout_seconds", unresolved, &c->timeout,
-			      err) < 0 ||
-	    ae_fields_seconds(cfg, "retry_seconds", unresolved, &c->retry,
-			      err) < 0)
-		goto out;
-	ovs = ae_map_get(cfg, "overrides");
-	if (ovs && ovs->type != AE_NULL && ovs->type != AE_SEQ) {
-		ae_node_error(err, ovs, "'overrides' must be a list of key=value strings");
-		goto out;
-	}
-	if (ovs && ovs->type == AE_SEQ) {
-		c->ovs = calloc(ae_seq_size(ovs) + 1, sizeof(*c->ovs));
-		if (!c->ovs)
-			goto nomem;
-		for (; c->n_ovs < ae_seq_size(ovs); c->n_ovs++)
-			if (!(c->ovs[c->n_ovs] = ae_cd_override_compile(
-				      ae_seq_get(ovs, c->n_ovs), unresolved, err)))
-				goto out;
-	}
-	if (ae_fields_argv(cfg, "sbatch_args", 0, &args, err) < 0)
-		goto out;
-	if (args) {
-		c->args = calloc(ae_seq_size(args) + 1, sizeof(*c->args));
-		if (!c->args)
-			goto nomem;
-		for (; c->n_args < ae_seq_size(args); c->n_args++)
-			if (!(c->args[c->n_args] = ae_template_from_node(
-				      ae_seq_get(args, c->n_args), err)))
-				goto out;
-	}
-	*data = c;
-	c = NULL;
-	rc = 0;
-	goto out;
-nomem:
-	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-out:
-	cfg_free(c);
-	return rc;
-}
 
 /* ---- helpers ---- */
 
@@ -697,7 +589,7 @@ typedef struct origin {
  * the parent record, write it and check it as sbatch will. Returns 0; 1
  * when the failure is recorded (x finished); -1 with err set otherwise.
  * Sets s->child and s->search (AUTOEXP_CONFIG_PATH=..., or NULL). */
-static int make_config(sub *s, const cd_cfg *c, const ae_template_ctx *t,
+static int make_config(sub *s, const ae_cooldown_spec *c, const ae_template_ctx *t,
 		       const char *config_path, const origin *org,
 		       ae_action_exec *x, ae_error *err)
 {
@@ -856,7 +748,7 @@ static void carry_over(sub *s, const json_t *carry, double now)
 static int cd_start(const void *data, const ae_eval_env *env,
 		    ae_action_exec *x, ae_error *err)
 {
-	const cd_cfg *c = data;
+	const ae_cooldown_spec *c = data;
 	const ae_template_ctx *t = env->tmpl;
 	ae_sbatch_resources res;
 	origin org = {0};
@@ -1007,20 +899,16 @@ out:
 
 static const ae_action_class cooldown_class = {
 	.name = AE_COOLDOWN_CLASS,
-	.fields = fields,
-	.compile = cfg_compile,
-	.free = cfg_free,
+	/* checked as ae_action's check-only class checks it */
+	.fields = ae_cooldown_spec_fields,
+	.compile = ae_cooldown_spec_compile,
+	.free = ae_cooldown_spec_free,
 	.start = cd_start,
 	.child_done = cd_child_done,
 	.wake = cd_wake,
 	/* submission.json says how far a start got (cd_start) */
 	.resumable = 1,
 };
-
-const ae_action_class *ae_cooldown_class(void)
-{
-	return &cooldown_class;
-}
 
 int ae_cooldown_register(ae_error *err)
 {

@@ -81,25 +81,20 @@
 #ifndef AE_COOLDOWN_H
 #define AE_COOLDOWN_H
 
-#include "ae_action.h"
+#include "ae_cooldown_spec.h" /* the class's name, fields and checks */
 #include "ae_error.h"
 
-#define AE_COOLDOWN_CLASS "RunAutoexpAction"
-/* Top-level key and member of the parent record in a cooldown's config. */
-#define AE_COOLDOWN_RESERVED_KEY "autoexp"
-#define AE_COOLDOWN_PARENT_KEY "parent"
 /* Environment variables set for sbatch. */
 #define AE_COOLDOWN_TIMESTRING_ENV "AUTOEXP_TIMESTRING"
+/* Files in cooldowns/<key>/. */
 #define AE_COOLDOWN_SUBMISSION "submission.json"
 #define AE_COOLDOWN_CONFIG "config.yaml"
 
-/* The class (static). ae_action's table holds it from its first use on,
- * so sbatch's plugin, `autoexp check` and the helper all check the action
- * with its real fields and templates. */
-const ae_action_class *ae_cooldown_class(void);
-
-/* Register RunAutoexpAction with ae_action_register (again: the table
- * already has it). Not thread-safe. Returns 0 or -1 with err set. */
+/* Replace the check-only RunAutoexpAction in ae_action's table (see
+ * ae_cooldown_spec.h) with the class that runs. Actions compiled before
+ * keep the class they were compiled with, so call it before compiling
+ * rules whose actions must run. Not thread-safe. Returns 0 or -1 with err
+ * set. */
 int ae_cooldown_register(ae_error *err);
 
 /* Called for each record ae_cooldown_stop_open marked, with its key. */
@@ -117,15 +112,5 @@ typedef void (*ae_cooldown_stopped)(void *ctx, const char *key);
  * set. */
 long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
 			   ae_cooldown_stopped cb, void *ctx, ae_error *err);
-
-/* Escape text so that resolving it as a config string gives it back:
- * every "${" gets a backslash (and backslashes before it are doubled).
- * Returns a new string (caller frees) or NULL when memory runs out. */
-char *ae_cooldown_escape(const char *text);
-
-/* Quote text as a Hydra override value that parses back to exactly the
- * string text. Returns a new string (caller frees) or NULL with err set
- * when no quoting gives text back (a quote inside an interpolation). */
-char *ae_cooldown_quote_value(const char *text, ae_error *err);
 
 #endif /* AE_COOLDOWN_H */

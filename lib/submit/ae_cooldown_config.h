@@ -9,26 +9,10 @@
 
 #include "ae_error.h"
 #include "ae_node.h"
-#include "ae_template.h"
 
-/* One override template, split at its first '=' into key and value. */
-typedef struct ae_cd_override ae_cd_override;
-
-/* Compile from a config scalar. Constant overrides are checked against
- * Hydra's grammar now, unless `unresolved` and they still hold "${" (their
- * text changes when the config is resolved). NULL with err set at node. */
-ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
-				       ae_error *err);
-void ae_cd_override_free(ae_cd_override *o);
-
-/* The override text for ae_compose. The key and a constant value are
- * rendered with plain; a value with template fields is rendered with
- * escaped (event values made interpolation-safe) and then written so that
- * Hydra's parser gives back exactly the rendered text (or its number, bool
- * or null). New string (caller frees) or NULL with err set. */
-char *ae_cd_override_render(const ae_cd_override *o,
-			    const ae_template_ctx *plain,
-			    const ae_template_ctx *escaped, ae_error *err);
+/* Top-level key and member of the parent record in a cooldown's config. */
+#define AE_COOLDOWN_RESERVED_KEY "autoexp"
+#define AE_COOLDOWN_PARENT_KEY "parent"
 
 /* A deep copy of a tree whose strings containing "${" are escaped
  * (ae_cooldown_escape). NULL when memory runs out. */
