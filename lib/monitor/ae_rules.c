@@ -12,6 +12,7 @@
 
 #include "ae_fields.h"
 #include "ae_rules.h"
+#include "ae_strbuf.h"
 
 #define LITERAL_MAX 255 /* a shift must fit in a byte */
 #define SHIFT_SIZE 8192
@@ -781,45 +782,15 @@ static void note_error(ae_rules *rs, const char *name, const char *what,
 		 "%.64s: %s%.160s", name, what, text);
 }
 
-/* Growing text for the dedup key. */
-typedef struct jbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} jbuf;
-
-static void jb_add(jbuf *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 128;
-		char *q;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		q = realloc(b->s, cap);
-		if (!q) {
-			b->oom = 1;
-			return;
-		}
-		b->s = q;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /* A JSON string as Jansson writes it (compact; UTF-8 kept, '/' not
  * escaped), so keys made here and by json_dumps compare equal. The input is
  * valid UTF-8. */
-static void jb_string(jbuf *b, const char *s)
+static void add_json_string(ae_strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 
-	jb_add(b, "\"", 1);
+	ae_strbuf_add(b, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		char esc[7];
@@ -827,7 +798,7 @@ static void jb_string(jbuf *b, const char *s)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		jb_add(b, run, (size_t)(s - run));
+		ae_strbuf_add(b, run, (size_t)(s - run));
 		esc[0] = '\\';
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -843,18 +814,18 @@ static void jb_string(jbuf *b, const char *s)
 			esc[5] = hex[c & 15];
 			n = 6;
 		}
-		jb_add(b, esc, n);
+		ae_strbuf_add(b, esc, n);
 		run = s + 1;
 	}
-	jb_add(b, run, (size_t)(s - run));
-	jb_add(b, "\"", 1);
+	ae_strbuf_add(b, run, (size_t)(s - run));
+	ae_strbuf_add(b, "\"", 1);
 }
 
 /* The default dedup key: the extracted values as a JSON object with sorted
  * keys, compact (what json_dumps with JSON_SORT_KEYS gives). */
 static char *default_key(const rule *r, const ae_node *meta)
 {
-	jbuf b = {0};
+	ae_strbuf b = {0};
 	size_t order[64], n = r->nex < 64 ? r->nex : 64;
 
 	for (size_t i = 0; i < n; i++) {
@@ -867,7 +838,7 @@ static char *default_key(const rule *r, const ae_node *meta)
 		}
 		order[k] = i;
 	}
-	jb_add(&b, "{", 1);
+	ae_strbuf_add(&b, "{", 1);
 	for (size_t i = 0; i < n; i++) {
 		const char *key = r->ex[order[i]].key;
 		const ae_node *v = ae_map_get(meta, key);
@@ -876,20 +847,16 @@ static char *default_key(const rule *r, const ae_node *meta)
 		if (i > 0 && !strcmp(key, r->ex[order[i - 1]].key))
 			continue;
 		if (b.len > 1)
-			jb_add(&b, ",", 1);
-		jb_string(&b, key);
-		jb_add(&b, ":", 1);
+			ae_strbuf_add(&b, ",", 1);
+		add_json_string(&b, key);
+		ae_strbuf_add(&b, ":", 1);
 		if (v && v->type == AE_STRING)
-			jb_string(&b, v->u.str.s);
+			add_json_string(&b, v->u.str.s);
 		else
-			jb_add(&b, "null", 4);
+			ae_strbuf_add(&b, "null", 4);
 	}
-	jb_add(&b, "}", 1);
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	ae_strbuf_add(&b, "}", 1);
+	return ae_strbuf_take(&b);
 }
 
 /* Build the event for a match of rule r; ovector NULL for substrings. */
@@ -930,7 +897,7 @@ static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
 	if (r->once_per) {
 		ae_template_ctx ctx = rs->ctx;
 		ae_error rerr;
-		jbuf b = {0};
+		ae_strbuf b = {0};
 		char *k;
 
 		ctx.metadata = ev->metadata;
@@ -940,13 +907,10 @@ static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
 			ae_event_free(ev);
 			return NULL;
 		}
-		jb_string(&b, k);
+		add_json_string(&b, k);
 		free(k);
-		if (b.oom) {
-			free(b.s);
+		if (!(ev->dedup_key = ae_strbuf_take(&b)))
 			goto nomem;
-		}
-		ev->dedup_key = b.s;
 	} else if (!(ev->dedup_key = default_key(r, ev->metadata))) {
 		goto nomem;
 	}
