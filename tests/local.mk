@@ -59,7 +59,6 @@ EXTRA_DIST += tests/integration/configs \
 	tests/bad-input/cases/undefined_alias.yaml \
 	tests/bad-input/cases/unknown_group_option.yaml \
 	tests/bad-input/cases/unknown_resolver.yaml \
-	tests/omegaconf/__pycache__/differential.cpython-311.pyc \
 	tests/omegaconf/cases/composition.yaml \
 	tests/omegaconf/cases/escapes.yaml \
 	tests/omegaconf/cases/interpolation.yaml \

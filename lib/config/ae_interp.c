@@ -278,38 +278,6 @@ static const ae_node *map_lookup(ctx *c, const ae_node *map, const char *key)
 	return NULL;
 }
 
-/* Append to a mapping whose keys are known to be unique (a copy of
- * another mapping): ae_map_set's duplicate check would make copying a
- * large mapping quadratic. */
-static int map_append(ae_node *map, const char *key, ae_node *val)
-{
-	if (!val)
-		return -1;
-	if (map->u.map.n == map->u.map.cap) {
-		size_t cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
-		char **keys = realloc(map->u.map.keys, cap * sizeof(*keys));
-		ae_node **vals;
-
-		if (!keys)
-			goto fail;
-		map->u.map.keys = keys;
-		vals = realloc(map->u.map.vals, cap * sizeof(*vals));
-		if (!vals)
-			goto fail;
-		map->u.map.vals = vals;
-		map->u.map.cap = cap;
-	}
-	map->u.map.keys[map->u.map.n] = strdup(key);
-	if (!map->u.map.keys[map->u.map.n])
-		goto fail;
-	map->u.map.vals[map->u.map.n++] = val;
-	val->parent = map;
-	return 0;
-fail:
-	ae_node_free(val);
-	return -1;
-}
-
 /* ---- values ---- */
 
 /* Python str() of a value, appended to b. */
@@ -1275,7 +1243,7 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 			goto out;
 		}
 		rc = n->type == AE_MAP
-			     ? map_append(copy, n->u.map.keys[i], item)
+			     ? ae_map_append(copy, n->u.map.keys[i], item)
 			     : ae_seq_append(copy, item);
 		if (rc < 0) {
 			ae_node_free(copy);

@@ -175,3 +175,19 @@ char *ae_json_dump(const ae_node *node, ae_error *err)
 	free(text);
 	return out;
 }
+
+json_t *ae_json_string_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *ae_json_strv(char *const *v, json_t *(*str)(const char *s))
+{
+	json_t *a = json_array();
+
+	if (!str)
+		str = ae_json_string_or_null;
+	for (size_t i = 0; a && v && v[i]; i++)
+		json_array_append_new(a, str(v[i]));
+	return a;
+}

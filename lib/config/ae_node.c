@@ -359,7 +359,6 @@ ae_node *ae_map_get(const ae_node *map, const char *key)
 int ae_map_set(ae_node *map, const char *key, ae_node *val)
 {
 	long i;
-	char *kcopy;
 
 	if (!val)
 		return -1;
@@ -373,6 +372,19 @@ int ae_map_set(ae_node *map, const char *key, ae_node *val)
 		map->u.map.vals[i] = val;
 		val->parent = map;
 		return 0;
+	}
+	return ae_map_append(map, key, val);
+}
+
+int ae_map_append(ae_node *map, const char *key, ae_node *val)
+{
+	char *kcopy;
+
+	if (!val)
+		return -1;
+	if (map->type != AE_MAP) {
+		ae_node_free(val);
+		return -1;
 	}
 	if (map->u.map.n == map->u.map.cap) {
 		size_t cap = map->u.map.cap ? map->u.map.cap * 2 : 4;

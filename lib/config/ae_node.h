@@ -120,6 +120,10 @@ long ae_map_index(const ae_node *map, const char *key);
 /* Set key to val (ownership of val taken, also on failure). An existing
  * value is freed and val takes its position. Returns 0 or -1 (ENOMEM). */
 int ae_map_set(ae_node *map, const char *key, ae_node *val);
+/* Add key, which the caller knows is not in map yet (copying another
+ * mapping, say), at the end: ae_map_set without the lookup. Ownership of val
+ * taken, also on failure. Returns 0 or -1 (ENOMEM). */
+int ae_map_append(ae_node *map, const char *key, ae_node *val);
 /* Remove key and return its value detached (caller owns), or NULL. */
 ae_node *ae_map_take(ae_node *map, const char *key);
 /* Remove and free; returns 0 when removed, -1 when absent. */

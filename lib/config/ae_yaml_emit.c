@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "ae_strbuf.h"
 #include "ae_yaml_scalar.h"
 
 /* Output as OmegaConf.save writes it (PyYAML's emitter, of which libyaml is
@@ -19,34 +20,13 @@
  * is not possible (": ", "#", leading "-", spaces at the ends, newlines),
  * and its quoting is exact, backslashes included. */
 
-typedef struct outbuf {
-	char *data;
-	size_t len, cap;
-	int failed;
-} outbuf;
-
+/* libyaml's output handler: 0 tells it that memory ran out. */
 static int write_buf(void *data, unsigned char *bytes, size_t size)
 {
-	outbuf *b = data;
+	ae_strbuf *b = data;
 
-	if (b->len + size + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + size + 1)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p) {
-			b->failed = 1;
-			return 0;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, bytes, size);
-	b->len += size;
-	b->data[b->len] = '\0';
-	return 1;
+	ae_strbuf_add(b, (const char *)bytes, size);
+	return !b->oom;
 }
 
 /* The libyaml failure as an error at node. */
@@ -209,23 +189,20 @@ static int emit_document(yaml_emitter_t *em, const ae_node *root, ae_error *err)
 char *ae_yaml_emit(const ae_node *root, ae_error *err)
 {
 	yaml_emitter_t em;
-	outbuf out = {NULL, 0, 0, 0};
+	ae_strbuf out = {0};
+	char *text = NULL;
 
 	if (!yaml_emitter_initialize(&em)) {
 		ae_node_error(err, root, "out of memory");
 		return NULL;
 	}
 	yaml_emitter_set_output(&em, write_buf, &out);
-	if (emit_document(&em, root, err) < 0) {
-		free(out.data);
-		out.data = NULL;
-	} else if (!out.data) {
-		out.data = strdup(""); /* nothing written cannot happen, but */
-		if (!out.data)
-			ae_node_error(err, root, "out of memory");
-	}
+	if (emit_document(&em, root, err) < 0)
+		free(out.s);
+	else if (!(text = ae_strbuf_take(&out)))
+		ae_node_error(err, root, "out of memory");
 	yaml_emitter_delete(&em);
-	return out.data;
+	return text;
 }
 
 int ae_yaml_emit_file(const ae_node *root, FILE *out, ae_error *err)

@@ -4,38 +4,22 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <ctype.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ae_fields.h"
+#include "ae_prefilter.h"
 #include "ae_rules.h"
+#include "ae_strbuf.h"
 
-#define LITERAL_MAX 255 /* a shift must fit in a byte */
-#define SHIFT_SIZE 8192
 #define JIT_STACK_MAX (1024u * 1024u)
 
 typedef struct extract {
 	char *key;
 	int group; /* 0: the whole match */
 } extract;
-
-typedef struct lit {
-	char *s;
-	size_t len;
-	/* the alternative begins with it: no match starts before it */
-	int leading;
-} lit;
-
-/* A literal in the scan table: its first two bytes as `pair`. */
-typedef struct plit {
-	unsigned pair;
-	size_t rule;
-	const char *s;
-	size_t len;
-} plit;
 
 typedef struct rule {
 	char *name;
@@ -46,7 +30,7 @@ typedef struct rule {
 	int jit;
 	/* prefilter: every match contains one of these (one per top-level
 	 * alternative); none: the rule is tried on every line */
-	lit *lits;
+	ae_prefilter_lit *lits;
 	size_t nlits;
 	int leading; /* every literal leads its alternative */
 	ae_node *metadata; /* mapping, owned */
@@ -62,16 +46,8 @@ struct ae_rules {
 	rule *rules;
 	size_t n;
 	int prefilter;
-	/* One pass over a line finds the literals of every rule (scan()): a
-	 * shift table, then a bit per byte pair that starts a literal, then
-	 * the literals sorted by pair. seen[rule] == gen when the current
-	 * line has one of its literals. */
-	uint64_t pairs[65536 / 64];
-	plit *plits;
-	size_t nplits;
-	unsigned char shift[SHIFT_SIZE];
-	size_t minlen; /* of the literals, at most LITERAL_MAX */
-	size_t block;  /* bytes hashed for the shift: 3, or 2 when minlen is */
+	ae_prefilter *pf;
+	/* seen[rule] == gen when the current line has one of its literals */
 	uint32_t *seen;
 	size_t *first; /* where the first of them starts, when seen */
 	uint32_t gen;
@@ -91,9 +67,7 @@ static void rule_clear(rule *r)
 	free(r->name);
 	free(r->pattern);
 	pcre2_code_free(r->code);
-	for (size_t i = 0; i < r->nlits; i++)
-		free(r->lits[i].s);
-	free(r->lits);
+	ae_prefilter_lits_free(r->lits, r->nlits);
 	ae_node_free(r->metadata);
 	for (size_t i = 0; i < r->nex; i++)
 		free(r->ex[i].key);
@@ -111,7 +85,7 @@ void ae_rules_free(ae_rules *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_clear(&rs->rules[i]);
 	free(rs->rules);
-	free(rs->plits);
+	ae_prefilter_free(rs->pf);
 	free(rs->seen);
 	free(rs->first);
 	pcre2_match_data_free(rs->md);
@@ -120,338 +94,32 @@ void ae_rules_free(ae_rules *rs)
 	free(rs);
 }
 
-/* ---- the prefilter literal ---- */
+/* ---- compile ---- */
 
-/* True when an inline option group turns on caseless or extended mode,
- * where pattern text is not literal text. */
-static int has_risky_options(const char *p)
-{
-	if (!strncmp(p, "(*", 2))
-		return 1;
-	for (const char *q = strstr(p, "(?"); q; q = strstr(q + 1, "(?")) {
-		const char *s = q + 2;
-
-		while (isalpha((unsigned char)*s) || *s == '-' || *s == '^') {
-			if (*s == 'i' || *s == 'x')
-				return 1;
-			s++;
-		}
-	}
-	return strstr(p, "\\Q") != NULL;
-}
-
-/* Skip a character class starting at p[i] == '['; returns the index of its
- * closing ']' or -1. */
-static long skip_class(const char *p, size_t i)
-{
-	size_t j = i + 1;
-
-	if (p[j] == '^')
-		j++;
-	if (p[j] == ']')
-		j++;
-	for (; p[j]; j++) {
-		if (p[j] == '\\' && p[j + 1])
-			j++;
-		else if (p[j] == '[' && p[j + 1] == ':') {
-			const char *e = strstr(p + j + 2, ":]");
-
-			if (!e)
-				return -1;
-			j = (size_t)(e - p) + 1;
-		} else if (p[j] == ']')
-			return (long)j;
-	}
-	return -1;
-}
-
-typedef struct litrun {
-	char cur[LITERAL_MAX], best[LITERAL_MAX];
-	size_t cl, bl;
-} litrun;
-
-static void run_end(litrun *r)
-{
-	if (r->cl > r->bl) {
-		memcpy(r->best, r->cur, r->cl);
-		r->bl = r->cl;
-	}
-	r->cl = 0;
-}
-
-static void run_add(litrun *r, char c)
-{
-	if (r->cl < LITERAL_MAX)
-		r->cur[r->cl++] = c;
-}
-
-/* The last character is optional: drop it (a whole UTF-8 sequence). */
-static void run_drop(litrun *r)
-{
-	while (r->cl && ((unsigned char)r->cur[r->cl - 1] & 0xC0) == 0x80)
-		r->cl--;
-	if (r->cl)
-		r->cl--;
-}
-
-/* The longest run of literal text outside groups that every match must
- * contain, or NULL. Conservative: anything unclear ends the run or gives
- * up (then the regex alone decides, which is always correct). */
-static char *required_literal(const char *p, size_t *len)
-{
-	litrun r = {.cl = 0, .bl = 0};
-	int depth = 0;
-	char *out;
-
-	if (has_risky_options(p))
-		return NULL;
-	for (size_t i = 0; p[i]; i++) {
-		char c = p[i];
-
-		if (c == '\\') {
-			char n = p[i + 1];
-
-			if (!n)
-				return NULL;
-			i++;
-			if (!isalnum((unsigned char)n)) {
-				if (!depth)
-					run_add(&r, n);
-				continue;
-			}
-			if (!depth)
-				run_end(&r);
-			if (n == 'c' && p[i + 1]) {
-				i++;
-			} else if (p[i + 1] == '{' || p[i + 1] == '<' ||
-				   p[i + 1] == '\'') {
-				const char *e = strchr(p + i + 2, p[i + 1] == '{' ? '}'
-								  : p[i + 1] == '<' ? '>'
-										    : '\'');
-				if (!e)
-					return NULL;
-				i = (size_t)(e - p);
-			}
-			continue;
-		}
-		if (c == '[') {
-			long e = skip_class(p, i);
-
-			if (e < 0)
-				return NULL;
-			if (!depth)
-				run_end(&r);
-			i = (size_t)e;
-			continue;
-		}
-		if (c == '(') {
-			if (!depth)
-				run_end(&r);
-			depth++;
-			continue;
-		}
-		if (c == ')') {
-			if (--depth < 0)
-				return NULL;
-			continue;
-		}
-		if (depth)
-			continue;
-		switch (c) {
-		case '|':
-			return NULL;
-		case '.':
-		case '^':
-		case '$':
-		case '+':
-			run_end(&r);
-			break;
-		case '?':
-		case '*':
-			run_drop(&r);
-			run_end(&r);
-			break;
-		case '{':
-			/* A quantifier {n}, {n,}, {n,m}; {0,...} makes the last
-			 * character optional. Anything else: be careful. */
-			if (isdigit((unsigned char)p[i + 1]) || p[i + 1] == ',') {
-				const char *e = strchr(p + i, '}');
-
-				if (p[i + 1] == '0' || p[i + 1] == ',')
-					run_drop(&r);
-				run_end(&r);
-				if (!e)
-					return NULL;
-				i = (size_t)(e - p);
-			} else {
-				/* A literal brace; keep it out of the run. */
-				run_drop(&r);
-				run_end(&r);
-			}
-			break;
-		default:
-			run_add(&r, c);
-		}
-	}
-	if (depth)
-		return NULL;
-	run_end(&r);
-	if (r.bl < 2)
-		return NULL;
-	out = malloc(r.bl + 1);
-	if (!out)
-		return NULL;
-	memcpy(out, r.best, r.bl);
-	out[r.bl] = '\0';
-	*len = r.bl;
-	return out;
-}
-
-/* Each top-level alternative must contain its own literal, or there is no
- * prefilter: then every match contains at least one of them. Returns the
- * number of literals put in *out (0: none, also when memory ran out, which
- * only costs speed), each at least 2 bytes (the scan keys on byte pairs). */
-static size_t required_literals(const char *p, size_t patlen, lit **out)
-{
-	size_t n = 0, start = 0, i;
-	lit *v = NULL;
-	int depth = 0;
-
-	*out = NULL;
-	/* an inline option applies across alternatives; a NUL would end the
-	 * text the scanner below sees before the pattern ends */
-	if (strlen(p) != patlen || has_risky_options(p))
-		return 0;
-	for (i = 0;; i++) {
-		if (p[i] == '\\') {
-			if (!p[i + 1])
-				goto none;
-			i++;
-			continue;
-		}
-		if (p[i] == '[') {
-			long e = skip_class(p, i);
-
-			if (e < 0)
-				goto none;
-			i = (size_t)e;
-			continue;
-		}
-		if (p[i] == '(')
-			depth++;
-		else if (p[i] == ')')
-			depth--;
-		if (p[i] && (p[i] != '|' || depth))
-			continue;
-		{
-			char *alt = strndup(p + start, i - start);
-			size_t len = 0;
-			char *l = alt ? required_literal(alt, &len) : NULL;
-			lit *nv;
-
-			free(alt);
-			if (!l)
-				goto none;
-			nv = realloc(v, (n + 1) * sizeof(*v));
-			if (!nv) {
-				free(l);
-				goto none;
-			}
-			v = nv;
-			v[n].s = l;
-			v[n].len = len;
-			/* the pattern text is the literal itself, not
-			 * quantified: every match of the alternative starts
-			 * with it */
-			v[n++].leading = i - start >= len &&
-					 !memcmp(p + start, l, len) &&
-					 (i - start == len ||
-					  !strchr("?*+{", p[start + len]));
-		}
-		if (!p[i])
-			break;
-		start = i + 1;
-	}
-	*out = v;
-	return n;
-none:
-	for (i = 0; i < n; i++)
-		free(v[i].s);
-	free(v);
-	return 0;
-}
-
-static int plit_cmp(const void *a, const void *b)
-{
-	const plit *x = a, *y = b;
-
-	return x->pair < y->pair ? -1 : x->pair > y->pair;
-}
-
-static unsigned pair_of(const unsigned char *s)
-{
-	return s[0] | (unsigned)s[1] << 8;
-}
-
-static unsigned hash_block(const unsigned char *s)
-{
-	return ((unsigned)s[0] << 6 ^ (unsigned)s[1] << 3 ^ s[2]) &
-	       (SHIFT_SIZE - 1);
-}
-
-/* The scan table over all rules' literals. -1 when memory runs out. */
+/* The prefilter over every rule's literals, and where a line's scan marks
+ * them. -1 when memory runs out. */
 static int build_prefilter(ae_rules *rs)
 {
-	size_t total = 0, k = 0;
+	const ae_prefilter_lit **lits = calloc(rs->n + 1, sizeof(*lits));
+	size_t *nlits = calloc(rs->n + 1, sizeof(*nlits));
+	int rv = -1;
 
-	for (size_t i = 0; i < rs->n; i++)
-		total += rs->rules[i].nlits;
+	if (!lits || !nlits)
+		goto out;
+	for (size_t i = 0; i < rs->n; i++) {
+		lits[i] = rs->rules[i].lits;
+		nlits[i] = rs->rules[i].nlits;
+	}
+	rs->pf = ae_prefilter_new(lits, nlits, rs->n);
 	rs->seen = calloc(rs->n + 1, sizeof(*rs->seen));
 	rs->first = calloc(rs->n + 1, sizeof(*rs->first));
-	rs->plits = calloc(total + 1, sizeof(*rs->plits));
-	if (!rs->seen || !rs->first || !rs->plits)
-		return -1;
-	for (size_t i = 0; i < rs->n; i++) {
-		rule *r = &rs->rules[i];
-
-		r->leading = r->nlits > 0;
-		for (size_t j = 0; j < r->nlits; j++)
-			r->leading = r->leading && r->lits[j].leading;
-		for (size_t j = 0; j < rs->rules[i].nlits; j++) {
-			const lit *l = &rs->rules[i].lits[j];
-			plit *pl = &rs->plits[k++];
-
-			pl->pair = pair_of((const unsigned char *)l->s);
-			pl->rule = i;
-			pl->s = l->s;
-			pl->len = l->len;
-			rs->pairs[pl->pair >> 6] |= (uint64_t)1 << (pl->pair & 63);
-		}
-	}
-	rs->nplits = k;
-	qsort(rs->plits, k, sizeof(*rs->plits), plit_cmp);
-	/* the shift table: how far a window whose last `block` bytes hash
-	 * like this can move on without passing the start of a literal
-	 * (blocks that collide keep the smaller shift) */
-	rs->minlen = LITERAL_MAX;
-	for (size_t i = 0; i < k; i++)
-		if (rs->plits[i].len < rs->minlen)
-			rs->minlen = rs->plits[i].len;
-	rs->block = rs->minlen >= 3 ? 3 : 2;
-	memset(rs->shift, (int)(rs->minlen - rs->block + 1), sizeof(rs->shift));
-	for (size_t i = 0; i < k; i++)
-		for (size_t j = 0; j + rs->block <= rs->minlen; j++) {
-			const unsigned char *b = (const unsigned char *)rs->plits[i].s + j;
-			unsigned h = rs->block == 3 ? hash_block(b) : pair_of(b) & (SHIFT_SIZE - 1);
-			size_t sh = rs->minlen - rs->block - j;
-
-			if (rs->shift[h] > sh)
-				rs->shift[h] = (unsigned char)sh;
-		}
-	return 0;
+	if (rs->pf && rs->seen && rs->first)
+		rv = 0;
+out:
+	free(lits);
+	free(nlits);
+	return rv;
 }
-
-/* ---- compile ---- */
 
 static int compile_regex(rule *r, const ae_node *pat, ae_error *err)
 {
@@ -594,8 +262,11 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 	} else if (!(unresolved && ae_fields_deferred(pat))) {
 		if (compile_regex(r, pat, err) < 0)
 			return -1;
-		r->nlits = required_literals(pattern, r->patlen, &r->lits);
+		r->nlits = ae_prefilter_literals(pattern, r->patlen, &r->lits);
 	}
+	r->leading = r->nlits > 0;
+	for (size_t i = 0; i < r->nlits; i++)
+		r->leading = r->leading && r->lits[i].leading;
 	v = ae_map_get(cfg, "metadata");
 	if (v && v->type != AE_NULL && v->type != AE_MAP)
 		return ae_node_error(err, v, "metadata must be a mapping");
@@ -781,45 +452,15 @@ static void note_error(ae_rules *rs, const char *name, const char *what,
 		 "%.64s: %s%.160s", name, what, text);
 }
 
-/* Growing text for the dedup key. */
-typedef struct jbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} jbuf;
-
-static void jb_add(jbuf *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 128;
-		char *q;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		q = realloc(b->s, cap);
-		if (!q) {
-			b->oom = 1;
-			return;
-		}
-		b->s = q;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /* A JSON string as Jansson writes it (compact; UTF-8 kept, '/' not
  * escaped), so keys made here and by json_dumps compare equal. The input is
  * valid UTF-8. */
-static void jb_string(jbuf *b, const char *s)
+static void add_json_string(ae_strbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 
-	jb_add(b, "\"", 1);
+	ae_strbuf_add(b, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		char esc[7];
@@ -827,7 +468,7 @@ static void jb_string(jbuf *b, const char *s)
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		jb_add(b, run, (size_t)(s - run));
+		ae_strbuf_add(b, run, (size_t)(s - run));
 		esc[0] = '\\';
 		switch (c) {
 		case '"': esc[1] = '"'; break;
@@ -843,18 +484,18 @@ static void jb_string(jbuf *b, const char *s)
 			esc[5] = hex[c & 15];
 			n = 6;
 		}
-		jb_add(b, esc, n);
+		ae_strbuf_add(b, esc, n);
 		run = s + 1;
 	}
-	jb_add(b, run, (size_t)(s - run));
-	jb_add(b, "\"", 1);
+	ae_strbuf_add(b, run, (size_t)(s - run));
+	ae_strbuf_add(b, "\"", 1);
 }
 
 /* The default dedup key: the extracted values as a JSON object with sorted
  * keys, compact (what json_dumps with JSON_SORT_KEYS gives). */
 static char *default_key(const rule *r, const ae_node *meta)
 {
-	jbuf b = {0};
+	ae_strbuf b = {0};
 	size_t order[64], n = r->nex < 64 ? r->nex : 64;
 
 	for (size_t i = 0; i < n; i++) {
@@ -867,7 +508,7 @@ static char *default_key(const rule *r, const ae_node *meta)
 		}
 		order[k] = i;
 	}
-	jb_add(&b, "{", 1);
+	ae_strbuf_add(&b, "{", 1);
 	for (size_t i = 0; i < n; i++) {
 		const char *key = r->ex[order[i]].key;
 		const ae_node *v = ae_map_get(meta, key);
@@ -876,20 +517,16 @@ static char *default_key(const rule *r, const ae_node *meta)
 		if (i > 0 && !strcmp(key, r->ex[order[i - 1]].key))
 			continue;
 		if (b.len > 1)
-			jb_add(&b, ",", 1);
-		jb_string(&b, key);
-		jb_add(&b, ":", 1);
+			ae_strbuf_add(&b, ",", 1);
+		add_json_string(&b, key);
+		ae_strbuf_add(&b, ":", 1);
 		if (v && v->type == AE_STRING)
-			jb_string(&b, v->u.str.s);
+			add_json_string(&b, v->u.str.s);
 		else
-			jb_add(&b, "null", 4);
+			ae_strbuf_add(&b, "null", 4);
 	}
-	jb_add(&b, "}", 1);
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	ae_strbuf_add(&b, "}", 1);
+	return ae_strbuf_take(&b);
 }
 
 /* Build the event for a match of rule r; ovector NULL for substrings. */
@@ -930,7 +567,7 @@ static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
 	if (r->once_per) {
 		ae_template_ctx ctx = rs->ctx;
 		ae_error rerr;
-		jbuf b = {0};
+		ae_strbuf b = {0};
 		char *k;
 
 		ctx.metadata = ev->metadata;
@@ -940,13 +577,10 @@ static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
 			ae_event_free(ev);
 			return NULL;
 		}
-		jb_string(&b, k);
+		add_json_string(&b, k);
 		free(k);
-		if (b.oom) {
-			free(b.s);
+		if (!(ev->dedup_key = ae_strbuf_take(&b)))
 			goto nomem;
-		}
-		ev->dedup_key = b.s;
 	} else if (!(ev->dedup_key = default_key(r, ev->metadata))) {
 		goto nomem;
 	}
@@ -956,65 +590,6 @@ nomem:
 	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	ae_event_free(ev);
 	return NULL;
-}
-
-/* The literals that start at p[i], if any: marks their rules. */
-static void check_at(ae_rules *rs, const unsigned char *p, size_t len,
-		     size_t i)
-{
-	unsigned k = pair_of(p + i);
-	size_t lo = 0, hi = rs->nplits;
-
-	if (!(rs->pairs[k >> 6] & ((uint64_t)1 << (k & 63))))
-		return;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (rs->plits[mid].pair < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < rs->nplits && rs->plits[lo].pair == k; lo++) {
-		const plit *pl = &rs->plits[lo];
-
-		if (rs->seen[pl->rule] != rs->gen && pl->len <= len - i &&
-		    !memcmp(p + i, pl->s, pl->len)) {
-			rs->seen[pl->rule] = rs->gen;
-			rs->first[pl->rule] = i;
-		}
-	}
-}
-
-/* Mark the rules one of whose literals is in the line (Wu-Manber): a window
- * as long as the shortest literal slides along the line; the last three (or
- * two) bytes in it say how far it can move without passing a literal's
- * start, and only where that is 0 are the literals starting there compared.
- * Windows go left to right, so first[] gets the leftmost literal of each
- * rule. */
-static void scan(ae_rules *rs, const char *line, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)line;
-	size_t m = rs->minlen;
-
-	if (++rs->gen == 0) {
-		memset(rs->seen, 0, rs->n * sizeof(*rs->seen));
-		rs->gen = 1;
-	}
-	if (len < m)
-		return;
-	for (size_t e = m - 1; e < len;) {
-		const unsigned char *b = p + e + 1 - rs->block;
-		unsigned sh = rs->shift[rs->block == 3 ? hash_block(b)
-						       : pair_of(b) & (SHIFT_SIZE - 1)];
-
-		if (sh) {
-			e += sh;
-			continue;
-		}
-		check_at(rs, p, len, e + 1 - m);
-		e++;
-	}
 }
 
 int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
@@ -1029,8 +604,14 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 	if (len && line[len - 1] == '\r')
 		len--;
 	rs->stats.lines++;
-	if (rs->prefilter && rs->nplits)
-		scan(rs, line, len);
+	if (rs->prefilter) {
+		if (++rs->gen == 0) {
+			memset(rs->seen, 0, rs->n * sizeof(*rs->seen));
+			rs->gen = 1;
+		}
+		ae_prefilter_scan(rs->pf, line, len, rs->gen, rs->seen,
+				  rs->first);
+	}
 	for (size_t i = 0; i < rs->n; i++) {
 		rule *r = &rs->rules[i];
 		const PCRE2_SIZE *ov = NULL;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ae_json.h"
 #include "ae_sha256.h"
 
 static void free_strv(char **v)
@@ -37,21 +38,6 @@ void ae_capture_free(ae_capture *cap)
 	free(cap->parent);
 	free(cap->request);
 	free(cap);
-}
-
-static json_t *strv_json(char *const *v)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; arr && v && v[i]; i++)
-		json_array_append_new(arr, json_string(v[i]));
-	return arr;
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
 }
 
 /* obj[key] = the JSON document text, when there is one. */
@@ -83,13 +69,13 @@ char *ae_capture_encode(const ae_capture *cap, ae_error *err)
 {
 	json_t *obj = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
 				"version", 1,
-				"config_path", str_or_null(cap->config_path),
-				"config_name", str_or_null(cap->config_name),
-				"config_dir", str_or_null(cap->config_dir),
-				"search_path", strv_json(cap->search_path),
-				"overrides", strv_json(cap->overrides),
-				"timestring", str_or_null(cap->timestring),
-				"unresolved", str_or_null(cap->unresolved),
+				"config_path", ae_json_string_or_null(cap->config_path),
+				"config_name", ae_json_string_or_null(cap->config_name),
+				"config_dir", ae_json_string_or_null(cap->config_dir),
+				"search_path", ae_json_strv(cap->search_path, NULL),
+				"overrides", ae_json_strv(cap->overrides, NULL),
+				"timestring", ae_json_string_or_null(cap->timestring),
+				"unresolved", ae_json_string_or_null(cap->unresolved),
 				"submit_time", (json_int_t)cap->submit_time);
 	char *text = NULL;
 

@@ -141,31 +141,16 @@ out:
 	return rv;
 }
 
-static json_t *strv_json(char *const *v)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; arr && v && v[i]; i++)
-		json_array_append_new(arr, json_string(v[i]));
-	return arr;
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 int ae_provenance_add_reference(ae_fsbatch *batch, const ae_capture *cap,
 				ae_error *err)
 {
 	json_t *obj = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-				"config_name", str_or_null(cap->config_name),
-				"config_dir", str_or_null(cap->config_dir),
-				"config_path", str_or_null(cap->config_path),
-				"search_path", strv_json(cap->search_path),
-				"overrides", strv_json(cap->overrides),
-				"timestring", str_or_null(cap->timestring));
+				"config_name", ae_json_string_or_null(cap->config_name),
+				"config_dir", ae_json_string_or_null(cap->config_dir),
+				"config_path", ae_json_string_or_null(cap->config_path),
+				"search_path", ae_json_strv(cap->search_path, NULL),
+				"overrides", ae_json_strv(cap->overrides, NULL),
+				"timestring", ae_json_string_or_null(cap->timestring));
 	int rv;
 
 	if (!obj)

@@ -98,15 +98,6 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-static json_t *jstrv(char *const *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && v && v[i]; i++)
-		json_array_append_new(a, jstr(v[i]));
-	return a;
-}
-
 /* str() of a scalar member of a mapping, or NULL. New string. */
 static char *var_text(const ae_node *map, const char *key)
 {
@@ -867,7 +858,7 @@ static int cd_start(const void *data, const ae_eval_env *env,
 		rc = 0;
 		goto out;
 	}
-	json_object_set_new(s->rec, "argv", jstrv(s->argv));
+	json_object_set_new(s->rec, "argv", ae_json_strv(s->argv, jstr));
 	{
 		const char *set[] = {s->search, NULL};
 

@@ -1,6 +1,6 @@
 # Unit tests: no Slurm needed. One program per area; add yours below.
 unit_cflags = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
-EXTRA_DIST += tests/unit/testutil.h
+EXTRA_DIST += tests/unit/testutil.h tests/unit/interp_harness.h
 
 check_PROGRAMS += tests/unit/test_node
 tests_unit_test_node_CFLAGS = $(unit_cflags)
@@ -70,7 +70,7 @@ TESTS += tests/unit/test_jobstart
 # The monitoring rule engine.
 check_PROGRAMS += tests/unit/test_template tests/unit/test_spawn \
 	tests/unit/test_condition tests/unit/test_action tests/unit/test_rules \
-	tests/unit/test_engine tests/unit/test_monitor_config
+	tests/unit/test_prefilter tests/unit/test_engine tests/unit/test_monitor_config
 tests_unit_test_template_CFLAGS = $(unit_cflags)
 tests_unit_test_template_LDADD = lib/libautoexp.la
 tests_unit_test_spawn_CFLAGS = $(unit_cflags)
@@ -81,13 +81,15 @@ tests_unit_test_action_CFLAGS = $(unit_cflags)
 tests_unit_test_action_LDADD = lib/libautoexp.la
 tests_unit_test_rules_CFLAGS = $(unit_cflags)
 tests_unit_test_rules_LDADD = lib/libautoexp.la
+tests_unit_test_prefilter_CFLAGS = $(unit_cflags)
+tests_unit_test_prefilter_LDADD = lib/libautoexp.la
 tests_unit_test_engine_CFLAGS = $(unit_cflags)
 tests_unit_test_engine_LDADD = lib/libautoexp.la
 tests_unit_test_monitor_config_CFLAGS = $(unit_cflags)
 tests_unit_test_monitor_config_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_template tests/unit/test_spawn \
 	tests/unit/test_condition tests/unit/test_action tests/unit/test_rules \
-	tests/unit/test_engine tests/unit/test_monitor_config
+	tests/unit/test_prefilter tests/unit/test_engine tests/unit/test_monitor_config
 EXTRA_DIST += tests/data/megatron/production.yaml tests/data/megatron/current.log \
 	tests/data/megatron/old.log tests/data/megatron/async.log \
 	tests/data/megatron/errors.log

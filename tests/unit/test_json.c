@@ -187,9 +187,46 @@ static void test_errors(void)
 	ae_node_free(root);
 }
 
+static json_t *custom_str(const char *s)
+{
+	return strcmp(s, "skip") ? json_string(s[0] == 'a' ? "A" : s) : NULL;
+}
+
+/* The record builders: null for NULL, arrays of strings, a string the
+ * builder refuses left out. */
+static void test_builders(void)
+{
+	char *v[] = {"a", "b", "skip", "\xff", NULL};
+	json_t *j;
+	char *text;
+
+	j = ae_json_string_or_null(NULL);
+	CHECK(json_is_null(j));
+	json_decref(j);
+	j = ae_json_string_or_null("x");
+	CHECK_STR(json_string_value(j), "x");
+	json_decref(j);
+	CHECK(ae_json_string_or_null("\xff") == NULL);
+	j = ae_json_strv(NULL, NULL);
+	CHECK_INT(json_array_size(j), 0);
+	json_decref(j);
+	j = ae_json_strv(v, NULL);
+	text = json_dumps(j, JSON_COMPACT);
+	CHECK_STR(text, "[\"a\",\"b\",\"skip\"]");
+	free(text);
+	json_decref(j);
+	v[3] = NULL;
+	j = ae_json_strv(v, custom_str);
+	text = json_dumps(j, JSON_COMPACT);
+	CHECK_STR(text, "[\"A\",\"b\"]");
+	free(text);
+	json_decref(j);
+}
+
 int main(void)
 {
 	test_dump_format();
+	test_builders();
 	test_types_and_back();
 	test_parse_to_node();
 	test_real_precision();

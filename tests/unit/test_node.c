@@ -112,9 +112,36 @@ static void test_big_map(void)
 	ae_node_free(m);
 }
 
+/* ae_map_append: no lookup, but the index still finds what it added. */
+static void test_map_append(void)
+{
+	ae_node *m = ae_node_new_map(), *s = ae_node_new_seq();
+	char key[32];
+	int i, ok = 1;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		if (ae_map_append(m, key, ae_node_new_int(i)) < 0)
+			ok = 0;
+		if (ae_map_get(m, key) == NULL ||
+		    ae_map_get(m, key)->parent != m)
+			ok = 0;
+	}
+	CHECK(ok);
+	CHECK_INT(ae_map_size(m), 100);
+	CHECK_STR(ae_map_key(m, 99), "k99");
+	CHECK_INT(ae_map_index(m, "k42"), 42);
+	CHECK_INT(ae_map_append(m, "x", NULL), -1);
+	CHECK_INT(ae_map_append(s, "x", ae_node_new_int(1)), -1);
+	CHECK_INT(ae_seq_size(s), 0);
+	ae_node_free(s);
+	ae_node_free(m);
+}
+
 int main(void)
 {
 	test_big_map();
+	test_map_append();
 	test_map_order_and_replace();
 	test_paths_and_errors();
 	test_copy_equal_replace();
