@@ -17,6 +17,7 @@
 
 #include "ae_capture.h"
 #include "ae_jobstart.h"
+#include "ae_json.h"
 #include "ae_provenance.h"
 #include "context.h"
 #include "helper_launch.h"
@@ -51,7 +52,7 @@ static void set_env_string(json_t *meta, const char *key, char **envv,
 {
 	const char *v = job_env(var, envv);
 
-	json_object_set_new(meta, key, v ? json_string(v) : json_null());
+	json_object_set_new(meta, key, ae_json_string_or_null(v));
 }
 
 /* An integer variable as a JSON integer; null when unset or not a number

@@ -17,8 +17,8 @@
  *
  * Speed: every regex is JIT-compiled. From each pattern the literals are
  * taken that every match must contain (one per top-level alternative; a
- * substring rule is its own literal), and one pass over a line, a bit test
- * per byte, finds which rules have one of theirs in it: only those are
+ * substring rule is its own literal), and one Wu-Manber pass over a line
+ * (ae_prefilter) finds which rules have one of theirs in it: only those are
  * matched, so most lines cost that pass and no regex at all. A rule with an
  * alternative without such a literal is tried on every line. A match limit
  * bounds catastrophic backtracking: a line that hits it is counted for the

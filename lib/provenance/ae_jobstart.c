@@ -176,8 +176,8 @@ static json_t *first_metadata(const ae_jobstart_info *info,
 	json_object_set_new(meta, "autoexp_version", json_string(PACKAGE_VERSION));
 	json_object_set_new(meta, "output_dir", json_string(res->output_dir));
 	json_object_set_new(meta, "provenance_dir", json_string(res->provenance_dir));
-	json_object_set_new(meta, "config_path", cap->config_path ?
-				json_string(cap->config_path) : json_null());
+	json_object_set_new(meta, "config_path",
+			    ae_json_string_or_null(cap->config_path));
 	json_object_set_new(meta, "submit_time", json_integer(cap->submit_time));
 	json_object_set_new(meta, "start_time", json_integer(info->start_time));
 	json_object_set_new(meta, "timestring", json_string(cap->timestring));
