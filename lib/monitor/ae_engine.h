@@ -41,7 +41,9 @@ typedef enum ae_fire_outcome {
 } ae_fire_outcome;
 
 /* The journal, as the engine uses it. Every callback returns 0 (or 1 for a
- * yes from have_fired) and -1 with err set on failure. */
+ * yes from have_fired) and -1 with err set on failure. Whether a trigger
+ * may run is the journal's to say (have_fired; ae_journal_decide for the
+ * real one); the engine adds only what it holds itself, in flight. */
 typedef struct ae_journal_ops {
 	/* Was this trigger started or decided (finished/skipped) before? */
 	int (*have_fired)(void *ctx, const ae_fire_key *key, ae_error *err);
@@ -63,7 +65,7 @@ typedef struct ae_journal_ops {
 } ae_journal_ops;
 
 typedef struct ae_engine_opts {
-	const ae_journal_ops *journal; /* NULL: no dedup beyond pending work */
+	const ae_journal_ops *journal; /* NULL: no dedup beyond work in flight */
 	void *journal_ctx;
 	const ae_node *vars;   /* template variables: output_dir, job_id, ... */
 	const ae_node *config; /* the resolved config, for {dotted.keys} */
