@@ -32,6 +32,7 @@ typedef struct item {
 	ae_cond_state *cst;
 	double next;
 	char *saved; /* last state given to record_pending */
+	int waiting; /* dry run: started with a condition waiting on time */
 	ae_action_exec *x;
 } item;
 
@@ -188,6 +189,13 @@ static int start(ae_engine *e, item *it, double now)
 		return finish(e, it, AE_FIRE_FAILED, msg, NULL);
 	}
 	env_of(e, it, &t, &env, now);
+	if (e->o.dry_run) {
+		e->o.dry_run(e->o.dry_run_ctx, &k, it->ev->ev, it->b,
+			     it->waiting, &env);
+		e->stats.started++;
+		return finish(e, it, AE_FIRE_SUCCESS, "dry run: not started",
+			      NULL);
+	}
 	it->x = ae_action_start(it->b->action, &env);
 	if (!it->x)
 		return finish(e, it, AE_FIRE_FAILED, "out of memory", NULL);
@@ -213,7 +221,11 @@ static int advance(ae_engine *e, item *it, double now)
 			env_of(e, it, &t, &env, now);
 			r = ae_condition_eval(it->b->conditions, it->cst, &env,
 					      &it->next, &why);
-			if (r == AE_COND_WAITING) {
+			/* a dry run waits for commands, never for time */
+			if (r == AE_COND_WAITING && e->o.dry_run &&
+			    ae_cond_state_fds(it->cst, (int[4]){0}, 4) == 0) {
+				it->waiting = 1;
+			} else if (r == AE_COND_WAITING) {
 				it->phase = P_WAITING;
 				return save_pending(e, it);
 			}

@@ -16,6 +16,10 @@
  *
  * The loop: poll() on ae_engine_fds() with a timeout until
  * ae_engine_next_time(), then ae_engine_step().
+ *
+ * A dry run (ae_engine_opts.dry_run, `autoexp replay`) goes through the
+ * same dedup, conditions and journal calls, but where an action would
+ * start it is reported instead and decided as succeeded.
  */
 #ifndef AE_ENGINE_H
 #define AE_ENGINE_H
@@ -78,6 +82,16 @@ typedef struct ae_engine_opts {
 		    ae_fire_outcome outcome, const char *message);
 	void *log_ctx;
 	size_t max_running;      /* actions running at once; 0: 4 */
+	/* A dry run: no action ever starts. Each one that would, once its
+	 * conditions passed and record_started accepted it, is told here
+	 * instead (env: its template variables and environment, borrowed for
+	 * the call) and decided as succeeded. A dry run has no time to wait:
+	 * a condition waiting on time alone, with no command running, counts
+	 * as passed with waiting = 1. NULL: actions run. */
+	void (*dry_run)(void *ctx, const ae_fire_key *key, const ae_event *ev,
+			const ae_binding *binding, int waiting,
+			const ae_eval_env *env);
+	void *dry_run_ctx;
 } ae_engine_opts;
 
 typedef struct ae_engine_stats {
