@@ -41,6 +41,7 @@
 #include "ae_action.h"
 #include "ae_compose.h"
 #include "ae_condition.h"
+#include "ae_cooldown.h"
 #include "ae_error.h"
 #include "ae_follow.h"
 #include "ae_interp.h"
@@ -51,7 +52,6 @@
 #include "ae_rules.h"
 #include "ae_template.h"
 #include "cmd_replay.h"
-#include "helper_classes.h"
 
 extern char **environ;
 
@@ -597,7 +597,7 @@ static ae_node *load(const ropts *o, ae_error *err)
 	return res;
 }
 
-int ae_cli_replay(int argc, char **argv)
+int cmd_replay(int argc, char **argv)
 {
 	ropts o;
 	replay r;
@@ -621,7 +621,7 @@ int ae_cli_replay(int argc, char **argv)
 	if (parse(argc, argv, &o, &status) < 0)
 		goto out;
 	status = EXIT_CONFIG;
-	if (helper_register_classes(&err) < 0) {
+	if (ae_cooldown_register(&err) < 0) {
 		print_error("", &err);
 		goto out;
 	}
