@@ -205,9 +205,10 @@ static void open_del(ae_journal *j, khash k)
 }
 
 /* Later states win, but a condition record never undoes a start, and an
- * interruption never undoes a finish. text (owned, may be NULL: made here)
- * is the key's action_started record, kept while it is open. -1 when memory runs out,
- * which cannot happen after reserve() with text given. */
+ * interruption never undoes a finish. text (owned, may be NULL: made here,
+ * except in memory) is the key's action_started record, kept while it is
+ * open. -1 when memory runs out, which cannot happen after reserve() with
+ * text given. */
 static int set_status(ae_journal *j, const char *event, const char *action,
 		      const char *key, ae_journal_status s, char *text)
 {
@@ -221,9 +222,11 @@ static int set_status(ae_journal *j, const char *event, const char *action,
 		free(text);
 		return 0;
 	}
-	if (opens && !text)
-		text = composite(event, action, key);
-	if ((opens && !text) || reserve(j) < 0) {
+	/* in memory no open key is ever settled: it needs no text */
+	if (opens && !text && j->fd >= 0 &&
+	    !(text = composite(event, action, key)))
+		return -1;
+	if (reserve(j) < 0) {
 		free(text);
 		return -1;
 	}
@@ -676,6 +679,11 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 		rv = 1;
 		goto out;
 	}
+	if (j->fd < 0) { /* in memory nothing reads the record: the status */
+		rv = set_status(j, ev->name, action_id, ev->dedup_key,
+				AE_JOURNAL_STARTED, NULL) < 0 ? oom(err) : 0;
+		goto out;
+	}
 	/* the memory to remember the start, before it is on disk: once it
 	 * is, it must be remembered (a second start would run it twice) */
 	rec = event_record("action_started", ev, action_id);
@@ -755,6 +763,12 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 			     "action '%s' of event '%s' is not running: cannot record its end",
 			     action_id ? action_id : "", ev->name ? ev->name : "");
+		goto out;
+	}
+	if (j->fd < 0) { /* in memory: the status is all there is */
+		set_status(j, ev->name, action_id, ev->dedup_key,
+			   AE_JOURNAL_FINISHED, NULL);
+		rv = 0;
 		goto out;
 	}
 	rec = event_record("action_finished", ev, action_id);
