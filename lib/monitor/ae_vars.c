@@ -21,7 +21,7 @@ static int set_str(ae_node *vars, const char *key, const char *value)
 }
 
 ae_node *ae_vars_new(const ae_node *config, const ae_vars_job *job,
-		     ae_error *err)
+                     ae_error *err)
 {
 	char dir[PATH_MAX], prov[PATH_MAX + 16];
 	const char *workdir = job->workdir ? job->workdir : ".";
@@ -36,7 +36,7 @@ ae_node *ae_vars_new(const ae_node *config, const ae_vars_job *job,
 		/* a config without a project output directory: the workdir */
 		if (!config ||
 		    ae_jobstart_output_dir(config, workdir, job->array_task_id,
-					   dir, sizeof(dir), &ignored) < 0)
+		                           dir, sizeof(dir), &ignored) < 0)
 			snprintf(dir, sizeof(dir), "%s", workdir);
 		out = dir;
 	}
@@ -46,7 +46,7 @@ ae_node *ae_vars_new(const ae_node *config, const ae_vars_job *job,
 		goto nomem;
 	if (set_str(vars, "output_dir", out) < 0 ||
 	    set_str(vars, "provenance_dir",
-		    job->provenance_dir ? job->provenance_dir : prov) < 0 ||
+	            job->provenance_dir ? job->provenance_dir : prov) < 0 ||
 	    set_str(vars, "job_id", job->job_id) < 0 ||
 	    set_str(vars, "job_name", job->job_name) < 0 ||
 	    set_str(vars, "user", job->user) < 0 ||

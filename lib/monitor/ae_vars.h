@@ -36,6 +36,6 @@ typedef struct ae_vars_job {
  * the job start computes it (ae_jobstart_output_dir, against workdir, for
  * array_task_id), else workdir itself. config (borrowed) may be NULL. */
 ae_node *ae_vars_new(const ae_node *config, const ae_vars_job *job,
-		     ae_error *err);
+                     ae_error *err);
 
 #endif /* AE_VARS_H */

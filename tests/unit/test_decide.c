@@ -26,25 +26,25 @@ static void test_rule(void)
 		int restarted, goes_on;
 		ae_journal_decision d;
 	} t[] = {
-		{AE_JOURNAL_NONE, 0, 0, AE_JOURNAL_UNDECIDED},
-		{AE_JOURNAL_PENDING, 1, 1, AE_JOURNAL_UNDECIDED},
-		{AE_JOURNAL_MET, 0, 0, AE_JOURNAL_UNDECIDED},
-		{AE_JOURNAL_FAILED, 0, 0, AE_JOURNAL_SKIPPED},
-		{AE_JOURNAL_FAILED, 1, 1, AE_JOURNAL_SKIPPED},
-		{AE_JOURNAL_STARTED, 0, 0, AE_JOURNAL_IN_FLIGHT},
-		{AE_JOURNAL_STARTED, 0, 1, AE_JOURNAL_IN_FLIGHT},
-		{AE_JOURNAL_STARTED, 1, 1, AE_JOURNAL_RESUMABLE},
-		/* at most once wins over at least once */
-		{AE_JOURNAL_STARTED, 1, 0, AE_JOURNAL_DECIDED},
-		{AE_JOURNAL_FINISHED, 0, 0, AE_JOURNAL_DECIDED},
-		{AE_JOURNAL_FINISHED, 1, 1, AE_JOURNAL_DECIDED},
-		{AE_JOURNAL_INTERRUPTED, 1, 1, AE_JOURNAL_DECIDED},
+	    {AE_JOURNAL_NONE, 0, 0, AE_JOURNAL_UNDECIDED},
+	    {AE_JOURNAL_PENDING, 1, 1, AE_JOURNAL_UNDECIDED},
+	    {AE_JOURNAL_MET, 0, 0, AE_JOURNAL_UNDECIDED},
+	    {AE_JOURNAL_FAILED, 0, 0, AE_JOURNAL_SKIPPED},
+	    {AE_JOURNAL_FAILED, 1, 1, AE_JOURNAL_SKIPPED},
+	    {AE_JOURNAL_STARTED, 0, 0, AE_JOURNAL_IN_FLIGHT},
+	    {AE_JOURNAL_STARTED, 0, 1, AE_JOURNAL_IN_FLIGHT},
+	    {AE_JOURNAL_STARTED, 1, 1, AE_JOURNAL_RESUMABLE},
+	    /* at most once wins over at least once */
+	    {AE_JOURNAL_STARTED, 1, 0, AE_JOURNAL_DECIDED},
+	    {AE_JOURNAL_FINISHED, 0, 0, AE_JOURNAL_DECIDED},
+	    {AE_JOURNAL_FINISHED, 1, 1, AE_JOURNAL_DECIDED},
+	    {AE_JOURNAL_INTERRUPTED, 1, 1, AE_JOURNAL_DECIDED},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK_INT(ae_journal_decision_of(t[i].s, t[i].restarted,
-						 t[i].goes_on),
-			  t[i].d);
+		                                 t[i].goes_on),
+		          t[i].d);
 }
 
 /* The life of keys in one journal; the decisions, and what they let the
@@ -60,8 +60,8 @@ static void keys_live(ae_journal *j)
 	b.dedup_key = "b";
 	CHECK_INT(ae_journal_decide(j, "ev", "0", "a"), AE_JOURNAL_UNDECIDED);
 	CHECK_INT(ae_journal_record_condition(j, &a, "0", AE_JOURNAL_PENDING,
-					      NULL, &err),
-		  0);
+	                                      NULL, &err),
+	          0);
 	CHECK_INT(ae_journal_decide(j, "ev", "0", "a"), AE_JOURNAL_UNDECIDED);
 	CHECK_INT(ae_journal_record_started(j, &a, "0", NULL, &err), 0);
 	CHECK_INT(ae_journal_decide(j, "ev", "0", "a"), AE_JOURNAL_IN_FLIGHT);
@@ -74,14 +74,14 @@ static void keys_live(ae_journal *j)
 
 	/* a failed condition decides the key: it never starts */
 	CHECK_INT(ae_journal_record_condition(j, &b, "0", AE_JOURNAL_FAILED,
-					      "no", &err),
-		  0);
+	                                      "no", &err),
+	          0);
 	CHECK_INT(ae_journal_decide(j, "ev", "0", "b"), AE_JOURNAL_SKIPPED);
 	CHECK_INT(ae_journal_has_fired(j, "ev", "0", "b"), 0);
 	CHECK_INT(ae_journal_record_started(j, &b, "0", NULL, &err), 1);
 	CHECK_INT(ae_journal_record_condition(j, &b, "0", AE_JOURNAL_PENDING,
-					      NULL, &err),
-		  0);
+	                                      NULL, &err),
+	          0);
 	CHECK_INT(ae_journal_lookup(j, "ev", "0", "b"), AE_JOURNAL_FAILED);
 }
 
@@ -120,7 +120,7 @@ static void test_on_disk(const char *dir)
 		return;
 	CHECK_INT(ae_journal_decide(j, "sub", "0", "x"), AE_JOURNAL_DECIDED);
 	CHECK_INT(ae_journal_lookup(j, "sub", "0", "x"),
-		  AE_JOURNAL_INTERRUPTED);
+	          AE_JOURNAL_INTERRUPTED);
 	CHECK_INT(ae_journal_decide(j, "sub", "0", "r"), AE_JOURNAL_RESUMABLE);
 	CHECK_INT(ae_journal_has_fired(j, "sub", "0", "r"), 1);
 	CHECK_INT(ae_journal_record_started(j, &r, "0", NULL, &err), 1);
@@ -155,23 +155,23 @@ static void test_in_memory(void)
 /* ---- the engine's dry run ---- */
 
 static const char *rules_yaml =
-	"log_events:\n"
-	"  ck:\n"
-	"    pattern: 'saved (?P<it>\\d+)'\n"
-	"    extract_groups: {it: it}\n"
-	"    actions:\n"
-	"      - class_name: EventAction\n"
-	"        conditions:\n"
-	"          - {class_name: MetadataCondition, key: it, equals: 100}\n"
-	"        action: {class_name: RunCommandAction, command: [false]}\n"
-	"      - class_name: EventAction\n"
-	"        mode: queue\n"
-	"        conditions:\n"
-	"          - class_name: FileExistsCondition\n"
-	"            path: '/nonexistent/{it}'\n"
-	"            blocking: true\n"
-	"            timeout_seconds: 600\n"
-	"        action: {class_name: LogAction, message: 'w {it}'}\n";
+    "log_events:\n"
+    "  ck:\n"
+    "    pattern: 'saved (?P<it>\\d+)'\n"
+    "    extract_groups: {it: it}\n"
+    "    actions:\n"
+    "      - class_name: EventAction\n"
+    "        conditions:\n"
+    "          - {class_name: MetadataCondition, key: it, equals: 100}\n"
+    "        action: {class_name: RunCommandAction, command: [false]}\n"
+    "      - class_name: EventAction\n"
+    "        mode: queue\n"
+    "        conditions:\n"
+    "          - class_name: FileExistsCondition\n"
+    "            path: '/nonexistent/{it}'\n"
+    "            blocking: true\n"
+    "            timeout_seconds: 600\n"
+    "        action: {class_name: LogAction, message: 'w {it}'}\n";
 
 typedef struct dry {
 	char seen[1024];
@@ -180,7 +180,7 @@ typedef struct dry {
 } dry;
 
 static void report(void *ctx, const ae_fire_key *k, const ae_event *ev,
-		   const ae_binding *b, int waiting, const ae_eval_env *env)
+                   const ae_binding *b, int waiting, const ae_eval_env *env)
 {
 	dry *d = ctx;
 	size_t l = strlen(d->seen);
@@ -188,9 +188,9 @@ static void report(void *ctx, const ae_fire_key *k, const ae_event *ev,
 
 	(void)ev;
 	snprintf(d->seen + l, sizeof(d->seen) - l, "%s/%u %s %s%s\n", k->event,
-		 k->binding, ae_action_class_name(b->action),
-		 it && it->type == AE_STRING ? it->u.str.s : "?",
-		 waiting ? " waiting" : "");
+	         k->binding, ae_action_class_name(b->action),
+	         it && it->type == AE_STRING ? it->u.str.s : "?",
+	         waiting ? " waiting" : "");
 }
 
 static int to_engine(void *ctx, size_t rule, ae_event *ev)
@@ -208,7 +208,8 @@ static int to_engine(void *ctx, size_t rule, ae_event *ev)
 
 static void test_dry_run(void)
 {
-	const char *lines[] = {"saved 50", "saved 100", "saved 100", "saved 50"};
+	const char *lines[] = {"saved 50", "saved 100", "saved 100",
+	                       "saved 50"};
 	ae_node *cfg;
 	ae_rules *r;
 	ae_journal *j = ae_journal_new_memory(NULL);
@@ -218,9 +219,9 @@ static void test_dry_run(void)
 	dry d = {{0}, NULL, NULL};
 
 	cfg = ae_yaml_load_string(rules_yaml, strlen(rules_yaml), "r.yaml",
-				  NULL, &err);
+	                          NULL, &err);
 	r = cfg ? ae_rules_compile(ae_map_get(cfg, "log_events"), 0, &err)
-		: NULL;
+	        : NULL;
 	CHECK(r != NULL && j != NULL);
 	if (!r || !j) {
 		fprintf(stderr, "%s\n", err.text);
@@ -234,25 +235,25 @@ static void test_dry_run(void)
 	d.e = ae_engine_new(r, &o, &err);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		CHECK(ae_rules_match_line(r, lines[i], strlen(lines[i]), 0,
-					  i + 1, "log", to_engine, &d,
-					  &err) >= 0);
+		                          i + 1, "log", to_engine, &d,
+		                          &err) >= 0);
 		CHECK_INT(ae_engine_step(d.e, (double)time(NULL), &err), 0);
 		CHECK_INT(ae_engine_pending(d.e), 0);
 	}
 	/* each trigger once; a failed condition decides too; a blocking
 	 * condition is reported as waiting; nothing ran */
 	CHECK_STR(d.seen, "ck/1 LogAction 50 waiting\n"
-			  "ck/0 RunCommandAction 100\n"
-			  "ck/1 LogAction 100 waiting\n");
+	                  "ck/0 RunCommandAction 100\n"
+	                  "ck/1 LogAction 100 waiting\n");
 	ae_engine_get_stats(d.e, &st);
 	CHECK_INT(st.started, 3);
 	CHECK_INT(st.succeeded, 3);
 	CHECK_INT(st.skipped, 1);
 	CHECK_INT(st.failed, 0);
 	CHECK_INT(ae_journal_decide(j, "ck", "0", "{\"it\":\"50\"}"),
-		  AE_JOURNAL_SKIPPED);
+	          AE_JOURNAL_SKIPPED);
 	CHECK_INT(ae_journal_decide(j, "ck", "1", "{\"it\":\"50\"}"),
-		  AE_JOURNAL_DECIDED);
+	          AE_JOURNAL_DECIDED);
 	ae_engine_free(d.e);
 	ae_engine_journal_free(d.ej);
 	ae_journal_free(j);
@@ -265,7 +266,7 @@ int main(void)
 	char dir[256];
 
 	snprintf(dir, sizeof(dir), "%s/ae_decide_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
 	test_rule();
 	test_on_disk(dir);

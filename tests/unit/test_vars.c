@@ -25,16 +25,16 @@ static const char *str(const ae_node *vars, const char *key)
 static void test_all(void)
 {
 	ae_vars_job job = {
-		.output_dir = "/out",
-		.provenance_dir = "/out/provenance",
-		.job_id = "55",
-		.job_name = "my job",
-		.user = "alice",
-		.node = "node7",
-		.array_job_id = "50",
-		.array_task_id = "5",
-		.log_path = "/out/slurm-55.out",
-		.attempt = 3,
+	    .output_dir = "/out",
+	    .provenance_dir = "/out/provenance",
+	    .job_id = "55",
+	    .job_name = "my job",
+	    .user = "alice",
+	    .node = "node7",
+	    .array_job_id = "50",
+	    .array_task_id = "5",
+	    .log_path = "/out/slurm-55.out",
+	    .attempt = 3,
 	};
 	ae_template_ctx t = {0};
 	ae_error err;
@@ -94,8 +94,8 @@ static void test_unknown(void)
 static void test_output_dir_from_config(void)
 {
 	static const char yaml[] = "project:\n  base_output_dir: runs/x\n";
-	ae_node *cfg = ae_yaml_load_string(yaml, strlen(yaml), "c.yaml", NULL,
-					   NULL);
+	ae_node *cfg =
+	    ae_yaml_load_string(yaml, strlen(yaml), "c.yaml", NULL, NULL);
 	ae_vars_job job = {.workdir = "/work", .array_task_id = "4"};
 	ae_error err;
 	ae_node *vars;
@@ -105,7 +105,7 @@ static void test_output_dir_from_config(void)
 	CHECK(vars != NULL);
 	CHECK_STR(str(vars, "output_dir"), "/work/runs/x/array_task_4");
 	CHECK_STR(str(vars, "provenance_dir"),
-		  "/work/runs/x/array_task_4/provenance");
+	          "/work/runs/x/array_task_4/provenance");
 	ae_node_free(vars);
 
 	job.array_task_id = NULL;
