@@ -23,6 +23,7 @@
 #include "ae_monitor_config.h"
 #include "ae_rules.h"
 #include "ae_template.h"
+#include "ae_vars.h"
 #include "ae_yaml.h"
 #include "helper_jobinfo.h"
 #include "helper_log.h"
@@ -407,38 +408,31 @@ static char *dirname_dup(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-static int set_var(ae_node *vars, const char *key, const char *value)
-{
-	ae_node *v;
-
-	if (!value)
-		return 0;
-	v = ae_node_new_string(value);
-	return v ? ae_map_set(vars, key, v) : -1;
-}
-
+/* The template variables (ae_vars) from what the helper knows; log_path
+ * once it is (the log path's own template is rendered without it). */
 static int make_vars(worker *w)
 {
 	const char *out = getenv("AUTOEXP_OUTPUT_DIR");
 	char *dir =
 	    out && *out ? strdup(out) : dirname_dup(w->o->provenance_dir);
-	ae_node *att;
+	ae_vars_job job = {
+	    .output_dir = dir,
+	    .provenance_dir = w->o->provenance_dir,
+	    .job_id = w->o->job_id,
+	    .job_name = w->ji.job_name,
+	    .user = w->ji.user ? w->ji.user : getenv("USER"),
+	    .node = w->ji.node,
+	    .array_job_id = w->ji.array_job_id,
+	    .array_task_id = w->ji.array_task_id,
+	    .log_path = w->log_path,
+	    .attempt = w->attempt,
+	};
+	ae_error err;
 	int rc = -1;
 
-	w->vars = ae_node_new_map();
-	if (!w->vars || !dir)
-		goto out;
-	att = ae_node_new_int(w->attempt);
-	if (set_var(w->vars, "output_dir", dir) < 0 ||
-	    set_var(w->vars, "provenance_dir", w->o->provenance_dir) < 0 ||
-	    set_var(w->vars, "job_id", w->o->job_id) < 0 ||
-	    set_var(w->vars, "job_name", w->ji.job_name) < 0 ||
-	    set_var(w->vars, "user", w->ji.user ? w->ji.user : getenv("USER")) <
-	        0 ||
-	    set_var(w->vars, "node", w->ji.node) < 0 ||
-	    set_var(w->vars, "array_job_id", w->ji.array_job_id) < 0 ||
-	    set_var(w->vars, "array_task_id", w->ji.array_task_id) < 0 ||
-	    !att || ae_map_set(w->vars, "attempt", att) < 0)
+	ae_node_free(w->vars);
+	w->vars = NULL;
+	if (!dir || !(w->vars = ae_vars_new(w->config, &job, &err)))
 		goto out;
 	w->tctx.vars = w->vars;
 	w->tctx.config = w->config;
@@ -678,8 +672,10 @@ static int start(worker *w)
 	if ((rc = find_log(w, st.log_path)) != 0)
 		goto out;
 	rc = 1;
-	if (set_var(w->vars, "log_path", w->log_path) < 0)
+	if (make_vars(w) < 0) {
+		helper_log("out of memory");
 		goto out;
+	}
 	ae_rules_set_context(w->rules, &w->tctx);
 
 	memset(&fo, 0, sizeof(fo));

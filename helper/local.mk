@@ -1,10 +1,3 @@
-# The autoexp CLI.
-bin_PROGRAMS += helper/autoexp
-helper_autoexp_SOURCES = helper/autoexp.c helper/cmd_args.c helper/cmd_args.h \
-	helper/cmd_diff.c helper/cmd_diff.h
-helper_autoexp_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-helper_autoexp_LDADD = lib/libautoexp.la
-
 # The job-side helper daemon (autoexp-helper(8)).
 libexec_PROGRAMS += helper/autoexp-helper
 helper_autoexp_helper_SOURCES = helper/autoexp_helper.c \
@@ -14,9 +7,6 @@ helper_autoexp_helper_SOURCES = helper/autoexp_helper.c \
 	helper/helper_log.c helper/helper_log.h
 helper_autoexp_helper_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 helper_autoexp_helper_LDADD = lib/libautoexp.la -lm
-
-# `autoexp replay` (helper/cmd_replay.c).
-helper_autoexp_SOURCES += helper/cmd_replay.c helper/cmd_replay.h
 
 # Tests of the helper and of `autoexp replay` on temporary directories.
 helper_tests = tests/helper/helper_follow.sh tests/helper/helper_drain.sh \

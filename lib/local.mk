@@ -22,6 +22,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/base/ae_fsutil.c lib/base/ae_fsutil.h lib/base/ae_fsbatch.c lib/base/ae_fsbatch.h lib/monitor/ae_follow.c lib/monitor/ae_follow.h lib/monitor/ae_journal.c lib/monitor/ae_journal.h \
 	lib/monitor/ae_fields.c lib/monitor/ae_fields.h lib/base/ae_spawn.c lib/base/ae_spawn.h \
 	lib/monitor/ae_template.c lib/monitor/ae_template.h lib/monitor/ae_condition.c lib/monitor/ae_condition.h \
+	lib/monitor/ae_vars.c lib/monitor/ae_vars.h \
 	lib/monitor/ae_action.c lib/monitor/ae_action.h lib/monitor/ae_rules.c lib/monitor/ae_rules.h \
 	lib/monitor/ae_prefilter.c lib/monitor/ae_prefilter.h \
 	lib/monitor/ae_engine.c lib/monitor/ae_engine.h lib/monitor/ae_monitor_config.c lib/monitor/ae_monitor_config.h \

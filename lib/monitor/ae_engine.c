@@ -32,6 +32,7 @@ typedef struct item {
 	ae_cond_state *cst;
 	double next;
 	char *saved; /* last state given to record_pending */
+	int waiting; /* dry run: started with a condition waiting on time */
 	ae_action_exec *x;
 } item;
 
@@ -188,6 +189,13 @@ static int start(ae_engine *e, item *it, double now)
 		return finish(e, it, AE_FIRE_FAILED, msg, NULL);
 	}
 	env_of(e, it, &t, &env, now);
+	if (e->o.dry_run) {
+		e->o.dry_run(e->o.dry_run_ctx, &k, it->ev->ev, it->b,
+			     it->waiting, &env);
+		e->stats.started++;
+		return finish(e, it, AE_FIRE_SUCCESS, "dry run: not started",
+			      NULL);
+	}
 	it->x = ae_action_start(it->b->action, &env);
 	if (!it->x)
 		return finish(e, it, AE_FIRE_FAILED, "out of memory", NULL);
@@ -213,7 +221,11 @@ static int advance(ae_engine *e, item *it, double now)
 			env_of(e, it, &t, &env, now);
 			r = ae_condition_eval(it->b->conditions, it->cst, &env,
 					      &it->next, &why);
-			if (r == AE_COND_WAITING) {
+			/* a dry run waits for commands, never for time */
+			if (r == AE_COND_WAITING && e->o.dry_run &&
+			    ae_cond_state_fds(it->cst, (int[4]){0}, 4) == 0) {
+				it->waiting = 1;
+			} else if (r == AE_COND_WAITING) {
 				it->phase = P_WAITING;
 				return save_pending(e, it);
 			}
@@ -269,6 +281,25 @@ static int same_key(const item *it, const char *name, const char *dk,
 	       !strcmp(it->ev->ev->dedup_key, dk);
 }
 
+/* 1 when the trigger k may be taken: no work of the engine holds it (in
+ * flight: queued, waiting or running, not yet all in the journal) and the
+ * journal says it is undecided. 0 when not, -1 when the journal failed. */
+static int undecided(ae_engine *e, const ae_fire_key *k, ae_error *err)
+{
+	int fired;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (e->items[i]->phase != P_DONE &&
+		    same_key(e->items[i], k->event, k->dedup_key, k->binding))
+			return 0;
+	if (!e->o.journal || !e->o.journal->have_fired)
+		return 1;
+	fired = e->o.journal->have_fired(e->o.journal_ctx, k, err);
+	if (fired < 0)
+		e->stats.journal_errors++;
+	return fired < 0 ? -1 : !fired;
+}
+
 /* A new item for binding j of the event; NULL when memory runs out. */
 static item *add_item(ae_engine *e, evref *r, size_t rule, unsigned j)
 {
@@ -320,21 +351,14 @@ int ae_engine_submit(ae_engine *e, size_t rule, ae_event *ev, double now,
 	}
 	for (unsigned j = 0; j < nb; j++) {
 		ae_fire_key k = {ev->name, ev->dedup_key, j};
-		int dup = 0;
+		int may = undecided(e, &k, err);
 		item *it;
 
-		for (size_t i = 0; i < e->n && !dup; i++)
-			dup = e->items[i]->phase != P_DONE &&
-			      same_key(e->items[i], ev->name, ev->dedup_key, j);
-		if (!dup && e->o.journal && e->o.journal->have_fired) {
-			dup = e->o.journal->have_fired(e->o.journal_ctx, &k, err);
-			if (dup < 0) {
-				e->stats.journal_errors++;
-				rc = -1;
-				goto out;
-			}
+		if (may < 0) {
+			rc = -1;
+			goto out;
 		}
-		if (dup) {
+		if (!may) {
 			e->stats.deduped++;
 			continue;
 		}

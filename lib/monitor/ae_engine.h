@@ -16,6 +16,10 @@
  *
  * The loop: poll() on ae_engine_fds() with a timeout until
  * ae_engine_next_time(), then ae_engine_step().
+ *
+ * A dry run (ae_engine_opts.dry_run, `autoexp replay`) goes through the
+ * same dedup, conditions and journal calls, but where an action would
+ * start it is reported instead and decided as succeeded.
  */
 #ifndef AE_ENGINE_H
 #define AE_ENGINE_H
@@ -41,7 +45,9 @@ typedef enum ae_fire_outcome {
 } ae_fire_outcome;
 
 /* The journal, as the engine uses it. Every callback returns 0 (or 1 for a
- * yes from have_fired) and -1 with err set on failure. */
+ * yes from have_fired) and -1 with err set on failure. Whether a trigger
+ * may run is the journal's to say (have_fired; ae_journal_decide for the
+ * real one); the engine adds only what it holds itself, in flight. */
 typedef struct ae_journal_ops {
 	/* Was this trigger started or decided (finished/skipped) before? */
 	int (*have_fired)(void *ctx, const ae_fire_key *key, ae_error *err);
@@ -63,7 +69,7 @@ typedef struct ae_journal_ops {
 } ae_journal_ops;
 
 typedef struct ae_engine_opts {
-	const ae_journal_ops *journal; /* NULL: no dedup beyond pending work */
+	const ae_journal_ops *journal; /* NULL: no dedup beyond work in flight */
 	void *journal_ctx;
 	const ae_node *vars;   /* template variables: output_dir, job_id, ... */
 	const ae_node *config; /* the resolved config, for {dotted.keys} */
@@ -76,6 +82,16 @@ typedef struct ae_engine_opts {
 		    ae_fire_outcome outcome, const char *message);
 	void *log_ctx;
 	size_t max_running;      /* actions running at once; 0: 4 */
+	/* A dry run: no action ever starts. Each one that would, once its
+	 * conditions passed and record_started accepted it, is told here
+	 * instead (env: its template variables and environment, borrowed for
+	 * the call) and decided as succeeded. A dry run has no time to wait:
+	 * a condition waiting on time alone, with no command running, counts
+	 * as passed with waiting = 1. NULL: actions run. */
+	void (*dry_run)(void *ctx, const ae_fire_key *key, const ae_event *ev,
+			const ae_binding *binding, int waiting,
+			const ae_eval_env *env);
+	void *dry_run_ctx;
 } ae_engine_opts;
 
 typedef struct ae_engine_stats {

@@ -90,16 +90,16 @@ static void drop(ae_engine_journal *ej, size_t i)
 	ej->dirty = 1;
 }
 
-/* The journal's word on a trigger: 1 fired or decided, 0 not. */
+/* The journal's word on a trigger (ae_journal_decide): 1 when it is not
+ * undecided (in flight, resumable, skipped or decided), else 0. */
 static int decided(const ae_engine_journal *ej, const char *event,
                    const char *dedup, unsigned binding)
 {
 	char id[16];
-	ae_journal_status s;
 
 	action_id(binding, id, sizeof(id));
-	s = ae_journal_lookup(ej->j, event, id, dk(dedup));
-	return s >= AE_JOURNAL_STARTED || s == AE_JOURNAL_FAILED;
+	return ae_journal_decide(ej->j, event, id, dk(dedup)) !=
+	       AE_JOURNAL_UNDECIDED;
 }
 
 static ae_event *event_copy(const ae_event *ev)

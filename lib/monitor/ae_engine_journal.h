@@ -4,9 +4,9 @@
  *
  * The engine names a trigger (event, dedup key, binding index); the journal
  * keys it as (event, action id, dedup key) with the binding index in decimal
- * as the action id. A trigger counts as fired for the engine once it started,
- * finished, was interrupted, or its condition failed (decided): none of those
- * is ever evaluated or run again.
+ * as the action id. A trigger counts as fired for the engine unless the
+ * journal says it is undecided (ae_journal_decide, the one definition):
+ * none of the others is ever evaluated or run again.
  *
  * The engine only reports waiting conditions, starts and decisions, so the
  * caller also announces each event before submitting it

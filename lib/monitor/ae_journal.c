@@ -74,6 +74,7 @@ typedef struct khash {
 typedef struct openkey {
 	khash k;
 	char *text; /* its action_started record (JSON: event, action, key...) */
+	int resumable; /* left open at open, not resumed yet */
 } openkey;
 
 static uint64_t mix(uint64_t x)
@@ -204,9 +205,10 @@ static void open_del(ae_journal *j, khash k)
 }
 
 /* Later states win, but a condition record never undoes a start, and an
- * interruption never undoes a finish. text (owned, may be NULL: made here)
- * is the key's action_started record, kept while it is open. -1 when memory runs out,
- * which cannot happen after reserve() with text given. */
+ * interruption never undoes a finish. text (owned, may be NULL: made here,
+ * except in memory) is the key's action_started record, kept while it is
+ * open. -1 when memory runs out, which cannot happen after reserve() with
+ * text given. */
 static int set_status(ae_journal *j, const char *event, const char *action,
 		      const char *key, ae_journal_status s, char *text)
 {
@@ -220,14 +222,17 @@ static int set_status(ae_journal *j, const char *event, const char *action,
 		free(text);
 		return 0;
 	}
-	if (opens && !text)
-		text = composite(event, action, key);
-	if ((opens && !text) || reserve(j) < 0) {
+	/* in memory no open key is ever settled: it needs no text */
+	if (opens && !text && j->fd >= 0 &&
+	    !(text = composite(event, action, key)))
+		return -1;
+	if (reserve(j) < 0) {
 		free(text);
 		return -1;
 	}
 	if (opens) {
 		j->open[j->nopen].k = k;
+		j->open[j->nopen].resumable = 0;
 		j->open[j->nopen++].text = text;
 	} else {
 		free(text);
@@ -271,10 +276,15 @@ static json_t *new_record(const char *type)
  * glued to half of this one. */
 static int append(ae_journal *j, json_t *rec, int sync, ae_error *err)
 {
-	char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text;
 	size_t len;
 	int rv = -1;
 
+	if (j->fd < 0) { /* in memory: the record is only counted */
+		j->stats.appended++;
+		return 0;
+	}
+	text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 				    "cannot encode a journal record");
@@ -460,7 +470,10 @@ static int settle_open(ae_journal *j, ae_journal_resume_fn resume,
 
 		if (!started)
 			return oom(err);
-		if (resume && resume(ctx, started) == 1) {
+		if (ae_journal_decision_of(AE_JOURNAL_STARTED, 1,
+					   resume && resume(ctx, started) == 1) ==
+		    AE_JOURNAL_RESUMABLE) {
+			j->open[i].resumable = 1;
 			j->stats.resumable++;
 			rc = 0;
 		} else {
@@ -542,6 +555,18 @@ fail:
 	return NULL;
 }
 
+ae_journal *ae_journal_new_memory(ae_error *err)
+{
+	ae_journal *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		return NULL;
+	}
+	j->fd = j->dirfd = -1;
+	return j;
+}
+
 ae_journal *ae_journal_open(const char *dir, ae_error *err)
 {
 	ae_journal *j;
@@ -583,13 +608,62 @@ ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
 	return get_status(j, key_hash(event, action_id, dedup_key));
 }
 
+ae_journal_decision ae_journal_decision_of(ae_journal_status status,
+					   int restarted, int goes_on)
+{
+	switch (status) {
+	case AE_JOURNAL_NONE:
+	case AE_JOURNAL_PENDING:
+	case AE_JOURNAL_MET:
+		return AE_JOURNAL_UNDECIDED;
+	case AE_JOURNAL_FAILED:
+		return AE_JOURNAL_SKIPPED;
+	case AE_JOURNAL_STARTED:
+		if (!restarted)
+			return AE_JOURNAL_IN_FLIGHT;
+		return goes_on ? AE_JOURNAL_RESUMABLE : AE_JOURNAL_DECIDED;
+	case AE_JOURNAL_FINISHED:
+	case AE_JOURNAL_INTERRUPTED:
+	default:
+		return AE_JOURNAL_DECIDED;
+	}
+}
+
+/* The open key of k, or NULL. */
+static openkey *open_find(const ae_journal *j, khash k)
+{
+	for (size_t i = 0; i < j->nopen; i++)
+		if (j->open[i].k.h == k.h && j->open[i].k.g == k.g)
+			return &j->open[i];
+	return NULL;
+}
+
+static ae_journal_decision decide(const ae_journal *j, khash k)
+{
+	ae_journal_status s = get_status(j, k);
+	const openkey *o;
+	int left = 0;
+
+	/* a key left open at open was kept because it goes on: its restart
+	 * and its resumability are the same flag */
+	if (s == AE_JOURNAL_STARTED && (o = open_find(j, k)))
+		left = o->resumable;
+	return ae_journal_decision_of(s, left, left);
+}
+
+ae_journal_decision ae_journal_decide(const ae_journal *j, const char *event,
+				      const char *action_id,
+				      const char *dedup_key)
+{
+	return decide(j, key_hash(event, action_id, dedup_key));
+}
+
 int ae_journal_has_fired(const ae_journal *j, const char *event,
 			 const char *action_id, const char *dedup_key)
 {
-	return ae_journal_lookup(j, event, action_id, dedup_key) >=
-	       AE_JOURNAL_STARTED;
+	return ae_journal_decide(j, event, action_id, dedup_key) >=
+	       AE_JOURNAL_IN_FLIGHT;
 }
-
 
 int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 			      const char *action_id, const char *action_name,
@@ -601,8 +675,13 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 	ae_error merr;
 	int rv = -1;
 
-	if (get_status(j, ck) >= AE_JOURNAL_STARTED) {
+	if (decide(j, ck) != AE_JOURNAL_UNDECIDED) {
 		rv = 1;
+		goto out;
+	}
+	if (j->fd < 0) { /* in memory nothing reads the record: the status */
+		rv = set_status(j, ev->name, action_id, ev->dedup_key,
+				AE_JOURNAL_STARTED, NULL) < 0 ? oom(err) : 0;
 		goto out;
 	}
 	/* the memory to remember the start, before it is on disk: once it
@@ -645,11 +724,11 @@ out:
 int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
 			      const char *action_id, ae_error *err)
 {
+	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
 	json_t *rec = NULL;
 	int rv = -1;
 
-	if (get_status(j, key_hash(ev->name, action_id, ev->dedup_key)) !=
-	    AE_JOURNAL_STARTED) {
+	if (decide(j, ck) != AE_JOURNAL_RESUMABLE) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 			     "action '%s' of event '%s' was not left started: not resumed",
 			     action_id ? action_id : "", ev->name ? ev->name : "");
@@ -662,6 +741,7 @@ int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
 	}
 	if (append(j, rec, 1, err) < 0)
 		goto out;
+	open_find(j, ck)->resumable = 0; /* in flight again */
 	j->stats.resumed++;
 	rv = 0;
 out:
@@ -674,13 +754,21 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 			       const json_t *result, ae_error *err)
 {
 	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
+	ae_journal_decision d = decide(j, ck);
 	json_t *rec = NULL;
 	int rv = -1;
 
-	if (get_status(j, ck) != AE_JOURNAL_STARTED) {
+	/* a resumable key whose resume could not be recorded ends here too */
+	if (d != AE_JOURNAL_IN_FLIGHT && d != AE_JOURNAL_RESUMABLE) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 			     "action '%s' of event '%s' is not running: cannot record its end",
 			     action_id ? action_id : "", ev->name ? ev->name : "");
+		goto out;
+	}
+	if (j->fd < 0) { /* in memory: the status is all there is */
+		set_status(j, ev->name, action_id, ev->dedup_key,
+			   AE_JOURNAL_FINISHED, NULL);
+		rv = 0;
 		goto out;
 	}
 	rec = event_record("action_finished", ev, action_id);
@@ -715,7 +803,7 @@ int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 				    "not a condition outcome: %d", (int)what);
 	ck = key_hash(ev->name, action_id, ev->dedup_key);
-	if (get_status(j, ck) >= AE_JOURNAL_STARTED) {
+	if (decide(j, ck) != AE_JOURNAL_UNDECIDED) {
 		rv = 0;
 		goto out;
 	}
@@ -788,6 +876,9 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 	json_t *obj;
 	int rv = -1;
 
+	if (j->dirfd < 0)
+		return ae_error_set(err, AE_JOURNAL_STATE_FILE, 0, 0, NULL,
+				    "a journal in memory has no state file");
 	/* the state is saved about once a second: it bounds how long an
 	 * action_finished stays in the page cache only */
 	if (ae_journal_sync(j, err) < 0)
@@ -835,6 +926,8 @@ int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
 	int rv;
 
 	memset(st, 0, sizeof(*st));
+	if (j->dirfd < 0)
+		return 0; /* in memory: there is none */
 	rv = ae_fsutil_read_file(j->dirfd, AE_JOURNAL_STATE_FILE, STATE_MAX,
 				 &data, &len, err);
 	if (rv <= 0)

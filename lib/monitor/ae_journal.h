@@ -73,6 +73,22 @@ typedef enum ae_journal_status {
 	AE_JOURNAL_INTERRUPTED  /* started before a crash, never finished */
 } ae_journal_status;
 
+/* At most once, defined once: what a key's records mean for its action.
+ * The engine asks before it takes a trigger (ae_engine_journal), the
+ * journal itself before it records a start and when it settles the starts
+ * a dead helper left open, and a resumed cooldown reads its own
+ * submission.json with the same rule (ae_journal_decision_of). Only an
+ * undecided key is ever evaluated or started; "started" means in flight,
+ * resumable or decided. */
+typedef enum ae_journal_decision {
+	AE_JOURNAL_UNDECIDED = 0, /* nothing yet, or its condition is open */
+	AE_JOURNAL_SKIPPED,       /* its condition failed: never starts */
+	AE_JOURNAL_IN_FLIGHT,     /* started in this run, its end not known */
+	AE_JOURNAL_RESUMABLE,     /* started by a run that is gone; its own
+				   * record lets a new start go on from there */
+	AE_JOURNAL_DECIDED,       /* ended (any outcome) or interrupted */
+} ae_journal_decision;
+
 typedef struct ae_journal_stats {
 	uint64_t records;     /* valid records replayed at open */
 	uint64_t bad_lines;   /* complete lines that were not valid records */
@@ -108,6 +124,12 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 				       ae_journal_resume_fn resume, void *ctx,
 				       ae_error *err);
 
+/* A journal that keeps nothing on disk: the same keys, rules and
+ * decisions, in memory only, for a dry run (`autoexp replay`). Records are
+ * counted, not written; there is no state file (save fails, load finds
+ * none). Returns a journal (caller frees) or NULL with err set. */
+ae_journal *ae_journal_new_memory(ae_error *err);
+
 /* Close and unlock. Safe on NULL. */
 void ae_journal_free(ae_journal *j);
 
@@ -118,13 +140,32 @@ ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
 				    const char *action_id,
 				    const char *dedup_key);
 
+/* The rule, for records kept anywhere. status: how far the key's records
+ * got; restarted: a STARTED key was started by a run that is gone;
+ * goes_on: the action's own record says a new start does nothing twice.
+ *   NONE, PENDING, MET      undecided
+ *   FAILED                  skipped
+ *   STARTED                 in flight; after a restart resumable when
+ *                           goes_on, else decided: interrupted, not run
+ *                           again (at most once wins over at least once)
+ *   FINISHED, INTERRUPTED   decided */
+ae_journal_decision ae_journal_decision_of(ae_journal_status status,
+					   int restarted, int goes_on);
+
+/* The decision on a key of this journal: its status, and for a started
+ * key whether the open left it to be resumed (ae_journal_openat_resuming)
+ * and ae_journal_record_resumed has not been called yet. */
+ae_journal_decision ae_journal_decide(const ae_journal *j, const char *event,
+				      const char *action_id,
+				      const char *dedup_key);
+
 /* 1 when the action was started for this key (running, finished or
- * interrupted), else 0. */
+ * interrupted), else 0: ae_journal_decide() is at least in flight. */
 int ae_journal_has_fired(const ae_journal *j, const char *event,
 			 const char *action_id, const char *dedup_key);
 
-/* Check and record in one step, before starting an action: returns 1 when it
- * already fired (nothing written: do not run it), 0 when `action_started` is
+/* Check and record in one step, before starting an action: returns 1 when
+ * the key is not undecided (nothing written: do not run it), 0 when `action_started` is
  * durably recorded (run it now), -1 with err set when it could not be
  * recorded (do not run it). The event's offset, line and metadata go into the
  * record; action_name (may be NULL) is for readers. */
@@ -133,8 +174,9 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 			      ae_error *err);
 
 /* Before a resumed action (left started at open) starts again: records
- * `action_resumed`, durably. 0, or -1 with err set when the key is not
- * started or the record could not be written (do not run it). */
+ * `action_resumed`, durably; the key is in flight again. 0, or -1 with err
+ * set when the key is not resumable or the record could not be written (do
+ * not run it). */
 int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
 			      const char *action_id, ae_error *err);
 
@@ -147,7 +189,7 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 
 /* A condition evaluation of the action's `when`: what is AE_JOURNAL_PENDING,
  * AE_JOURNAL_MET or AE_JOURNAL_FAILED; detail (may be NULL) says why.
- * Ignored (returns 0, nothing written) when the action already fired.
+ * Ignored (returns 0, nothing written) when the key is not undecided.
  * 0 or -1. */
 int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 				const char *action_id, ae_journal_status what,

@@ -23,6 +23,7 @@
 #include "ae_fsutil.h"
 #include "ae_interp.h"
 #include "ae_jobstart.h"
+#include "ae_journal.h"
 #include "ae_json.h"
 #include "ae_provenance.h"
 #include "ae_safedir.h"
@@ -665,28 +666,51 @@ out:
 	return rv;
 }
 
-/* The trigger was submitted before (the journal lost it?): report that
- * submission again instead of making another. */
+/* How far an earlier start of this trigger got, in the journal's terms:
+ * nothing submitted yet, so a new start does nothing twice (started, goes
+ * on); sbatch was running, so the job may exist (started, does not go on);
+ * or ended. */
+static ae_journal_status record_status(const char *status, int *goes_on)
+{
+	*goes_on = 0;
+	if (!status)
+		return AE_JOURNAL_NONE;
+	if (!strcmp(status, "preparing") || !strcmp(status, "retrying") ||
+	    !strcmp(status, "stopped")) {
+		*goes_on = 1;
+		return AE_JOURNAL_STARTED;
+	}
+	if (!strcmp(status, "submitting"))
+		return AE_JOURNAL_STARTED;
+	return AE_JOURNAL_FINISHED; /* submitted, failed, invalid, unknown */
+}
+
 /* This event's record is there already: the journal resumed this action
  * after the helper died while it ran (or the journal was lost). The record
- * says how far the first start got. Returns 1 when that decides the
- * outcome (x finished), 0 to go on submitting: nothing was submitted yet
- * ("preparing", "retrying", "stopped"), and *carry then gets the record, whose
- * attempts, errors and retry window go on. */
+ * says how far the first start got, and the journal's rule
+ * (ae_journal_decision_of) what that means. Returns 1 when that decides the
+ * outcome (x finished), 0 to go on submitting: undecided or resumable
+ * (nothing was submitted yet: "preparing", "retrying", "stopped"), and
+ * *carry then gets a resumable record, whose attempts, errors and retry
+ * window go on. */
 static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 			  json_t **carry)
 {
 	const char *status = json_string_value(json_object_get(existing, "status"));
 	const char *job_id = json_string_value(json_object_get(existing, "job_id"));
 	json_t *att = json_object_get(existing, "attempts");
+	int goes_on;
+	ae_journal_status st = record_status(status, &goes_on);
 
 	*carry = NULL;
-	if (!status)
+	switch (ae_journal_decision_of(st, 1, goes_on)) {
+	case AE_JOURNAL_UNDECIDED:
 		return 0;
-	if (!strcmp(status, "preparing") || !strcmp(status, "retrying") ||
-	    !strcmp(status, "stopped")) {
+	case AE_JOURNAL_RESUMABLE:
 		*carry = existing;
 		return 0;
+	default:
+		break;
 	}
 	s->rec = json_incref(existing);
 	s->attempts = json_is_array(att) ? (unsigned)json_array_size(att) : 0;
@@ -695,7 +719,8 @@ static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 		ae_action_exec_finish(x, AE_ACTION_SUCCESS,
 				      "cooldown %s already submitted as job %s",
 				      s->key, job_id);
-	} else if (!strcmp(status, "submitting")) {
+	} else if (st == AE_JOURNAL_STARTED) {
+		/* interrupted: at most once, so not submitted again */
 		fail_rec(s, x, "unknown",
 			 "the helper stopped while sbatch ran: the job may or "
 			 "may not have been submitted (look for its job name "

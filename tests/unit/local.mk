@@ -132,3 +132,12 @@ check_PROGRAMS += tests/unit/test_diff
 tests_unit_test_diff_CFLAGS = $(unit_cflags)
 tests_unit_test_diff_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_diff
+
+# At most once (ae_journal_decide, the engine's dry run) and the template
+# variables of a job (ae_vars).
+check_PROGRAMS += tests/unit/test_decide tests/unit/test_vars
+tests_unit_test_decide_CFLAGS = $(unit_cflags)
+tests_unit_test_decide_LDADD = lib/libautoexp.la
+tests_unit_test_vars_CFLAGS = $(unit_cflags)
+tests_unit_test_vars_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_decide tests/unit/test_vars

@@ -96,7 +96,7 @@ out:
 	return rv;
 }
 
-int ae_cli_args(int argc, char **argv)
+int cmd_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },

@@ -321,11 +321,11 @@ int main(int argc, char **argv)
 		return usage_error("missing command (check or render)");
 	cli.cmd = argv[optind];
 	if (strcmp(cli.cmd, "args") == 0)
-		return ae_cli_args(argc - optind, argv + optind);
+		return cmd_args(argc - optind, argv + optind);
 	if (strcmp(cli.cmd, "replay") == 0)
-		return ae_cli_replay(argc - optind, argv + optind);
+		return cmd_replay(argc - optind, argv + optind);
 	if (strcmp(cli.cmd, "diff") == 0)
-		return ae_cli_diff(argc - optind, argv + optind);
+		return cmd_diff(argc - optind, argv + optind);
 	if (strcmp(cli.cmd, "check") != 0 && strcmp(cli.cmd, "render") != 0)
 		return usage_error("unknown command '%s'", cli.cmd);
 	/* At most one --config-dir per remaining argument. */

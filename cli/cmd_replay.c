@@ -10,10 +10,20 @@
  * fire prints one line:
  *   <line_no> <event> <action class> key=<json value> ...
  * with the action's fields rendered for that event (templates filled in),
- * or with --json one object per line. Each (event, dedup key, action) fires
- * at most once, as in the helper. Conditions are evaluated against the file
- * system now (a CommandCondition runs its command); a blocking condition
- * that would still be waiting is reported as waiting. Actions never run.
+ * or with --json one object per line. The helper's engine decides, in its
+ * dry run (ae_engine_opts.dry_run) over a journal in memory, so each
+ * (event, dedup key, action) fires at most once exactly as in the helper.
+ * Conditions are evaluated against the file system now (a CommandCondition
+ * runs its command, waited for); a blocking condition that would still be
+ * waiting is reported as waiting. Actions never run.
+ *
+ * The template variables are the helper's (ae_vars), from the environment
+ * where the job's are not known: output_dir ($AUTOEXP_OUTPUT_DIR, else the
+ * config's), job_id ($SLURM_JOB_ID, else 0), job_name ($SLURM_JOB_NAME,
+ * else project.name, else "replay"), user ($USER), node ($SLURMD_NODENAME,
+ * else this host), array_job_id and array_task_id ($SLURM_ARRAY_JOB_ID,
+ * $SLURM_ARRAY_TASK_ID, else none), attempt ($SLURM_RESTART_COUNT + 1,
+ * else 1) and log_path.
  *
  * The config is $AUTOEXP_CONFIG unless --config names one; it is composed
  * (defaults lists, searched in its own directory, --config-dir and the
@@ -40,17 +50,19 @@
 
 #include "ae_action.h"
 #include "ae_compose.h"
-#include "ae_condition.h"
 #include "ae_cooldown.h"
+#include "ae_engine.h"
+#include "ae_engine_journal.h"
 #include "ae_error.h"
 #include "ae_follow.h"
 #include "ae_interp.h"
-#include "ae_jobstart.h"
+#include "ae_journal.h"
 #include "ae_json.h"
 #include "ae_monitor_config.h"
 #include "ae_node.h"
 #include "ae_rules.h"
 #include "ae_template.h"
+#include "ae_vars.h"
 #include "cmd_replay.h"
 
 extern char **environ;
@@ -83,74 +95,24 @@ static const char replay_usage[] =
     "\n"
     "Exit status: 0 ok, 1 config error or unreadable log, 2 usage error.\n";
 
-/* A set of strings (the fired triggers): open addressing, FNV-1a. */
-typedef struct strset {
-	char **slot;
-	size_t cap, n;
-} strset;
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/* 1 when s was there, 0 when added (s taken), -1 no memory (s freed). */
-static int strset_add(strset *set, char *s)
-{
-	size_t i;
-
-	if ((set->n + 1) * 2 > set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		char **slot = calloc(cap, sizeof(*slot));
-
-		if (!slot) {
-			free(s);
-			return -1;
-		}
-		for (size_t k = 0; k < set->cap; k++) {
-			if (!set->slot[k])
-				continue;
-			for (i = hash(set->slot[k]) & (cap - 1); slot[i];
-			     i = (i + 1) & (cap - 1))
-				;
-			slot[i] = set->slot[k];
-		}
-		free(set->slot);
-		set->slot = slot;
-		set->cap = cap;
-	}
-	for (i = hash(s) & (set->cap - 1); set->slot[i];
-	     i = (i + 1) & (set->cap - 1)) {
-		if (!strcmp(set->slot[i], s)) {
-			free(s);
-			return 1;
-		}
-	}
-	set->slot[i] = s;
-	set->n++;
-	return 0;
-}
-
-static void strset_free(strset *set)
-{
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->slot[i]);
-	free(set->slot);
-}
+/* One action that would fire, as printed. */
+typedef struct shown {
+	unsigned binding;
+	char *text;
+} shown;
 
 typedef struct replay {
 	const ae_node *events_cfg; /* monitoring.log_events */
 	ae_rules *rules;
 	ae_node *vars;
-	const ae_node *config;
 	const char *log_path;
 	int json;
-	strset fired;
-	unsigned long long lines, events, fired_n, skipped, waiting;
+	ae_journal *journal; /* in memory */
+	ae_engine_journal *ej;
+	ae_engine *engine;
+	shown *shown; /* of the event being decided */
+	size_t nshown, capshown;
+	unsigned long long lines, events, fired_n, waiting;
 	int failed; /* out of memory */
 } replay;
 
@@ -250,55 +212,8 @@ static ae_node *render(const ae_node *v, const ae_template_ctx *ctx,
 	return out;
 }
 
-/* Evaluate the binding's conditions now, running commands to their end.
- * Returns the result; *why the reason of a FAIL or WAITING. */
-static ae_cond_result conditions(const ae_binding *b, const ae_eval_env *env0,
-                                 char *why, size_t size)
-{
-	ae_cond_state *st;
-	ae_eval_env env = *env0;
-	ae_cond_result res;
-	ae_error err;
-
-	why[0] = '\0';
-	if (!b->conditions)
-		return AE_COND_PASS;
-	st = ae_cond_state_new(b->conditions);
-	if (!st) {
-		snprintf(why, size, "out of memory");
-		return AE_COND_FAIL;
-	}
-	for (;;) {
-		struct pollfd pfd[16];
-		int fds[16], n;
-		double next = INFINITY;
-
-		ae_error_clear(&err);
-		env.now = now_wall();
-		res = ae_condition_eval(b->conditions, st, &env, &next, &err);
-		n = res == AE_COND_WAITING ? ae_cond_state_fds(st, fds, 16) : 0;
-		if (res != AE_COND_WAITING || n == 0) {
-			if (res == AE_COND_FAIL)
-				snprintf(why, size, "%s", err.text);
-			else if (res == AE_COND_WAITING)
-				snprintf(why, size,
-				         "a blocking condition is waiting");
-			break;
-		}
-		/* a command runs: wait for it (or its timeout) */
-		for (int i = 0; i < n; i++)
-			pfd[i] = (struct pollfd){fds[i], POLLIN, 0};
-		(void)poll(pfd, (nfds_t)n,
-		           isfinite(next)
-		               ? (int)fmax(0, ceil((next - now_wall()) * 1000))
-		               : -1);
-	}
-	ae_cond_state_free(st);
-	return res;
-}
-
-static void print_fired(replay *r, const ae_event *ev, size_t b,
-                        const ae_binding *bd, ae_cond_result cres,
+static void print_fired(const replay *r, FILE *out, const ae_event *ev,
+                        size_t b, const ae_binding *bd, int waiting,
                         const ae_template_ctx *ctx)
 {
 	const char *cls = ae_action_class_name(bd->action);
@@ -335,83 +250,147 @@ static void print_fired(replay *r, const ae_event *ev, size_t b,
 		    (json_int_t)ev->line_no, "offset", (json_int_t)ev->offset,
 		    "event", ev->name, "action", (int)b, "class", cls,
 		    "conditions",
-		    bd->conditions ? (cres == AE_COND_PASS ? "pass" : "waiting")
-		                   : "none",
+		    bd->conditions ? (waiting ? "waiting" : "pass") : "none",
 		    "fields", fields, "metadata", meta ? meta : json_null());
 		if (o && ae_error_isset(&err))
 			json_object_set_new(o, "error", json_string(err.text));
 		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
 		         : NULL;
 		if (text)
-			printf("%s\n", text);
-		else
-			r->failed = 1;
+			fprintf(out, "%s\n", text);
 		free(text);
 		json_decref(o);
 	} else {
 		const char *k;
 		json_t *v;
 
-		printf("%llu %s %s", (unsigned long long)ev->line_no, ev->name,
-		       cls);
+		fprintf(out, "%llu %s %s", (unsigned long long)ev->line_no,
+		        ev->name, cls);
 		json_object_foreach(fields, k, v)
 		{
 			text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
 			                         JSON_PRESERVE_ORDER);
-			printf(" %s=%s", k, text ? text : "?");
+			fprintf(out, " %s=%s", k, text ? text : "?");
 			free(text);
 		}
-		if (cres == AE_COND_WAITING)
-			printf(" [waiting]");
+		if (waiting)
+			fputs(" [waiting]", out);
 		if (ae_error_isset(&err))
-			printf(" [render error: %s]", err.text);
-		putchar('\n');
+			fprintf(out, " [render error: %s]", err.text);
+		fputc('\n', out);
 	}
 	json_decref(fields);
 }
 
+/* The engine's dry run: an action that would start. Kept until its
+ * event is decided, then printed in the order of the rule's actions. */
+static void report(void *ctx, const ae_fire_key *key, const ae_event *ev,
+                   const ae_binding *b, int waiting, const ae_eval_env *env)
+{
+	replay *r = ctx;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (r->nshown == r->capshown) {
+		size_t cap = r->capshown ? r->capshown * 2 : 8;
+		shown *v = realloc(r->shown, cap * sizeof(*v));
+
+		if (!v) {
+			r->failed = 1;
+			return;
+		}
+		r->shown = v;
+		r->capshown = cap;
+	}
+	out = open_memstream(&text, &len);
+	if (!out) {
+		r->failed = 1;
+		return;
+	}
+	print_fired(r, out, ev, key->binding, b, waiting, env->tmpl);
+	if (fclose(out) != 0 || !text || !len) {
+		free(text);
+		r->failed = 1; /* out of memory */
+		return;
+	}
+	r->shown[r->nshown].binding = key->binding;
+	r->shown[r->nshown++].text = text;
+	r->fired_n++;
+	if (waiting)
+		r->waiting++;
+}
+
+static int by_binding(const void *a, const void *b)
+{
+	const shown *x = a, *y = b;
+
+	return x->binding < y->binding ? -1 : x->binding > y->binding;
+}
+
+/* Step the engine until the event is decided: commands of conditions are
+ * waited for (a dry run never waits on time), then print what fired. */
+static int settle(replay *r, ae_error *err)
+{
+	int rc = 0;
+
+	for (;;) {
+		struct pollfd pfd[16];
+		int fds[16], n;
+		double now = now_wall(), next;
+
+		if (ae_engine_step(r->engine, now, err) < 0) {
+			rc = -1;
+			break;
+		}
+		if (ae_engine_pending(r->engine) == 0)
+			break;
+		n = ae_engine_fds(r->engine, fds, 16);
+		next = ae_engine_next_time(r->engine, now_wall());
+		if (n == 0 && !isfinite(next))
+			break; /* nothing would wake it: cannot happen */
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){fds[i], POLLIN, 0};
+		(void)poll(pfd, (nfds_t)n,
+		           isfinite(next)
+		               ? (int)fmax(0, ceil((next - now_wall()) * 1000))
+		               : -1);
+	}
+	qsort(r->shown, r->nshown, sizeof(*r->shown), by_binding);
+	for (size_t i = 0; i < r->nshown; i++) {
+		fputs(r->shown[i].text, stdout);
+		free(r->shown[i].text);
+	}
+	r->nshown = 0;
+	return rc;
+}
+
+/* As the helper's emit: the engine journal tracks the event, the engine
+ * decides it. */
 static int emit(void *ctx, size_t rule, ae_event *ev)
 {
 	replay *r = ctx;
-	size_t nb = ae_rules_nbindings(r->rules, rule);
-	ae_template_ctx t = {ev->metadata, r->vars, r->config};
-	ae_eval_env env;
+	ae_error err;
+	int n;
 
 	r->events++;
-	memset(&env, 0, sizeof(env));
-	env.tmpl = &t;
-	env.envp = (const char *const *)environ; /* for CommandCondition */
-	env.attempt = 1;
-	env.home = getenv("HOME");
-	for (size_t b = 0; b < nb; b++) {
-		const ae_binding *bd = ae_rules_binding(r->rules, rule, b);
-		char *key, why[AE_ERROR_TEXT_LEN];
-		ae_cond_result cres;
-		int seen;
-
-		if (asprintf(&key, "%s\x1f%s\x1f%zu", ev->name,
-		             ev->dedup_key ? ev->dedup_key : "{}", b) < 0) {
-			r->failed = 1;
-			break;
-		}
-		seen = strset_add(&r->fired, key);
-		if (seen < 0) {
-			r->failed = 1;
-			break;
-		}
-		if (seen)
-			continue;
-		cres = conditions(bd, &env, why, sizeof(why));
-		if (cres == AE_COND_FAIL) {
-			r->skipped++;
-			continue;
-		}
-		if (cres == AE_COND_WAITING)
-			r->waiting++;
-		r->fired_n++;
-		print_fired(r, ev, b, bd, cres, &t);
+	if (ae_rules_nbindings(r->rules, rule) == 0) {
+		ae_event_free(ev);
+		return 0;
 	}
-	ae_event_free(ev);
+	n = ae_engine_journal_track(r->ej, rule, ev, &err);
+	if (n <= 0) {
+		ae_event_free(ev);
+		if (n < 0)
+			r->failed = 1;
+		return n < 0 ? -1 : 0;
+	}
+	if (ae_engine_submit(r->engine, rule, ev, now_wall(), &err) < 0 ||
+	    settle(r, &err) < 0) {
+		if (!r->failed)
+			print_error("", &err);
+		r->failed = 1;
+	}
 	return r->failed ? -1 : 0;
 }
 
@@ -448,50 +427,55 @@ static int has_interpolation(const ae_node *n)
 	return 0;
 }
 
-static int set_var(ae_node *vars, const char *key, const char *value)
+static const char *env_or(const char *name, const char *def)
 {
-	ae_node *v = ae_node_new_string(value ? value : "");
+	const char *v = getenv(name);
 
-	return v ? ae_map_set(vars, key, v) : -1;
+	return v && *v ? v : def;
 }
 
-/* Template variables as the helper would have them, from the environment
- * where the job's are not known: output_dir ($AUTOEXP_OUTPUT_DIR, else the
- * config's), provenance_dir, job_id ($SLURM_JOB_ID, else 0), job_name
- * ($SLURM_JOB_NAME, else project.name), user, log_path, attempt 1. */
-static ae_node *make_vars(const ae_node *root, const char *log)
+/* Template variables as the helper would have them (ae_vars), from the
+ * environment where the job's are not known (see the top). */
+static ae_node *make_vars(const ae_node *root, const char *log, int attempt,
+                          ae_error *err)
 {
-	const char *out = getenv("AUTOEXP_OUTPUT_DIR");
-	const char *job = getenv("SLURM_JOB_ID");
-	const char *name = getenv("SLURM_JOB_NAME");
 	const ae_node *project = ae_map_get(root, "project");
 	const ae_node *pname = project ? ae_map_get(project, "name") : NULL;
-	char dir[PATH_MAX], cwd[PATH_MAX], prov[PATH_MAX + 16];
-	ae_node *vars = ae_node_new_map(), *att = ae_node_new_int(1);
-	ae_error err;
+	char cwd[PATH_MAX], host[256];
+	ae_vars_job job = {0};
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), ".");
-	if (out && *out)
-		snprintf(dir, sizeof(dir), "%s", out);
-	else if (ae_jobstart_output_dir(root, cwd, NULL, dir, sizeof(dir),
-	                                &err) < 0)
-		snprintf(dir, sizeof(dir), "%s", cwd);
-	snprintf(prov, sizeof(prov), "%s/provenance", dir);
-	if (!vars || !att || set_var(vars, "output_dir", dir) < 0 ||
-	    set_var(vars, "provenance_dir", prov) < 0 ||
-	    set_var(vars, "job_id", job && *job ? job : "0") < 0 ||
-	    set_var(vars, "user", getenv("USER")) < 0 ||
-	    set_var(vars, "job_name",
-	            name && *name                       ? name
-	            : pname && pname->type == AE_STRING ? pname->u.str.s
-	                                                : "replay") < 0 ||
-	    set_var(vars, "log_path", log) < 0 ||
-	    ae_map_set(vars, "attempt", att) < 0) {
-		ae_node_free(vars);
-		return NULL;
-	}
-	return vars;
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	job.output_dir = env_or("AUTOEXP_OUTPUT_DIR", NULL);
+	job.workdir = cwd;
+	job.job_id = env_or("SLURM_JOB_ID", "0");
+	job.job_name = env_or("SLURM_JOB_NAME",
+	                      pname && pname->type == AE_STRING
+	                          ? pname->u.str.s
+	                          : "replay");
+	job.user = env_or("USER", "");
+	job.node = env_or("SLURMD_NODENAME", host);
+	job.array_job_id = env_or("SLURM_ARRAY_JOB_ID", NULL);
+	job.array_task_id = env_or("SLURM_ARRAY_TASK_ID", NULL);
+	job.log_path = log;
+	job.attempt = attempt;
+	return ae_vars_new(root, &job, err);
+}
+
+/* The job's attempt, as the helper counts it: Slurm's restarts + 1. */
+static int job_attempt(void)
+{
+	const char *v = getenv("SLURM_RESTART_COUNT");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 1;
+	n = strtol(v, &end, 10);
+	return *end || n < 0 || n >= INT_MAX ? 1 : (int)n + 1;
 }
 
 typedef struct ropts {
@@ -597,7 +581,7 @@ static ae_node *load(const ropts *o, ae_error *err)
 	return res;
 }
 
-int ae_cli_replay(int argc, char **argv)
+int cmd_replay(int argc, char **argv)
 {
 	ropts o;
 	replay r;
@@ -606,10 +590,12 @@ int ae_cli_replay(int argc, char **argv)
 	ae_node *root = NULL;
 	const ae_node *mon;
 	ae_template_ctx tctx;
+	ae_engine_opts eo;
+	ae_engine_stats es;
 	ae_error err;
 	struct stat st;
 	char logabs[PATH_MAX];
-	int status = EXIT_USAGE;
+	int status = EXIT_USAGE, attempt = job_attempt();
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
@@ -661,18 +647,39 @@ int ae_cli_replay(int argc, char **argv)
 	}
 	if (!realpath(o.log, logabs))
 		snprintf(logabs, sizeof(logabs), "%s", o.log);
-	r.config = root;
 	r.log_path = logabs;
 	r.json = o.json;
-	r.vars = make_vars(root, logabs);
+	r.vars = make_vars(root, logabs, attempt, &err);
 	if (!r.vars) {
-		fprintf(stderr, "autoexp replay: out of memory\n");
+		print_error("", &err);
 		goto out;
 	}
 	tctx.metadata = NULL;
 	tctx.vars = r.vars;
 	tctx.config = root;
 	ae_rules_set_context(r.rules, &tctx);
+	/* the helper's engine and journal calls, the journal in memory */
+	r.journal = ae_journal_new_memory(&err);
+	r.ej = r.journal ? ae_engine_journal_new(r.journal, r.rules) : NULL;
+	if (!r.ej) {
+		fprintf(stderr, "autoexp replay: out of memory\n");
+		goto out;
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.journal = ae_engine_journal_ops();
+	eo.journal_ctx = r.ej;
+	eo.vars = r.vars;
+	eo.config = root;
+	eo.envp = (const char *const *)environ; /* for CommandCondition */
+	eo.home = getenv("HOME");
+	eo.attempt = attempt;
+	eo.dry_run = report;
+	eo.dry_run_ctx = &r;
+	r.engine = ae_engine_new(r.rules, &eo, &err);
+	if (!r.engine) {
+		print_error("", &err);
+		goto out;
+	}
 	memset(&fo, 0, sizeof(fo));
 	fo.no_inotify = 1;
 	f = ae_follow_new(logabs, &fo, &err);
@@ -682,19 +689,25 @@ int ae_cli_replay(int argc, char **argv)
 	}
 	if (r.failed)
 		goto out;
+	ae_engine_get_stats(r.engine, &es);
 	fflush(stdout);
 	fprintf(stderr,
 	        "autoexp replay: %llu lines, %llu events, %llu actions would "
 	        "fire (%llu waiting on a blocking condition), %llu skipped by "
 	        "conditions\n",
-	        r.lines, r.events, r.fired_n, r.waiting, r.skipped);
+	        r.lines, r.events, r.fired_n, r.waiting, es.skipped);
 	status = EXIT_OK;
 out:
 	ae_follow_free(f);
+	ae_engine_free(r.engine);
+	ae_engine_journal_free(r.ej);
+	ae_journal_free(r.journal);
+	for (size_t i = 0; i < r.nshown; i++)
+		free(r.shown[i].text);
+	free(r.shown);
 	ae_rules_free(r.rules);
 	ae_node_free(r.vars);
 	ae_node_free(root);
-	strset_free(&r.fired);
 	free(o.dirs);
 	return status;
 }

@@ -102,7 +102,7 @@ static int print_one(void *ctx, ae_diff_kind kind, const char *path,
 	return 0;
 }
 
-int ae_cli_diff(int argc, char **argv)
+int cmd_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
