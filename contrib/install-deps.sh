@@ -8,7 +8,7 @@ packages=(
 	libyaml-dev libjansson-dev libpcre2-dev
 	libslurm-dev slurmctld slurmd slurm-client munge
 	python3 python3-omegaconf
-	iproute2 util-linux
+	iproute2 util-linux clang-format
 )
 
 missing=()

@@ -1,8 +1,8 @@
 include tests/unit/local.mk
 include tests/integration/local.mk
 
-TESTS += tests/plugin_symbols.sh
-EXTRA_DIST += tests/plugin_symbols.sh tests/layers.sh
+TESTS += tests/plugin_symbols.sh tests/layers.sh tests/format.sh
+EXTRA_DIST += tests/plugin_symbols.sh tests/layers.sh tests/format.sh
 
 # Data-driven config suites: differential against OmegaConf, and bad inputs.
 TESTS += tests/omegaconf/run.sh tests/bad-input/run.sh
