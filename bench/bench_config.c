@@ -28,8 +28,8 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	ae_compose_opts copts = { 0 };
-	ae_resolve_opts ropts = { .timestring = "20250101_000000_000" };
+	ae_compose_opts copts = {0};
+	ae_resolve_opts ropts = {.timestring = "20250101_000000_000"};
 	double *t;
 	int n, i;
 
@@ -41,11 +41,13 @@ int main(int argc, char **argv)
 		ae_error err;
 		double t0 = now_ms();
 		ae_node *tree = ae_compose_file(argv[1], &copts, &err);
-		ae_node *res = tree ? ae_interp_resolve(tree, &ropts, &err) : NULL;
+		ae_node *res =
+		    tree ? ae_interp_resolve(tree, &ropts, &err) : NULL;
 
 		t[i] = now_ms() - t0;
 		if (!res) {
-			fprintf(stderr, "bench_config: %s: %s\n", err.path, err.text);
+			fprintf(stderr, "bench_config: %s: %s\n", err.path,
+			        err.text);
 			return 1;
 		}
 		ae_node_free(res);

@@ -73,9 +73,10 @@ static void yaml_parse_only(const char *path)
 
 static size_t dir_bytes(const char *dir, char **data)
 {
-	static const char *names[] = { "resolved_config.yaml", "resolved_config.json",
-				       "unresolved_config.yaml", "config_reference.json",
-				       "run_metadata.json", "job_script.sh" };
+	static const char *names[] = {
+	    "resolved_config.yaml",   "resolved_config.json",
+	    "unresolved_config.yaml", "config_reference.json",
+	    "run_metadata.json",      "job_script.sh"};
 	char path[PATH_MAX + 64];
 	size_t total = 0, i;
 	struct stat st;
@@ -123,14 +124,14 @@ int main(int argc, char **argv)
 		double *tb = calloc((size_t)n, sizeof(double));
 		double *tj = calloc((size_t)n, sizeof(double));
 		double *tw = calloc((size_t)n, sizeof(double));
-		ae_jobstart_result res = { 0 };
+		ae_jobstart_result res = {0};
 		char *plain = NULL;
 		size_t plain_len = 0;
 		double ms, mb, mj, mw;
 
 		for (i = 0; i < n; i++) {
 			ae_submit_result sub;
-			ae_jobstart_info info = { 0 };
+			ae_jobstart_info info = {0};
 			char stamp[32], job[16], rundir[PATH_MAX];
 			ae_error err;
 			double t0;
@@ -139,11 +140,14 @@ int main(int argc, char **argv)
 			yaml_parse_only(argv[a]);
 			tb[i] = now_ms() - t0;
 
-			snprintf(stamp, sizeof(stamp), "20250101_000000_%03d", i % 1000);
+			snprintf(stamp, sizeof(stamp), "20250101_000000_%03d",
+			         i % 1000);
 			t0 = now_ms();
-			if (ae_submit_prepare(argv[a], NULL, 0, NULL, AE_PRESETS_SRC,
-					      NULL, stamp, NULL, &sub, &err) < 0) {
-				fprintf(stderr, "%s: %s: %s\n", argv[a], err.path, err.text);
+			if (ae_submit_prepare(argv[a], NULL, 0, NULL,
+			                      AE_PRESETS_SRC, NULL, stamp, NULL,
+			                      &sub, &err) < 0) {
+				fprintf(stderr, "%s: %s: %s\n", argv[a],
+				        err.path, err.text);
 				return 1;
 			}
 			ts[i] = now_ms() - t0;
@@ -156,18 +160,22 @@ int main(int argc, char **argv)
 			info.env = env;
 			info.env_ctx = rundir;
 			info.start_time = 1700000000;
-			info.job_script = "#!/bin/bash\nsrun python pretrain_gpt.py $(autoexp args)\n";
+			info.job_script = "#!/bin/bash\nsrun python "
+			                  "pretrain_gpt.py $(autoexp args)\n";
 			info.job_script_len = strlen(info.job_script);
 			t0 = now_ms();
-			if (ae_jobstart_run(sub.capture, &info, &res, &err) < 0) {
-				fprintf(stderr, "%s: job start: %s: %s\n", argv[a], err.path, err.text);
+			if (ae_jobstart_run(sub.capture, &info, &res, &err) <
+			    0) {
+				fprintf(stderr, "%s: job start: %s: %s\n",
+				        argv[a], err.path, err.text);
 				return 1;
 			}
 			tj[i] = now_ms() - t0;
 			close(res.prov_fd);
 			ae_submit_result_clear(&sub);
 			if (!plain)
-				plain_len = dir_bytes(res.provenance_dir, &plain);
+				plain_len =
+				    dir_bytes(res.provenance_dir, &plain);
 			t0 = now_ms();
 			write_plain(i, plain, plain_len);
 			tw[i] = now_ms() - t0;
@@ -175,7 +183,8 @@ int main(int argc, char **argv)
 		ms = median(ts, n), mb = median(tb, n);
 		mj = median(tj, n), mw = median(tw, n);
 		printf("%-44s %10.3f %10.3f %7.2f %10.3f %10.3f %7.2f\n",
-		       strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
+		       strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1
+		                             : argv[a],
 		       ms, mb, ms / mb, mj, mw, mj / mw);
 		if (ms > 20.0 || mj > 5.0)
 			worst = 1;

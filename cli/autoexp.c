@@ -56,38 +56,37 @@ struct cli {
 };
 
 static const char usage_text[] =
-	"Usage: autoexp check [--config-dir DIR]... CONFIG [OVERRIDE...]\n"
-	"       autoexp render [--resolve] [--format yaml|json] "
-	"[--config-dir DIR]...\n"
-	"                      [--timestring TS] CONFIG [OVERRIDE...]\n"
-	"       autoexp args [--node KEY] [-0|--shell] [--config FILE]\n"
-	"       autoexp replay [--config FILE] [--json] LOG\n"
-	"       autoexp diff [--all] A B\n"
-	"       autoexp --help | --version\n"
-	"\n"
-	"Commands:\n"
-	"  check    compose CONFIG with its defaults and the overrides, then\n"
-	"           check every interpolation; errors go to stderr as\n"
-	"           file:line:col: key.path: message\n"
-	"  render   print the composed config (unresolved unless --resolve)\n"
-	"  args     print Megatron flags from $AUTOEXP_CONFIG for a batch script\n"
-	"  replay   run the monitoring rules over LOG and print what would fire\n"
-	"  diff     print what differs between two configs, key by key\n"
-	"\n"
-	"Options:\n"
-	"  -C, --config-dir DIR   search DIR for config groups (repeatable;\n"
-	"                         before $" AE_SEARCHPATH_ENV
-	" and the presets)\n"
-	"  -r, --resolve          resolve interpolations (render)\n"
-	"  -f, --format FMT       output format: yaml (default) or json\n"
-	"  -t, --timestring TS    value of ${oc.timestring:} (render)\n"
-	"  -h, --help             show this help\n"
-	"  -V, --version          show the version\n"
-	"\n"
-	"Exit status: 0 ok, 1 config error, 2 usage error.\n";
+    "Usage: autoexp check [--config-dir DIR]... CONFIG [OVERRIDE...]\n"
+    "       autoexp render [--resolve] [--format yaml|json] "
+    "[--config-dir DIR]...\n"
+    "                      [--timestring TS] CONFIG [OVERRIDE...]\n"
+    "       autoexp args [--node KEY] [-0|--shell] [--config FILE]\n"
+    "       autoexp replay [--config FILE] [--json] LOG\n"
+    "       autoexp diff [--all] A B\n"
+    "       autoexp --help | --version\n"
+    "\n"
+    "Commands:\n"
+    "  check    compose CONFIG with its defaults and the overrides, then\n"
+    "           check every interpolation; errors go to stderr as\n"
+    "           file:line:col: key.path: message\n"
+    "  render   print the composed config (unresolved unless --resolve)\n"
+    "  args     print Megatron flags from $AUTOEXP_CONFIG for a batch script\n"
+    "  replay   run the monitoring rules over LOG and print what would fire\n"
+    "  diff     print what differs between two configs, key by key\n"
+    "\n"
+    "Options:\n"
+    "  -C, --config-dir DIR   search DIR for config groups (repeatable;\n"
+    "                         before $" AE_SEARCHPATH_ENV " and the presets)\n"
+    "  -r, --resolve          resolve interpolations (render)\n"
+    "  -f, --format FMT       output format: yaml (default) or json\n"
+    "  -t, --timestring TS    value of ${oc.timestring:} (render)\n"
+    "  -h, --help             show this help\n"
+    "  -V, --version          show the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 config error, 2 usage error.\n";
 
 static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
 {
@@ -103,8 +102,8 @@ static int usage_error(const char *fmt, ...)
 
 static void print_error(const ae_error *err)
 {
-	char buf[AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN + AE_ERROR_TEXT_LEN +
-		 64];
+	char
+	    buf[AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN + AE_ERROR_TEXT_LEN + 64];
 
 	if (!ae_error_isset(err)) {
 		fprintf(stderr, "autoexp: failed without a message\n");
@@ -119,12 +118,12 @@ static void print_error(const ae_error *err)
 static int parse_args(struct cli *cli, int argc, char **argv, int *status)
 {
 	static const struct option longopts[] = {
-		{ "config-dir", required_argument, NULL, 'C' },
-		{ "resolve", no_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "timestring", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config-dir", required_argument, NULL, 'C'},
+	    {"resolve", no_argument, NULL, 'r'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"timestring", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int is_render = strcmp(cli->cmd, "render") == 0;
 	int c;
@@ -142,8 +141,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, int *status)
 		case 't':
 			if (!is_render) {
 				*status = usage_error(
-					"%s: option not valid for check",
-					argv[optind - 1]);
+				    "%s: option not valid for check",
+				    argv[optind - 1]);
 				return -1;
 			}
 			if (c == 'r')
@@ -155,10 +154,10 @@ static int parse_args(struct cli *cli, int argc, char **argv, int *status)
 			else if (strcmp(optarg, "json") == 0)
 				cli->format = FORMAT_JSON;
 			else {
-				*status = usage_error(
-					"--format: unknown format '%s' "
-					"(yaml or json)",
-					optarg);
+				*status =
+				    usage_error("--format: unknown format '%s' "
+				                "(yaml or json)",
+				                optarg);
 				return -1;
 			}
 			break;
@@ -168,11 +167,11 @@ static int parse_args(struct cli *cli, int argc, char **argv, int *status)
 			return -1;
 		case ':':
 			*status = usage_error("%s: missing argument",
-					      argv[optind - 1]);
+			                      argv[optind - 1]);
 			return -1;
 		default:
 			*status = usage_error("unknown option '%s'",
-					      argv[optind - 1]);
+			                      argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -191,13 +190,13 @@ static ae_node *compose(const struct cli *cli, ae_error *err)
 {
 	ae_compose_warning *warnings = NULL;
 	size_t n_warnings = 0;
-	ae_compose_opts opts = { 0 };
+	ae_compose_opts opts = {0};
 	ae_searchpath *sp;
 	ae_node *root = NULL;
 	size_t i;
 
 	sp = ae_searchpath_build(cli->config_dirs, cli->n_config_dirs,
-				 getenv(AE_SEARCHPATH_ENV), presets_dir, err);
+	                         getenv(AE_SEARCHPATH_ENV), presets_dir, err);
 	if (!sp)
 		goto out;
 	opts.search_path = ae_searchpath_dirs(sp, &opts.n_search_path);
@@ -219,7 +218,7 @@ out:
  * not known here) and the monitoring section with its actions. */
 static int run_check(const struct cli *cli)
 {
-	ae_submit_result res = { 0 };
+	ae_submit_result res = {0};
 	const char **ovs;
 	ae_error err;
 	size_t i;
@@ -234,8 +233,8 @@ static int run_check(const struct cli *cli)
 	for (i = 0; i < cli->n_overrides; i++)
 		ovs[i] = cli->overrides[i];
 	if (ae_submit_prepare(cli->config, cli->config_dirs, cli->n_config_dirs,
-			      getenv(AE_SEARCHPATH_ENV), presets_dir, ovs, NULL,
-			      NULL, &res, &err) < 0) {
+	                      getenv(AE_SEARCHPATH_ENV), presets_dir, ovs, NULL,
+	                      NULL, &res, &err) < 0) {
 		print_error(&err);
 		goto out;
 	}
@@ -250,7 +249,7 @@ out:
 
 static int run_render(const struct cli *cli)
 {
-	ae_resolve_opts ropts = { 0 };
+	ae_resolve_opts ropts = {0};
 	ae_node *root, *resolved = NULL;
 	const ae_node *out;
 	char *text = NULL;
@@ -294,11 +293,11 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option topopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cli cli = { 0 };
+	struct cli cli = {0};
 	int status = EXIT_USAGE;
 	int c;
 
@@ -314,7 +313,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			return usage_error("unknown option '%s'",
-					   argv[optind - 1]);
+			                   argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -336,7 +335,7 @@ int main(int argc, char **argv)
 	}
 	if (parse_args(&cli, argc - optind, argv + optind, &status) == 0)
 		status = strcmp(cli.cmd, "check") == 0 ? run_check(&cli)
-						       : run_render(&cli);
+		                                       : run_render(&cli);
 	free(cli.config_dirs);
 	return status;
 }

@@ -14,8 +14,8 @@
  * plugin exports) unless --config names another. It is read as it is: a
  * resolved config has no interpolations left, and what looks like one is a
  * value that an escape made literal. --resolve resolves the node first, for
- * unresolved configs. The rules from config to flags are in lib/config/ae_args.h;
- * a nested mapping under the node is an error.
+ * unresolved configs. The rules from config to flags are in
+ * lib/config/ae_args.h; a nested mapping under the node is an error.
  */
 
 #include <getopt.h>
@@ -33,36 +33,36 @@
 enum { EXIT_OK = 0, EXIT_CONFIG = 1, EXIT_USAGE = 2 };
 
 static const char args_usage[] =
-	"Usage: autoexp args [--config FILE] [--node PATH] [-0|--shell] "
-	"[--resolve]\n"
-	"\n"
-	"Print the flags of a config node (default backend.megatron) for a\n"
-	"batch script: train_iters: 100 gives --train-iters 100, true a bare\n"
-	"flag, false and null nothing, a list its values in order.\n"
-	"\n"
-	"Options:\n"
-	"  -c, --config FILE   the config (default: $AUTOEXP_CONFIG)\n"
-	"  -n, --node PATH     dotted key path of the node "
-	"(default: backend.megatron)\n"
-	"  -0, --null          end every word with a NUL byte\n"
-	"  -s, --shell         one line of shell-quoted words (default)\n"
-	"  -r, --resolve       resolve interpolations in the node first\n"
-	"  -t, --timestring TS value of ${oc.timestring:} with --resolve\n"
-	"  -h, --help          show this help\n"
-	"\n"
-	"Exit status: 0 ok, 1 config error, 2 usage error.\n";
+    "Usage: autoexp args [--config FILE] [--node PATH] [-0|--shell] "
+    "[--resolve]\n"
+    "\n"
+    "Print the flags of a config node (default backend.megatron) for a\n"
+    "batch script: train_iters: 100 gives --train-iters 100, true a bare\n"
+    "flag, false and null nothing, a list its values in order.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE   the config (default: $AUTOEXP_CONFIG)\n"
+    "  -n, --node PATH     dotted key path of the node "
+    "(default: backend.megatron)\n"
+    "  -0, --null          end every word with a NUL byte\n"
+    "  -s, --shell         one line of shell-quoted words (default)\n"
+    "  -r, --resolve       resolve interpolations in the node first\n"
+    "  -t, --timestring TS value of ${oc.timestring:} with --resolve\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 ok, 1 config error, 2 usage error.\n";
 
 static int args_usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "autoexp args: %s%s\nTry 'autoexp args --help'.\n",
-		what, arg ? arg : "");
+	        what, arg ? arg : "");
 	return EXIT_USAGE;
 }
 
 static void args_print_error(const ae_error *err)
 {
-	char buf[AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN + AE_ERROR_TEXT_LEN +
-		 64];
+	char
+	    buf[AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN + AE_ERROR_TEXT_LEN + 64];
 
 	ae_error_format(err, buf, sizeof(buf));
 	fprintf(stderr, "autoexp args: %s\n", buf);
@@ -77,7 +77,7 @@ static int write_words(const ae_args *args, int nul, ae_error *err)
 	if (nul) {
 		for (i = 0; i < args->argc; i++)
 			if (fwrite(args->argv[i], 1, strlen(args->argv[i]) + 1,
-				   stdout) != strlen(args->argv[i]) + 1)
+			           stdout) != strlen(args->argv[i]) + 1)
 				goto out;
 		rv = 0;
 		goto out;
@@ -92,25 +92,26 @@ out:
 	if (fflush(stdout) != 0)
 		rv = -1;
 	if (rv < 0 && !ae_error_isset(err))
-		ae_error_set(err, NULL, 0, 0, NULL, "writing the output failed");
+		ae_error_set(err, NULL, 0, 0, NULL,
+		             "writing the output failed");
 	return rv;
 }
 
 int cmd_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "null", no_argument, NULL, '0' },
-		{ "shell", no_argument, NULL, 's' },
-		{ "resolve", no_argument, NULL, 'r' },
-		{ "timestring", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"null", no_argument, NULL, '0'},
+	    {"shell", no_argument, NULL, 's'},
+	    {"resolve", no_argument, NULL, 'r'},
+	    {"timestring", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = getenv("AUTOEXP_CONFIG");
 	const char *path = "backend.megatron";
-	ae_resolve_opts ropts = { 0 };
+	ae_resolve_opts ropts = {0};
 	ae_node *root = NULL, *resolved = NULL;
 	const ae_node *node;
 	ae_args *args = NULL;
@@ -146,19 +147,19 @@ int cmd_args(int argc, char **argv)
 			return EXIT_OK;
 		case ':':
 			return args_usage_error("missing argument to ",
-						argv[optind - 1]);
+			                        argv[optind - 1]);
 		default:
 			return args_usage_error("unknown option ",
-						argv[optind - 1]);
+			                        argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return args_usage_error("unexpected argument ", argv[optind]);
 	if (!config || !*config)
 		return args_usage_error(
-			"no config: AUTOEXP_CONFIG is not set (the autoexp "
-			"plugin sets it in a job); give --config FILE",
-			NULL);
+		    "no config: AUTOEXP_CONFIG is not set (the autoexp "
+		    "plugin sets it in a job); give --config FILE",
+		    NULL);
 	root = ae_yaml_load_file(config, NULL, &err);
 	if (!root)
 		goto fail;

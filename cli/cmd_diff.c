@@ -35,21 +35,21 @@ enum { EXIT_OK = 0, EXIT_CONFIG = 1, EXIT_USAGE = 2 };
 #define SHORT_VALUE 72
 
 static const char diff_usage[] =
-	"Usage: autoexp diff [--all] A B\n"
-	"\n"
-	"Print what differs between the configs A and B (YAML files, as they\n"
-	"are: no composition, no resolution), one dotted key per line:\n"
-	"  ~ key: OLD -> NEW   changed\n"
-	"  + key: NEW          only in B\n"
-	"  - key: OLD          only in A\n"
-	"Values are JSON. Key order does not count.\n"
-	"\n"
-	"Options:\n"
-	"  -a, --all    print added and removed mappings and lists whole\n"
-	"  -h, --help   show this help\n"
-	"\n"
-	"Exit status: 0 ok (the configs may differ), 1 config error, 2 usage "
-	"error.\n";
+    "Usage: autoexp diff [--all] A B\n"
+    "\n"
+    "Print what differs between the configs A and B (YAML files, as they\n"
+    "are: no composition, no resolution), one dotted key per line:\n"
+    "  ~ key: OLD -> NEW   changed\n"
+    "  + key: NEW          only in B\n"
+    "  - key: OLD          only in A\n"
+    "Values are JSON. Key order does not count.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --all    print added and removed mappings and lists whole\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "Exit status: 0 ok (the configs may differ), 1 config error, 2 usage "
+    "error.\n";
 
 typedef struct printer {
 	int all;
@@ -61,16 +61,17 @@ static void put_value(const printer *p, const ae_node *n)
 	json_t *j;
 	char *text, fbuf[64];
 
-	if (n->type == AE_FLOAT) { /* as Python writes it: 0.0003, not 17 digits */
+	if (n->type ==
+	    AE_FLOAT) { /* as Python writes it: 0.0003, not 17 digits */
 		fputs(ae_yaml_float_repr(n->u.f, fbuf, sizeof(fbuf)), stdout);
 		return;
 	}
 	j = ae_json_from_node(n, NULL);
 	text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT |
-				      JSON_PRESERVE_ORDER)
-		 : NULL;
+	                             JSON_PRESERVE_ORDER)
+	         : NULL;
 	if (text && (p->all || strlen(text) <= SHORT_VALUE ||
-		     (n->type != AE_MAP && n->type != AE_SEQ)))
+	             (n->type != AE_MAP && n->type != AE_SEQ)))
 		fputs(text, stdout);
 	else if (n->type == AE_MAP)
 		printf("{mapping of %zu key%s}", ae_map_size(n),
@@ -85,10 +86,10 @@ static void put_value(const printer *p, const ae_node *n)
 }
 
 static int print_one(void *ctx, ae_diff_kind kind, const char *path,
-		     const ae_node *old, const ae_node *new)
+                     const ae_node *old, const ae_node *new)
 {
 	const printer *p = ctx;
-	static const char mark[] = { '+', '-', '~' };
+	static const char mark[] = {'+', '-', '~'};
 
 	printf("%c %s: ", mark[kind], *path ? path : "(root)");
 	if (kind == AE_DIFF_CHANGED) {
@@ -105,11 +106,11 @@ static int print_one(void *ctx, ae_diff_kind kind, const char *path,
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"all", no_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	printer p = { 0 };
+	printer p = {0};
 	ae_node *a = NULL, *b = NULL;
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
 	ae_error err;
@@ -127,13 +128,13 @@ int cmd_diff(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "autoexp diff: unknown option '%s'\n%s",
-				argv[optind - 1], diff_usage);
+			        argv[optind - 1], diff_usage);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "autoexp diff: two files expected\n%s",
-			diff_usage);
+		        diff_usage);
 		return EXIT_USAGE;
 	}
 	ae_error_clear(&err);

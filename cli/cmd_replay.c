@@ -453,9 +453,8 @@ static ae_node *make_vars(const ae_node *root, const char *log, int attempt,
 	job.workdir = cwd;
 	job.job_id = env_or("SLURM_JOB_ID", "0");
 	job.job_name = env_or("SLURM_JOB_NAME",
-	                      pname && pname->type == AE_STRING
-	                          ? pname->u.str.s
-	                          : "replay");
+	                      pname && pname->type == AE_STRING ? pname->u.str.s
+	                                                        : "replay");
 	job.user = env_or("USER", "");
 	job.node = env_or("SLURMD_NODENAME", host);
 	job.array_job_id = env_or("SLURM_ARRAY_JOB_ID", NULL);

@@ -44,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG "pretrain_gpt.py"
+#define PROG    "pretrain_gpt.py"
 #define TRACKER "latest_checkpointed_iteration.txt"
 
 enum kind { K_INT, K_FLOAT, K_STR, K_FLAG };
@@ -93,58 +93,57 @@ struct opt {
 	int none_unless_given; /* dump shows None when not given */
 };
 
-#define O(flag, dest, kind, field, none)                                      \
-	{ flag, dest, kind, offsetof(struct sim, field), none }
+#define O(flag, dest, kind, field, none)                                       \
+	{                                                                      \
+		flag, dest, kind, offsetof(struct sim, field), none            \
+	}
 
 static const struct opt opts[] = {
-	O("--train-iters", "train_iters", K_INT, train_iters, 1),
-	O("--save", "save", K_STR, save, 1),
-	O("--load", "load", K_STR, load, 1),
-	O("--save-interval", "save_interval", K_INT, save_interval, 1),
-	O("--ckpt-step", "ckpt_step", K_INT, ckpt_step, 1),
-	O("--exit-on-missing-checkpoint", "exit_on_missing_checkpoint", K_FLAG,
-	  exit_on_missing_checkpoint, 0),
-	O("--lr", "lr", K_FLOAT, lr, 0),
-	O("--min-lr", "min_lr", K_FLOAT, min_lr, 0),
-	O("--lr-decay-style", "lr_decay_style", K_STR, lr_decay_style, 0),
-	O("--lr-decay-iters", "lr_decay_iters", K_INT, lr_decay_iters, 1),
-	O("--lr-warmup-iters", "lr_warmup_iters", K_INT, lr_warmup_iters, 0),
-	O("--lr-warmup-init", "lr_warmup_init", K_FLOAT, lr_warmup_init, 0),
-	O("--lr-wsd-decay-style", "lr_wsd_decay_style", K_STR,
-	  lr_wsd_decay_style, 0),
-	O("--lr-wsd-decay-iters", "lr_wsd_decay_iters", K_INT,
-	  lr_wsd_decay_iters, 1),
-	O("--override-opt-param-scheduler", "override_opt_param_scheduler",
-	  K_FLAG, override_opt_param_scheduler, 0),
-	O("--override-opt_param-scheduler", "override_opt_param_scheduler",
-	  K_FLAG, override_opt_param_scheduler, 0),
-	O("--use-checkpoint-opt_param-scheduler",
-	  "use_checkpoint_opt_param_scheduler", K_FLAG,
-	  use_checkpoint_opt_param_scheduler, 0),
-	O("--use-checkpoint-opt-param-scheduler",
-	  "use_checkpoint_opt_param_scheduler", K_FLAG,
-	  use_checkpoint_opt_param_scheduler, 0),
-	O("--global-batch-size", "global_batch_size", K_INT,
-	  global_batch_size, 0),
-	O("--micro-batch-size", "micro_batch_size", K_INT, micro_batch_size,
-	  0),
-	O("--log-interval", "log_interval", K_INT, log_interval, 0),
-	O("--eval-interval", "eval_interval", K_INT, eval_interval, 0),
-	O("--eval-iters", "eval_iters", K_INT, eval_iters, 0),
-	O("--exit-interval", "exit_interval", K_INT, exit_interval, 1),
-	O("--exit-signal-handler", "exit_signal_handler", K_FLAG,
-	  exit_signal_handler, 0),
-	O("--async-save", "async_save", K_FLAG, async_save, 0),
-	O("--ckpt-format", "ckpt_format", K_STR, ckpt_format, 0),
-	O("--finetune", "finetune", K_FLAG, finetune, 0),
-	O("--no-load-optim", "no_load_optim", K_FLAG, no_load_optim, 0),
-	O("--seed", "seed", K_INT, seed, 0),
-	O("--sim-ms-per-iter", "sim_ms_per_iter", K_INT, sim_ms_per_iter, 0),
-	O("--sim-fail-at", "sim_fail_at", K_INT, sim_fail_at, 1),
-	O("--sim-fail-message", "sim_fail_message", K_STR, sim_fail_message,
-	  1),
-	O("--sim-hang-at", "sim_hang_at", K_INT, sim_hang_at, 1),
-	O("--sim-async-delay", "sim_async_delay", K_INT, sim_async_delay, 0),
+    O("--train-iters", "train_iters", K_INT, train_iters, 1),
+    O("--save", "save", K_STR, save, 1),
+    O("--load", "load", K_STR, load, 1),
+    O("--save-interval", "save_interval", K_INT, save_interval, 1),
+    O("--ckpt-step", "ckpt_step", K_INT, ckpt_step, 1),
+    O("--exit-on-missing-checkpoint", "exit_on_missing_checkpoint", K_FLAG,
+      exit_on_missing_checkpoint, 0),
+    O("--lr", "lr", K_FLOAT, lr, 0),
+    O("--min-lr", "min_lr", K_FLOAT, min_lr, 0),
+    O("--lr-decay-style", "lr_decay_style", K_STR, lr_decay_style, 0),
+    O("--lr-decay-iters", "lr_decay_iters", K_INT, lr_decay_iters, 1),
+    O("--lr-warmup-iters", "lr_warmup_iters", K_INT, lr_warmup_iters, 0),
+    O("--lr-warmup-init", "lr_warmup_init", K_FLOAT, lr_warmup_init, 0),
+    O("--lr-wsd-decay-style", "lr_wsd_decay_style", K_STR, lr_wsd_decay_style,
+      0),
+    O("--lr-wsd-decay-iters", "lr_wsd_decay_iters", K_INT, lr_wsd_decay_iters,
+      1),
+    O("--override-opt-param-scheduler", "override_opt_param_scheduler", K_FLAG,
+      override_opt_param_scheduler, 0),
+    O("--override-opt_param-scheduler", "override_opt_param_scheduler", K_FLAG,
+      override_opt_param_scheduler, 0),
+    O("--use-checkpoint-opt_param-scheduler",
+      "use_checkpoint_opt_param_scheduler", K_FLAG,
+      use_checkpoint_opt_param_scheduler, 0),
+    O("--use-checkpoint-opt-param-scheduler",
+      "use_checkpoint_opt_param_scheduler", K_FLAG,
+      use_checkpoint_opt_param_scheduler, 0),
+    O("--global-batch-size", "global_batch_size", K_INT, global_batch_size, 0),
+    O("--micro-batch-size", "micro_batch_size", K_INT, micro_batch_size, 0),
+    O("--log-interval", "log_interval", K_INT, log_interval, 0),
+    O("--eval-interval", "eval_interval", K_INT, eval_interval, 0),
+    O("--eval-iters", "eval_iters", K_INT, eval_iters, 0),
+    O("--exit-interval", "exit_interval", K_INT, exit_interval, 1),
+    O("--exit-signal-handler", "exit_signal_handler", K_FLAG,
+      exit_signal_handler, 0),
+    O("--async-save", "async_save", K_FLAG, async_save, 0),
+    O("--ckpt-format", "ckpt_format", K_STR, ckpt_format, 0),
+    O("--finetune", "finetune", K_FLAG, finetune, 0),
+    O("--no-load-optim", "no_load_optim", K_FLAG, no_load_optim, 0),
+    O("--seed", "seed", K_INT, seed, 0),
+    O("--sim-ms-per-iter", "sim_ms_per_iter", K_INT, sim_ms_per_iter, 0),
+    O("--sim-fail-at", "sim_fail_at", K_INT, sim_fail_at, 1),
+    O("--sim-fail-message", "sim_fail_message", K_STR, sim_fail_message, 1),
+    O("--sim-hang-at", "sim_hang_at", K_INT, sim_hang_at, 1),
+    O("--sim-async-delay", "sim_async_delay", K_INT, sim_async_delay, 0),
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -237,8 +236,8 @@ static char *pyfloat(double f, char *buf, size_t size)
 		pos += snprintf(buf + pos, size - pos, "%c", mant[0]);
 		if (n > 1)
 			pos += snprintf(buf + pos, size - pos, ".%s", mant + 1);
-		snprintf(buf + pos, size - pos, "e%c%02d", exp10 < 0 ? '-' : '+',
-			 abs(exp10));
+		snprintf(buf + pos, size - pos, "e%c%02d",
+		         exp10 < 0 ? '-' : '+', abs(exp10));
 	} else if (exp10 < 0) {
 		pos += snprintf(buf + pos, size - pos, "0.");
 		for (i = -1; i > exp10; i--)
@@ -247,9 +246,10 @@ static char *pyfloat(double f, char *buf, size_t size)
 	} else {
 		for (i = 0; i <= exp10; i++)
 			pos += snprintf(buf + pos, size - pos, "%c",
-					i < n ? mant[i] : '0');
+			                i < n ? mant[i] : '0');
 		if (n > exp10 + 1)
-			snprintf(buf + pos, size - pos, ".%s", mant + exp10 + 1);
+			snprintf(buf + pos, size - pos, ".%s",
+			         mant + exp10 + 1);
 		else
 			snprintf(buf + pos, size - pos, ".0");
 	}
@@ -257,7 +257,7 @@ static char *pyfloat(double f, char *buf, size_t size)
 }
 
 static int usage_fail(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 /* argparse's error exit: usage line, "error: ...", status 2. */
 static int usage_fail(const char *fmt, ...)
@@ -265,7 +265,7 @@ static int usage_fail(const char *fmt, ...)
 	va_list ap;
 
 	fprintf(stderr, "usage: " PROG " [-h] [--train-iters TRAIN_ITERS] "
-			"[--save SAVE] [--load LOAD] ...\n" PROG ": error: ");
+	                "[--save SAVE] [--load LOAD] ...\n" PROG ": error: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -302,7 +302,7 @@ static int is_value(const char *arg)
 
 static int set_opt(struct sim *s, const struct opt *o, const char *value)
 {
-	static const char *const type_name[] = { "int", "float" };
+	static const char *const type_name[] = {"int", "float"};
 	void *dst = field(s, o);
 
 	switch (o->kind) {
@@ -323,9 +323,10 @@ static int set_opt(struct sim *s, const struct opt *o, const char *value)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "usage: " PROG " [-h] ...\n" PROG
-			": error: argument %s: invalid %s value: '%s'\n",
-		o->flag, type_name[o->kind], value);
+	fprintf(stderr,
+	        "usage: " PROG " [-h] ...\n" PROG
+	        ": error: argument %s: invalid %s value: '%s'\n",
+	        o->flag, type_name[o->kind], value);
 	return -1;
 }
 
@@ -342,8 +343,8 @@ static void dest_of(const char *flag, char *buf, size_t size)
 
 /* Parse argv as argparse would, except that unknown flags are kept. */
 static int parse_args(struct sim *s, int argc, char **argv,
-		      unsigned char *given, struct extra *extras,
-		      size_t *n_extras)
+                      unsigned char *given, struct extra *extras,
+                      size_t *n_extras)
 {
 	int i;
 	size_t k;
@@ -354,28 +355,29 @@ static int parse_args(struct sim *s, int argc, char **argv,
 		const struct opt *o = NULL;
 
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			printf("usage: megatron_sim --train-iters N [--save DIR] "
-			       "[--load DIR] [--save-interval N]\n"
-			       "       [--ckpt-step N] "
-			       "[--exit-on-missing-checkpoint] [--lr LR] ...\n"
-			       "       [--sim-ms-per-iter MS] [--sim-fail-at N] "
-			       "[--sim-hang-at N]\n"
-			       "A Megatron-LM stand-in for tests; see the "
-			       "comment at the top of megatron_sim.c.\n");
+			printf(
+			    "usage: megatron_sim --train-iters N [--save DIR] "
+			    "[--load DIR] [--save-interval N]\n"
+			    "       [--ckpt-step N] "
+			    "[--exit-on-missing-checkpoint] [--lr LR] ...\n"
+			    "       [--sim-ms-per-iter MS] [--sim-fail-at N] "
+			    "[--sim-hang-at N]\n"
+			    "A Megatron-LM stand-in for tests; see the "
+			    "comment at the top of megatron_sim.c.\n");
 			exit(0);
 		}
 		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
 			return usage_fail("unrecognized arguments: %s", arg);
 		eq = strchr(arg, '=');
 		snprintf(name, sizeof(name), "%.*s",
-			 (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
+		         (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
 		for (k = 0; k < N_OPTS; k++)
 			if (strcmp(opts[k].flag, name) == 0)
 				o = &opts[k];
 		if (eq)
 			value = eq + 1;
 		else if ((!o || o->kind != K_FLAG) && i + 1 < argc &&
-			 is_value(argv[i + 1]))
+		         is_value(argv[i + 1]))
 			value = argv[++i];
 		if (!o) {
 			char dest[256];
@@ -389,12 +391,12 @@ static int parse_args(struct sim *s, int argc, char **argv,
 		}
 		if (o->kind == K_FLAG && value)
 			return usage_fail("argument %s: ignored explicit "
-					  "argument '%s'",
-					  name, value);
+			                  "argument '%s'",
+			                  name, value);
 		if (o->kind != K_FLAG && !value)
 			return usage_fail("argument %s: expected one "
-					  "argument",
-					  name);
+			                  "argument",
+			                  name);
 		if (set_opt(s, o, value) < 0)
 			return 2;
 		given[o - opts] = 1;
@@ -417,14 +419,14 @@ static char *arg_line(const char *dest, const char *value)
 
 	if (line)
 		snprintf(line, size, "  %s %.*s %s", dest, dots > 0 ? dots : 0,
-			 "................................................",
-			 value);
+		         "................................................",
+		         value);
 	return line;
 }
 
 /* Megatron's _print_args: "  dest ..... value", sorted case-insensitively. */
 static int print_args(struct sim *s, const unsigned char *given,
-		      const struct extra *extras, size_t n_extras)
+                      const struct extra *extras, size_t n_extras)
 {
 	char **lines;
 	size_t n = 0, i, k;
@@ -458,7 +460,7 @@ static int print_args(struct sim *s, const unsigned char *given,
 
 			if (o->kind == K_INT)
 				snprintf(val, sizeof(val), "%lld",
-					 *(long long *)p);
+				         *(long long *)p);
 			else if (o->kind == K_FLOAT)
 				pyfloat(*(double *)p, val, sizeof(val));
 			else if (o->kind == K_FLAG)
@@ -473,7 +475,7 @@ static int print_args(struct sim *s, const unsigned char *given,
 	}
 	for (i = 0; i < n_extras; i++) {
 		lines[n] = arg_line(extras[i].dest,
-				    extras[i].value ? extras[i].value : "True");
+		                    extras[i].value ? extras[i].value : "True");
 		if (!lines[n])
 			goto out;
 		n++;
@@ -522,7 +524,7 @@ static double now_ms(void)
 
 static void sleep_ms(long long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR &&
 	       !got_sigterm)
@@ -537,7 +539,7 @@ static double sched_lr(const struct sched *sc, long long step)
 
 	if (sc->warmup > 0 && step <= sc->warmup)
 		return sc->warmup_init + (sc->max_lr - sc->warmup_init) *
-						 (double)step / (double)sc->warmup;
+		                             (double)step / (double)sc->warmup;
 	if (strcmp(sc->style, "constant") == 0)
 		return sc->max_lr;
 	if (step > sc->decay)
@@ -545,7 +547,7 @@ static double sched_lr(const struct sched *sc, long long step)
 	if (strcmp(sc->style, "inverse-square-root") == 0) {
 		long long w = sc->warmup > 1 ? sc->warmup : 1;
 		double lr = sc->max_lr * sqrt((double)w) /
-			    sqrt((double)(step > 1 ? step : 1));
+		            sqrt((double)(step > 1 ? step : 1));
 
 		return lr > sc->min_lr ? lr : sc->min_lr;
 	}
@@ -560,7 +562,7 @@ static double sched_lr(const struct sched *sc, long long step)
 			coeff = 1.0;
 		} else {
 			ratio = (double)(step - anneal_start) /
-				(double)sc->wsd_decay;
+			        (double)sc->wsd_decay;
 			if (strcmp(sc->wsd_style, "linear") == 0)
 				coeff = 1.0 - ratio;
 			else if (strcmp(sc->wsd_style, "cosine") == 0)
@@ -576,8 +578,8 @@ static double sched_lr(const struct sched *sc, long long step)
 
 static int sched_from_args(const struct sim *s, struct sched *sc)
 {
-	static const char *const styles[] = { "constant", "linear", "cosine",
-					      "inverse-square-root", "WSD" };
+	static const char *const styles[] = {"constant", "linear", "cosine",
+	                                     "inverse-square-root", "WSD"};
 	size_t i;
 
 	memset(sc, 0, sizeof(*sc));
@@ -589,15 +591,15 @@ static int sched_from_args(const struct sim *s, struct sched *sc)
 	sc->wsd_decay = s->lr_wsd_decay_iters;
 	snprintf(sc->style, sizeof(sc->style), "%s", s->lr_decay_style);
 	snprintf(sc->wsd_style, sizeof(sc->wsd_style), "%s",
-		 s->lr_wsd_decay_style);
+	         s->lr_wsd_decay_style);
 	for (i = 0; i < sizeof(styles) / sizeof(styles[0]); i++)
 		if (strcmp(styles[i], sc->style) == 0)
 			break;
 	if (i == sizeof(styles) / sizeof(styles[0]))
 		return usage_fail("argument --lr-decay-style: invalid choice: "
-				  "'%s' (choose from 'constant', 'linear', "
-				  "'cosine', 'inverse-square-root', 'WSD')",
-				  sc->style);
+		                  "'%s' (choose from 'constant', 'linear', "
+		                  "'cosine', 'inverse-square-root', 'WSD')",
+		                  sc->style);
 	if (sc->decay <= sc->warmup && strcmp(sc->style, "constant") != 0 &&
 	    strcmp(sc->style, "inverse-square-root") != 0) {
 		printf("AssertionError: lr_decay_steps (%lld) must be larger "
@@ -685,7 +687,7 @@ static void iter_dir(char *buf, size_t size, const char *root, long long it)
 /* The checkpoint's state file: legacy "torch" format keeps it in
  * mp_rank_00/model_optim_rng.pt, torch_dist in common.pt. */
 static void state_path(char *buf, size_t size, const char *dir,
-		       const char *format)
+                       const char *format)
 {
 	if (strcmp(format, "torch") == 0)
 		snprintf(buf, size, "%s/mp_rank_00/model_optim_rng.pt", dir);
@@ -706,27 +708,26 @@ static void write_checkpoint(const struct sim *s, const struct state *st)
 		fail_errno("OSError", dir);
 	}
 	snprintf(text, sizeof(text),
-		 "# megatron_sim checkpoint (text, not a PyTorch file)\n"
-		 "iteration=%lld\nconsumed_samples=%lld\nsteps=%lld\n"
-		 "max_lr=%s\nmin_lr=%s\nwarmup_init=%s\nwarmup_iters=%lld\n"
-		 "decay_iters=%lld\nwsd_decay_iters=%lld\ndecay_style=%s\n"
-		 "wsd_decay_style=%s\nloss=%.6E\n",
-		 st->iteration, st->consumed, st->steps,
-		 pyfloat(st->sched.max_lr, lr, sizeof(lr)),
-		 pyfloat(st->sched.min_lr, min_lr, sizeof(min_lr)),
-		 pyfloat(st->sched.warmup_init, init, sizeof(init)),
-		 st->sched.warmup, st->sched.decay, st->sched.wsd_decay,
-		 st->sched.style, st->sched.wsd_style,
-		 sim_loss(st->iteration));
+	         "# megatron_sim checkpoint (text, not a PyTorch file)\n"
+	         "iteration=%lld\nconsumed_samples=%lld\nsteps=%lld\n"
+	         "max_lr=%s\nmin_lr=%s\nwarmup_init=%s\nwarmup_iters=%lld\n"
+	         "decay_iters=%lld\nwsd_decay_iters=%lld\ndecay_style=%s\n"
+	         "wsd_decay_style=%s\nloss=%.6E\n",
+	         st->iteration, st->consumed, st->steps,
+	         pyfloat(st->sched.max_lr, lr, sizeof(lr)),
+	         pyfloat(st->sched.min_lr, min_lr, sizeof(min_lr)),
+	         pyfloat(st->sched.warmup_init, init, sizeof(init)),
+	         st->sched.warmup, st->sched.decay, st->sched.wsd_decay,
+	         st->sched.style, st->sched.wsd_style, sim_loss(st->iteration));
 	state_path(path, sizeof(path), dir, s->ckpt_format);
 	if (write_file(path, text) < 0)
 		fail_errno("OSError", path);
 	if (strcmp(s->ckpt_format, "torch") != 0) {
 		snprintf(path, sizeof(path), "%s/metadata.json", dir);
 		if (write_file(path, "{\"sharded_backend\": \"torch_dist\", "
-				     "\"sharded_backend_version\": 1, "
-				     "\"common_backend\": \"torch\", "
-				     "\"common_backend_version\": 1}\n") < 0)
+		                     "\"sharded_backend_version\": 1, "
+		                     "\"common_backend\": \"torch\", "
+		                     "\"common_backend_version\": 1}\n") < 0)
 			fail_errno("OSError", path);
 	}
 }
@@ -751,7 +752,7 @@ struct pending {
 };
 
 static void save_checkpoint(const struct sim *s, const struct state *st,
-			    struct pending *pend, long long due)
+                            struct pending *pend, long long due)
 {
 	double t0 = now_ms();
 
@@ -764,7 +765,7 @@ static void save_checkpoint(const struct sim *s, const struct state *st,
 		if (pend->n == pend->cap) {
 			size_t cap = pend->cap ? 2 * pend->cap : 8;
 			long long *its =
-				realloc(pend->its, 2 * cap * sizeof(*its));
+			    realloc(pend->its, 2 * cap * sizeof(*its));
 
 			if (!its) {
 				printf("MemoryError\n");
@@ -792,7 +793,7 @@ static void save_checkpoint(const struct sim *s, const struct state *st,
 /* maybe_finalize_async_save: finalize the saves that are done (all of
  * them when blocking). */
 static void finalize_async(const struct sim *s, struct pending *pend,
-			   long long now_it, int blocking)
+                           long long now_it, int blocking)
 {
 	size_t i, kept = 0;
 
@@ -844,10 +845,10 @@ static int read_state(const char *path, struct state *st)
 			st->sched.wsd_decay = atoll(v);
 		else if (strcmp(line, "decay_style") == 0 && *v)
 			snprintf(st->sched.style, sizeof(st->sched.style), "%s",
-				 v);
+			         v);
 		else if (strcmp(line, "wsd_decay_style") == 0)
 			snprintf(st->sched.wsd_style,
-				 sizeof(st->sched.wsd_style), "%s", v);
+			         sizeof(st->sched.wsd_style), "%s", v);
 	}
 	fclose(f);
 	/* the schedule is always written: without it, this is not ours */
@@ -855,8 +856,8 @@ static int read_state(const char *path, struct state *st)
 }
 
 /* OptimizerParamScheduler._check_and_set for one value, as text. */
-static int check_and_set(const struct sim *s, const char *name,
-			 const char *cls, const char *ckpt)
+static int check_and_set(const struct sim *s, const char *name, const char *cls,
+                         const char *ckpt)
 {
 	if (s->override_opt_param_scheduler) {
 		printf(" > overriding %s value to %s\n", name, cls);
@@ -878,29 +879,29 @@ static int check_and_set(const struct sim *s, const char *name,
 /* Load the scheduler: the arguments' schedule (*cur) against the
  * checkpoint's (*ck); values in samples as Megatron prints them. */
 static int load_sched(const struct sim *s, struct sched *cur,
-		      const struct sched *ck)
+                      const struct sched *ck)
 {
 	char a[48], b[48];
 	long long g = s->global_batch_size;
 	int rv = 0;
 
-#define CHECK_F(name, fld)                                                    \
-	rv |= check_and_set(s, name, pyfloat(cur->fld, a, sizeof(a)),         \
-			    pyfloat(ck->fld, b, sizeof(b)));                  \
-	if (rv)                                                               \
+#define CHECK_F(name, fld)                                                     \
+	rv |= check_and_set(s, name, pyfloat(cur->fld, a, sizeof(a)),          \
+	                    pyfloat(ck->fld, b, sizeof(b)));                   \
+	if (rv)                                                                \
 		return -1;
-#define CHECK_I(name, fld)                                                    \
-	snprintf(a, sizeof(a), "%lld", cur->fld * g);                         \
-	snprintf(b, sizeof(b), "%lld", ck->fld * g);                          \
-	rv |= check_and_set(s, name, a, b);                                   \
-	if (rv)                                                               \
+#define CHECK_I(name, fld)                                                     \
+	snprintf(a, sizeof(a), "%lld", cur->fld *g);                           \
+	snprintf(b, sizeof(b), "%lld", ck->fld *g);                            \
+	rv |= check_and_set(s, name, a, b);                                    \
+	if (rv)                                                                \
 		return -1;
 	CHECK_F("learning rate", max_lr);
 	CHECK_F("minimum learning rate", min_lr);
 	CHECK_I("warmup iterations", warmup);
 	CHECK_I("total number of iterations", decay);
 	rv |= check_and_set(s, "learning rate decay style", cur->style,
-			    ck->style);
+	                    ck->style);
 	if (rv)
 		return -1;
 #undef CHECK_F
@@ -960,8 +961,8 @@ static void load_checkpoint(const struct sim *s, struct state *st)
 	if (access(path, R_OK) < 0) {
 		/* the other format's file, as Megatron detects the format */
 		state_path(path, sizeof(path), dir,
-			   strcmp(s->ckpt_format, "torch") == 0 ? "torch_dist"
-								: "torch");
+		           strcmp(s->ckpt_format, "torch") == 0 ? "torch_dist"
+		                                                : "torch");
 	}
 	switch (read_state(path, st)) {
 	case 0:
@@ -989,9 +990,9 @@ static void print_validation(const char *prefix, long long it)
 	int n;
 
 	n = snprintf(line, sizeof(line),
-		     " validation loss at %s | lm loss value: %.6E | "
-		     "lm loss PPL: %.6E | ",
-		     prefix, loss, exp(loss < 20 ? loss : 20));
+	             " validation loss at %s | lm loss value: %.6E | "
+	             "lm loss PPL: %.6E | ",
+	             prefix, loss, exp(loss < 20 ? loss : 20));
 	printf("%.*s\n%s\n%.*s\n", n + 1,
 	       "------------------------------------------------------------"
 	       "------------------------------------------------------------"
@@ -1006,19 +1007,19 @@ static void fail_now(const struct sim *s, long long it)
 {
 	fflush(stdout);
 	fprintf(stderr, "Traceback (most recent call last):\n"
-			"  File \"" PROG "\", line 1, in <module>\n");
+	                "  File \"" PROG "\", line 1, in <module>\n");
 	if (s->sim_fail_message)
 		fprintf(stderr, "%s\n", s->sim_fail_message);
 	else
 		fprintf(stderr,
-			"RuntimeError: simulated failure at iteration %lld\n",
-			it);
+		        "RuntimeError: simulated failure at iteration %lld\n",
+		        it);
 	exit(1);
 }
 
 static int train(struct sim *s, struct state *st, struct sched *sc)
 {
-	struct pending pend = { 0 };
+	struct pending pend = {0};
 	long long start = st->iteration, last_log_it = st->iteration;
 	double last_log = now_ms();
 	char ts[64], prefix[64];
@@ -1034,7 +1035,7 @@ static int train(struct sim *s, struct state *st, struct sched *sc)
 				save_checkpoint(s, st, &pend, st->iteration);
 			finalize_async(s, &pend, st->iteration, 1);
 			print_datetime("exiting program after receiving "
-				       "SIGTERM.");
+			               "SIGTERM.");
 			goto out;
 		}
 		if (s->sim_fail_at && it == s->sim_fail_at)
@@ -1052,16 +1053,17 @@ static int train(struct sim *s, struct state *st, struct sched *sc)
 			double t = now_ms();
 
 			timestamp(ts, sizeof(ts), 1);
-			printf(" [%s] iteration %8lld/%8lld | consumed samples: "
-			       "%12lld | elapsed time per iteration (ms): %.1f | "
-			       "learning rate: %.6E | global batch size: %5lld | "
-			       "lm loss: %.6E | loss scale: 1.0 | grad norm: "
-			       "%.3f | number of skipped iterations:   0 | "
-			       "number of nan iterations:   0 |\n",
-			       ts, it, s->train_iters, st->consumed,
-			       (t - last_log) / (double)(it - last_log_it),
-			       sched_lr(sc, st->steps), s->global_batch_size,
-			       sim_loss(it), sim_grad_norm(it));
+			printf(
+			    " [%s] iteration %8lld/%8lld | consumed samples: "
+			    "%12lld | elapsed time per iteration (ms): %.1f | "
+			    "learning rate: %.6E | global batch size: %5lld | "
+			    "lm loss: %.6E | loss scale: 1.0 | grad norm: "
+			    "%.3f | number of skipped iterations:   0 | "
+			    "number of nan iterations:   0 |\n",
+			    ts, it, s->train_iters, st->consumed,
+			    (t - last_log) / (double)(it - last_log_it),
+			    sched_lr(sc, st->steps), s->global_batch_size,
+			    sim_loss(it), sim_grad_norm(it));
 			last_log = t;
 			last_log_it = it;
 		}
@@ -1079,7 +1081,7 @@ static int train(struct sim *s, struct state *st, struct sched *sc)
 				save_checkpoint(s, st, &pend, it);
 			finalize_async(s, &pend, it, 1);
 			snprintf(prefix, sizeof(prefix),
-				 "exiting program at iteration %lld", it);
+			         "exiting program at iteration %lld", it);
 			print_datetime(prefix);
 			goto out;
 		}
@@ -1093,10 +1095,10 @@ static int train(struct sim *s, struct state *st, struct sched *sc)
 	}
 	if (s->eval_iters > 0) {
 		snprintf(prefix, sizeof(prefix),
-			 "iteration %lld on validation set", st->iteration);
+		         "iteration %lld on validation set", st->iteration);
 		print_validation(prefix, st->iteration);
 		snprintf(prefix, sizeof(prefix), "iteration %lld on test set",
-			 st->iteration);
+		         st->iteration);
 		print_validation(prefix, st->iteration);
 	}
 out:
@@ -1106,11 +1108,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	unsigned char given[N_OPTS] = { 0 };
+	unsigned char given[N_OPTS] = {0};
 	struct extra *extras;
 	size_t n_extras = 0, i;
 	struct sim s;
-	struct state st = { 0 };
+	struct state st = {0};
 	struct sched args_sched;
 	int rv;
 
@@ -1125,15 +1127,15 @@ int main(int argc, char **argv)
 	rv = 2;
 	if (s.train_iters <= 0) {
 		usage_fail("the following arguments are required: "
-			   "--train-iters (a positive number)");
+		           "--train-iters (a positive number)");
 		goto out;
 	}
 	if (s.log_interval <= 0 || s.global_batch_size <= 0 ||
 	    s.sim_ms_per_iter < 0 || s.eval_interval < 0 ||
 	    s.save_interval < 0 || s.ckpt_step < 0) {
 		usage_fail("--log-interval and --global-batch-size must be "
-			   "positive, intervals and --ckpt-step not "
-			   "negative");
+		           "positive, intervals and --ckpt-step not "
+		           "negative");
 		goto out;
 	}
 	rv = sched_from_args(&s, &args_sched);
@@ -1156,7 +1158,7 @@ int main(int argc, char **argv)
 	rv = 1;
 	st.sched = args_sched;
 	if (s.load) {
-		struct state loaded = { 0 };
+		struct state loaded = {0};
 
 		load_checkpoint(&s, &loaded);
 		if (loaded.sched.style[0]) { /* a checkpoint was read */

@@ -565,13 +565,12 @@ static int load_config(worker *w)
 static void record_start(worker *w, ae_follow_pos start, int resumed,
                          int restored, size_t dropped, int restarted)
 {
-	json_t *f = json_pack("{s:i, s:s, s:s, s:I, s:b, s:i, s:i, s:i, s:i}",
-	                      "pid", (int)getpid(), "job_id", w->o->job_id,
-	                      "log_path", w->log_path, "offset",
-	                      (json_int_t)start.offset, "resumed", resumed,
-	                      "restored", restored, "dropped", (int)dropped,
-	                      "attempt", w->attempt, "actions_resumed",
-	                      restarted);
+	json_t *f = json_pack(
+	    "{s:i, s:s, s:s, s:I, s:b, s:i, s:i, s:i, s:i}", "pid",
+	    (int)getpid(), "job_id", w->o->job_id, "log_path", w->log_path,
+	    "offset", (json_int_t)start.offset, "resumed", resumed, "restored",
+	    restored, "dropped", (int)dropped, "attempt", w->attempt,
+	    "actions_resumed", restarted);
 	ae_error err;
 
 	if (f && ae_journal_record(w->journal, "helper_started", f, &err) < 0)
@@ -610,12 +609,13 @@ static int resume_started(worker *w)
 		if (rc < 0)
 			log_error("resuming an interrupted action", &err);
 		else if (rc > 0) {
-			helper_log("resuming action %s of event %s (key %s): "
-			           "it was running when the previous helper "
-			           "stopped",
-			           json_string_value(json_object_get(r, "action")),
-			           json_string_value(json_object_get(r, "event")),
-			           json_string_value(json_object_get(r, "key")));
+			helper_log(
+			    "resuming action %s of event %s (key %s): "
+			    "it was running when the previous helper "
+			    "stopped",
+			    json_string_value(json_object_get(r, "action")),
+			    json_string_value(json_object_get(r, "event")),
+			    json_string_value(json_object_get(r, "key")));
 			n++;
 		}
 	}
@@ -642,8 +642,7 @@ static int start(worker *w)
 	}
 	if ((rc = load_config(w)) != 0)
 		return rc < 0 ? -1 : rc;
-	w->journal = ae_journal_openat_resuming(w->provfd,
-	                                        w->o->provenance_dir,
+	w->journal = ae_journal_openat_resuming(w->provfd, w->o->provenance_dir,
 	                                        want_resume, w, &err);
 	if (!w->journal) {
 		log_error("journal", &err);
@@ -755,7 +754,8 @@ static void stopped(void *ctx, const char *key)
 {
 	(void)ctx;
 	helper_log("cooldown %s was still in flight at the end of the drain: "
-	           "recorded as stopped (a requeue of the job resumes it)", key);
+	           "recorded as stopped (a requeue of the job resumes it)",
+	           key);
 }
 
 /* The drain ended with cooldown submissions still in flight: mark their
@@ -769,7 +769,9 @@ static int stop_actions(int provfd, const char *prov_dir, ae_error *err)
 	    "requeue of the job resumes it";
 
 	return ae_cooldown_stop_open(provfd, prov_dir, why, stopped, NULL,
-	                             err) < 0 ? -1 : 0;
+	                             err) < 0
+	           ? -1
+	           : 0;
 }
 
 int helper_worker_run(const helper_opts *o, int provfd, int draining)

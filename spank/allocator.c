@@ -35,11 +35,13 @@ static int check_readable(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ae_spank_error("autoexp: --autoexp-config: cannot read %s: %s",
-			       path, strerror(errno));
+		               path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		ae_spank_error("autoexp: --autoexp-config: %s is not a regular file", path);
+		ae_spank_error(
+		    "autoexp: --autoexp-config: %s is not a regular file",
+		    path);
 		close(fd);
 		return -1;
 	}
@@ -59,7 +61,8 @@ static const char *fixed_timestring(void)
 	if (!ts || strlen(ts) != strlen(shape))
 		return NULL;
 	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !isdigit((unsigned char)ts[i]) : ts[i] != '_')
+		if (shape[i] == 'd' ? !isdigit((unsigned char)ts[i])
+		                    : ts[i] != '_')
 			return NULL;
 	return ts;
 }
@@ -119,9 +122,9 @@ static char *with_request(const char *capture, ae_error *err)
 
 int ae_plug_allocator_check_config(const char *path)
 {
-	const char *presets = ae_plugin.presets_dir ? ae_plugin.presets_dir :
-						      AE_PRESETS_DIR;
-	ae_submit_result res = { 0 };
+	const char *presets =
+	    ae_plugin.presets_dir ? ae_plugin.presets_dir : AE_PRESETS_DIR;
+	ae_submit_result res = {0};
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
 	ae_error err;
 	size_t i;
@@ -130,7 +133,7 @@ int ae_plug_allocator_check_config(const char *path)
 		return -1;
 	ae_error_clear(&err);
 	if (ae_submit_prepare(path, NULL, 0, getenv(AE_SEARCHPATH_ENV), presets,
-			      NULL, fixed_timestring(), NULL, &res, &err) < 0) {
+	                      NULL, fixed_timestring(), NULL, &res, &err) < 0) {
 		ae_error_format(&err, msg, sizeof(msg));
 		ae_spank_error("autoexp: --autoexp-config: %s", msg);
 		ae_submit_result_clear(&res);
@@ -160,7 +163,7 @@ int ae_plug_allocator_post_opt(spank_t sp)
 		return 0;
 	ae_error_clear(&err);
 	n = ae_capture_split(ae_plugin.capture, &chunks, header, sizeof(header),
-			     &err);
+	                     &err);
 	if (n < 0) {
 		ae_spank_error("autoexp: --autoexp-config: %s", err.text);
 		return -1;
@@ -170,7 +173,9 @@ int ae_plug_allocator_post_opt(spank_t sp)
 
 		snprintf(name, sizeof(name), "%s_%ld", AE_CAPTURE_VAR, i);
 		if (ae_spank_control_setenv(sp, name, chunks[i]) < 0) {
-			ae_spank_error("autoexp: cannot attach the config to the job (%s)", name);
+			ae_spank_error(
+			    "autoexp: cannot attach the config to the job (%s)",
+			    name);
 			goto out;
 		}
 	}

@@ -10,22 +10,22 @@
 
 typedef struct ae_plugin_state {
 	/* plugstack.conf arguments */
-	char *helper_path;  /* helper=PATH, owned */
-	char *presets_dir;  /* presets=DIR, owned */
-	int on_error_fail;  /* on_error=fail (1, default) or warn (0) */
+	char *helper_path; /* helper=PATH, owned */
+	char *presets_dir; /* presets=DIR, owned */
+	int on_error_fail; /* on_error=fail (1, default) or warn (0) */
 
 	/* sbatch: the checked config, packed for the job (owned) */
-	char *config_path;  /* --autoexp-config value */
-	char *capture;      /* ae_capture JSON */
+	char *config_path; /* --autoexp-config value */
+	char *capture;     /* ae_capture JSON */
 
 	/* batch slurmstepd */
-	int active;         /* this job asked for autoexp */
-	int prov_fd;        /* provenance directory, or -1 */
+	int active;  /* this job asked for autoexp */
+	int prov_fd; /* provenance directory, or -1 */
 	uid_t uid;
 	gid_t gid;
 	int have_exit_status;
-	int exit_status;    /* wait status of the batch script */
-	pid_t helper_pid;   /* autoexp-helper started for this job, or 0 */
+	int exit_status;  /* wait status of the batch script */
+	pid_t helper_pid; /* autoexp-helper started for this job, or 0 */
 	unsigned long long helper_start; /* its start time (clock ticks) */
 } ae_plugin_state;
 

@@ -47,9 +47,9 @@ static void close_from(int lowest)
 
 /* In the grandchild: never returns. */
 static void become_helper(const char *path, char *const argv[],
-			  char *const envp[], const gid_t *groups, int ngroups,
-			  const char *cwd, const char *fallback_cwd,
-			  int report_fd)
+                          char *const envp[], const gid_t *groups, int ngroups,
+                          const char *cwd, const char *fallback_cwd,
+                          int report_fd)
 {
 	pid_t self = getpid();
 	sigset_t none;
@@ -76,7 +76,8 @@ static void become_helper(const char *path, char *const argv[],
 	    chdir("/") < 0)
 		_exit(126);
 	null = open("/dev/null", O_RDWR);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0)
 		_exit(126);
 	close_from(3);
 	execve(path, argv, envp);
@@ -90,23 +91,25 @@ static void env_pass(char **envp, int *n, char **job_env, const char *name)
 	int i;
 
 	for (i = 0; job_env && job_env[i]; i++)
-		if (strncmp(job_env[i], name, len) == 0 && job_env[i][len] == '=') {
+		if (strncmp(job_env[i], name, len) == 0 &&
+		    job_env[i][len] == '=') {
 			envp[(*n)++] = job_env[i];
 			return;
 		}
 }
 
 int ae_plug_helper_launch(const char *workdir, const char *output_dir,
-			  const char *provenance_dir, const char *config_file,
-			  const char *job_id, char **job_env)
+                          const char *provenance_dir, const char *config_file,
+                          const char *job_id, char **job_env)
 {
-	const char *path = ae_plugin.helper_path ? ae_plugin.helper_path :
-						   AE_HELPER_PATH;
-	char *argv[] = { (char *)path, "--provenance-dir", (char *)provenance_dir,
-			 "--config", (char *)config_file, "--job-id",
-			 (char *)job_id, NULL };
+	const char *path =
+	    ae_plugin.helper_path ? ae_plugin.helper_path : AE_HELPER_PATH;
+	char *argv[] = {(char *)path,           "--provenance-dir",
+	                (char *)provenance_dir, "--config",
+	                (char *)config_file,    "--job-id",
+	                (char *)job_id,         NULL};
 	char home[4200], user[300], logname[300], out[4200], prov[4200],
-		conf[4200], slurm_conf[4200];
+	    conf[4200], slurm_conf[4200];
 	char *envp[24];
 	gid_t groups[MAX_GROUPS];
 	int ngroups = MAX_GROUPS, n = 0, report[2], status;
@@ -118,11 +121,13 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 	ae_error err;
 
 	if (access(path, X_OK) < 0)
-		return ae_plug_fail("autoexp: job start: cannot run the helper %s: %s",
-			       path, strerror(errno));
-	if (getpwuid_r(ae_plugin.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0 || !pwp)
+		return ae_plug_fail(
+		    "autoexp: job start: cannot run the helper %s: %s", path,
+		    strerror(errno));
+	if (getpwuid_r(ae_plugin.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) != 0 ||
+	    !pwp)
 		return ae_plug_fail("autoexp: job start: unknown user id %u",
-			       (unsigned)ae_plugin.uid);
+		                    (unsigned)ae_plugin.uid);
 	if (getgrouplist(pw.pw_name, ae_plugin.gid, groups, &ngroups) < 0)
 		ngroups = 1, groups[0] = ae_plugin.gid;
 
@@ -133,7 +138,8 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 	snprintf(user, sizeof(user), "USER=%s", pw.pw_name);
 	snprintf(logname, sizeof(logname), "LOGNAME=%s", pw.pw_name);
 	snprintf(out, sizeof(out), "AUTOEXP_OUTPUT_DIR=%s", output_dir);
-	snprintf(prov, sizeof(prov), "AUTOEXP_PROVENANCE_DIR=%s", provenance_dir);
+	snprintf(prov, sizeof(prov), "AUTOEXP_PROVENANCE_DIR=%s",
+	         provenance_dir);
 	snprintf(conf, sizeof(conf), "AUTOEXP_CONFIG=%s", config_file);
 	envp[n++] = home;
 	envp[n++] = user;
@@ -148,20 +154,22 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 
 		env_pass(envp, &n, job_env, "SLURM_CONF");
 		if (n == before && getenv("SLURM_CONF")) {
-			snprintf(slurm_conf, sizeof(slurm_conf), "SLURM_CONF=%s",
-				 getenv("SLURM_CONF"));
+			snprintf(slurm_conf, sizeof(slurm_conf),
+			         "SLURM_CONF=%s", getenv("SLURM_CONF"));
 			envp[n++] = slurm_conf;
 		}
 	}
 	envp[n] = NULL;
 
 	if (pipe2(report, O_CLOEXEC) < 0)
-		return ae_plug_fail("autoexp: job start: pipe: %s", strerror(errno));
+		return ae_plug_fail("autoexp: job start: pipe: %s",
+		                    strerror(errno));
 	child = fork();
 	if (child < 0) {
 		close(report[0]);
 		close(report[1]);
-		return ae_plug_fail("autoexp: job start: fork: %s", strerror(errno));
+		return ae_plug_fail("autoexp: job start: fork: %s",
+		                    strerror(errno));
 	}
 	if (child == 0) {
 		close(report[0]);
@@ -170,7 +178,7 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 		child = fork();
 		if (child == 0)
 			become_helper(path, argv, envp, groups, ngroups,
-				      workdir, output_dir, report[1]);
+			              workdir, output_dir, report[1]);
 		_exit(child < 0 ? 126 : 0);
 	}
 	close(report[1]);
@@ -183,14 +191,17 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 		helper = 0;
 	close(report[0]);
 	if (helper <= 0)
-		return ae_plug_fail("autoexp: job start: the helper did not start");
+		return ae_plug_fail(
+		    "autoexp: job start: the helper did not start");
 	ae_plugin.helper_pid = helper;
 	ae_plugin.helper_start = ae_proc_start_ticks(helper);
 	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
-			(json_int_t)ae_plugin.helper_start, "path", path);
-	if (ae_provenance_metadata_set(ae_plugin.prov_fd, "helper", rec, &err) < 0)
-		ae_spank_error("autoexp: job start: cannot record the helper: %s",
-			       err.text);
+	                (json_int_t)ae_plugin.helper_start, "path", path);
+	if (ae_provenance_metadata_set(ae_plugin.prov_fd, "helper", rec, &err) <
+	    0)
+		ae_spank_error(
+		    "autoexp: job start: cannot record the helper: %s",
+		    err.text);
 	return 0;
 }
 

@@ -41,17 +41,20 @@ static json_t *end_record(void)
 	json_t *end = json_object();
 	int st = ae_plugin.exit_status;
 
-	json_object_set_new(end, "end_time", json_integer((json_int_t)time(NULL)));
+	json_object_set_new(end, "end_time",
+	                    json_integer((json_int_t)time(NULL)));
 	if (!ae_plugin.have_exit_status) {
 		json_object_set_new(end, "state", json_string("UNKNOWN"));
 	} else if (WIFEXITED(st)) {
-		json_object_set_new(end, "exit_code", json_integer(WEXITSTATUS(st)));
-		json_object_set_new(end, "state", json_string(WEXITSTATUS(st) == 0 ?
-								      "COMPLETED" :
-								      "FAILED"));
+		json_object_set_new(end, "exit_code",
+		                    json_integer(WEXITSTATUS(st)));
+		json_object_set_new(
+		    end, "state",
+		    json_string(WEXITSTATUS(st) == 0 ? "COMPLETED" : "FAILED"));
 	} else if (WIFSIGNALED(st)) {
 		json_object_set_new(end, "signal", json_integer(WTERMSIG(st)));
-		json_object_set_new(end, "signal_name", json_string(strsignal(WTERMSIG(st))));
+		json_object_set_new(end, "signal_name",
+		                    json_string(strsignal(WTERMSIG(st))));
 		json_object_set_new(end, "state", json_string("SIGNALED"));
 	}
 	return end;
@@ -70,7 +73,7 @@ static void write_end_as_user(void)
 		_exit(2);
 	end = end_record();
 	if (ae_provenance_metadata_append(ae_plugin.prov_fd, "ends",
-					  json_deep_copy(end), &err) < 0 ||
+	                                  json_deep_copy(end), &err) < 0 ||
 	    ae_provenance_metadata_set(ae_plugin.prov_fd, "end", end, &err) < 0)
 		_exit(1);
 	_exit(0);
@@ -78,7 +81,7 @@ static void write_end_as_user(void)
 
 int ae_plug_jobend_exit(void)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct timespec ts = {0, 10 * 1000 * 1000};
 	int status, waited;
 	pid_t pid;
 
@@ -88,7 +91,8 @@ int ae_plug_jobend_exit(void)
 	 * finds it */
 	pid = fork();
 	if (pid < 0)
-		return ae_plug_fail("autoexp: job end: cannot fork: %s", strerror(errno));
+		return ae_plug_fail("autoexp: job end: cannot fork: %s",
+		                    strerror(errno));
 	if (pid == 0)
 		write_end_as_user();
 	for (waited = 0; waited < AE_END_TIMEOUT_MS; waited += 10) {
@@ -104,10 +108,12 @@ int ae_plug_jobend_exit(void)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ae_plug_helper_stop();
-		return ae_plug_fail("autoexp: job end: writing the end record timed out");
+		return ae_plug_fail(
+		    "autoexp: job end: writing the end record timed out");
 	}
 	ae_plug_helper_stop();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return ae_plug_fail("autoexp: job end: the end record could not be written");
+		return ae_plug_fail(
+		    "autoexp: job end: the end record could not be written");
 	return 0;
 }

@@ -48,7 +48,7 @@ static const char *job_env(const char *name, void *ctx)
 }
 
 static void set_env_string(json_t *meta, const char *key, char **envv,
-			   const char *var)
+                           const char *var)
 {
 	const char *v = job_env(var, envv);
 
@@ -58,7 +58,7 @@ static void set_env_string(json_t *meta, const char *key, char **envv,
 /* An integer variable as a JSON integer; null when unset or not a number
  * (SLURM_NTASKS is only set when the job asked for a task count). */
 static void set_env_int(json_t *meta, const char *key, char **envv,
-			const char *var)
+                        const char *var)
 {
 	const char *v = job_env(var, envv);
 	char *end;
@@ -140,7 +140,7 @@ static char *read_script(spank_t sp, size_t *len)
 
 int ae_plug_jobstart(spank_t sp)
 {
-	ae_jobstart_info info = { 0 };
+	ae_jobstart_info info = {0};
 	ae_jobstart_result res;
 	char *header = NULL, *capture = NULL, *script = NULL;
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
@@ -165,7 +165,8 @@ int ae_plug_jobstart(spank_t sp)
 	}
 	if (ae_spank_job_ids(sp, &ae_plugin.uid, &ae_plugin.gid) < 0 ||
 	    ae_spank_job_env(sp, &envv) < 0) {
-		rv = ae_plug_fail("autoexp: job start: cannot read the job's ids and environment");
+		rv = ae_plug_fail("autoexp: job start: cannot read the job's "
+		                  "ids and environment");
 		goto out;
 	}
 	meta = slurm_metadata(envv, ae_plugin.uid, ae_plugin.gid);
@@ -189,16 +190,17 @@ int ae_plug_jobstart(spank_t sp)
 	}
 	ae_plugin.prov_fd = res.prov_fd;
 	if (ae_spank_setenv(sp, "AUTOEXP_OUTPUT_DIR", res.output_dir) < 0 ||
-	    ae_spank_setenv(sp, "AUTOEXP_PROVENANCE_DIR", res.provenance_dir) < 0 ||
+	    ae_spank_setenv(sp, "AUTOEXP_PROVENANCE_DIR", res.provenance_dir) <
+	        0 ||
 	    ae_spank_setenv(sp, "AUTOEXP_CONFIG", res.config_file) < 0)
-		rv = ae_plug_fail("autoexp: job start: cannot export AUTOEXP_* to the job");
+		rv = ae_plug_fail(
+		    "autoexp: job start: cannot export AUTOEXP_* to the job");
 	if (res.want_helper)
-		rv = ae_plug_helper_launch(workdir, res.output_dir,
-					   res.provenance_dir, res.config_file,
-					   info.job_id ? info.job_id : "",
-					   envv);
+		rv = ae_plug_helper_launch(
+		    workdir, res.output_dir, res.provenance_dir,
+		    res.config_file, info.job_id ? info.job_id : "", envv);
 	ae_spank_debug("autoexp: provenance in %s%s", res.provenance_dir,
-		       res.restarted ? " (restart recorded)" : "");
+	               res.restarted ? " (restart recorded)" : "");
 out:
 	json_decref(meta);
 	free(script);

@@ -35,19 +35,24 @@ static int config_option_cb(int val, const char *optarg, int remote)
 
 	(void)val;
 	if (!optarg || !*optarg) {
-		ae_spank_error("autoexp: --autoexp-config: a file name is required");
+		ae_spank_error(
+		    "autoexp: --autoexp-config: a file name is required");
 		return -1;
 	}
 	if (!remote && ae_spank_context() == S_CTX_LOCAL) {
 		if (getenv("SLURM_JOB_ID"))
 			return 0;
-		ae_spank_error("autoexp: --autoexp-config: srun outside a job has no batch step to run autoexp in; submit the job with sbatch --autoexp-config=%s",
-			       optarg);
+		ae_spank_error("autoexp: --autoexp-config: srun outside a job "
+		               "has no batch step to run autoexp in; submit "
+		               "the job with sbatch --autoexp-config=%s",
+		               optarg);
 		return -1;
 	}
 	if (!remote && is_salloc()) {
-		ae_spank_error("autoexp: --autoexp-config: salloc allocations have no batch step to run autoexp in; submit the job with sbatch --autoexp-config=%s",
-			       optarg);
+		ae_spank_error("autoexp: --autoexp-config: salloc allocations "
+		               "have no batch step to run autoexp in; submit "
+		               "the job with sbatch --autoexp-config=%s",
+		               optarg);
 		return -1;
 	}
 	if (!remote && ae_plug_allocator_check_config(optarg) < 0)
@@ -61,13 +66,13 @@ static int config_option_cb(int val, const char *optarg, int remote)
 }
 
 static struct spank_option config_option = {
-	.name = "autoexp-config",
-	.arginfo = "FILE",
-	.usage = "Run the job under autoexp with the experiment config FILE "
-		 "(validated now, provenance written at job start)",
-	.has_arg = 1,
-	.val = 0,
-	.cb = config_option_cb,
+    .name = "autoexp-config",
+    .arginfo = "FILE",
+    .usage = "Run the job under autoexp with the experiment config FILE "
+             "(validated now, provenance written at job start)",
+    .has_arg = 1,
+    .val = 0,
+    .cb = config_option_cb,
 };
 
 /* Slurm's name for the environment form of plugin options:
@@ -113,12 +118,17 @@ int ae_plug_options_parse_args(ae_plugin_state *st, int ac, char **av)
 		const char *value = eq ? eq + 1 : "";
 
 		if (!eq) {
-			ae_spank_error("autoexp: plugstack argument '%s': expected key=value", arg);
+			ae_spank_error("autoexp: plugstack argument '%s': "
+			               "expected key=value",
+			               arg);
 			return -1;
 		}
 		if (klen == 6 && strncmp(arg, "helper", klen) == 0) {
 			if (value[0] != '/') {
-				ae_spank_error("autoexp: plugstack argument helper=%s: an absolute path is required", value);
+				ae_spank_error(
+				    "autoexp: plugstack argument helper=%s: an "
+				    "absolute path is required",
+				    value);
 				return -1;
 			}
 			if (set_string(&st->helper_path, value) < 0)
@@ -132,12 +142,17 @@ int ae_plug_options_parse_args(ae_plugin_state *st, int ac, char **av)
 			else if (strcmp(value, "warn") == 0)
 				st->on_error_fail = 0;
 			else {
-				ae_spank_error("autoexp: plugstack argument on_error=%s: expected fail or warn", value);
+				ae_spank_error(
+				    "autoexp: plugstack argument on_error=%s: "
+				    "expected fail or warn",
+				    value);
 				return -1;
 			}
 		} else {
-			ae_spank_error("autoexp: unknown plugstack argument '%.*s' (known: helper, presets, on_error)",
-				       (int)klen, arg);
+			ae_spank_error(
+			    "autoexp: unknown plugstack argument '%.*s' "
+			    "(known: helper, presets, on_error)",
+			    (int)klen, arg);
 			return -1;
 		}
 	}

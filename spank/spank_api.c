@@ -51,16 +51,16 @@ int ae_spank_option_register(spank_t sp, struct spank_option *opt)
 void ae_spank_slurm_version(char *buf, size_t size)
 {
 	snprintf(buf, size, "%d.%02d.%d",
-		 SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
-		 SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
-		 SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	         SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+	         SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+	         SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
 }
 
 int ae_spank_control_setenv(spank_t sp, const char *name, const char *value)
 {
-	return spank_job_control_setenv(sp, name, value, 1) == ESPANK_SUCCESS ?
-		       0 :
-		       -1;
+	return spank_job_control_setenv(sp, name, value, 1) == ESPANK_SUCCESS
+	           ? 0
+	           : -1;
 }
 
 int ae_spank_job_ids(spank_t sp, uid_t *uid, gid_t *gid)
@@ -133,7 +133,8 @@ void ae_spank_unset_capture(spank_t sp)
 
 	spank_unsetenv(sp, "SLURM_SPANK_" AE_CAPTURE_VAR);
 	for (i = 0; i < 64; i++) {
-		snprintf(name, sizeof(name), "SLURM_SPANK_%s_%d", AE_CAPTURE_VAR, i);
+		snprintf(name, sizeof(name), "SLURM_SPANK_%s_%d",
+		         AE_CAPTURE_VAR, i);
 		if (spank_unsetenv(sp, name) != ESPANK_SUCCESS)
 			break;
 	}
@@ -141,7 +142,7 @@ void ae_spank_unset_capture(spank_t sp)
 
 int ae_spank_task_exit_status(spank_t sp, int *status)
 {
-	return spank_get_item(sp, S_TASK_EXIT_STATUS, status) == ESPANK_SUCCESS ?
-		       0 :
-		       -1;
+	return spank_get_item(sp, S_TASK_EXIT_STATUS, status) == ESPANK_SUCCESS
+	           ? 0
+	           : -1;
 }

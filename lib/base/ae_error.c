@@ -15,7 +15,7 @@ void ae_error_clear(ae_error *err)
 }
 
 int ae_error_set(ae_error *err, const char *file, int line, int column,
-		 const char *path, const char *fmt, ...)
+                 const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,15 +60,15 @@ int ae_error_format(const ae_error *err, char *buf, size_t size)
 
 	if (err->file[0] && err->line > 0 && err->column > 0)
 		n = snprintf(where, sizeof(where), "%s:%d:%d: ", err->file,
-			     err->line, err->column);
+		             err->line, err->column);
 	else if (err->file[0] && err->line > 0)
 		n = snprintf(where, sizeof(where), "%s:%d: ", err->file,
-			     err->line);
+		             err->line);
 	else if (err->file[0])
 		n = snprintf(where, sizeof(where), "%s: ", err->file);
 	(void)n;
 	if (err->path[0])
 		return snprintf(buf, size, "%s%s: %s", where, err->path,
-				err->text);
+		                err->text);
 	return snprintf(buf, size, "%s%s", where, err->text);
 }

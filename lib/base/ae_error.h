@@ -28,12 +28,12 @@ void ae_error_clear(ae_error *err);
 /* Fill err (when not NULL). file and path may be NULL. Returns -1 so that
  * callers can write `return ae_error_set(...)`. */
 int ae_error_set(ae_error *err, const char *file, int line, int column,
-		 const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+                 const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* Prefix the existing message with context: "<context>: <old text>". */
 void ae_error_prefix(ae_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* True when err holds an error. */
 int ae_error_isset(const ae_error *err);

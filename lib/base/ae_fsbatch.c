@@ -36,12 +36,11 @@ ae_fsbatch *ae_fsbatch_new(int dirfd)
 
 static int fail(ae_error *err, const char *name, const char *what, int e)
 {
-	return ae_error_set(err, name, 0, 0, NULL, "%s: %s", what,
-			    strerror(e));
+	return ae_error_set(err, name, 0, 0, NULL, "%s: %s", what, strerror(e));
 }
 
 int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
-		   size_t len, mode_t mode, ae_error *err)
+                   size_t len, mode_t mode, ae_error *err)
 {
 	fsbatch_file *f;
 
@@ -51,7 +50,7 @@ int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
 
 		if (!files)
 			return ae_error_set(err, name, 0, 0, NULL,
-					    "out of memory");
+			                    "out of memory");
 		b->files = files;
 		b->cap = cap;
 	}
@@ -60,7 +59,7 @@ int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
 	if (!f->name)
 		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
 	f->fd = ae_fsutil_create_temp(b->dirfd, name, mode, f->tmp,
-				      sizeof(f->tmp), err);
+	                              sizeof(f->tmp), err);
 	if (f->fd < 0) {
 		free(f->name);
 		return -1;
@@ -82,18 +81,18 @@ int ae_fsbatch_commit(ae_fsbatch *b, ae_error *err)
 	for (i = 0; i < b->n; i++)
 		if (fsync(b->files[i].fd) < 0)
 			return fail(err, b->files[i].name, "cannot fsync",
-				    errno);
+			            errno);
 	for (i = 0; i < b->n; i++) {
 		fsbatch_file *f = &b->files[i];
 
 		if (renameat(b->dirfd, f->tmp, b->dirfd, f->name) < 0)
 			return fail(err, f->name, "cannot rename into place",
-				    errno);
+			            errno);
 		f->tmp[0] = '\0';
 	}
-	return b->n ? ae_fsutil_fsync_dir(b->dirfd, b->files[b->n - 1].name,
-					  err)
-		    : 0;
+	return b->n
+	           ? ae_fsutil_fsync_dir(b->dirfd, b->files[b->n - 1].name, err)
+	           : 0;
 }
 
 void ae_fsbatch_free(ae_fsbatch *b)

@@ -28,7 +28,7 @@ ae_fsbatch *ae_fsbatch_new(int dirfd);
 /* Write `data` as the next content of dirfd/name (mode minus umask) into a
  * temporary file. 0 or -1 with err set; the batch stays usable for free. */
 int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
-		   size_t len, mode_t mode, ae_error *err);
+                   size_t len, mode_t mode, ae_error *err);
 
 /* Make every added file durable and put it in place (see above). 0, or -1
  * with err set: files renamed before the failure stay renamed. */

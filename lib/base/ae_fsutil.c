@@ -16,8 +16,7 @@
 
 /* Fill err and leave errno as the failing call set it, so callers can test
  * errno == ENOENT after a -1. */
-static int fail_errno(ae_error *err, const char *name, const char *what,
-		      int e)
+static int fail_errno(ae_error *err, const char *name, const char *what, int e)
 {
 	ae_error_set(err, name, 0, 0, NULL, "%s: %s", what, strerror(e));
 	errno = e;
@@ -25,7 +24,7 @@ static int fail_errno(ae_error *err, const char *name, const char *what,
 }
 
 int ae_fsutil_open(int dirfd, const char *name, int flags, mode_t mode,
-		   ae_error *err)
+                   ae_error *err)
 {
 	struct stat st;
 	int fd, e;
@@ -33,14 +32,14 @@ int ae_fsutil_open(int dirfd, const char *name, int flags, mode_t mode,
 	/* O_NONBLOCK so that opening a planted FIFO cannot hang us; it is
 	 * cleared again once the file is known to be regular */
 	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-		    mode);
+	            mode);
 	if (fd < 0) {
 		e = errno;
 		if (e == ELOOP &&
 		    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISLNK(st.st_mode)) {
 			ae_error_set(err, name, 0, 0, NULL,
-				     "is a symlink: refused");
+			             "is a symlink: refused");
 			errno = ELOOP;
 			return -1;
 		}
@@ -54,7 +53,7 @@ int ae_fsutil_open(int dirfd, const char *name, int flags, mode_t mode,
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		ae_error_set(err, name, 0, 0, NULL,
-			     "not a regular file: refused");
+		             "not a regular file: refused");
 		errno = EINVAL;
 		return -1;
 	}
@@ -92,14 +91,14 @@ int ae_fsutil_fsync_dir(int dirfd, const char *display, ae_error *err)
 {
 	if (fsync(dirfd) < 0 && errno != EINVAL && errno != EROFS)
 		return fail_errno(err, display, "cannot fsync directory",
-				  errno);
+		                  errno);
 	return 0;
 }
 
 /* A name no one else uses: O_EXCL makes a collision a retry, never a
  * clobber, and the dot keeps it out of casual listings. */
 int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
-			  size_t size, ae_error *err)
+                          size_t size, ae_error *err)
 {
 	static unsigned counter;
 	struct timespec ts;
@@ -108,25 +107,26 @@ int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
 	for (attempt = 0; attempt < 100; attempt++) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if ((size_t)snprintf(tmp, size, ".%s.tmp.%ld.%u.%lx", name,
-				     (long)getpid(), counter++,
-				     (unsigned long)ts.tv_nsec) >= size)
+		                     (long)getpid(), counter++,
+		                     (unsigned long)ts.tv_nsec) >= size)
 			return ae_error_set(err, name, 0, 0, NULL,
-					    "file name too long");
-		fd = openat(dirfd, tmp,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    mode);
+			                    "file name too long");
+		fd = openat(
+		    dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
-			return fail_errno(err, name,
-					  "cannot create temporary file", errno);
+			return fail_errno(
+			    err, name, "cannot create temporary file", errno);
 	}
-	return ae_error_set(err, name, 0, 0, NULL,
-			    "cannot create temporary file: too many collisions");
+	return ae_error_set(
+	    err, name, 0, 0, NULL,
+	    "cannot create temporary file: too many collisions");
 }
 
 int ae_fsutil_write_atomic(int dirfd, const char *name, const void *data,
-			   size_t len, mode_t mode, ae_error *err)
+                           size_t len, mode_t mode, ae_error *err)
 {
 	char tmp[512];
 	int fd, rv = -1;
@@ -156,7 +156,7 @@ out:
 }
 
 int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
-			size_t *len, ae_error *err)
+                        size_t *len, ae_error *err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -180,8 +180,8 @@ int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
 	}
 	if ((uintmax_t)st.st_size > max) {
 		ae_error_set(err, name, 0, 0, NULL,
-			     "file too large (%jd bytes, at most %zu)",
-			     (intmax_t)st.st_size, max);
+		             "file too large (%jd bytes, at most %zu)",
+		             (intmax_t)st.st_size, max);
 		goto out;
 	}
 	/* the size is a hint only: the file may grow while we read */
@@ -198,16 +198,16 @@ int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
 			char *nb;
 
 			if (cap > max) {
-				ae_error_set(err, name, 0, 0, NULL,
-					     "file too large (at most %zu bytes)",
-					     max);
+				ae_error_set(
+				    err, name, 0, 0, NULL,
+				    "file too large (at most %zu bytes)", max);
 				goto out;
 			}
 			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				ae_error_set(err, name, 0, 0, NULL,
-					     "out of memory");
+				             "out of memory");
 				goto out;
 			}
 			buf = nb;
@@ -225,7 +225,7 @@ int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
 	}
 	if (used > max) {
 		ae_error_set(err, name, 0, 0, NULL,
-			     "file too large (at most %zu bytes)", max);
+		             "file too large (at most %zu bytes)", max);
 		goto out;
 	}
 	buf[used] = '\0';

@@ -21,7 +21,7 @@
  * regular file. Returns an fd (caller closes) or -1 with err set; errno is
  * kept from the failing call, so ENOENT can be told apart. */
 int ae_fsutil_open(int dirfd, const char *name, int flags, mode_t mode,
-		   ae_error *err);
+                   ae_error *err);
 
 /* write(2) all of buf, retrying on EINTR and short writes. 0 or -1 (errno). */
 int ae_fsutil_write_all(int fd, const void *buf, size_t len);
@@ -32,19 +32,19 @@ int ae_fsutil_write_all(int fd, const void *buf, size_t len);
  * or the new content, never a mix. `mode` is the new file's mode (minus
  * umask). The temporary file is removed on failure. 0 or -1 with err set. */
 int ae_fsutil_write_atomic(int dirfd, const char *name, const void *data,
-			   size_t len, mode_t mode, ae_error *err);
+                           size_t len, mode_t mode, ae_error *err);
 
 /* Create a new temporary file for dirfd/name in dirfd (O_EXCL, a unique
  * dot-name written into tmp[size]), opened for writing. fd or -1 with err. */
 int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
-			  size_t size, ae_error *err);
+                          size_t size, ae_error *err);
 
 /* Read all of dirfd/name (no symlink, regular file, at most max bytes) into
  * a malloc'ed buffer with a NUL after the data (caller frees). Returns 1 with
  * *data and *len set, 0 when the file does not exist (err cleared), -1 with err
  * set. */
 int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
-			size_t *len, ae_error *err);
+                        size_t *len, ae_error *err);
 
 /* fsync a directory fd; file systems that cannot (EINVAL) are not an error. */
 int ae_fsutil_fsync_dir(int dirfd, const char *display, ae_error *err);

@@ -4,9 +4,9 @@
  * Runs with the job user's effective ids, so the kernel already checks every
  * access as that user; on top of that, a path component that is a symlink is
  * followed only when the user or root owns it, and a directory the plugin
- * keeps its own files in must belong to the user. A symlink planted by someone else, or a "provenance"
- * symlink into a directory the user does not own, is refused with the path in
- * the message.
+ * keeps its own files in must belong to the user. A symlink planted by someone
+ * else, or a "provenance" symlink into a directory the user does not own, is
+ * refused with the path in the message.
  */
 #ifndef AE_SAFEDIR_H
 #define AE_SAFEDIR_H
@@ -20,11 +20,11 @@
  * itself must belong to uid. Returns a directory fd (O_CLOEXEC, caller
  * closes) or -1 with err set. */
 int ae_safedir_open(const char *path, uid_t uid, int create, int must_own,
-		    ae_error *err);
+                    ae_error *err);
 
 /* Open (creating when missing) the subdirectory `name` of dirfd with the same
  * rules; display_path names it in errors. Returns an fd or -1. */
 int ae_safedir_openat(int dirfd, const char *name, const char *display_path,
-		      uid_t uid, int create, int must_own, ae_error *err);
+                      uid_t uid, int create, int must_own, ae_error *err);
 
 #endif /* AE_SAFEDIR_H */

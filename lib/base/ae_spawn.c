@@ -20,13 +20,13 @@
 #include "ae_spawn.h"
 
 #define DEFAULT_MAX_OUTPUT (64u * 1024u)
-#define DEFAULT_GRACE 5.0
+#define DEFAULT_GRACE      5.0
 /* Without a pidfd, the exit is noticed by polling this often. */
 #define REAP_INTERVAL 0.05
 
 typedef struct stream {
-	int fd;       /* read end, -1 when closed or not captured */
-	char *buf;    /* max + 1 bytes */
+	int fd;    /* read end, -1 when closed or not captured */
+	char *buf; /* max + 1 bytes */
 	size_t len, max;
 	int truncated;
 } stream;
@@ -37,8 +37,8 @@ struct ae_child {
 	int reaped;
 	int status;
 	int timed_out;
-	double deadline;   /* INFINITY when no timeout */
-	double term_at;    /* when SIGTERM was sent, or -1 */
+	double deadline; /* INFINITY when no timeout */
+	double term_at;  /* when SIGTERM was sent, or -1 */
 	double grace;
 	stream out, err;
 };
@@ -161,26 +161,27 @@ static void stream_close(stream *s)
 /* Set up one output stream: a pipe (read end kept, non-blocking) or a file.
  * *child_fd receives the descriptor the child writes to. */
 static int setup_stream(stream *s, const char *path, int *child_fd,
-			ae_error *err)
+                        ae_error *err)
 {
 	int p[2];
 
 	if (path) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-					    O_NOFOLLOW, 0600);
+		int fd = open(
+		    path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 
 		if (fd < 0)
 			return ae_error_set(err, NULL, 0, 0, NULL,
-					    "cannot open '%s': %s", path,
-					    strerror(errno));
+			                    "cannot open '%s': %s", path,
+			                    strerror(errno));
 		*child_fd = high_fd(fd);
 		return *child_fd < 0 ? ae_error_set(err, NULL, 0, 0, NULL,
-						    "dup: %s", strerror(errno))
-				     : 0;
+		                                    "dup: %s", strerror(errno))
+		                     : 0;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return ae_error_set(err, NULL, 0, 0, NULL, "pipe: %s",
-				    strerror(errno));
+		                    strerror(errno));
 	p[0] = high_fd(p[0]);
 	p[1] = high_fd(p[1]);
 	if (p[0] < 0 || p[1] < 0) {
@@ -189,7 +190,7 @@ static int setup_stream(stream *s, const char *path, int *child_fd,
 		if (p[1] >= 0)
 			close(p[1]);
 		return ae_error_set(err, NULL, 0, 0, NULL, "dup: %s",
-				    strerror(errno));
+		                    strerror(errno));
 	}
 	/* Only our end is non-blocking: the child's writes must block. */
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
@@ -211,9 +212,9 @@ static int open_pidfd(pid_t pid)
 ae_child *ae_spawn_start(const ae_spawn_opts *opts, double now, ae_error *err)
 {
 	static const char *const empty_env[] = {NULL};
-	static const int reset_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE,
-					    SIGALRM, SIGTERM, SIGUSR1, SIGUSR2,
-					    SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP};
+	static const int reset_signals[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGPIPE,
+	                                    SIGALRM, SIGTERM, SIGUSR1, SIGUSR2,
+	                                    SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP};
 	const char *const *envp = opts->envp ? opts->envp : empty_env;
 	size_t max = opts->max_output ? opts->max_output : DEFAULT_MAX_OUTPUT;
 	posix_spawn_file_actions_t fa;
@@ -246,7 +247,8 @@ ae_child *ae_spawn_start(const ae_spawn_opts *opts, double now, ae_error *err)
 		if (errno == ENOMEM)
 			goto nomem;
 		ae_error_set(err, NULL, 0, 0, NULL,
-			     "cannot run '%s': not found in PATH", opts->argv[0]);
+		             "cannot run '%s': not found in PATH",
+		             opts->argv[0]);
 		goto fail;
 	}
 	if (setup_stream(&c->out, opts->stdout_path, &out_fd, err) < 0 ||
@@ -271,30 +273,33 @@ ae_child *ae_spawn_start(const ae_spawn_opts *opts, double now, ae_error *err)
 #endif
 	sigemptyset(&set);
 	rc = rc ? rc : posix_spawnattr_setsigmask(&attr, &set);
-	for (size_t i = 0; i < sizeof(reset_signals) / sizeof(*reset_signals); i++)
+	for (size_t i = 0; i < sizeof(reset_signals) / sizeof(*reset_signals);
+	     i++)
 		sigaddset(&set, reset_signals[i]);
 	rc = rc ? rc : posix_spawnattr_setsigdefault(&attr, &set);
 	rc = rc ? rc : posix_spawnattr_setpgroup(&attr, 0);
-	rc = rc ? rc : posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-							     POSIX_SPAWN_SETSIGMASK |
-							     POSIX_SPAWN_SETSIGDEF);
+	rc = rc ? rc
+	        : posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	                                              POSIX_SPAWN_SETSIGMASK |
+	                                              POSIX_SPAWN_SETSIGDEF);
 	if (rc) {
 		ae_error_set(err, NULL, 0, 0, NULL, "posix_spawn setup: %s",
-			     strerror(rc));
+		             strerror(rc));
 		goto fail;
 	}
 	rc = posix_spawn(&c->pid, path, &fa, &attr, (char *const *)opts->argv,
-			 (char *const *)envp);
+	                 (char *const *)envp);
 	if (rc) {
 		c->pid = -1;
-		if (opts->cwd && (rc == ENOENT || rc == ENOTDIR || rc == EACCES) &&
+		if (opts->cwd &&
+		    (rc == ENOENT || rc == ENOTDIR || rc == EACCES) &&
 		    access(opts->cwd, X_OK) != 0)
 			ae_error_set(err, NULL, 0, 0, NULL,
-				     "cannot run '%s' in '%s': %s", opts->argv[0],
-				     opts->cwd, strerror(rc));
+			             "cannot run '%s' in '%s': %s",
+			             opts->argv[0], opts->cwd, strerror(rc));
 		else
-			ae_error_set(err, NULL, 0, 0, NULL, "cannot run '%s': %s",
-				     path, strerror(rc));
+			ae_error_set(err, NULL, 0, 0, NULL,
+			             "cannot run '%s': %s", path, strerror(rc));
 		goto fail;
 	}
 	c->pidfd = open_pidfd(c->pid);
@@ -432,8 +437,8 @@ int ae_child_exit_code(const ae_child *c)
 int ae_child_signal(const ae_child *c)
 {
 	return c->reaped && c->status >= 0 && WIFSIGNALED(c->status)
-		       ? WTERMSIG(c->status)
-		       : 0;
+	           ? WTERMSIG(c->status)
+	           : 0;
 }
 
 int ae_child_timed_out(const ae_child *c)

@@ -25,11 +25,12 @@
 
 typedef struct ae_spawn_opts {
 	const char *const *argv; /* NULL-ended, argv[0] required */
-	const char *const *envp; /* NULL-ended; NULL means an empty environment */
-	const char *cwd;         /* NULL: the parent's */
-	double timeout;          /* seconds from start; 0: none */
-	double kill_grace;       /* seconds between SIGTERM and SIGKILL; 0: 5 */
-	size_t max_output;       /* bytes kept per stream; 0: 64 KiB */
+	const char *const
+	    *envp;         /* NULL-ended; NULL means an empty environment */
+	const char *cwd;   /* NULL: the parent's */
+	double timeout;    /* seconds from start; 0: none */
+	double kill_grace; /* seconds between SIGTERM and SIGKILL; 0: 5 */
+	size_t max_output; /* bytes kept per stream; 0: 64 KiB */
 	/* When set, the stream goes to this file (created 0600 or truncated)
 	 * instead of a buffer. */
 	const char *stdout_path;
@@ -64,10 +65,10 @@ int ae_child_fds(const ae_child *c, int *fds, int max);
 double ae_child_next_time(const ae_child *c, double now);
 
 /* After completion: */
-int ae_child_exited(const ae_child *c);     /* 1 when it exited normally */
-int ae_child_exit_code(const ae_child *c);  /* exit status, or -1 */
-int ae_child_signal(const ae_child *c);     /* killing signal, or 0 */
-int ae_child_timed_out(const ae_child *c);  /* 1 when killed for the timeout */
+int ae_child_exited(const ae_child *c);    /* 1 when it exited normally */
+int ae_child_exit_code(const ae_child *c); /* exit status, or -1 */
+int ae_child_signal(const ae_child *c);    /* killing signal, or 0 */
+int ae_child_timed_out(const ae_child *c); /* 1 when killed for the timeout */
 /* The kept tail of a stream (NUL-terminated, borrowed) and whether bytes
  * were dropped. Empty when the stream went to a file. */
 const char *ae_child_stdout(const ae_child *c, size_t *len, int *truncated);

@@ -104,7 +104,7 @@ static int push_scalar(ae_args *args, const ae_node *v, ae_error *err)
 }
 
 static int push_list(ae_args *args, const char *key, const ae_node *seq,
-		     ae_error *err)
+                     ae_error *err)
 {
 	size_t i, n = ae_seq_size(seq);
 
@@ -117,14 +117,14 @@ static int push_list(ae_args *args, const char *key, const ae_node *seq,
 
 		if (item->type == AE_NULL)
 			return ae_node_error(err, item,
-					     "null in a list of arguments: a "
-					     "flag's values cannot express it");
+			                     "null in a list of arguments: a "
+			                     "flag's values cannot express it");
 		if (!ae_node_is_scalar(item))
 			return ae_node_error(
-				err, item,
-				"a list of arguments may only hold scalars, "
-				"not a %s",
-				ae_type_name(item->type));
+			    err, item,
+			    "a list of arguments may only hold scalars, "
+			    "not a %s",
+			    ae_type_name(item->type));
 		if (push_scalar(args, item, err) < 0)
 			return -1;
 	}
@@ -138,22 +138,21 @@ int ae_args_from_node(ae_args *args, const ae_node *node, ae_error *err)
 	if (node->type == AE_NULL)
 		return 0;
 	if (node->type != AE_MAP)
-		return ae_node_error(err, node,
-				     "expected a mapping of arguments, got a %s",
-				     ae_type_name(node->type));
+		return ae_node_error(
+		    err, node, "expected a mapping of arguments, got a %s",
+		    ae_type_name(node->type));
 	for (i = 0; i < ae_map_size(node); i++) {
 		const char *key = ae_map_key(node, i);
 		const ae_node *v = ae_map_value(node, i);
 
 		if (key[0] == '\0')
 			return ae_node_error(err, v,
-					     "an empty key cannot be a flag");
+			                     "an empty key cannot be a flag");
 		switch (v->type) {
 		case AE_NULL:
 			break;
 		case AE_BOOL:
-			if (v->u.b &&
-			    push_owned(args, flag_name(key), err) < 0)
+			if (v->u.b && push_owned(args, flag_name(key), err) < 0)
 				return -1;
 			break;
 		case AE_SEQ:
@@ -162,10 +161,10 @@ int ae_args_from_node(ae_args *args, const ae_node *node, ae_error *err)
 			break;
 		case AE_MAP:
 			return ae_node_error(
-				err, v,
-				"a nested mapping cannot be a command-line "
-				"flag; move it out of the arguments node or "
-				"flatten it");
+			    err, v,
+			    "a nested mapping cannot be a command-line "
+			    "flag; move it out of the arguments node or "
+			    "flatten it");
 		default:
 			if (push_owned(args, flag_name(key), err) < 0 ||
 			    push_scalar(args, v, err) < 0)
@@ -177,7 +176,7 @@ int ae_args_from_node(ae_args *args, const ae_node *node, ae_error *err)
 }
 
 const ae_node *ae_args_lookup(const ae_node *root, const char *path,
-			      ae_error *err)
+                              ae_error *err)
 {
 	const ae_node *cur = root;
 	const char *p = path;
@@ -203,8 +202,9 @@ const ae_node *ae_args_lookup(const ae_node *root, const char *path,
 				next = ae_seq_get(cur, idx);
 		}
 		if (!next) {
-			ae_node_error(err, cur, "no key '%s' here (looking up %s)",
-				      key, path);
+			ae_node_error(err, cur,
+			              "no key '%s' here (looking up %s)", key,
+			              path);
 			return NULL;
 		}
 		cur = next;

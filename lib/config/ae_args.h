@@ -4,11 +4,10 @@
  * script. Each key of the mapping becomes "--key" with underscores turned
  * into dashes (train_iters -> --train-iters), followed by its value:
  *   int          the decimal number                  --train-iters 100
- *   float        Python's repr                       --lr 0.0001, --min-lr 1e-05
- *   string       as it is (an empty string too)      --save /ckpt
- *   true         the bare flag                       --async-save
- *   false, null  nothing: the flag is left out
- *   list         the flag, then each element         --eval-iters-list 1 2
+ *   float        Python's repr                       --lr 0.0001, --min-lr
+ * 1e-05 string       as it is (an empty string too)      --save /ckpt true the
+ * bare flag                       --async-save false, null  nothing: the flag
+ * is left out list         the flag, then each element --eval-iters-list 1 2
  *                (scalars; true/false as True/False, null refused);
  *                an empty list is left out
  * A nested mapping, or a list inside a list, is an error naming its place:
@@ -46,7 +45,7 @@ int ae_args_from_node(ae_args *args, const ae_node *node, ae_error *err);
  * index), borrowed from root. NULL with err set (at the last node found)
  * when a key is missing or a scalar is in the way. "" is root itself. */
 const ae_node *ae_args_lookup(const ae_node *root, const char *path,
-			      ae_error *err);
+                              ae_error *err);
 
 /* One word quoted for a POSIX shell: returned unchanged when it only holds
  * characters no shell treats specially (letters, digits, and _ @ % + = : , .

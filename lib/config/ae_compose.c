@@ -57,8 +57,8 @@ struct choice {
 	const ae_node *value; /* borrowed; NULL for "null" */
 	int external;         /* from the command line */
 	int used;
-	const ae_override *ov;     /* external: the override */
-	const ae_node *where;      /* internal: the defaults entry */
+	const ae_override *ov; /* external: the override */
+	const ae_node *where;  /* internal: the defaults entry */
 };
 
 struct deletion {
@@ -98,11 +98,11 @@ struct state {
 struct dflt {
 	enum { D_SELF, D_GROUP, D_CONFIG } kind;
 	int optional, override, external;
-	char *group;   /* as written, may start with '/' (D_GROUP) */
-	char *path;    /* as written (D_CONFIG) */
-	char *package; /* explicit @package or NULL */
-	const ae_node *value; /* option node (D_GROUP); NULL = null */
-	const ae_node *where; /* for errors */
+	char *group;           /* as written, may start with '/' (D_GROUP) */
+	char *path;            /* as written (D_CONFIG) */
+	char *package;         /* explicit @package or NULL */
+	const ae_node *value;  /* option node (D_GROUP); NULL = null */
+	const ae_node *where;  /* for errors */
 	const ae_override *ov; /* external append */
 };
 
@@ -122,7 +122,7 @@ struct desc {
 };
 
 static char *xasprintf(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static char *xasprintf(const char *fmt, ...)
 {
@@ -174,11 +174,11 @@ static int nomem(struct state *st)
 
 /* Errors at a defaults entry, or at a command-line override. */
 static int fail_at(struct state *st, const ae_node *where,
-		   const ae_override *ov, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+                   const ae_override *ov, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int fail_at(struct state *st, const ae_node *where,
-		   const ae_override *ov, const char *fmt, ...)
+                   const ae_override *ov, const char *fmt, ...)
 {
 	char msg[AE_ERROR_TEXT_LEN - 64];
 	va_list ap;
@@ -190,7 +190,7 @@ static int fail_at(struct state *st, const ae_node *where,
 		return ae_node_error(st->err, where, "%s", msg);
 	if (ov)
 		return ae_error_set(st->err, "<override>", 1, 1, NULL,
-				    "in override '%s': %s", ov->text, msg);
+		                    "in override '%s': %s", ov->text, msg);
 	return ae_error_set(st->err, NULL, 0, 0, NULL, "%s", msg);
 }
 
@@ -246,7 +246,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* "a, b, c" of the options of a group over the whole search path. */
 static void list_options(struct state *st, const char *group, char *buf,
-			 size_t size)
+                         size_t size)
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0, i, used = 0;
@@ -267,7 +267,8 @@ static void list_options(struct state *st, const char *group, char *buf,
 				continue;
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 16;
-				char **grown = realloc(names, nc * sizeof(*names));
+				char **grown =
+				    realloc(names, nc * sizeof(*names));
 
 				if (!grown)
 					break;
@@ -287,7 +288,7 @@ static void list_options(struct state *st, const char *group, char *buf,
 			continue;
 		if (used + 1 < size) {
 			int w = snprintf(buf + used, size - used, "%s%s",
-					 used ? ", " : "", names[i]);
+			                 used ? ", " : "", names[i]);
 
 			if (w > 0)
 				used += (size_t)w;
@@ -308,8 +309,8 @@ static void list_search_path(struct state *st, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < st->n_dirs && used + 1 < size; i++) {
-		int w = snprintf(buf + used, size - used, "%s%s",
-				 i ? ", " : "", st->dirs[i]);
+		int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+		                 st->dirs[i]);
 
 		if (w > 0)
 			used += (size_t)w;
@@ -317,7 +318,7 @@ static void list_search_path(struct state *st, char *buf, size_t size)
 }
 
 static int fail_missing(struct state *st, const struct desc *d,
-			const char *group)
+                        const char *group)
 {
 	char options[400], sp[400];
 
@@ -325,13 +326,13 @@ static int fail_missing(struct state *st, const struct desc *d,
 	list_search_path(st, sp, sizeof(sp));
 	if (group[0] && !group_exists(st, group))
 		return fail_at(st, d->where, d->ov,
-			       "config group '%s' not found (option '%s'); "
-			       "search path: %s", group, d->name ? d->name : "",
-			       sp);
+		               "config group '%s' not found (option '%s'); "
+		               "search path: %s",
+		               group, d->name ? d->name : "", sp);
 	return fail_at(st, d->where, d->ov,
-		       "could not find config '%s'; available options in "
-		       "group '%s': %s; search path: %s",
-		       d->config_path, group, options, sp);
+	               "could not find config '%s'; available options in "
+	               "group '%s': %s; search path: %s",
+	               d->config_path, group, options, sp);
 }
 
 /* ---- package header ------------------------------------------------ */
@@ -352,7 +353,7 @@ static char *read_package_header(const char *file)
 			s++;
 		e = s + strlen(s);
 		while (e > s && (e[-1] == '\n' || e[-1] == '\r' ||
-				 e[-1] == ' ' || e[-1] == '\t'))
+		                 e[-1] == ' ' || e[-1] == '\t'))
 			*--e = '\0';
 		if (!*s)
 			continue;
@@ -418,8 +419,7 @@ static char *final_package(const char *parent, const char *rel)
 
 /* ---- lists --------------------------------------------------------- */
 
-static int elist_add(struct elist *l, ae_node *content,
-		     const char *package)
+static int elist_add(struct elist *l, ae_node *content, const char *package)
 {
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 8;
@@ -455,7 +455,7 @@ static int elist_move(struct elist *dst, struct elist *src)
 
 	for (i = 0; i < src->n; i++) {
 		if (elist_add(dst, src->items[i].content,
-			      src->items[i].package) < 0)
+		              src->items[i].package) < 0)
 			return -1;
 	}
 	elist_clear(src);
@@ -473,8 +473,7 @@ static struct choice *find_choice(struct state *st, const char *key)
 }
 
 static int add_choice(struct state *st, const char *key, const ae_node *value,
-		      int external, const ae_override *ov,
-		      const ae_node *where)
+                      int external, const ae_override *ov, const ae_node *where)
 {
 	struct choice *c = find_choice(st, key), *grown;
 
@@ -556,14 +555,16 @@ static int parse_entry(struct state *st, const ae_node *item, struct dflt *d)
 		if (split_package(item->u.str.s, &d->path, &d->package) < 0)
 			return nomem(st);
 		if (!d->path[0] || strcmp(d->path, "/") == 0)
-			return fail_at(st, item, NULL, "empty config path in "
-				       "defaults list");
+			return fail_at(st, item, NULL,
+			               "empty config path in "
+			               "defaults list");
 		return 0;
 	}
 	if (item->type != AE_MAP || ae_map_size(item) != 1)
-		return fail_at(st, item, NULL,
-			       "a defaults list entry must be '_self_', a config "
-			       "path, or a single 'group: option' mapping");
+		return fail_at(
+		    st, item, NULL,
+		    "a defaults list entry must be '_self_', a config "
+		    "path, or a single 'group: option' mapping");
 	key = ae_map_key(item, 0);
 	d->kind = D_GROUP;
 	d->value = ae_map_value(item, 0);
@@ -580,9 +581,9 @@ static int parse_entry(struct state *st, const ae_node *item, struct dflt *d)
 				d->override = 1;
 			} else {
 				fail_at(st, item, NULL,
-					"unsupported keyword '%s' in defaults "
-					"list (expected optional or override)",
-					last);
+				        "unsupported keyword '%s' in defaults "
+				        "list (expected optional or override)",
+				        last);
 				goto out;
 			}
 		}
@@ -604,17 +605,17 @@ static int parse_entry(struct state *st, const ae_node *item, struct dflt *d)
 		d->value = NULL;
 	} else if (d->value->type == AE_SEQ) {
 		fail_at(st, d->value, NULL,
-			"lists of options are not supported for group '%s'",
-			d->group);
+		        "lists of options are not supported for group '%s'",
+		        d->group);
 		goto out;
 	} else if (d->value->type != AE_STRING) {
 		fail_at(st, d->value, NULL,
-			"the option of group '%s' must be a name, not a %s",
-			d->group, ae_type_name(d->value->type));
+		        "the option of group '%s' must be a name, not a %s",
+		        d->group, ae_type_name(d->value->type));
 		goto out;
 	} else if (ae_node_is_interpolation(d->value)) {
 		fail_at(st, d->value, NULL,
-			"interpolations in defaults lists are not supported");
+		        "interpolations in defaults lists are not supported");
 		goto out;
 	}
 	rv = 0;
@@ -626,7 +627,7 @@ out:
 /* Take `defaults` out of a loaded config and normalise it. Adds the
  * implicit _self_ (last) and, for the primary, the +group appends. */
 static int parse_defaults(struct state *st, ae_node *content, int primary,
-			  int *had_defaults, struct dflt **out, size_t *n_out)
+                          int *had_defaults, struct dflt **out, size_t *n_out)
 {
 	/* Left in place until merging so that errors name "defaults[i]". */
 	ae_node *list = ae_map_get(content, "defaults");
@@ -637,10 +638,11 @@ static int parse_defaults(struct state *st, ae_node *content, int primary,
 	*had_defaults = list != NULL;
 	if (list && list->type != AE_SEQ) {
 		fail_at(st, list, NULL, "'defaults' must be a list, not a %s",
-			ae_type_name(list->type));
+		        ae_type_name(list->type));
 		goto out;
 	}
-	cap = (list ? ae_seq_size(list) : 0) + 1 + (primary ? st->n_appends : 0);
+	cap =
+	    (list ? ae_seq_size(list) : 0) + 1 + (primary ? st->n_appends : 0);
 	ds = calloc(cap, sizeof(*ds));
 	if (!ds) {
 		nomem(st);
@@ -657,7 +659,7 @@ static int parse_defaults(struct state *st, ae_node *content, int primary,
 		if (d->kind == D_SELF) {
 			if (has_self) {
 				fail_at(st, d->where, NULL,
-					"duplicate _self_ in defaults list");
+				        "duplicate _self_ in defaults list");
 				goto out;
 			}
 			has_self = 1;
@@ -666,8 +668,8 @@ static int parse_defaults(struct state *st, ae_node *content, int primary,
 			seen_override = 1;
 		} else if (seen_override && d->kind != D_SELF) {
 			fail_at(st, d->where, NULL,
-				"overrides must be at the end of the defaults "
-				"list");
+			        "overrides must be at the end of the defaults "
+			        "list");
 			goto out;
 		}
 	}
@@ -713,7 +715,7 @@ out:
 static int keep_loaded(struct state *st, ae_node *node)
 {
 	ae_node **grown =
-		realloc(st->loaded, (st->n_loaded + 1) * sizeof(*grown));
+	    realloc(st->loaded, (st->n_loaded + 1) * sizeof(*grown));
 
 	if (!grown) {
 		ae_node_free(node);
@@ -725,7 +727,7 @@ static int keep_loaded(struct state *st, ae_node *node)
 }
 
 static struct deletion *find_deletion(struct state *st, const char *key,
-				      const char *name)
+                                      const char *name)
 {
 	size_t i;
 
@@ -735,17 +737,16 @@ static struct deletion *find_deletion(struct state *st, const char *key,
 		if (strcmp(dl->key, key) != 0)
 			continue;
 		if (!dl->value || (dl->value->type == AE_STRING && name &&
-				   strcmp(dl->value->u.str.s, name) == 0))
+		                   strcmp(dl->value->u.str.s, name) == 0))
 			return dl;
 	}
 	return NULL;
 }
 
 static int build(struct state *st, const struct desc *d, struct elist *out,
-		 char **final_pkg_out, int *had_defaults_out);
+                 char **final_pkg_out, int *had_defaults_out);
 
-static int check_cycle(struct state *st, const struct desc *d,
-		       const char *name)
+static int check_cycle(struct state *st, const struct desc *d, const char *name)
 {
 	char chain[600] = "";
 	size_t used = 0, i, j;
@@ -757,13 +758,13 @@ static int check_cycle(struct state *st, const struct desc *d,
 		return 0;
 	for (j = i; j < st->depth && used + 1 < sizeof(chain); j++) {
 		int w = snprintf(chain + used, sizeof(chain) - used, "%s -> ",
-				 st->stack[j]);
+		                 st->stack[j]);
 
 		if (w > 0)
 			used += (size_t)w;
 	}
 	return fail_at(st, d->where, d->ov, "cycle in defaults lists: %s%s",
-		       chain, name);
+	               chain, name);
 }
 
 static void desc_clear(struct desc *cd)
@@ -777,8 +778,8 @@ static void desc_clear(struct desc *cd)
  * also compute the override key (group path, plus @package when the package
  * is not the group's own). */
 static int child_desc(struct state *st, const struct desc *parent,
-		      const char *parent_pkg, const struct dflt *e,
-		      struct desc *cd, char **okey)
+                      const char *parent_pkg, const struct dflt *e,
+                      struct desc *cd, char **okey)
 {
 	const char *rel;
 	char *stripped = NULL;
@@ -795,17 +796,17 @@ static int child_desc(struct state *st, const struct desc *parent,
 		char *default_pkg, *final_nohdr, *rel_pkg;
 
 		rel = e->group[0] == '/' ? e->group + 1 : e->group;
-		cd->group_path = e->group[0] == '/' ?
-					 strdup(rel) :
-					 join(parent->group_path, rel, '/');
+		cd->group_path = e->group[0] == '/'
+		                     ? strdup(rel)
+		                     : join(parent->group_path, rel, '/');
 		cd->default_rel_pkg = dots(rel);
 		if (!cd->group_path || !cd->default_rel_pkg)
 			goto nomem;
 		default_pkg = dots(cd->group_path);
-		rel_pkg = e->package ? strdup(e->package) :
-				       strdup(cd->default_rel_pkg);
-		final_nohdr = rel_pkg ? final_package(parent_pkg, rel_pkg) :
-					NULL;
+		rel_pkg = e->package ? strdup(e->package)
+		                     : strdup(cd->default_rel_pkg);
+		final_nohdr =
+		    rel_pkg ? final_package(parent_pkg, rel_pkg) : NULL;
 		free(rel_pkg);
 		if (!default_pkg || !final_nohdr) {
 			free(default_pkg);
@@ -828,9 +829,9 @@ static int child_desc(struct state *st, const struct desc *parent,
 		if (strlen(stripped) > 5 &&
 		    strcmp(stripped + strlen(stripped) - 5, ".yaml") == 0)
 			stripped[strlen(stripped) - 5] = '\0';
-		cd->config_path = e->path[0] == '/' ?
-					  strdup(stripped) :
-					  join(parent->group_path, stripped, '/');
+		cd->config_path = e->path[0] == '/'
+		                      ? strdup(stripped)
+		                      : join(parent->group_path, stripped, '/');
 		if (!cd->config_path)
 			goto nomem;
 		cd->group_path = dirname_of(cd->config_path);
@@ -853,7 +854,7 @@ out:
 }
 
 static int seen_key(struct state *st, const char *key, const ae_node *where,
-		    const ae_override *ov)
+                    const ae_override *ov)
 {
 	size_t i;
 	struct seen *grown;
@@ -866,18 +867,19 @@ static int seen_key(struct state *st, const char *key, const ae_node *where,
 			continue;
 		if (other->ov)
 			snprintf(there, sizeof(there), "override '%s'",
-				 other->ov->text);
+			         other->ov->text);
 		else if (other->where)
 			snprintf(there, sizeof(there), "%s:%d:%d",
-				 ae_node_file(other->where),
-				 other->where->line, other->where->column);
+			         ae_node_file(other->where), other->where->line,
+			         other->where->column);
 		else
 			snprintf(there, sizeof(there), "another entry");
 		return fail_at(st, where, ov,
-			       "group '%s' appears more than once in the "
-			       "defaults list (also chosen by %s); to change "
-			       "an earlier choice write 'override %s: "
-			       "<option>'", key, there, key);
+		               "group '%s' appears more than once in the "
+		               "defaults list (also chosen by %s); to change "
+		               "an earlier choice write 'override %s: "
+		               "<option>'",
+		               key, there, key);
 	}
 	grown = realloc(st->seen, (st->n_seen + 1) * sizeof(*grown));
 	if (!grown)
@@ -894,8 +896,7 @@ static int seen_key(struct state *st, const char *key, const ae_node *where,
 
 /* Walk one child entry (group or config) of the config `parent`. */
 static int walk_entry(struct state *st, const struct desc *parent,
-		      const char *parent_pkg, struct dflt *e,
-		      struct elist *out)
+                      const char *parent_pkg, struct dflt *e, struct elist *out)
 {
 	struct desc cd;
 	char *okey = NULL;
@@ -921,18 +922,18 @@ static int walk_entry(struct state *st, const struct desc *parent,
 				cd.where = c->where;
 			}
 		}
-		cd.config_path = xasprintf("%s/%s", cd.group_path,
-					   value && value->type == AE_STRING ?
-						   value->u.str.s : "");
+		cd.config_path = xasprintf(
+		    "%s/%s", cd.group_path,
+		    value && value->type == AE_STRING ? value->u.str.s : "");
 		if (!cd.config_path) {
 			nomem(st);
 			goto out;
 		}
 		if (value && check_cycle(st, &cd, cd.config_path) < 0)
 			goto out;
-		dl = find_deletion(st, okey,
-				   value && value->type == AE_STRING ?
-					   value->u.str.s : NULL);
+		dl = find_deletion(
+		    st, okey,
+		    value && value->type == AE_STRING ? value->u.str.s : NULL);
 		if (dl) {
 			dl->used = 1;
 			rv = 0;
@@ -945,9 +946,11 @@ static int walk_entry(struct state *st, const struct desc *parent,
 			goto out;
 		}
 		if (value->type != AE_STRING) {
-			fail_at(st, cd.where, cd.ov,
-				"the option of group '%s' must be a name, not a "
-				"%s", okey, ae_type_name(value->type));
+			fail_at(
+			    st, cd.where, cd.ov,
+			    "the option of group '%s' must be a name, not a "
+			    "%s",
+			    okey, ae_type_name(value->type));
 			goto out;
 		}
 		cd.name = value->u.str.s;
@@ -955,17 +958,17 @@ static int walk_entry(struct state *st, const struct desc *parent,
 			char options[400];
 
 			list_options(st, cd.group_path, options,
-				     sizeof(options));
+			             sizeof(options));
 			fail_at(st, cd.where, cd.ov,
-				"you must choose an option for '%s', e.g. "
-				"%s=<option>; available options: %s",
-				okey, okey, options);
+			        "you must choose an option for '%s', e.g. "
+			        "%s=<option>; available options: %s",
+			        okey, okey, options);
 			goto out;
 		}
 		if (!cd.name[0] || strstr(cd.name, "..")) {
 			fail_at(st, cd.where, cd.ov,
-				"invalid option name '%s' for group '%s'",
-				cd.name, okey);
+			        "invalid option name '%s' for group '%s'",
+			        cd.name, okey);
 			goto out;
 		}
 		free(cd.config_path);
@@ -989,7 +992,7 @@ out:
 /* Load the config of `d`, walk its defaults list last to first, and append
  * its merge entries (depth-first order) to out. */
 static int build(struct state *st, const struct desc *d, struct elist *out,
-		 char **final_pkg_out, int *had_defaults_out)
+                 char **final_pkg_out, int *had_defaults_out)
 {
 	struct dflt *ds = NULL;
 	size_t n = 0, i;
@@ -1004,7 +1007,7 @@ static int build(struct state *st, const struct desc *d, struct elist *out,
 		return -1;
 	if (st->depth >= MAX_DEPTH)
 		return fail_at(st, d->where, d->ov,
-			       "defaults lists nested too deeply");
+		               "defaults lists nested too deeply");
 	if (d->primary)
 		file = strdup(d->config_path);
 	else
@@ -1021,15 +1024,15 @@ static int build(struct state *st, const struct desc *d, struct elist *out,
 		goto out;
 	if (content->type != AE_MAP) {
 		ae_node_error(st->err, content,
-			      "a config file must hold a mapping, not a %s",
-			      ae_type_name(content->type));
+		              "a config file must hold a mapping, not a %s",
+		              ae_type_name(content->type));
 		goto out;
 	}
 	/* Package: explicit in the entry, else the file's header (absolute),
 	 * else the default relative one. */
 	if (d->explicit_pkg) {
-		rel = replace_all(d->explicit_pkg, "_group_",
-				  d->default_rel_pkg);
+		rel =
+		    replace_all(d->explicit_pkg, "_group_", d->default_rel_pkg);
 	} else if ((header = read_package_header(file))) {
 		char *gp = dots(d->group_path ? d->group_path : "");
 		char *h = gp ? replace_all(header, "_group_", gp) : NULL;
@@ -1051,8 +1054,8 @@ static int build(struct state *st, const struct desc *d, struct elist *out,
 		free(rel);
 		rel = r2;
 	}
-	pkg = rel ? final_package(d->parent_pkg ? d->parent_pkg : "", rel) :
-		    NULL;
+	pkg =
+	    rel ? final_package(d->parent_pkg ? d->parent_pkg : "", rel) : NULL;
 	if (!pkg) {
 		nomem(st);
 		goto out;
@@ -1111,7 +1114,7 @@ out:
 /* The container at a package path in root, created (as OmegaConf would when
  * merging {a: {b: ...}}) when absent or not a mapping. */
 static ae_node *package_node(struct state *st, ae_node *root, const char *pkg,
-			     const ae_node *mark_from)
+                             const ae_node *mark_from)
 {
 	char *copy, *part, *save = NULL;
 	ae_node *node = root;
@@ -1132,9 +1135,11 @@ static ae_node *package_node(struct state *st, ae_node *root, const char *pkg,
 			continue;
 		}
 		if (next && next->type == AE_SEQ) {
-			ae_node_error(st->err, mark_from,
-				      "cannot merge a mapping into the sequence "
-				      "at '%s'", pkg);
+			ae_node_error(
+			    st->err, mark_from,
+			    "cannot merge a mapping into the sequence "
+			    "at '%s'",
+			    pkg);
 			node = NULL;
 			break;
 		}
@@ -1163,17 +1168,17 @@ static int merge_list(struct state *st, ae_node *root, const struct elist *l)
 	size_t *nw = st->opts ? st->opts->n_warnings : NULL;
 
 	for (i = 0; i < l->n; i++) {
-		ae_node *at, *list = ae_map_take(l->items[i].content,
-						 "defaults");
+		ae_node *at,
+		    *list = ae_map_take(l->items[i].content, "defaults");
 
 		/* Entries may still point into the list: keep it alive. */
 		if (list && keep_loaded(st, list) < 0)
 			return -1;
 		at = package_node(st, root, l->items[i].package,
-				  l->items[i].content);
+		                  l->items[i].content);
 
-		if (!at || ae_compose_merge_warn(at, l->items[i].content, w,
-						 nw, st->err) < 0)
+		if (!at || ae_compose_merge_warn(at, l->items[i].content, w, nw,
+		                                 st->err) < 0)
 			return -1;
 	}
 	return 0;
@@ -1201,7 +1206,7 @@ static int is_group_key(struct state *st, const ae_override *ov)
  * monitoring=megatron_basic with the presets missing), and silently
  * replacing the mapping by a string would lose the whole section. */
 static int check_not_group(struct state *st, const ae_node *root,
-			   const ae_override *ov)
+                           const ae_override *ov)
 {
 	const ae_node *cur;
 	char sp[400];
@@ -1215,15 +1220,15 @@ static int check_not_group(struct state *st, const ae_node *root,
 		return 0;
 	list_search_path(st, sp, sizeof(sp));
 	return fail_at(st, NULL, ov,
-		       "config group '%s' not found (option '%s'), and '%s' "
-		       "holds a mapping that a string would replace; add the "
-		       "group's directory to the search path or set keys "
-		       "inside it (%s.KEY=VALUE); search path: %s",
-		       ov->key, ov->value->u.str.s, ov->key, ov->key, sp);
+	               "config group '%s' not found (option '%s'), and '%s' "
+	               "holds a mapping that a string would replace; add the "
+	               "group's directory to the search path or set keys "
+	               "inside it (%s.KEY=VALUE); search path: %s",
+	               ov->key, ov->value->u.str.s, ov->key, ov->key, sp);
 }
 
 static int classify(struct state *st, const ae_override *const *ovs, size_t n,
-		    const ae_override **config_ovs, size_t *n_config)
+                    const ae_override **config_ovs, size_t *n_config)
 {
 	size_t i;
 
@@ -1237,9 +1242,9 @@ static int classify(struct state *st, const ae_override *const *ovs, size_t n,
 		}
 		switch (ov->kind) {
 		case AE_OVERRIDE_DELETE: {
-			struct deletion *grown = realloc(
-				st->deletions,
-				(st->n_deletions + 1) * sizeof(*grown));
+			struct deletion *grown =
+			    realloc(st->deletions,
+			            (st->n_deletions + 1) * sizeof(*grown));
 
 			if (!grown)
 				return nomem(st);
@@ -1255,17 +1260,17 @@ static int classify(struct state *st, const ae_override *const *ovs, size_t n,
 		}
 		case AE_OVERRIDE_FORCE:
 			return fail_at(st, NULL, ov,
-				       "force-add (++) of config groups is not "
-				       "supported");
+			               "force-add (++) of config groups is not "
+			               "supported");
 		case AE_OVERRIDE_ADD: {
 			const ae_override **grown;
 
 			if (!ov->value || ov->value->type != AE_STRING)
 				return fail_at(st, NULL, ov,
-					       "a config group option must be "
-					       "a name");
-			grown = realloc(st->appends, (st->n_appends + 1) *
-							     sizeof(*grown));
+				               "a config group option must be "
+				               "a name");
+			grown = realloc(st->appends,
+			                (st->n_appends + 1) * sizeof(*grown));
 			if (!grown)
 				return nomem(st);
 			st->appends = grown;
@@ -1275,9 +1280,10 @@ static int classify(struct state *st, const ae_override *const *ovs, size_t n,
 		case AE_OVERRIDE_CHANGE:
 			if (!ov->value || ov->value->type != AE_STRING)
 				return fail_at(st, NULL, ov,
-					       "a config group option must be "
-					       "a name (to drop the group use "
-					       "'~%s')", ov->key);
+				               "a config group option must be "
+				               "a name (to drop the group use "
+				               "'~%s')",
+				               ov->key);
 			if (add_choice(st, ov->key, ov->value, 1, ov, NULL) < 0)
 				return -1;
 			break;
@@ -1292,7 +1298,7 @@ static int replace_group(struct state *st, ae_node *root, struct choice *c)
 {
 	struct dflt e;
 	struct desc parent, cd;
-	struct elist l = { 0 };
+	struct elist l = {0};
 	char *okey = NULL, *pkg = NULL;
 	ae_node *tmp = ae_node_new_map();
 	int rv = -1;
@@ -1341,8 +1347,8 @@ static int replace_group(struct state *st, ae_node *root, struct choice *c)
 			goto out;
 	}
 	rv = ae_compose_merge_warn(
-			root, tmp, st->opts ? st->opts->warnings : NULL,
-			st->opts ? st->opts->n_warnings : NULL, st->err);
+	    root, tmp, st->opts ? st->opts->warnings : NULL,
+	    st->opts ? st->opts->n_warnings : NULL, st->err);
 	c->used = 1;
 out:
 	elist_clear(&l);
@@ -1355,7 +1361,7 @@ out:
 }
 
 static int check_unused(struct state *st, ae_node *root, int plain,
-			const ae_override **key_deletes, size_t *n_key_deletes)
+                        const ae_override **key_deletes, size_t *n_key_deletes)
 {
 	size_t i;
 
@@ -1366,18 +1372,19 @@ static int check_unused(struct state *st, ae_node *root, int plain,
 			continue;
 		if (!c->external)
 			return fail_at(st, c->where, NULL,
-				       "invalid defaults list override of "
-				       "'%s': no earlier entry for group '%s' "
-				       "exists to override", c->key, c->key);
+			               "invalid defaults list override of "
+			               "'%s': no earlier entry for group '%s' "
+			               "exists to override",
+			               c->key, c->key);
 		if (plain) {
 			if (replace_group(st, root, c) < 0)
 				return -1;
 			continue;
 		}
 		return fail_at(st, NULL, c->ov,
-			       "could not override '%s': no match in the "
-			       "defaults list; to add it use '+%s'", c->key,
-			       c->ov->text);
+		               "could not override '%s': no match in the "
+		               "defaults list; to add it use '+%s'",
+		               c->key, c->ov->text);
 	}
 	for (i = 0; i < st->n_deletions; i++) {
 		struct deletion *dl = &st->deletions[i];
@@ -1389,8 +1396,9 @@ static int check_unused(struct state *st, ae_node *root, int plain,
 			continue;
 		}
 		return fail_at(st, NULL, dl->ov,
-			       "could not delete '%s': no match in the "
-			       "defaults list", dl->key);
+		               "could not delete '%s': no match in the "
+		               "defaults list",
+		               dl->key);
 	}
 	return 0;
 }
@@ -1419,14 +1427,14 @@ static void state_free(struct state *st)
 }
 
 ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
-			 ae_error *err)
+                         ae_error *err)
 {
 	struct state st;
 	ae_override **parsed = NULL;
 	const ae_override **config_ovs = NULL, **key_deletes = NULL;
 	size_t n_ovs = opts ? opts->n_overrides : 0, n_config = 0;
 	size_t n_key_deletes = 0, i;
-	struct elist l = { 0 };
+	struct elist l = {0};
 	struct desc primary;
 	ae_node *root = NULL;
 	char *primary_name = NULL;
@@ -1437,8 +1445,8 @@ ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
 	st.opts = opts;
 	st.err = err;
 	st.primary_dir = dirname_of(path);
-	st.dirs = calloc(1 + (opts ? opts->n_search_path : 0),
-			 sizeof(*st.dirs));
+	st.dirs =
+	    calloc(1 + (opts ? opts->n_search_path : 0), sizeof(*st.dirs));
 	parsed = calloc(n_ovs + 1, sizeof(*parsed));
 	config_ovs = calloc(n_ovs + 1, sizeof(*config_ovs));
 	key_deletes = calloc(n_ovs + 1, sizeof(*key_deletes));
@@ -1455,8 +1463,8 @@ ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
 		if (!parsed[i])
 			goto fail;
 	}
-	if (classify(&st, (const ae_override *const *)parsed, n_ovs,
-		     config_ovs, &n_config) < 0)
+	if (classify(&st, (const ae_override *const *)parsed, n_ovs, config_ovs,
+	             &n_config) < 0)
 		goto fail;
 	primary.config_path = (char *)path;
 	primary.group_path = (char *)"";
@@ -1480,9 +1488,9 @@ ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
 		struct stat sb;
 
 		ae_error_set(err, path, 0, 0, NULL,
-			     "cannot read the config file: %s",
-			     stat(path, &sb) < 0 ? strerror(errno) :
-						   "not a regular file");
+		             "cannot read the config file: %s",
+		             stat(path, &sb) < 0 ? strerror(errno)
+		                                 : "not a regular file");
 		goto fail;
 	}
 	if (build(&st, &primary, &l, NULL, &had_defaults) < 0)
@@ -1495,7 +1503,7 @@ ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
 	if (merge_list(&st, root, &l) < 0)
 		goto fail;
 	if (check_unused(&st, root, !had_defaults, key_deletes,
-			 &n_key_deletes) < 0)
+	                 &n_key_deletes) < 0)
 		goto fail;
 	for (i = 0; i < n_key_deletes; i++) {
 		ae_override del = *key_deletes[i];

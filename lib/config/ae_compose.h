@@ -11,8 +11,8 @@
 
 typedef struct ae_compose_opts {
 	/* Config search path, in order, after the primary config's own
-	 * directory: --config-dir entries, AUTOEXP_CONFIG_PATH entries, then the
-	 * installed presets. Borrowed. */
+	 * directory: --config-dir entries, AUTOEXP_CONFIG_PATH entries, then
+	 * the installed presets. Borrowed. */
 	const char *const *search_path;
 	size_t n_search_path;
 	/* Overrides in Hydra's grammar, applied in order. Borrowed. */
@@ -39,6 +39,6 @@ typedef struct ae_compose_opts {
  * package by the option's content, and `~group` deletes that key. Values
  * keep their source marks. */
 ae_node *ae_compose_file(const char *path, const ae_compose_opts *opts,
-			 ae_error *err);
+                         ae_error *err);
 
 #endif /* AE_COMPOSE_H */

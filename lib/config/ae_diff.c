@@ -20,7 +20,7 @@ typedef struct walk {
 static int diff_node(walk *w, const ae_node *a, const ae_node *b);
 
 static int report(walk *w, ae_diff_kind kind, const ae_node *a,
-		  const ae_node *b)
+                  const ae_node *b)
 {
 	w->count++;
 	return w->fn(w->ctx, kind, w->path.len ? w->path.s : "", a, b) ? -1 : 0;
@@ -28,7 +28,7 @@ static int report(walk *w, ae_diff_kind kind, const ae_node *a,
 
 /* Append ".key" (or "key" at the root) or "[i]" to the path, run, cut. */
 static int descend(walk *w, const char *key, size_t index, const ae_node *a,
-		   const ae_node *b)
+                   const ae_node *b)
 {
 	size_t mark = w->path.len;
 	char idx[32];
@@ -64,7 +64,7 @@ static int diff_node(walk *w, const ae_node *a, const ae_node *b)
 			const char *k = ae_map_key(a, i);
 
 			if (descend(w, k, 0, ae_map_value(a, i),
-				    ae_map_get(b, k)) < 0)
+			            ae_map_get(b, k)) < 0)
 				return -1;
 		}
 		for (i = 0; i < ae_map_size(b); i++) {
@@ -80,18 +80,18 @@ static int diff_node(walk *w, const ae_node *a, const ae_node *b)
 		na = ae_seq_size(a);
 		nb = ae_seq_size(b);
 		for (i = 0; i < na || i < nb; i++)
-			if (descend(w, NULL, i, i < na ? ae_seq_get(a, i) : NULL,
-				    i < nb ? ae_seq_get(b, i) : NULL) < 0)
+			if (descend(w, NULL, i,
+			            i < na ? ae_seq_get(a, i) : NULL,
+			            i < nb ? ae_seq_get(b, i) : NULL) < 0)
 				return -1;
 		return 0;
 	}
 	return ae_node_equal(a, b) ? 0 : report(w, AE_DIFF_CHANGED, a, b);
 }
 
-long ae_diff_walk(const ae_node *a, const ae_node *b, ae_diff_fn fn,
-		  void *ctx)
+long ae_diff_walk(const ae_node *a, const ae_node *b, ae_diff_fn fn, void *ctx)
 {
-	walk w = { fn, ctx, { 0 }, 0 };
+	walk w = {fn, ctx, {0}, 0};
 	int rc = diff_node(&w, a, b);
 
 	free(w.path.s);

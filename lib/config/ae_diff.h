@@ -18,11 +18,10 @@ typedef enum ae_diff_kind {
  * the dotted key path ("backend.megatron.lr", "tags[2]"; "" for the roots);
  * old and new are borrowed subtrees. Return non-zero to stop. */
 typedef int (*ae_diff_fn)(void *ctx, ae_diff_kind kind, const char *path,
-			  const ae_node *old, const ae_node *new);
+                          const ae_node *old, const ae_node *new);
 
 /* Walk the differences of a and b (borrowed). Returns the number of
  * differences reported, or -1 when out of memory or when fn stopped. */
-long ae_diff_walk(const ae_node *a, const ae_node *b, ae_diff_fn fn,
-		  void *ctx);
+long ae_diff_walk(const ae_node *a, const ae_node *b, ae_diff_fn fn, void *ctx);
 
 #endif /* AE_DIFF_H */

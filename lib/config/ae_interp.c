@@ -67,8 +67,8 @@ typedef struct memo_ent {
 /* Large mappings get a hash index so lookups stay O(1). */
 typedef struct map_index {
 	const ae_node *map;
-	size_t n;     /* entries indexed (the map may not change meanwhile) */
-	long *slots;  /* -1 empty, else key index */
+	size_t n;    /* entries indexed (the map may not change meanwhile) */
+	long *slots; /* -1 empty, else key index */
 	size_t nslots;
 } map_index;
 
@@ -93,11 +93,11 @@ typedef struct ctx {
 #define INDEX_MIN 16
 
 static int eval_text(ctx *c, const ae_ip_text *t, const ae_node *site,
-		     ival *out);
+                     ival *out);
 static int eval_interp(ctx *c, const ae_ip_interp *ip, const ae_node *site,
-		       ival *out);
+                       ival *out);
 static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
-		     ival *out);
+                     ival *out);
 static int resolve_string(ctx *c, const ae_node *n, ival *out);
 static ae_node *resolved_copy(ctx *c, const ae_node *n);
 
@@ -140,7 +140,7 @@ static const ae_node *err_site(const ctx *c, const ae_node *n)
 }
 
 static int fail(ctx *c, const ae_node *site, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(ctx *c, const ae_node *site, const char *fmt, ...)
 {
@@ -158,7 +158,6 @@ static int oom(ctx *c, const ae_node *site)
 {
 	return fail(c, site, "out of memory");
 }
-
 
 /* ---- memo ---- */
 
@@ -178,7 +177,8 @@ static memo_ent *memo_find(ctx *c, const ae_node *n)
 
 	if (!c->memo_cap)
 		return NULL;
-	for (i = ptr_hash(n) & (c->memo_cap - 1);; i = (i + 1) & (c->memo_cap - 1)) {
+	for (i = ptr_hash(n) & (c->memo_cap - 1);;
+	     i = (i + 1) & (c->memo_cap - 1)) {
 		if (c->memo[i].key == n)
 			return &c->memo[i];
 		if (!c->memo[i].key)
@@ -353,7 +353,7 @@ static int split_key(const char *key, char *buf, char **parts, size_t max)
 		} else {
 			return -1;
 		}
-part:
+	part:
 		if (n == max)
 			return -1;
 		memcpy(buf, p, len);
@@ -372,7 +372,7 @@ enum { SEL_THROW, SEL_SELECT };
 
 /* The child `part` of a container: 1 found, 0 absent, -1 error. */
 static int child(ctx *c, const ae_node *cont, const char *part,
-		 const ae_node *site, const char *key, const ae_node **out)
+                 const ae_node *site, const char *key, const ae_node **out)
 {
 	char *end;
 	long long i;
@@ -384,8 +384,10 @@ static int child(ctx *c, const ae_node *cont, const char *part,
 	}
 	i = strtoll(part, &end, 10);
 	if (!*part || *end)
-		return fail(c, site, "error accessing %s: index '%s' of a "
-			    "sequence is not an int", key, part);
+		return fail(c, site,
+		            "error accessing %s: index '%s' of a "
+		            "sequence is not an int",
+		            key, part);
 	if (i < 0 || (size_t)i >= cont->u.seq.n)
 		return 0;
 	*out = cont->u.seq.items[i];
@@ -397,13 +399,13 @@ static int child(ctx *c, const ae_node *cont, const char *part,
  * *out set, 0 when absent (and, in SEL_SELECT mode, when missing or below a
  * non-container, which oc.select treats as absent), -1 on error. */
 static int select_key(ctx *c, const ae_node *site, const char *key, int mode,
-		      ival *out)
+                      ival *out)
 {
 	char *copy = NULL, *parts[128];
 	const ae_node *cont, *next;
 	const char *k = key;
 	int n, i, rc = -1;
-	ival v = { 0 };
+	ival v = {0};
 
 	memset(out, 0, sizeof(*out));
 	if (*k == '.') {
@@ -411,8 +413,10 @@ static int select_key(ctx *c, const ae_node *site, const char *key, int mode,
 		for (k++; *k == '.'; k++) {
 			cont = cont ? parent_of(c, cont) : NULL;
 			if (!cont)
-				return fail(c, site, "error resolving key '%s': "
-					    "it goes above the root", key);
+				return fail(c, site,
+				            "error resolving key '%s': "
+				            "it goes above the root",
+				            key);
 		}
 	} else {
 		cont = c->root;
@@ -440,9 +444,10 @@ static int select_key(ctx *c, const ae_node *site, const char *key, int mode,
 				rc = 0;
 				goto out;
 			}
-			fail(c, site, "error accessing %s: '%s' is not a "
-			     "container and cannot contain '%s'", key,
-			     i ? parts[i - 1] : "", parts[i]);
+			fail(c, site,
+			     "error accessing %s: '%s' is not a "
+			     "container and cannot contain '%s'",
+			     key, i ? parts[i - 1] : "", parts[i]);
 			goto out;
 		}
 		rc = child(c, cont, parts[i], site, key, &next);
@@ -454,8 +459,10 @@ static int select_key(ctx *c, const ae_node *site, const char *key, int mode,
 				rc = 0;
 				goto out;
 			}
-			fail(c, site, "interpolation to a missing value (\"???\"): "
-			     "%s", key);
+			fail(c, site,
+			     "interpolation to a missing value (\"???\"): "
+			     "%s",
+			     key);
 			goto out;
 		}
 		if (ae_node_is_interpolation(next)) {
@@ -484,9 +491,9 @@ out:
  * nested interpolations, which must give strings. Returns a malloc'ed
  * string, or NULL (error set, or *deferred set). */
 static char *build_key(ctx *c, const ae_ip_text *t, const ae_node *site,
-		       int *deferred)
+                       int *deferred)
 {
-	ae_strbuf b = { 0 };
+	ae_strbuf b = {0};
 	size_t i;
 
 	*deferred = 0;
@@ -508,9 +515,11 @@ static char *build_key(ctx *c, const ae_ip_text *t, const ae_node *site,
 		}
 		n = v.own ? v.own : v.ref;
 		if (n->type != AE_STRING) {
-			fail(c, site, "the interpolation %s is used as a key "
+			fail(c, site,
+			     "the interpolation %s is used as a key "
 			     "or resolver name and must give a string, not "
-			     "%s", pc->interp->src, ae_type_name(n->type));
+			     "%s",
+			     pc->interp->src, ae_type_name(n->type));
 			ival_free(&v);
 			goto fail;
 		}
@@ -529,8 +538,7 @@ fail:
 }
 
 /* Is `target` the container holding `site`, or above it? */
-static int is_ancestor(const ctx *c, const ae_node *target,
-		       const ae_node *site)
+static int is_ancestor(const ctx *c, const ae_node *target, const ae_node *site)
 {
 	const ae_node *p;
 
@@ -540,8 +548,8 @@ static int is_ancestor(const ctx *c, const ae_node *target,
 	return 0;
 }
 
-static int eval_node_interp(ctx *c, const ae_ip_interp *ip,
-			    const ae_node *site, ival *out)
+static int eval_node_interp(ctx *c, const ae_ip_interp *ip, const ae_node *site,
+                            ival *out)
 {
 	int deferred, rc;
 	char *key = build_key(c, &ip->key, site, &deferred);
@@ -555,8 +563,10 @@ static int eval_node_interp(ctx *c, const ae_ip_interp *ip,
 	if (rc == 0)
 		fail(c, site, "interpolation key '%s' not found", key);
 	else if (rc > 0 && out->ref && is_ancestor(c, out->ref, site)) {
-		fail(c, site, "interpolation %s refers to a node that "
-		     "contains it", ip->src);
+		fail(c, site,
+		     "interpolation %s refers to a node that "
+		     "contains it",
+		     ip->src);
 		rc = -1;
 	}
 	free(key);
@@ -566,19 +576,19 @@ static int eval_node_interp(ctx *c, const ae_ip_interp *ip,
 /* ---- resolvers needing the tree ---- */
 
 static int need_string(ctx *c, const ae_node *site, const char *name,
-		       const ival *v, const char **s)
+                       const ival *v, const char **s)
 {
 	const ae_node *n = v->own ? v->own : v->ref;
 
 	if (n->type != AE_STRING)
 		return fail(c, site, "%s requires a string as input, not %s",
-			    name, ae_type_name(n->type));
+		            name, ae_type_name(n->type));
 	*s = n->u.str.s;
 	return 0;
 }
 
 static int r_select(ctx *c, const ae_node *site, ival *args, size_t n,
-		    ival *out)
+                    ival *out)
 {
 	const char *key = NULL;
 	int rc;
@@ -597,13 +607,13 @@ static int r_select(ctx *c, const ae_node *site, ival *args, size_t n,
 	return out->own ? 0 : oom(c, site);
 }
 
-static int r_dict(ctx *c, const ae_node *site, const char *name,
-		  ival *args, ival *out)
+static int r_dict(ctx *c, const ae_node *site, const char *name, ival *args,
+                  ival *out)
 {
 	const ae_node *map;
 	const char *key = NULL;
 	ae_node *list = NULL;
-	ival v = { 0 };
+	ival v = {0};
 	int values = !strcmp(name, "oc.dict.values"), rc;
 	size_t i;
 
@@ -633,8 +643,10 @@ static int r_dict(ctx *c, const ae_node *site, const char *name,
 		if (!values) {
 			item = ae_node_new_string(map->u.map.keys[i]);
 		} else if (is_missing(map->u.map.vals[i])) {
-			fail(c, site, "%s: interpolation to a missing value "
-			     "(\"???\"): %s.%s", name, key, map->u.map.keys[i]);
+			fail(c, site,
+			     "%s: interpolation to a missing value "
+			     "(\"???\"): %s.%s",
+			     name, key, map->u.map.keys[i]);
 			goto fail;
 		} else {
 			item = resolved_copy(c, map->u.map.vals[i]);
@@ -668,8 +680,10 @@ static int r_decode(ctx *c, const ae_node *site, ival *args, ival *out)
 		return out->own ? 0 : oom(c, site);
 	}
 	if (n->type != AE_STRING)
-		return fail(c, site, "oc.decode can only take strings or "
-			    "null as input, not %s", ae_type_name(n->type));
+		return fail(c, site,
+		            "oc.decode can only take strings or "
+		            "null as input, not %s",
+		            ae_type_name(n->type));
 	tree = ae_ip_parse_element(n->u.str.s, n->u.str.len, msg, sizeof(msg));
 	if (!tree)
 		return fail(c, site, "oc.decode: %s", msg);
@@ -684,7 +698,7 @@ static int r_decode(ctx *c, const ae_node *site, ival *args, ival *out)
  * files), so the text is loaded as the value of a key. */
 static ae_node *load_yaml_value(const char *text, size_t len, ae_error *err)
 {
-	ae_strbuf b = { 0 };
+	ae_strbuf b = {0};
 	ae_node *doc, *val = NULL;
 	size_t i, start = 0;
 
@@ -738,7 +752,7 @@ static int r_create(ctx *c, const ae_node *site, ival *args, ival *out)
 			ae_node *m = ae_node_new_map();
 
 			if (!m || ae_map_set(m, tree->u.str.s,
-					     ae_node_new_null()) < 0) {
+			                     ae_node_new_null()) < 0) {
 				ae_node_free(m);
 				ae_node_free(tree);
 				return oom(c, site);
@@ -755,8 +769,10 @@ static int r_create(ctx *c, const ae_node *site, ival *args, ival *out)
 		ae_type t = tree ? tree->type : n->type;
 
 		ae_node_free(tree);
-		return fail(c, site, "oc.create: object of unsupported type: "
-			    "%s", ae_type_name(t));
+		return fail(c, site,
+		            "oc.create: object of unsupported type: "
+		            "%s",
+		            ae_type_name(t));
 	}
 	if (c->nfresh == c->capfresh) {
 		size_t cap = c->capfresh ? c->capfresh * 2 : 8;
@@ -785,7 +801,7 @@ nomem:
 }
 
 static int call_tree_resolver(ctx *c, const ae_node *site, const char *name,
-			      ival *args, size_t n, ival *out)
+                              ival *args, size_t n, ival *out)
 {
 	if (!strcmp(name, "oc.select"))
 		return r_select(c, site, args, n, out);
@@ -797,11 +813,11 @@ static int call_tree_resolver(ctx *c, const ae_node *site, const char *name,
 }
 
 static int eval_resolver(ctx *c, const ae_ip_interp *ip, const ae_node *site,
-			 ival *out)
+                         ival *out)
 {
 	const ae_resolver *r;
 	ival *args = NULL;
-	ae_rval *rargs = NULL, res = { 0 };
+	ae_rval *rargs = NULL, res = {0};
 	ae_resolver_call call;
 	char msg[512];
 	size_t i, done = 0;
@@ -893,7 +909,7 @@ out:
 }
 
 static int eval_interp(ctx *c, const ae_ip_interp *ip, const ae_node *site,
-		       ival *out)
+                       ival *out)
 {
 	int rc;
 
@@ -902,7 +918,7 @@ static int eval_interp(ctx *c, const ae_ip_interp *ip, const ae_node *site,
 		return fail(c, site, "interpolations nested too deeply");
 	}
 	rc = ip->is_resolver ? eval_resolver(c, ip, site, out)
-			     : eval_node_interp(c, ip, site, out);
+	                     : eval_node_interp(c, ip, site, out);
 	c->depth--;
 	return rc;
 }
@@ -910,9 +926,9 @@ static int eval_interp(ctx *c, const ae_ip_interp *ip, const ae_node *site,
 /* The grammar's text: one interpolation alone keeps its value; anything
  * else is a string. */
 static int eval_text(ctx *c, const ae_ip_text *t, const ae_node *site,
-		     ival *out)
+                     ival *out)
 {
-	ae_strbuf b = { 0 };
+	ae_strbuf b = {0};
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -959,10 +975,9 @@ fail:
 }
 
 /* A single-token primitive, typed as OmegaConf's _createPrimitive does. */
-static ae_node *typed_token(ctx *c, const ae_ip_piece *pc,
-			    const ae_node *site)
+static ae_node *typed_token(ctx *c, const ae_ip_piece *pc, const ae_node *site)
 {
-	ae_node tmp = { .type = AE_STRING };
+	ae_node tmp = {.type = AE_STRING};
 	char msg[128];
 	long long i;
 	double f;
@@ -994,7 +1009,7 @@ static ae_node *typed_token(ctx *c, const ae_ip_piece *pc,
 }
 
 static int eval_primitive(ctx *c, const ae_ip_text *t, const ae_node *site,
-			  ival *out)
+                          ival *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (t->n == 1 && !t->pieces[0].interp) {
@@ -1008,7 +1023,7 @@ static int eval_primitive(ctx *c, const ae_ip_text *t, const ae_node *site,
 }
 
 static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
-		     ival *out)
+                     ival *out)
 {
 	ae_node *cont = NULL;
 	size_t i;
@@ -1020,7 +1035,7 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 		return eval_primitive(c, &e->text, site, out);
 	case AE_IP_QUOTED: {
 		ival v;
-		ae_strbuf b = { 0 };
+		ae_strbuf b = {0};
 
 		/* always a string: str() of a lone interpolation */
 		if (eval_text(c, &e->text, site, &v) < 0)
@@ -1042,7 +1057,7 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 	case AE_IP_LIST:
 	case AE_IP_DICT:
 		cont = e->kind == AE_IP_LIST ? ae_node_new_seq()
-					     : ae_node_new_map();
+		                             : ae_node_new_map();
 		if (!cont)
 			return oom(c, site);
 		for (i = 0; i < e->n; i++) {
@@ -1112,7 +1127,7 @@ static int cycle_error(ctx *c, const ae_node *n)
 	for (i = from < 0 ? c->nstack : (size_t)from; i < c->nstack; i++) {
 		ae_node_path(c->stack[i], path, sizeof(path));
 		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s -> ",
-					path);
+		                        path);
 		if (len >= sizeof(msg))
 			break;
 	}
@@ -1215,8 +1230,10 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 	if (m && m->state == ST_BUSY) {
 		char path[256];
 
-		fail(c, n, "recursive interpolation: %s contains a reference "
-		     "to itself", ae_node_path(n, path, sizeof(path)));
+		fail(c, n,
+		     "recursive interpolation: %s contains a reference "
+		     "to itself",
+		     ae_node_path(n, path, sizeof(path)));
 		return NULL;
 	}
 	if (!m && !(m = memo_add(c, n))) {
@@ -1232,9 +1249,9 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 	copy->flags = n->flags;
 	ae_node_copy_mark(copy, n);
 	for (i = 0; i < (n->type == AE_MAP ? n->u.map.n : n->u.seq.n); i++) {
-		ae_node *item = resolved_copy(
-			c, n->type == AE_MAP ? n->u.map.vals[i]
-					     : n->u.seq.items[i]);
+		ae_node *item =
+		    resolved_copy(c, n->type == AE_MAP ? n->u.map.vals[i]
+		                                       : n->u.seq.items[i]);
 		int rc;
 
 		if (!item) {
@@ -1243,8 +1260,8 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 			goto out;
 		}
 		rc = n->type == AE_MAP
-			     ? ae_map_append(copy, n->u.map.keys[i], item)
-			     : ae_seq_append(copy, item);
+		         ? ae_map_append(copy, n->u.map.keys[i], item)
+		         : ae_seq_append(copy, item);
 		if (rc < 0) {
 			ae_node_free(copy);
 			copy = NULL;
@@ -1274,11 +1291,11 @@ void ae_interp_timestring_now(char *buf, size_t size)
 	n = strftime(buf, size, "%Y%m%d_%H%M%S_", &tm);
 	if (n && size - n >= 4)
 		snprintf(buf + n, size - n, "%03u",
-			 (unsigned)(tv.tv_usec / 1000) % 1000u);
+		         (unsigned)(tv.tv_usec / 1000) % 1000u);
 }
 
 static void ctx_init(ctx *c, const ae_node *root, const ae_resolve_opts *opts,
-		     ae_error *err)
+                     ae_error *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->root = root;
@@ -1288,7 +1305,7 @@ static void ctx_init(ctx *c, const ae_node *root, const ae_resolve_opts *opts,
 	ae_error_clear(err); /* so that "already reported" can be told */
 	if (c->opts.timestring)
 		snprintf(c->timestring, sizeof(c->timestring), "%s",
-			 c->opts.timestring);
+		         c->opts.timestring);
 	else
 		ae_interp_timestring_now(c->timestring, sizeof(c->timestring));
 }
@@ -1312,13 +1329,13 @@ static void ctx_free(ctx *c)
 }
 
 ae_node *ae_interp_resolve(const ae_node *root, const ae_resolve_opts *opts,
-			   ae_error *err)
+                           ae_error *err)
 {
 	return ae_interp_resolve_node(root, root, opts, err);
 }
 
 ae_node *ae_interp_resolve_node(const ae_node *root, const ae_node *node,
-				const ae_resolve_opts *opts, ae_error *err)
+                                const ae_resolve_opts *opts, ae_error *err)
 {
 	ctx c;
 	ae_node *out;
@@ -1330,8 +1347,8 @@ ae_node *ae_interp_resolve_node(const ae_node *root, const ae_node *node,
 }
 
 ae_node *ae_interp_resolve_string(const ae_node *root, const ae_node *site,
-				  const char *text, const ae_resolve_opts *opts,
-				  ae_error *err)
+                                  const char *text, const ae_resolve_opts *opts,
+                                  ae_error *err)
 {
 	ctx c;
 	ae_ip_tree *tree;
@@ -1361,7 +1378,7 @@ out:
 }
 
 int ae_interp_check(const ae_node *root, const ae_resolve_opts *opts,
-		    ae_error *err)
+                    ae_error *err)
 {
 	ae_node *out = ae_interp_resolve(root, opts, err);
 

@@ -40,7 +40,7 @@ typedef struct tbuild {
 } tbuild;
 
 static void perr(parser *p, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void perr(parser *p, size_t at, const char *fmt, ...)
 {
@@ -54,7 +54,7 @@ static void perr(parser *p, size_t at, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(p->err, p->errsize, "%s at offset %zu of \"%.*s\"", msg, at,
-		 (int)(p->len > 200 ? 200 : p->len), p->s);
+	         (int)(p->len > 200 ? 200 : p->len), p->s);
 }
 
 static int adopt(parser *p, void *ptr)
@@ -123,12 +123,12 @@ static void tb_free(tbuild *tb)
 }
 
 static int tb_piece(parser *p, tbuild *tb, ae_ip_interp *ip, const char *lit,
-		    size_t len, ae_ip_tok tok)
+                    size_t len, ae_ip_tok tok)
 {
 	ae_ip_piece *pc;
 
 	if (grow(p, (void **)&tb->pieces, &tb->cap, tb->n + 1,
-		 sizeof(*tb->pieces)) < 0)
+	         sizeof(*tb->pieces)) < 0)
 		return -1;
 	pc = &tb->pieces[tb->n];
 	memset(pc, 0, sizeof(*pc));
@@ -374,7 +374,7 @@ enum vtok {
 /* The token at p->pos by ANTLR's rule: longest match, then first rule. */
 static enum vtok vtok(const parser *p, size_t *len)
 {
-	size_t m[V_COUNT] = { 0 };
+	size_t m[V_COUNT] = {0};
 	size_t i = p->pos, w = m_ws(p, i), best = 0;
 	int c = at(p, i), k, kind = V_NONE;
 
@@ -440,7 +440,7 @@ enum itok {
 
 static enum itok itok(const parser *p, size_t *len)
 {
-	size_t m[I_COUNT] = { 0 };
+	size_t m[I_COUNT] = {0};
 	size_t i = p->pos, w = m_ws(p, i), best = 0;
 	int c = at(p, i), k, kind = I_NONE;
 
@@ -512,7 +512,7 @@ static int is_inter_open(const parser *p, size_t i)
  *  - our extension: "$${" gives a literal "${". */
 static int parse_text(parser *p, int quote, ae_ip_text *out)
 {
-	tbuild tb = { 0 };
+	tbuild tb = {0};
 	ae_ip_interp *ip;
 	size_t n;
 	int c;
@@ -628,7 +628,7 @@ static ae_ip_tok tok_kind(enum vtok k)
 /* primitive / dictKey: one or more tokens, each its own piece. */
 static int parse_primitive(parser *p, int in_key, ae_ip_text *out)
 {
-	tbuild tb = { 0 };
+	tbuild tb = {0};
 	enum vtok k;
 	size_t len, j;
 	char buf[256];
@@ -662,7 +662,7 @@ static int parse_primitive(parser *p, int in_key, ae_ip_text *out)
 			if (rc < 0)
 				goto fail;
 		} else if (tb_piece(p, &tb, NULL, p->s + p->pos, len,
-				    tok_kind(k)) < 0) {
+		                    tok_kind(k)) < 0) {
 			goto fail;
 		}
 		p->pos += len;
@@ -717,9 +717,9 @@ static int evec_finish(parser *p, evec *v, ae_ip_elem ***items, size_t *n)
  * including `closer`. A missing element is an empty string, as OmegaConf
  * 2.2 does (with a deprecation warning). */
 static int parse_sequence(parser *p, enum vtok closer, ae_ip_elem ***items,
-			  size_t *n)
+                          size_t *n)
 {
-	evec v = { 0 };
+	evec v = {0};
 	enum vtok k;
 	size_t len;
 
@@ -763,7 +763,7 @@ fail:
 
 static int parse_dict(parser *p, ae_ip_elem *e)
 {
-	evec v = { 0 };
+	evec v = {0};
 	ae_ip_text *keys = NULL;
 	size_t nkeys = 0, cap = 0, len;
 	enum vtok k;
@@ -828,8 +828,8 @@ static ae_ip_elem *parse_element(parser *p)
 	case V_QUOTE_DOUBLE:
 		e->kind = AE_IP_QUOTED;
 		p->pos += len;
-		if (parse_text(p, k == V_QUOTE_SINGLE ? '\'' : '"',
-			       &e->text) < 0)
+		if (parse_text(p, k == V_QUOTE_SINGLE ? '\'' : '"', &e->text) <
+		    0)
 			goto fail;
 		break;
 	case V_BRACKET_OPEN:
@@ -922,7 +922,7 @@ static int valid_resolver_name(const enum hk *h, size_t n)
 static ae_ip_interp *parse_interp(parser *p)
 {
 	ae_ip_interp *ip = NULL;
-	tbuild tb = { 0 };
+	tbuild tb = {0};
 	enum hk *h = NULL;
 	size_t nh = 0, hcap = 0, len, start = p->pos;
 	enum itok k;
@@ -969,7 +969,8 @@ static ae_ip_interp *parse_interp(parser *p)
 			perr(p, start, "unterminated interpolation");
 			goto fail;
 		default:
-			perr(p, p->pos, "unexpected character '%c' in interpolation",
+			perr(p, p->pos,
+			     "unexpected character '%c' in interpolation",
 			     p->s[p->pos]);
 			goto fail;
 		}
@@ -1009,9 +1010,9 @@ fail:
 }
 
 static ae_ip_tree *parse(const char *s, size_t len, char *errbuf,
-			 size_t errsize, int element)
+                         size_t errsize, int element)
 {
-	parser p = { 0 };
+	parser p = {0};
 	ae_ip_tree *t = calloc(1, sizeof(*t));
 	char dummy[8];
 
@@ -1048,13 +1049,13 @@ static ae_ip_tree *parse(const char *s, size_t len, char *errbuf,
 }
 
 ae_ip_tree *ae_ip_parse_value(const char *s, size_t len, char *errbuf,
-			      size_t errsize)
+                              size_t errsize)
 {
 	return parse(s, len, errbuf, errsize, 0);
 }
 
 ae_ip_tree *ae_ip_parse_element(const char *s, size_t len, char *errbuf,
-				size_t errsize)
+                                size_t errsize)
 {
 	return parse(s, len, errbuf, errsize, 1);
 }

@@ -81,10 +81,10 @@ typedef struct ae_ip_tree ae_ip_tree;
 /* Parse a config string value (the grammar's configValue). Returns the
  * tree, or NULL with a message in errbuf (which includes the offset). */
 ae_ip_tree *ae_ip_parse_value(const char *s, size_t len, char *errbuf,
-			      size_t errsize);
+                              size_t errsize);
 /* Parse one element (the grammar's singleElement; used by oc.decode). */
 ae_ip_tree *ae_ip_parse_element(const char *s, size_t len, char *errbuf,
-				size_t errsize);
+                                size_t errsize);
 void ae_ip_tree_free(ae_ip_tree *tree);
 
 /* The parsed value (for ae_ip_parse_value) or NULL. */

@@ -118,7 +118,8 @@ static ae_node *to_node(const json_t *json, ae_error *err)
 		break;
 	case JSON_ARRAY:
 		out = ae_node_new_seq();
-		json_array_foreach(json, i, val) {
+		json_array_foreach(json, i, val)
+		{
 			if (!out)
 				break;
 			if (ae_seq_append(out, to_node(val, err)) < 0)
@@ -127,7 +128,8 @@ static ae_node *to_node(const json_t *json, ae_error *err)
 		break;
 	case JSON_OBJECT:
 		out = ae_node_new_map();
-		json_object_foreach((json_t *)json, key, val) {
+		json_object_foreach((json_t *)json, key, val)
+		{
 			if (!out)
 				break;
 			if (ae_map_set(out, key, to_node(val, err)) < 0)

@@ -21,8 +21,8 @@ struct merge_ctx {
 };
 
 static int add_warning(ae_compose_warning **warnings, size_t *n_warnings,
-		       const char *file, int line, int column, const char *path,
-		       const char *text)
+                       const char *file, int line, int column, const char *path,
+                       const char *text)
 {
 	ae_compose_warning *grown;
 	size_t size = sizeof(grown->text);
@@ -36,16 +36,17 @@ static int add_warning(ae_compose_warning **warnings, size_t *n_warnings,
 	*warnings = grown;
 	grown = &(*warnings)[(*n_warnings)++];
 	if (file[0])
-		n = snprintf(grown->text, size, "%s:%d:%d: ", file, line, column);
+		n = snprintf(grown->text, size, "%s:%d:%d: ", file, line,
+		             column);
 	if (n < 0 || (size_t)n >= size)
 		n = 0;
 	snprintf(grown->text + n, size - (size_t)n, "%s%s%s", path,
-		 path[0] ? ": " : "", text);
+	         path[0] ? ": " : "", text);
 	return 0;
 }
 
 int ae_compose_warn(ae_compose_warning **warnings, size_t *n_warnings,
-		    const ae_node *where, const char *fmt, ...)
+                    const ae_node *where, const char *fmt, ...)
 {
 	char path[AE_ERROR_PATH_LEN];
 	char text[AE_ERROR_TEXT_LEN];
@@ -56,7 +57,7 @@ int ae_compose_warn(ae_compose_warning **warnings, size_t *n_warnings,
 	va_end(ap);
 	ae_node_path(where, path, sizeof(path));
 	return add_warning(warnings, n_warnings, ae_node_file(where),
-			   where->line, where->column, path, text);
+	                   where->line, where->column, path, text);
 }
 
 static int is_missing(const ae_node *node)
@@ -87,7 +88,7 @@ static int seq_has_event(const ae_node *seq, const char *name)
 /* The predecessor lost its error-detection events this way (notes 2.1):
  * say which events a child's log_events list drops. */
 static int check_log_events(struct merge_ctx *ctx, const char *key,
-			    const ae_node *old, const ae_node *new)
+                            const ae_node *old, const ae_node *new)
 {
 	char dropped[600] = "";
 	char path[AE_ERROR_PATH_LEN];
@@ -107,7 +108,7 @@ static int check_log_events(struct merge_ctx *ctx, const char *key,
 		if (used + 1 >= sizeof(dropped))
 			continue;
 		n = snprintf(dropped + used, sizeof(dropped) - used, "%s%s",
-			     used ? ", " : "", name ? name : "(unnamed)");
+		             used ? ", " : "", name ? name : "(unnamed)");
 		if (n > 0)
 			used += (size_t)n;
 		if (used >= sizeof(dropped))
@@ -116,13 +117,14 @@ static int check_log_events(struct merge_ctx *ctx, const char *key,
 	if (n_dropped == 0)
 		return 0;
 	ae_node_path(old, path, sizeof(path));
-	snprintf(text, sizeof(text),
-		 "this list replaces the log_events list from %s:%d:%d and "
-		 "drops %zu event(s): %s (lists are replaced, not merged; write "
-		 "log_events as a mapping keyed by event name to merge per event)",
-		 ae_node_file(old), old->line, old->column, n_dropped, dropped);
+	snprintf(
+	    text, sizeof(text),
+	    "this list replaces the log_events list from %s:%d:%d and "
+	    "drops %zu event(s): %s (lists are replaced, not merged; write "
+	    "log_events as a mapping keyed by event name to merge per event)",
+	    ae_node_file(old), old->line, old->column, n_dropped, dropped);
 	return add_warning(ctx->warnings, ctx->n_warnings, ae_node_file(new),
-			   new->line, new->column, path, text);
+	                   new->line, new->column, path, text);
 }
 
 static int replace(ae_node *dst, const ae_node *src, ae_error *err)
@@ -136,10 +138,10 @@ static int replace(ae_node *dst, const ae_node *src, ae_error *err)
 }
 
 static int merge_map(struct merge_ctx *ctx, ae_node *dst, const ae_node *src,
-		     ae_error *err);
+                     ae_error *err);
 
 static int merge_value(struct merge_ctx *ctx, ae_node *parent, const char *key,
-		       const ae_node *sv, ae_error *err)
+                       const ae_node *sv, ae_error *err)
 {
 	ae_node *dv = ae_map_get(parent, key);
 	ae_node *copy;
@@ -153,9 +155,9 @@ static int merge_value(struct merge_ctx *ctx, ae_node *parent, const char *key,
 	if ((dv->type == AE_MAP && sv->type == AE_SEQ) ||
 	    (dv->type == AE_SEQ && sv->type == AE_MAP))
 		return ae_node_error(
-			err, sv, "cannot merge a %s into the %s from %s:%d:%d",
-			ae_type_name(sv->type), ae_type_name(dv->type),
-			ae_node_file(dv), dv->line, dv->column);
+		    err, sv, "cannot merge a %s into the %s from %s:%d:%d",
+		    ae_type_name(sv->type), ae_type_name(dv->type),
+		    ae_node_file(dv), dv->line, dv->column);
 	if (dv->type == AE_MAP && sv->type == AE_MAP)
 		return merge_map(ctx, dv, sv, err);
 	/* "???" in the source means "not given here": keep the value. */
@@ -168,29 +170,29 @@ static int merge_value(struct merge_ctx *ctx, ae_node *parent, const char *key,
 }
 
 static int merge_map(struct merge_ctx *ctx, ae_node *dst, const ae_node *src,
-		     ae_error *err)
+                     ae_error *err)
 {
 	size_t i;
 
 	for (i = 0; i < ae_map_size(src); i++)
 		if (merge_value(ctx, dst, ae_map_key(src, i),
-				ae_map_value(src, i), err) < 0)
+		                ae_map_value(src, i), err) < 0)
 			return -1;
 	return 0;
 }
 
 int ae_compose_merge_warn(ae_node *dst, const ae_node *src,
-			  ae_compose_warning **warnings, size_t *n_warnings,
-			  ae_error *err)
+                          ae_compose_warning **warnings, size_t *n_warnings,
+                          ae_error *err)
 {
-	struct merge_ctx ctx = { warnings, n_warnings };
+	struct merge_ctx ctx = {warnings, n_warnings};
 
 	if (dst->type == AE_MAP && src->type == AE_MAP)
 		return merge_map(&ctx, dst, src, err);
 	if (dst->type == AE_SEQ && src->type == AE_SEQ)
 		return replace(dst, src, err);
 	return ae_node_error(err, src, "cannot merge a %s into a %s",
-			     ae_type_name(src->type), ae_type_name(dst->type));
+	                     ae_type_name(src->type), ae_type_name(dst->type));
 }
 
 int ae_compose_merge(ae_node *dst, const ae_node *src, ae_error *err)

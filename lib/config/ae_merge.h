@@ -22,13 +22,13 @@ int ae_compose_merge(ae_node *dst, const ae_node *src, ae_error *err);
  * time a non-empty sequence under a key named `log_events` is replaced by
  * another sequence: list replacement silently drops the earlier events. */
 int ae_compose_merge_warn(ae_node *dst, const ae_node *src,
-			  ae_compose_warning **warnings, size_t *n_warnings,
-			  ae_error *err);
+                          ae_compose_warning **warnings, size_t *n_warnings,
+                          ae_error *err);
 
 /* Append a warning "file:line:col: key.path: text" made from a node (marks
  * and key path of `where`). Returns 0 or -1 when memory runs out. */
 int ae_compose_warn(ae_compose_warning **warnings, size_t *n_warnings,
-		    const ae_node *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+                    const ae_node *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif /* AE_MERGE_H */

@@ -431,9 +431,9 @@ ae_node *ae_map_take(ae_node *map, const char *key)
 	free(map->u.map.keys[i]);
 	rest = map->u.map.n - (size_t)i - 1;
 	memmove(&map->u.map.keys[i], &map->u.map.keys[i + 1],
-		rest * sizeof(char *));
+	        rest * sizeof(char *));
 	memmove(&map->u.map.vals[i], &map->u.map.vals[i + 1],
-		rest * sizeof(ae_node *));
+	        rest * sizeof(ae_node *));
 	map->u.map.n--;
 	val->parent = NULL;
 	/* positions moved: the index is rebuilt on the next lookup */
@@ -472,7 +472,7 @@ int ae_seq_append(ae_node *seq, ae_node *item)
 	if (seq->u.seq.n == seq->u.seq.cap) {
 		size_t cap = seq->u.seq.cap ? seq->u.seq.cap * 2 : 4;
 		ae_node **items =
-			realloc(seq->u.seq.items, cap * sizeof(*items));
+		    realloc(seq->u.seq.items, cap * sizeof(*items));
 
 		if (!items)
 			goto fail;
@@ -495,7 +495,7 @@ ae_node *ae_seq_take(ae_node *seq, size_t i)
 		return NULL;
 	item = seq->u.seq.items[i];
 	memmove(&seq->u.seq.items[i], &seq->u.seq.items[i + 1],
-		(seq->u.seq.n - i - 1) * sizeof(ae_node *));
+	        (seq->u.seq.n - i - 1) * sizeof(ae_node *));
 	seq->u.seq.n--;
 	item->parent = NULL;
 	return item;
@@ -536,7 +536,7 @@ char *ae_node_path(const ae_node *node, char *buf, size_t size)
 	}
 	for (d = depth - 1; d >= 0 && used + 1 < size; d--) {
 		int n = snprintf(buf + used, size - used, "%s%s",
-				 (used > 0 && !isidx[d]) ? "." : "", parts[d]);
+		                 (used > 0 && !isidx[d]) ? "." : "", parts[d]);
 
 		if (n < 0)
 			break;
@@ -558,7 +558,7 @@ int ae_node_error(ae_error *err, const ae_node *node, const char *fmt, ...)
 		return -1;
 	ae_node_path(node, path, sizeof(path));
 	ae_error_set(err, ae_node_file(node), node->line, node->column, path,
-		     "%s", "");
+	             "%s", "");
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	va_end(ap);
@@ -588,7 +588,8 @@ int ae_node_equal(const ae_node *a, const ae_node *b)
 		if (a->u.seq.n != b->u.seq.n)
 			return 0;
 		for (i = 0; i < a->u.seq.n; i++)
-			if (!ae_node_equal(a->u.seq.items[i], b->u.seq.items[i]))
+			if (!ae_node_equal(a->u.seq.items[i],
+			                   b->u.seq.items[i]))
 				return 0;
 		return 1;
 	case AE_MAP:

@@ -141,9 +141,10 @@ ae_node *ae_seq_take(ae_node *seq, size_t i);
  * Written into buf (always NUL-terminated). Returns buf. */
 char *ae_node_path(const ae_node *node, char *buf, size_t size);
 
-/* Fill err from a node: file, line, column and key path of `node`. Returns -1. */
+/* Fill err from a node: file, line, column and key path of `node`. Returns -1.
+ */
 int ae_node_error(ae_error *err, const ae_node *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Structural equality of values (types and contents, not marks). */
 int ae_node_equal(const ae_node *a, const ae_node *b);

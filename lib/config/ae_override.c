@@ -17,7 +17,7 @@
 #include <string.h>
 
 static int ov_fail(ae_error *err, const ae_override *ov, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int ov_fail(ae_error *err, const ae_override *ov, const char *fmt, ...)
 {
@@ -28,7 +28,7 @@ static int ov_fail(ae_error *err, const ae_override *ov, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return ae_error_set(err, "<override>", 1, 1, ov->key,
-			    "in override '%s': %s", ov->text, msg);
+	                    "in override '%s': %s", ov->text, msg);
 }
 
 /* A sequence index written as a key part ("0", "12"); -1 otherwise. */
@@ -57,7 +57,7 @@ static ae_node *child_of(ae_node *node, const char *part)
 /* Set `part` of container `parent` to a copy of val (in place when the key
  * exists). */
 static int set_child(ae_node *parent, const char *part, const ae_node *val,
-		     const ae_override *ov, ae_error *err)
+                     const ae_override *ov, ae_error *err)
 {
 	ae_node *copy = ae_node_copy(val);
 	ae_node *old;
@@ -79,8 +79,7 @@ static int set_child(ae_node *parent, const char *part, const ae_node *val,
 }
 
 /* Split "a.b.c" into parts (in place in a copy owned by *buf). */
-static size_t split_key(const char *key, char **buf, char **parts,
-			size_t max)
+static size_t split_key(const char *key, char **buf, char **parts, size_t max)
 {
 	size_t n = 0;
 	char *s = strdup(key), *dot;
@@ -105,15 +104,15 @@ int ae_override_apply(ae_node *root, const ae_override *ov, ae_error *err)
 	char *buf = NULL;
 	size_t n, i;
 	ae_node *node = root, *target;
-	int create = ov->kind == AE_OVERRIDE_ADD ||
-		     ov->kind == AE_OVERRIDE_FORCE;
+	int create =
+	    ov->kind == AE_OVERRIDE_ADD || ov->kind == AE_OVERRIDE_FORCE;
 	int rv = -1;
 
 	if (strchr(ov->key, '@') || strchr(ov->key, '/')) {
 		ov_fail(err, ov,
-			"looks like a config group override, but config group "
-			"'%.*s' does not exist",
-			(int)strcspn(ov->key, "@"), ov->key);
+		        "looks like a config group override, but config group "
+		        "'%.*s' does not exist",
+		        (int)strcspn(ov->key, "@"), ov->key);
 		goto out;
 	}
 	n = split_key(ov->key, &buf, parts, sizeof(parts) / sizeof(*parts));
@@ -130,17 +129,19 @@ int ae_override_apply(ae_node *root, const ae_override *ov, ae_error *err)
 		}
 		if (!create || (node->type == AE_SEQ && !next)) {
 			if (ov->kind == AE_OVERRIDE_DELETE)
-				ov_fail(err, ov, "key '%s' not found",
-					ov->key);
+				ov_fail(err, ov, "key '%s' not found", ov->key);
 			else if (next)
 				ov_fail(err, ov, "'%s' is a %s, not a mapping",
-					parts[i], ae_type_name(next->type));
+				        parts[i], ae_type_name(next->type));
 			else
-				ov_fail(err, ov, "key '%s' not found; to add "
-					"it use '+%s'", ov->key, ov->text);
+				ov_fail(err, ov,
+				        "key '%s' not found; to add "
+				        "it use '+%s'",
+				        ov->key, ov->text);
 			goto out;
 		}
-		/* As OmegaConf.update: a scalar on the way becomes a mapping. */
+		/* As OmegaConf.update: a scalar on the way becomes a mapping.
+		 */
 		{
 			ae_node *map = ae_node_new_map();
 
@@ -162,7 +163,7 @@ int ae_override_apply(ae_node *root, const ae_override *ov, ae_error *err)
 	}
 	if (node->type == AE_SEQ && index_of(parts[n - 1]) < 0) {
 		ov_fail(err, ov, "'%s' is not an index of a sequence",
-			parts[n - 1]);
+		        parts[n - 1]);
 		goto out;
 	}
 	target = child_of(node, parts[n - 1]);
@@ -170,35 +171,41 @@ int ae_override_apply(ae_node *root, const ae_override *ov, ae_error *err)
 	case AE_OVERRIDE_DELETE:
 		if (!target) {
 			ov_fail(err, ov, "cannot delete '%s': key not found",
-				ov->key);
+			        ov->key);
 			goto out;
 		}
 		if (ov->value && !ae_node_equal(target, ov->value)) {
-			ov_fail(err, ov, "cannot delete '%s': its value is not "
-				"the one given", ov->key);
+			ov_fail(err, ov,
+			        "cannot delete '%s': its value is not "
+			        "the one given",
+			        ov->key);
 			goto out;
 		}
 		if (node->type == AE_MAP)
 			ae_map_remove(node, parts[n - 1]);
 		else
-			ae_node_free(ae_seq_take(node,
-						 (size_t)index_of(parts[n - 1])));
+			ae_node_free(
+			    ae_seq_take(node, (size_t)index_of(parts[n - 1])));
 		rv = 0;
 		goto out;
 	case AE_OVERRIDE_CHANGE:
 		if (!target) {
-			ov_fail(err, ov, "key '%s' not found; to add it use "
-				"'+%s'", ov->key, ov->text);
+			ov_fail(err, ov,
+			        "key '%s' not found; to add it use "
+			        "'+%s'",
+			        ov->key, ov->text);
 			goto out;
 		}
 		break;
 	case AE_OVERRIDE_ADD:
 		if (target && target->type != AE_NULL &&
 		    ov->value->type != AE_MAP && ov->value->type != AE_SEQ) {
-			ov_fail(err, ov, "an item is already at '%s'; either "
-				"remove the + prefix ('%s') or use ++ to add or "
-				"override ('+%s')", ov->key, ov->text + 1,
-				ov->text);
+			ov_fail(
+			    err, ov,
+			    "an item is already at '%s'; either "
+			    "remove the + prefix ('%s') or use ++ to add or "
+			    "override ('+%s')",
+			    ov->key, ov->text + 1, ov->text);
 			goto out;
 		}
 		break;

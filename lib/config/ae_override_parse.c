@@ -42,7 +42,7 @@ struct parser {
 enum ctx { IN_TOP, IN_LIST, IN_DICT };
 
 static int fail(struct parser *ps, const char *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 {
@@ -53,7 +53,7 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return ae_error_set(ps->err, "<override>", 1, (int)(at - ps->text) + 1,
-			    NULL, "in override '%s': %s", ps->text, msg);
+	                    NULL, "in override '%s': %s", ps->text, msg);
 }
 
 static int is_alpha(int c)
@@ -257,8 +257,9 @@ static size_t next_token(const char *s, enum tok *kind)
 		best = n;
 		*kind = T_INT;
 	}
-	if ((n = (size_t)(word_ci(s, "true") ? 4 : word_ci(s, "false") ? 5 : 0)) >
-	    best) {
+	if ((n = (size_t)(word_ci(s, "true")    ? 4
+	                  : word_ci(s, "false") ? 5
+	                                        : 0)) > best) {
 		best = n;
 		*kind = T_BOOL;
 	}
@@ -278,7 +279,7 @@ static size_t next_token(const char *s, enum tok *kind)
 }
 
 static const char *const sweep_functions[] = {
-	"choice", "range", "interval", "glob", "shuffle", "sort", "tag", NULL,
+    "choice", "range", "interval", "glob", "shuffle", "sort", "tag", NULL,
 };
 
 static int is_sweep_function(const char *name, size_t len)
@@ -387,7 +388,7 @@ static int is_terminator(enum ctx ctx, char c)
 
 /* Build a scalar from tokens [start, end) (leading/trailing WS trimmed). */
 static ae_node *make_primitive(struct parser *ps, const char *start,
-			       const char *end, enum tok single)
+                               const char *end, enum tok single)
 {
 	size_t len = (size_t)(end - start), i, n = 0;
 	char *buf, *endp;
@@ -408,14 +409,16 @@ static ae_node *make_primitive(struct parser *ps, const char *start,
 			long long v = strtoll(buf, &endp, 10);
 
 			if (errno == ERANGE)
-				fail(ps, start, "integer out of range: %s", buf);
+				fail(ps, start, "integer out of range: %s",
+				     buf);
 			else
 				node = ae_node_new_int(v);
 		} else {
 			node = ae_node_new_float(strtod(buf, &endp));
 		}
 	} else if (single == T_BOOL) {
-		node = ae_node_new_bool(tolower((unsigned char)start[0]) == 't');
+		node =
+		    ae_node_new_bool(tolower((unsigned char)start[0]) == 't');
 	} else if (single == T_NULL) {
 		node = ae_node_new_null();
 	} else {
@@ -463,26 +466,33 @@ static ae_node *parse_primitive(struct parser *ps, enum ctx ctx, int key)
 		n = next_token(s, &kind);
 		if (kind == T_NONE || n == 0) {
 			if (c == '\0')
-				fail(ps, s, ctx == IN_LIST ?
-						    "missing ']' to close the list" :
-						    "missing '}' to close the dict");
+				fail(ps, s,
+				     ctx == IN_LIST
+				         ? "missing ']' to close the list"
+				         : "missing '}' to close the dict");
 			else if (c == '$' && s[1] == '{')
 				fail(ps, s, "unterminated interpolation");
 			else if (c == '(' || c == ')')
-				fail(ps, s, "unexpected '%c' (functions need "
-					    "a name, e.g. f(x))", c);
+				fail(ps, s,
+				     "unexpected '%c' (functions need "
+				     "a name, e.g. f(x))",
+				     c);
 			else if (c == '\'' || c == '"')
-				fail(ps, s, "a quoted value must be the whole "
-					    "element");
+				fail(ps, s,
+				     "a quoted value must be the whole "
+				     "element");
 			else if (c == ']' || c == '}')
 				fail(ps, s, "unbalanced '%c'", c);
 			else if ((unsigned char)c >= 0x80)
-				fail(ps, s, "non-ASCII character in an "
-					    "unquoted value; quote the value");
+				fail(ps, s,
+				     "non-ASCII character in an "
+				     "unquoted value; quote the value");
 			else
-				fail(ps, s, "character '%c' is not allowed in "
-					    "an unquoted value; quote the value "
-					    "or escape it", c);
+				fail(ps, s,
+				     "character '%c' is not allowed in "
+				     "an unquoted value; quote the value "
+				     "or escape it",
+				     c);
 			return NULL;
 		}
 		if (key && kind == T_INTERP) {
@@ -496,11 +506,15 @@ static ae_node *parse_primitive(struct parser *ps, enum ctx ctx, int key)
 				after++;
 			if (*after == '(') {
 				if (is_sweep_function(s, n))
-					fail(ps, s, "sweeps are not supported "
-						    "(%.*s)", (int)n, s);
+					fail(ps, s,
+					     "sweeps are not supported "
+					     "(%.*s)",
+					     (int)n, s);
 				else
-					fail(ps, s, "functions are not "
-						    "supported (%.*s)", (int)n, s);
+					fail(ps, s,
+					     "functions are not "
+					     "supported (%.*s)",
+					     (int)n, s);
 				return NULL;
 			}
 		}
@@ -565,8 +579,9 @@ static ae_node *parse_list(struct parser *ps)
 			ps->p++;
 			return list;
 		}
-		fail(ps, ps->p, *ps->p ? "expected ',' or ']'" :
-					 "missing ']' to close the list");
+		fail(ps, ps->p,
+		     *ps->p ? "expected ',' or ']'"
+		            : "missing ']' to close the list");
 		goto fail;
 	}
 fail:
@@ -612,8 +627,8 @@ static ae_node *parse_dict(struct parser *ps)
 			size_t klen = (size_t)(ps->p - kat);
 			ae_node *k2;
 
-			while (klen && (kat[klen - 1] == ':' ||
-					is_ws(kat[klen - 1])))
+			while (klen &&
+			       (kat[klen - 1] == ':' || is_ws(kat[klen - 1])))
 				klen--;
 			k2 = ae_node_new_stringn(kat, klen);
 			ae_node_free(key);
@@ -639,8 +654,9 @@ static ae_node *parse_dict(struct parser *ps)
 			ps->p++;
 			return dict;
 		}
-		fail(ps, ps->p, *ps->p ? "expected ',' or '}'" :
-					 "missing '}' to close the dict");
+		fail(ps, ps->p,
+		     *ps->p ? "expected ',' or '}'"
+		            : "missing '}' to close the dict");
 		goto fail;
 	}
 fail:
@@ -675,8 +691,9 @@ static ae_node *parse_element(struct parser *ps, enum ctx ctx)
 	skip_ws(ps);
 	if (!is_terminator(ctx, *ps->p)) {
 		fail(ps, ps->p, "unexpected '%c' after %s", *ps->p,
-		     node->type == AE_STRING ? "a quoted value" :
-		     node->type == AE_SEQ ? "a list" : "a dict");
+		     node->type == AE_STRING ? "a quoted value"
+		     : node->type == AE_SEQ  ? "a list"
+		                             : "a dict");
 		ae_node_free(node);
 		return NULL;
 	}
@@ -691,8 +708,8 @@ static size_t m_key_special(const char *s)
 
 	if (!is_alpha(s[0]) && s[0] != '_' && s[0] != '$')
 		return 0;
-	while (is_alpha(s[n]) || is_digit(s[n]) || s[n] == '_' ||
-	       s[n] == '-' || s[n] == '$')
+	while (is_alpha(s[n]) || is_digit(s[n]) || s[n] == '_' || s[n] == '-' ||
+	       s[n] == '$')
 		n++;
 	return n;
 }
@@ -756,7 +773,7 @@ static int parse_key(struct parser *ps, char **key)
 
 ae_override *ae_override_parse(const char *text, ae_error *err)
 {
-	struct parser ps = { text, text, NULL, err };
+	struct parser ps = {text, text, NULL, err};
 	ae_override *ov = calloc(1, sizeof(*ov));
 
 	if (!ov) {
@@ -785,8 +802,10 @@ ae_override *ae_override_parse(const char *text, ae_error *err)
 	if (*ps.p == '\0' && ov->kind == AE_OVERRIDE_DELETE)
 		goto done;
 	if (*ps.p != '=') {
-		fail(&ps, ps.p, *ps.p ? "unexpected '%c' in key, expected '='" :
-					"missing '=value'", *ps.p);
+		fail(&ps, ps.p,
+		     *ps.p ? "unexpected '%c' in key, expected '='"
+		           : "missing '=value'",
+		     *ps.p);
 		goto fail;
 	}
 	ps.p++;
@@ -804,9 +823,10 @@ ae_override *ae_override_parse(const char *text, ae_error *err)
 	if (!ov->value)
 		goto fail;
 	if (*ps.p == ',') {
-		fail(&ps, ps.p, "sweeps are not supported (a,b lists several "
-				"values; quote or escape the comma: 'a,b' or "
-				"a\\,b)");
+		fail(&ps, ps.p,
+		     "sweeps are not supported (a,b lists several "
+		     "values; quote or escape the comma: 'a,b' or "
+		     "a\\,b)");
 		goto fail;
 	}
 	if (*ps.p) {

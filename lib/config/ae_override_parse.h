@@ -22,9 +22,9 @@ typedef enum ae_override_kind {
 
 typedef struct ae_override {
 	ae_override_kind kind;
-	char *key;     /* dotted key path, owned; may carry "@package" */
+	char *key;      /* dotted key path, owned; may carry "@package" */
 	ae_node *value; /* parsed value, owned; NULL for a bare delete */
-	char *text;    /* the override as written, owned */
+	char *text;     /* the override as written, owned */
 } ae_override;
 
 /* Parse one override. Returns a new override (free with ae_override_free) or

@@ -19,7 +19,7 @@ void ae_py_float_repr(double d, char *buf, size_t size)
 	char tmp[40], digits[24];
 	int prec, exp10, decpt, nd = 0, neg;
 	char *p, *o;
-	ae_strbuf b = { 0 };
+	ae_strbuf b = {0};
 
 	if (isnan(d)) {
 		snprintf(buf, size, "nan");
@@ -60,7 +60,7 @@ void ae_py_float_repr(double d, char *buf, size_t size)
 			ae_strbuf_add(&b, digits + 1, (size_t)nd - 1);
 		}
 		snprintf(e, sizeof(e), "e%c%02d", exp10 < 0 ? '-' : '+',
-			 abs(exp10));
+		         abs(exp10));
 		ae_strbuf_puts(&b, e);
 	} else if (decpt <= 0) {
 		ae_strbuf_puts(&b, "0.");
@@ -112,11 +112,11 @@ static void repr_string(ae_strbuf *b, const char *s, size_t len)
 			snprintf(esc, sizeof(esc), "\\x%02x", c);
 			ae_strbuf_puts(b, esc);
 		} else if (c == 0xc2 && i + 1 < len &&
-			   (((unsigned char)s[i + 1] >= 0x80 &&
-			     (unsigned char)s[i + 1] <= 0xa0) ||
-			    (unsigned char)s[i + 1] == 0xad)) {
+		           (((unsigned char)s[i + 1] >= 0x80 &&
+		             (unsigned char)s[i + 1] <= 0xa0) ||
+		            (unsigned char)s[i + 1] == 0xad)) {
 			snprintf(esc, sizeof(esc), "\\x%02x",
-				 (unsigned char)s[i + 1]);
+			         (unsigned char)s[i + 1]);
 			ae_strbuf_puts(b, esc);
 			i++;
 		} else {
@@ -167,7 +167,7 @@ static void py_format(ae_strbuf *b, const ae_node *v, int repr)
 			if (i)
 				ae_strbuf_puts(b, ", ");
 			repr_string(b, v->u.map.keys[i],
-				    strlen(v->u.map.keys[i]));
+			            strlen(v->u.map.keys[i]));
 			ae_strbuf_puts(b, ": ");
 			py_format(b, v->u.map.vals[i], 1);
 		}
@@ -178,7 +178,7 @@ static void py_format(ae_strbuf *b, const ae_node *v, int repr)
 
 char *ae_py_str(const ae_node *v)
 {
-	ae_strbuf b = { 0 };
+	ae_strbuf b = {0};
 
 	py_format(&b, v, 0);
 	return ae_strbuf_take(&b);
@@ -186,7 +186,7 @@ char *ae_py_str(const ae_node *v)
 
 char *ae_py_repr(const ae_node *v)
 {
-	ae_strbuf b = { 0 };
+	ae_strbuf b = {0};
 
 	py_format(&b, v, 1);
 	return ae_strbuf_take(&b);
@@ -346,12 +346,14 @@ int ae_py_float(const ae_node *v, double *out, char *msg, size_t msgsize)
 	case AE_STRING:
 		if (parse_py_float(v->u.str.s, out) == 0)
 			return 0;
-		snprintf(msg, msgsize, "could not convert string to float: '%s'",
-			 v->u.str.s);
+		snprintf(msg, msgsize,
+		         "could not convert string to float: '%s'", v->u.str.s);
 		return -1;
 	default:
-		snprintf(msg, msgsize, "float() argument must be a string or a "
-			 "number, not '%s'", py_type(v, 0));
+		snprintf(msg, msgsize,
+		         "float() argument must be a string or a "
+		         "number, not '%s'",
+		         py_type(v, 0));
 		return -1;
 	}
 }
@@ -370,18 +372,18 @@ int ae_py_int(const ae_node *v, long long *out, char *msg, size_t msgsize)
 	case AE_FLOAT:
 		if (isnan(v->u.f)) {
 			snprintf(msg, msgsize,
-				 "cannot convert float NaN to integer");
+			         "cannot convert float NaN to integer");
 			return -1;
 		}
 		if (isinf(v->u.f)) {
 			snprintf(msg, msgsize,
-				 "cannot convert float infinity to integer");
+			         "cannot convert float infinity to integer");
 			return -2;
 		}
 		if (v->u.f >= 9223372036854775808.0 ||
 		    v->u.f < -9223372036854775808.0) {
 			snprintf(msg, msgsize, "integer out of range: %g",
-				 v->u.f);
+			         v->u.f);
 			return -2;
 		}
 		*out = (long long)v->u.f; /* truncation, like int() */
@@ -389,15 +391,19 @@ int ae_py_int(const ae_node *v, long long *out, char *msg, size_t msgsize)
 	case AE_STRING:
 		rc = parse_py_int(v->u.str.s, out);
 		if (rc == -1)
-			snprintf(msg, msgsize, "invalid literal for int() with "
-				 "base 10: '%s'", v->u.str.s);
+			snprintf(msg, msgsize,
+			         "invalid literal for int() with "
+			         "base 10: '%s'",
+			         v->u.str.s);
 		else if (rc == -2)
 			snprintf(msg, msgsize, "integer out of range: '%s'",
-				 v->u.str.s);
+			         v->u.str.s);
 		return rc;
 	default:
-		snprintf(msg, msgsize, "int() argument must be a string or a "
-			 "number, not '%s'", py_type(v, 0));
+		snprintf(msg, msgsize,
+		         "int() argument must be a string or a "
+		         "number, not '%s'",
+		         py_type(v, 0));
 		return -1;
 	}
 }
@@ -407,7 +413,7 @@ int ae_py_int(const ae_node *v, long long *out, char *msg, size_t msgsize)
 #define ARG(i) (call->argv[i].node)
 
 static int fail(char *msg, size_t msgsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *msg, size_t msgsize, const char *fmt, ...)
 {
@@ -420,7 +426,7 @@ static int fail(char *msg, size_t msgsize, const char *fmt, ...)
 }
 
 static int ret(ae_rval *out, ae_node *node, int config, char *msg,
-	       size_t msgsize)
+               size_t msgsize)
 {
 	if (!node)
 		return fail(msg, msgsize, "out of memory");
@@ -442,13 +448,14 @@ static int ret_float(ae_rval *out, double f, char *msg, size_t msgsize)
 static int overflow(char *msg, size_t msgsize, const char *name)
 {
 	return fail(msg, msgsize,
-		    "%s: integer overflow (beyond 64 bits; Python would "
-		    "give a big integer)", name);
+	            "%s: integer overflow (beyond 64 bits; Python would "
+	            "give a big integer)",
+	            name);
 }
 
 /* oc.mul / oc.add: float fold, arguments float() refuses are skipped. */
 static int r_mul_add(const ae_resolver_call *call, ae_rval *out, char *msg,
-		     size_t msgsize)
+                     size_t msgsize)
 {
 	int mul = !strcmp(call->name, "oc.mul");
 	double acc = mul ? 1.0 : 0.0, x;
@@ -463,8 +470,8 @@ static int r_mul_add(const ae_resolver_call *call, ae_rval *out, char *msg,
 }
 
 /* oc.muli / oc.addi: int fold, arguments int() refuses are skipped. */
-static int r_muli_addi(const ae_resolver_call *call, ae_rval *out,
-		       char *msg, size_t msgsize)
+static int r_muli_addi(const ae_resolver_call *call, ae_rval *out, char *msg,
+                       size_t msgsize)
 {
 	int mul = !strcmp(call->name, "oc.muli");
 	long long acc = mul ? 1 : 0, x;
@@ -478,14 +485,14 @@ static int r_muli_addi(const ae_resolver_call *call, ae_rval *out,
 		if (rc < 0)
 			continue;
 		if (mul ? __builtin_mul_overflow(acc, x, &acc)
-			: __builtin_add_overflow(acc, x, &acc))
+		        : __builtin_add_overflow(acc, x, &acc))
 			return overflow(msg, msgsize, call->name);
 	}
 	return ret_int(out, acc, msg, msgsize);
 }
 
 static int r_sub(const ae_resolver_call *call, ae_rval *out, char *msg,
-		 size_t msgsize)
+                 size_t msgsize)
 {
 	double a, b;
 
@@ -496,7 +503,7 @@ static int r_sub(const ae_resolver_call *call, ae_rval *out, char *msg,
 }
 
 static int r_subi(const ae_resolver_call *call, ae_rval *out, char *msg,
-		  size_t msgsize)
+                  size_t msgsize)
 {
 	long long a, b, r;
 	int rc;
@@ -525,12 +532,12 @@ static int floordiv(long long a, long long b, long long *q)
 }
 
 static int div_one(const ae_rval *a, const ae_rval *b, int integer,
-		   ae_node **res, char *msg, size_t msgsize);
+                   ae_node **res, char *msg, size_t msgsize);
 
 /* oc.div / oc.divi on a ListConfig: elementwise, zipped with a ListConfig
  * divisor (shortest wins) or against a scalar divisor. */
 static int div_list(const ae_rval *a, const ae_rval *b, int integer,
-		    ae_node **res, char *msg, size_t msgsize)
+                    ae_node **res, char *msg, size_t msgsize)
 {
 	ae_node *list = ae_node_new_seq();
 	size_t i, n = ae_seq_size(a->node);
@@ -541,9 +548,9 @@ static int div_list(const ae_rval *a, const ae_rval *b, int integer,
 	if (zip && ae_seq_size(b->node) < n)
 		n = ae_seq_size(b->node);
 	for (i = 0; i < n; i++) {
-		ae_rval ea = { ae_seq_get(a->node, i), 1, NULL };
-		ae_rval eb = { zip ? ae_seq_get(b->node, i) : b->node,
-			       zip ? 1 : b->config, NULL };
+		ae_rval ea = {ae_seq_get(a->node, i), 1, NULL};
+		ae_rval eb = {zip ? ae_seq_get(b->node, i) : b->node,
+		              zip ? 1 : b->config, NULL};
 		ae_node *item;
 
 		if (div_one(&ea, &eb, integer, &item, msg, msgsize) < 0 ||
@@ -557,7 +564,7 @@ static int div_list(const ae_rval *a, const ae_rval *b, int integer,
 }
 
 static int div_one(const ae_rval *a, const ae_rval *b, int integer,
-		   ae_node **res, char *msg, size_t msgsize)
+                   ae_node **res, char *msg, size_t msgsize)
 {
 	if (a->node->type == AE_SEQ && a->config)
 		return div_list(a, b, integer, res, msg, msgsize);
@@ -575,8 +582,7 @@ static int div_one(const ae_rval *a, const ae_rval *b, int integer,
 	} else {
 		double x = 0, y = 0;
 		int ok = ae_py_float(a->node, &x, msg, msgsize) == 0 &&
-			 ae_py_float(b->node, &y, msg, msgsize) == 0 &&
-			 y != 0;
+		         ae_py_float(b->node, &y, msg, msgsize) == 0 && y != 0;
 
 		*res = ae_node_new_float(ok ? x / y : 0.0);
 	}
@@ -584,19 +590,19 @@ static int div_one(const ae_rval *a, const ae_rval *b, int integer,
 }
 
 static int r_div(const ae_resolver_call *call, ae_rval *out, char *msg,
-		 size_t msgsize)
+                 size_t msgsize)
 {
 	ae_node *res;
 	int integer = !strcmp(call->name, "oc.divi");
 
 	if (div_one(&call->argv[0], &call->argv[1], integer, &res, msg,
-		    msgsize) < 0)
+	            msgsize) < 0)
 		return -1;
 	return ret(out, res, res->type == AE_SEQ, msg, msgsize);
 }
 
 static int r_cdivi(const ae_resolver_call *call, ae_rval *out, char *msg,
-		   size_t msgsize)
+                   size_t msgsize)
 {
 	long long a, b, na, q;
 	int rc;
@@ -616,7 +622,7 @@ static int r_cdivi(const ae_resolver_call *call, ae_rval *out, char *msg,
 }
 
 static int r_sqrt(const ae_resolver_call *call, ae_rval *out, char *msg,
-		  size_t msgsize)
+                  size_t msgsize)
 {
 	double x;
 
@@ -629,10 +635,10 @@ static int r_sqrt(const ae_resolver_call *call, ae_rval *out, char *msg,
 
 /* int(round(a * b / m) * m), round() being round-half-even. */
 static int r_mul_round_int(const ae_resolver_call *call, ae_rval *out,
-			   char *msg, size_t msgsize)
+                           char *msg, size_t msgsize)
 {
 	double a, b, m, r;
-	ae_node tmp = { .type = AE_FLOAT };
+	ae_node tmp = {.type = AE_FLOAT};
 	long long res;
 
 	if (ae_py_float(ARG(0), &a, msg, msgsize) < 0 ||
@@ -643,7 +649,8 @@ static int r_mul_round_int(const ae_resolver_call *call, ae_rval *out,
 		return fail(msg, msgsize, "float division by zero");
 	r = a * b / m;
 	if (isnan(r))
-		return fail(msg, msgsize, "cannot convert float NaN to integer");
+		return fail(msg, msgsize,
+		            "cannot convert float NaN to integer");
 	tmp.u.f = nearbyint(r) * m; /* default rounding: half to even */
 	if (ae_py_int(&tmp, &res, msg, msgsize) < 0)
 		return -1;
@@ -657,7 +664,7 @@ static int is_number(const ae_node *v)
 
 /* Python's l + r for the types a config can hold. */
 static int r_concat(const ae_resolver_call *call, ae_rval *out, char *msg,
-		    size_t msgsize)
+                    size_t msgsize)
 {
 	const ae_node *l = ARG(0), *r = ARG(1);
 	ae_node *res = NULL;
@@ -694,23 +701,23 @@ static int r_concat(const ae_resolver_call *call, ae_rval *out, char *msg,
 	if (l->type == AE_SEQ && r->type == AE_SEQ) {
 		res = ae_node_copy(l);
 		for (i = 0; res && i < r->u.seq.n; i++)
-			if (ae_seq_append(res, ae_node_copy(r->u.seq.items[i])) <
-			    0) {
+			if (ae_seq_append(
+			        res, ae_node_copy(r->u.seq.items[i])) < 0) {
 				ae_node_free(res);
 				res = NULL;
 			}
-		return ret(out, res, call->argv[0].config || call->argv[1].config,
-			   msg, msgsize);
+		return ret(out, res,
+		           call->argv[0].config || call->argv[1].config, msg,
+		           msgsize);
 	}
 	if (l->type == AE_STRING || l->type == AE_SEQ)
 		return fail(msg, msgsize,
-			    "can only concatenate %s (not \"%s\") to %s",
-			    py_type(l, 0), py_type(r, call->argv[1].config),
-			    py_type(l, 0));
-	return fail(msg, msgsize,
-		    "unsupported operand type(s) for +: '%s' and '%s'",
-		    py_type(l, call->argv[0].config),
-		    py_type(r, call->argv[1].config));
+		            "can only concatenate %s (not \"%s\") to %s",
+		            py_type(l, 0), py_type(r, call->argv[1].config),
+		            py_type(l, 0));
+	return fail(
+	    msg, msgsize, "unsupported operand type(s) for +: '%s' and '%s'",
+	    py_type(l, call->argv[0].config), py_type(r, call->argv[1].config));
 }
 
 /* Number of code points in UTF-8 text, and the byte offset of the
@@ -760,7 +767,7 @@ static void slice_bounds(long long len, long long *s, long long *e)
 }
 
 static int r_slice(const ae_resolver_call *call, ae_rval *out, char *msg,
-		   size_t msgsize)
+                   size_t msgsize)
 {
 	const ae_node *v = ARG(0);
 	long long s, e, i;
@@ -776,11 +783,13 @@ static int r_slice(const ae_resolver_call *call, ae_rval *out, char *msg,
 		bs = utf8_offset(v->u.str.s, v->u.str.len, (size_t)s);
 		be = utf8_offset(v->u.str.s, v->u.str.len, (size_t)e);
 		return ret(out, ae_node_new_stringn(v->u.str.s + bs, be - bs),
-			   0, msg, msgsize);
+		           0, msg, msgsize);
 	}
 	if (v->type != AE_SEQ)
-		return fail(msg, msgsize, "'%s' object is not subscriptable "
-			    "by a slice", py_type(v, call->argv[0].config));
+		return fail(msg, msgsize,
+		            "'%s' object is not subscriptable "
+		            "by a slice",
+		            py_type(v, call->argv[0].config));
 	slice_bounds((long long)v->u.seq.n, &s, &e);
 	res = ae_node_new_seq();
 	for (i = s; res && i < e; i++)
@@ -792,7 +801,7 @@ static int r_slice(const ae_resolver_call *call, ae_rval *out, char *msg,
 }
 
 static int r_int(const ae_resolver_call *call, ae_rval *out, char *msg,
-		 size_t msgsize)
+                 size_t msgsize)
 {
 	long long i;
 	int rc = ae_py_int(ARG(0), &i, msg, msgsize);
@@ -805,39 +814,38 @@ static int r_int(const ae_resolver_call *call, ae_rval *out, char *msg,
 }
 
 static int r_len(const ae_resolver_call *call, ae_rval *out, char *msg,
-		 size_t msgsize)
+                 size_t msgsize)
 {
 	const ae_node *v = ARG(0);
 
 	switch (v->type) {
 	case AE_STRING:
-		return ret_int(out, (long long)utf8_len(v->u.str.s,
-							  v->u.str.len),
-			       msg, msgsize);
+		return ret_int(out,
+		               (long long)utf8_len(v->u.str.s, v->u.str.len),
+		               msg, msgsize);
 	case AE_SEQ:
 	case AE_MAP:
-		return ret_int(out, (long long)(v->type == AE_SEQ
-							? v->u.seq.n
-							: v->u.map.n),
-			       msg, msgsize);
+		return ret_int(
+		    out,
+		    (long long)(v->type == AE_SEQ ? v->u.seq.n : v->u.map.n),
+		    msg, msgsize);
 	default:
 		return fail(msg, msgsize, "object of type '%s' has no len()",
-			    py_type(v, 0));
+		            py_type(v, 0));
 	}
 }
 
 static int r_if(const ae_resolver_call *call, ae_rval *out, char *msg,
-		size_t msgsize)
+                size_t msgsize)
 {
 	const ae_rval *pick = &call->argv[ae_py_truthy(ARG(0)) ? 1 : 2];
 
 	out->orig = pick->orig; /* the same DictConfig, as in Python */
-	return ret(out, ae_node_copy(pick->node), pick->config, msg,
-		   msgsize);
+	return ret(out, ae_node_copy(pick->node), pick->config, msg, msgsize);
 }
 
-static int r_dict_merge(const ae_resolver_call *call, ae_rval *out,
-			char *msg, size_t msgsize)
+static int r_dict_merge(const ae_resolver_call *call, ae_rval *out, char *msg,
+                        size_t msgsize)
 {
 	ae_node *res = ae_node_new_map();
 	size_t i, k;
@@ -849,7 +857,7 @@ static int r_dict_merge(const ae_resolver_call *call, ae_rval *out,
 			continue; /* None and non-mappings are skipped */
 		for (k = 0; res && k < m->u.map.n; k++)
 			if (ae_map_set(res, m->u.map.keys[k],
-				       ae_node_copy(m->u.map.vals[k])) < 0) {
+			               ae_node_copy(m->u.map.vals[k])) < 0) {
 				ae_node_free(res);
 				res = NULL;
 			}
@@ -857,18 +865,17 @@ static int r_dict_merge(const ae_resolver_call *call, ae_rval *out,
 	return ret(out, res, 0, msg, msgsize);
 }
 
-static int r_timestring(const ae_resolver_call *call, ae_rval *out,
-			char *msg, size_t msgsize)
+static int r_timestring(const ae_resolver_call *call, ae_rval *out, char *msg,
+                        size_t msgsize)
 {
-	return ret(out, ae_node_new_string(call->timestring), 0, msg,
-		   msgsize);
+	return ret(out, ae_node_new_string(call->timestring), 0, msg, msgsize);
 }
 
 /* OmegaConf 2.2's oc.env: the variable's value (a string); when unset the
  * default as str(default), or None for a null default; an error when unset
  * without a default. */
 static int r_env(const ae_resolver_call *call, ae_rval *out, char *msg,
-		 size_t msgsize)
+                 size_t msgsize)
 {
 	const ae_node *key = ARG(0);
 	const char *val;
@@ -876,15 +883,15 @@ static int r_env(const ae_resolver_call *call, ae_rval *out, char *msg,
 
 	if (key->type != AE_STRING)
 		return fail(msg, msgsize, "str expected, not %s",
-			    py_type(key, call->argv[0].config));
-	val = call->opts->env ? call->opts->env(key->u.str.s,
-						  call->opts->env_ctx)
-			      : getenv(key->u.str.s);
+		            py_type(key, call->argv[0].config));
+	val = call->opts->env
+	          ? call->opts->env(key->u.str.s, call->opts->env_ctx)
+	          : getenv(key->u.str.s);
 	if (val)
 		return ret(out, ae_node_new_string(val), 0, msg, msgsize);
 	if (call->argc < 2)
 		return fail(msg, msgsize, "environment variable '%s' not found",
-			    key->u.str.s);
+		            key->u.str.s);
 	if (ARG(1)->type == AE_NULL)
 		return ret(out, ae_node_new_null(), 0, msg, msgsize);
 	s = ae_py_str(call->argv[1].orig ? call->argv[1].orig : ARG(1));
@@ -896,34 +903,34 @@ static int r_env(const ae_resolver_call *call, ae_rval *out, char *msg,
 }
 
 static const ae_resolver resolvers[] = {
-	/* OmegaConf's own */
-	{ "oc.env", r_env, 1, 2, AE_RESOLVER_ENV, NULL },
-	{ "oc.select", NULL, 1, 2, AE_RESOLVER_TREE, NULL },
-	{ "oc.decode", NULL, 1, 1, AE_RESOLVER_TREE, NULL },
-	{ "oc.create", NULL, 1, 1, AE_RESOLVER_TREE, NULL },
-	{ "oc.dict.keys", NULL, 1, 1, AE_RESOLVER_TREE, NULL },
-	{ "oc.dict.values", NULL, 1, 1, AE_RESOLVER_TREE, NULL },
-	/* the predecessor's (oellm-autoexp config/resolvers.py) */
-	{ "oc.mul", r_mul_add, 0, -1, 0, NULL },
-	{ "oc.muli", r_muli_addi, 0, -1, 0, NULL },
-	{ "oc.add", r_mul_add, 0, -1, 0, NULL },
-	{ "oc.addi", r_muli_addi, 0, -1, 0, NULL },
-	{ "oc.sub", r_sub, 2, 2, 0, NULL },
-	{ "oc.subi", r_subi, 2, 2, 0, NULL },
-	{ "oc.div", r_div, 2, 2, 0, NULL },
-	{ "oc.divi", r_div, 2, 2, 0, NULL },
-	{ "oc.cdivi", r_cdivi, 2, 2, 0, NULL },
-	{ "oc.sqrt", r_sqrt, 1, 1, 0, NULL },
-	{ "oc.slice", r_slice, 3, 3, 0, NULL },
-	{ "oc.mul_round_int", r_mul_round_int, 3, 3, 0, NULL },
-	{ "oc.concat", r_concat, 2, 2, 0, NULL },
-	{ "oc.int", r_int, 1, 1, 0, NULL },
-	{ "oc.dict_merge", r_dict_merge, 0, -1, 0, NULL },
-	{ "oc.timestring", r_timestring, 0, 0, 0, NULL },
-	{ "oc.len", r_len, 1, 1, 0, NULL },
-	{ "oc.if", r_if, 3, 3, 0, NULL },
-	{ "oc.eval", NULL, 0, -1, AE_RESOLVER_UNSUPPORTED,
-	  "oc.eval is not supported: it evaluates Python code" },
+    /* OmegaConf's own */
+    {"oc.env", r_env, 1, 2, AE_RESOLVER_ENV, NULL},
+    {"oc.select", NULL, 1, 2, AE_RESOLVER_TREE, NULL},
+    {"oc.decode", NULL, 1, 1, AE_RESOLVER_TREE, NULL},
+    {"oc.create", NULL, 1, 1, AE_RESOLVER_TREE, NULL},
+    {"oc.dict.keys", NULL, 1, 1, AE_RESOLVER_TREE, NULL},
+    {"oc.dict.values", NULL, 1, 1, AE_RESOLVER_TREE, NULL},
+    /* the predecessor's (oellm-autoexp config/resolvers.py) */
+    {"oc.mul", r_mul_add, 0, -1, 0, NULL},
+    {"oc.muli", r_muli_addi, 0, -1, 0, NULL},
+    {"oc.add", r_mul_add, 0, -1, 0, NULL},
+    {"oc.addi", r_muli_addi, 0, -1, 0, NULL},
+    {"oc.sub", r_sub, 2, 2, 0, NULL},
+    {"oc.subi", r_subi, 2, 2, 0, NULL},
+    {"oc.div", r_div, 2, 2, 0, NULL},
+    {"oc.divi", r_div, 2, 2, 0, NULL},
+    {"oc.cdivi", r_cdivi, 2, 2, 0, NULL},
+    {"oc.sqrt", r_sqrt, 1, 1, 0, NULL},
+    {"oc.slice", r_slice, 3, 3, 0, NULL},
+    {"oc.mul_round_int", r_mul_round_int, 3, 3, 0, NULL},
+    {"oc.concat", r_concat, 2, 2, 0, NULL},
+    {"oc.int", r_int, 1, 1, 0, NULL},
+    {"oc.dict_merge", r_dict_merge, 0, -1, 0, NULL},
+    {"oc.timestring", r_timestring, 0, 0, 0, NULL},
+    {"oc.len", r_len, 1, 1, 0, NULL},
+    {"oc.if", r_if, 3, 3, 0, NULL},
+    {"oc.eval", NULL, 0, -1, AE_RESOLVER_UNSUPPORTED,
+     "oc.eval is not supported: it evaluates Python code"},
 };
 
 const ae_resolver *ae_resolver_find(const char *name)
@@ -937,15 +944,15 @@ const ae_resolver *ae_resolver_find(const char *name)
 }
 
 int ae_resolver_check_argc(const ae_resolver *r, size_t argc, char *msg,
-			   size_t msgsize)
+                           size_t msgsize)
 {
 	if ((int)argc >= r->min_args &&
 	    (r->max_args < 0 || (int)argc <= r->max_args))
 		return 0;
 	if (r->min_args == r->max_args)
 		return fail(msg, msgsize, "%s takes %d argument%s (%zu given)",
-			    r->name, r->min_args, r->min_args == 1 ? "" : "s",
-			    argc);
+		            r->name, r->min_args, r->min_args == 1 ? "" : "s",
+		            argc);
 	return fail(msg, msgsize, "%s takes %d to %d arguments (%zu given)",
-		    r->name, r->min_args, r->max_args, argc);
+	            r->name, r->min_args, r->max_args, argc);
 }

@@ -56,7 +56,7 @@ typedef struct ae_resolver_call {
 /* Fill *out (caller owns out->node; out->orig may be set to the orig of an
  * argument returned as is) or return -1 with a message in msg. */
 typedef int (*ae_resolver_fn)(const ae_resolver_call *call, ae_rval *out,
-			      char *msg, size_t msgsize);
+                              char *msg, size_t msgsize);
 
 enum {
 	AE_RESOLVER_TREE = 1u << 0,        /* evaluated by ae_interp */
@@ -78,7 +78,7 @@ const ae_resolver *ae_resolver_find(const char *name);
 
 /* Check the argument count; 0 or -1 with a message. */
 int ae_resolver_check_argc(const ae_resolver *r, size_t argc, char *msg,
-			   size_t msgsize);
+                           size_t msgsize);
 
 /* Python's repr(float) (shortest round trip; exponent below 1e-4 and from
  * 1e16 on: 1e-05, 0.0001, 100.0, 1e+16, inf, nan). buf: >= 32 bytes. */

@@ -35,8 +35,7 @@ static int contains(const ae_searchpath *sp, const char *dir, size_t len)
 	return 0;
 }
 
-static int add_n(ae_searchpath *sp, const char *dir, size_t len,
-		 ae_error *err)
+static int add_n(ae_searchpath *sp, const char *dir, size_t len, ae_error *err)
 {
 	char **grown;
 	char *copy;
@@ -49,7 +48,7 @@ static int add_n(ae_searchpath *sp, const char *dir, size_t len,
 		grown = realloc(sp->dirs, cap * sizeof(*grown));
 		if (!grown)
 			return ae_error_set(err, NULL, 0, 0, NULL,
-					    "out of memory");
+			                    "out of memory");
 		sp->dirs = grown;
 		sp->cap = cap;
 	}
@@ -67,8 +66,7 @@ int ae_searchpath_add(ae_searchpath *sp, const char *dir, ae_error *err)
 	return add_n(sp, dir, strlen(dir), err);
 }
 
-int ae_searchpath_add_list(ae_searchpath *sp, const char *list,
-			   ae_error *err)
+int ae_searchpath_add_list(ae_searchpath *sp, const char *list, ae_error *err)
 {
 	const char *p = list;
 	const char *colon;
@@ -86,9 +84,8 @@ int ae_searchpath_add_list(ae_searchpath *sp, const char *list,
 }
 
 ae_searchpath *ae_searchpath_build(const char *const *config_dirs,
-				   size_t n_config_dirs,
-				   const char *env_value,
-				   const char *presets_dir, ae_error *err)
+                                   size_t n_config_dirs, const char *env_value,
+                                   const char *presets_dir, ae_error *err)
 {
 	ae_searchpath *sp;
 	size_t i;

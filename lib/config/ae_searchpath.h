@@ -36,16 +36,14 @@ void ae_searchpath_free(ae_searchpath *sp);
 int ae_searchpath_add(ae_searchpath *sp, const char *dir, ae_error *err);
 
 /* Append each entry of a colon-separated list (NULL or "" adds nothing). */
-int ae_searchpath_add_list(ae_searchpath *sp, const char *list,
-			   ae_error *err);
+int ae_searchpath_add_list(ae_searchpath *sp, const char *list, ae_error *err);
 
 /* The whole path in the documented order: config_dirs[0..n_config_dirs),
  * then env_value (the value of AUTOEXP_CONFIG_PATH, may be NULL), then
  * presets_dir (may be NULL). Returns a new search path or NULL with err. */
 ae_searchpath *ae_searchpath_build(const char *const *config_dirs,
-				   size_t n_config_dirs,
-				   const char *env_value,
-				   const char *presets_dir, ae_error *err);
+                                   size_t n_config_dirs, const char *env_value,
+                                   const char *presets_dir, ae_error *err);
 
 /* The directories, borrowed, for ae_compose_opts.search_path. */
 const char *const *ae_searchpath_dirs(const ae_searchpath *sp, size_t *n);

@@ -44,8 +44,8 @@ void ae_yaml_limits_default(ae_yaml_limits *limits);
  * is the file name recorded in marks and errors. limits may be NULL for the
  * defaults. Returns a new tree (caller owns) or NULL with err set. */
 ae_node *ae_yaml_load_file(const char *path, const ae_yaml_limits *limits,
-			   ae_error *err);
+                           ae_error *err);
 ae_node *ae_yaml_load_string(const char *text, size_t len, const char *name,
-			     const ae_yaml_limits *limits, ae_error *err);
+                             const ae_yaml_limits *limits, ae_error *err);
 
 #endif /* AE_YAML_H */

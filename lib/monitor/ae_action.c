@@ -12,7 +12,7 @@
 #include "ae_cooldown_spec.h"
 #include "ae_fields.h"
 
-#define MAX_CLASSES 32
+#define MAX_CLASSES    32
 #define RUN_OUTPUT_MAX (64u * 1024u)
 
 struct ae_action {
@@ -28,9 +28,9 @@ struct ae_action_exec {
 	char *message;
 	json_t *result;
 	ae_child *child;
-	double wake;      /* timer for cls.wake; INFINITY when none */
-	int stopping;     /* ae_action_exec_request_stop was called */
-	void *state;      /* the class's, per execution */
+	double wake;  /* timer for cls.wake; INFINITY when none */
+	int stopping; /* ae_action_exec_request_stop was called */
+	void *state;  /* the class's, per execution */
 	void (*state_free)(void *);
 };
 
@@ -39,7 +39,7 @@ struct ae_action_exec {
 static const char *const log_fields[] = {"class_name", "message", NULL};
 
 static int log_compile(const ae_node *cfg, int unresolved, void **data,
-		       ae_error *err)
+                       ae_error *err)
 {
 	const ae_node *m = ae_map_get(cfg, "message");
 
@@ -57,7 +57,7 @@ static void log_free(void *data)
 }
 
 static int log_start(const void *data, const ae_eval_env *env,
-		     ae_action_exec *x, ae_error *err)
+                     ae_action_exec *x, ae_error *err)
 {
 	char *msg = ae_template_render(data, env->tmpl, err);
 
@@ -70,8 +70,8 @@ static int log_start(const void *data, const ae_eval_env *env,
 
 /* ---- RunCommandAction ---- */
 
-static const char *const run_fields[] = {"class_name", "command", "cwd", "env",
-					 "timeout_seconds", NULL};
+static const char *const run_fields[] = {"class_name", "command",         "cwd",
+                                         "env",        "timeout_seconds", NULL};
 
 typedef struct run_cfg {
 	ae_template **argv;
@@ -103,7 +103,7 @@ static void run_free(void *data)
 }
 
 static int run_compile(const ae_node *cfg, int unresolved, void **data,
-		       ae_error *err)
+                       ae_error *err)
 {
 	run_cfg *r = calloc(1, sizeof(*r));
 	const ae_node *cmd, *v;
@@ -114,21 +114,23 @@ static int run_compile(const ae_node *cfg, int unresolved, void **data,
 	r->timeout = 3600;
 	if (ae_fields_argv(cfg, "command", 1, &cmd, err) < 0 ||
 	    ae_fields_seconds(cfg, "timeout_seconds", unresolved, &r->timeout,
-			      err) < 0)
+	                      err) < 0)
 		goto out;
 	r->argv = calloc(ae_seq_size(cmd), sizeof(*r->argv));
 	if (!r->argv)
 		goto nomem;
 	for (; r->argc < ae_seq_size(cmd); r->argc++)
-		if (!(r->argv[r->argc] = ae_template_from_node(
-			      ae_seq_get(cmd, r->argc), err)))
+		if (!(r->argv[r->argc] =
+		          ae_template_from_node(ae_seq_get(cmd, r->argc), err)))
 			goto out;
 	if ((v = ae_map_get(cfg, "cwd")) && v->type != AE_NULL &&
 	    !(r->cwd = ae_template_from_node(v, err)))
 		goto out;
 	if ((v = ae_map_get(cfg, "env")) && v->type != AE_NULL) {
 		if (v->type != AE_MAP) {
-			ae_node_error(err, v, "'env' must be a mapping of names to values");
+			ae_node_error(
+			    err, v,
+			    "'env' must be a mapping of names to values");
 			goto out;
 		}
 		r->env_keys = calloc(ae_map_size(v) + 1, sizeof(*r->env_keys));
@@ -139,15 +141,16 @@ static int run_compile(const ae_node *cfg, int unresolved, void **data,
 			const char *k = ae_map_key(v, r->nenv);
 
 			if (!*k || strchr(k, '=')) {
-				ae_node_error(err, ae_map_value(v, r->nenv),
-					      "bad environment variable name '%s'", k);
+				ae_node_error(
+				    err, ae_map_value(v, r->nenv),
+				    "bad environment variable name '%s'", k);
 				goto out;
 			}
 			r->env_keys[r->nenv] = strdup(k);
 			if (!r->env_keys[r->nenv])
 				goto nomem;
 			r->env_vals[r->nenv] = ae_template_from_node(
-				ae_map_value(v, r->nenv), err);
+			    ae_map_value(v, r->nenv), err);
 			if (!r->env_vals[r->nenv]) {
 				free(r->env_keys[r->nenv]);
 				goto out;
@@ -166,8 +169,7 @@ out:
 }
 
 /* The base environment with the action's variables set over it. */
-static char **build_env(const run_cfg *r, const ae_eval_env *env,
-			ae_error *err)
+static char **build_env(const run_cfg *r, const ae_eval_env *env, ae_error *err)
 {
 	size_t nbase = 0, n = 0;
 	char **out;
@@ -225,7 +227,7 @@ static json_t *argv_json(char *const *argv)
 }
 
 static int run_start(const void *data, const ae_eval_env *env,
-		     ae_action_exec *x, ae_error *err)
+                     ae_action_exec *x, ae_error *err)
 {
 	const run_cfg *r = data;
 	char **argv = NULL, **envp = NULL, *cwd = NULL;
@@ -266,7 +268,7 @@ out:
 static const char *const restart_fields[] = {"class_name", "reason", NULL};
 
 static int any_compile(const ae_node *cfg, int unresolved, void **data,
-		       ae_error *err)
+                       ae_error *err)
 {
 	(void)cfg;
 	(void)unresolved;
@@ -276,31 +278,30 @@ static int any_compile(const ae_node *cfg, int unresolved, void **data,
 }
 
 static int missing_start(const void *data, const ae_eval_env *env,
-			 ae_action_exec *x, ae_error *err)
+                         ae_action_exec *x, ae_error *err)
 {
 	(void)data;
 	(void)env;
 	return ae_error_set(err, NULL, 0, 0, NULL,
-			    "%s is not available in this version",
-			    ae_action_class_name(x->action));
+	                    "%s is not available in this version",
+	                    ae_action_class_name(x->action));
 }
 
 static ae_action_class classes[MAX_CLASSES] = {
-	/* not resumable: a command or message has no record of its own that
-	 * would keep a second start from doing it twice */
-	{"LogAction", log_fields, log_compile, log_free, log_start, NULL, NULL,
-	 0},
-	{"LogMessageAction", log_fields, log_compile, log_free, log_start, NULL,
-	 NULL, 0},
-	{"RunCommandAction", run_fields, run_compile, run_free, run_start, NULL,
-	 NULL, 0},
-	{"RestartAction", restart_fields, any_compile, NULL, missing_start, NULL,
-	 NULL, 0},
-	/* checks as the runnable class does, so that sbatch's plugin and
-	 * `autoexp check` refuse what the helper would; the helper replaces it
-	 * (ae_cooldown_register) before it compiles its rules */
-	{AE_COOLDOWN_CLASS, ae_cooldown_spec_fields, ae_cooldown_spec_compile,
-	 ae_cooldown_spec_free, ae_cooldown_spec_start, NULL, NULL, 0},
+    /* not resumable: a command or message has no record of its own that
+     * would keep a second start from doing it twice */
+    {"LogAction", log_fields, log_compile, log_free, log_start, NULL, NULL, 0},
+    {"LogMessageAction", log_fields, log_compile, log_free, log_start, NULL,
+     NULL, 0},
+    {"RunCommandAction", run_fields, run_compile, run_free, run_start, NULL,
+     NULL, 0},
+    {"RestartAction", restart_fields, any_compile, NULL, missing_start, NULL,
+     NULL, 0},
+    /* checks as the runnable class does, so that sbatch's plugin and
+     * `autoexp check` refuse what the helper would; the helper replaces it
+     * (ae_cooldown_register) before it compiles its rules */
+    {AE_COOLDOWN_CLASS, ae_cooldown_spec_fields, ae_cooldown_spec_compile,
+     ae_cooldown_spec_free, ae_cooldown_spec_start, NULL, NULL, 0},
 };
 
 int ae_action_register(const ae_action_class *cls)
@@ -331,7 +332,8 @@ ae_action *ae_action_compile(const ae_node *cfg, int unresolved, ae_error *err)
 	size_t used = 0;
 
 	if (!cfg || cfg->type != AE_MAP) {
-		ae_node_error(err, cfg, "an action must be a mapping with a class_name");
+		ae_node_error(err, cfg,
+		              "an action must be a mapping with a class_name");
 		return NULL;
 	}
 	if (ae_fields_string(cfg, "class_name", 1, &name, err) < 0)
@@ -339,13 +341,16 @@ ae_action *ae_action_compile(const ae_node *cfg, int unresolved, ae_error *err)
 	cls = ae_action_find(name);
 	if (!cls) {
 		known[0] = '\0';
-		for (size_t i = 0; i < MAX_CLASSES && classes[i].name &&
-				   used < sizeof(known); i++)
-			used += (size_t)snprintf(known + used, sizeof(known) - used,
-						 "%s, ", classes[i].name);
-		ae_node_error(err, ae_map_get(cfg, "class_name"),
-			      "unknown action class_name '%s' (known: %sEventAction)",
-			      name, known);
+		for (size_t i = 0;
+		     i < MAX_CLASSES && classes[i].name && used < sizeof(known);
+		     i++)
+			used +=
+			    (size_t)snprintf(known + used, sizeof(known) - used,
+			                     "%s, ", classes[i].name);
+		ae_node_error(
+		    err, ae_map_get(cfg, "class_name"),
+		    "unknown action class_name '%s' (known: %sEventAction)",
+		    name, known);
 		return NULL;
 	}
 	if (ae_fields_check(cfg, name, cls->fields, err) < 0)
@@ -391,7 +396,7 @@ void ae_action_exec_set(ae_action_exec *x, const char *key, json_t *value)
 }
 
 void ae_action_exec_finish(ae_action_exec *x, ae_action_status status,
-			   const char *fmt, ...)
+                           const char *fmt, ...)
 {
 	va_list ap;
 	char *msg = NULL, *clean;
@@ -405,9 +410,9 @@ void ae_action_exec_finish(ae_action_exec *x, ae_action_status status,
 	free(x->message);
 	x->message = clean;
 	x->status = status;
-	ae_action_exec_set(x, "status", json_string(status == AE_ACTION_SUCCESS
-							    ? "success"
-							    : "failed"));
+	ae_action_exec_set(
+	    x, "status",
+	    json_string(status == AE_ACTION_SUCCESS ? "success" : "failed"));
 	ae_action_exec_set(x, "message", json_string(clean ? clean : ""));
 }
 
@@ -439,7 +444,7 @@ int ae_action_exec_stopping(const ae_action_exec *x)
 }
 
 void ae_action_exec_set_state(ae_action_exec *x, void *state,
-			      void (*free_fn)(void *))
+                              void (*free_fn)(void *))
 {
 	if (x->state_free && x->state != state)
 		x->state_free(x->state);
@@ -470,22 +475,26 @@ void ae_action_exec_child_result(ae_action_exec *x, const char *what)
 	const char *errs = ae_child_stderr(c, &elen, &etr);
 	int code = ae_child_exit_code(c);
 
-	ae_action_exec_set(x, "exit_code", code >= 0 ? json_integer(code) : json_null());
+	ae_action_exec_set(x, "exit_code",
+	                   code >= 0 ? json_integer(code) : json_null());
 	ae_action_exec_set(x, "signal", json_integer(ae_child_signal(c)));
 	ae_action_exec_set(x, "timed_out", json_boolean(ae_child_timed_out(c)));
 	ae_action_exec_set(x, "stdout", stream_json(out, olen));
 	ae_action_exec_set(x, "stderr", stream_json(errs, elen));
 	ae_action_exec_set(x, "output_truncated", json_boolean(otr || etr));
 	if (code == 0)
-		ae_action_exec_finish(x, AE_ACTION_SUCCESS, "%s exited 0", what);
+		ae_action_exec_finish(x, AE_ACTION_SUCCESS, "%s exited 0",
+		                      what);
 	else if (ae_child_timed_out(c))
-		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s timed out", what);
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s timed out",
+		                      what);
 	else if (ae_child_signal(c))
-		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s killed by signal %d",
-				      what, ae_child_signal(c));
+		ae_action_exec_finish(x, AE_ACTION_FAILED,
+		                      "%s killed by signal %d", what,
+		                      ae_child_signal(c));
 	else
 		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s exited %d", what,
-				      code);
+		                      code);
 }
 
 ae_action_exec *ae_action_start(const ae_action *a, const ae_eval_env *env)
@@ -506,14 +515,14 @@ ae_action_exec *ae_action_start(const ae_action *a, const ae_eval_env *env)
 	ae_action_exec_set(x, "class_name", json_string(a->cls.name));
 	ae_error_clear(&err);
 	if (a->cls.start(a->data, env, x, &err) < 0) {
-		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s: %s", a->cls.name,
-				      err.text);
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s: %s",
+		                      a->cls.name, err.text);
 		ae_child_free(x->child);
 		x->child = NULL;
 	} else if (x->status == AE_ACTION_RUNNING && !x->child &&
-		   isinf(x->wake)) {
+	           isinf(x->wake)) {
 		ae_action_exec_finish(x, AE_ACTION_FAILED,
-				      "%s: started nothing", a->cls.name);
+		                      "%s: started nothing", a->cls.name);
 	} else if (x->status == AE_ACTION_RUNNING) {
 		ae_action_poll(x, env->now);
 	}
@@ -603,7 +612,7 @@ void ae_action_exec_free(ae_action_exec *x)
 /* ---- bindings ---- */
 
 static const char *const event_fields[] = {"class_name", "mode", "conditions",
-					   "action", NULL};
+                                           "action", NULL};
 
 void ae_binding_free(ae_binding *b)
 {
@@ -615,7 +624,7 @@ void ae_binding_free(ae_binding *b)
 }
 
 ae_binding *ae_binding_compile(const ae_node *cfg, int unresolved,
-			       ae_error *err)
+                               ae_error *err)
 {
 	ae_binding *b = calloc(1, sizeof(*b));
 	const ae_node *act, *conds;
@@ -626,7 +635,8 @@ ae_binding *ae_binding_compile(const ae_node *cfg, int unresolved,
 		return NULL;
 	}
 	if (!cfg || cfg->type != AE_MAP) {
-		ae_node_error(err, cfg, "an action must be a mapping with a class_name");
+		ae_node_error(err, cfg,
+		              "an action must be a mapping with a class_name");
 		goto fail;
 	}
 	if (ae_fields_string(cfg, "class_name", 1, &cls, err) < 0)
@@ -644,13 +654,15 @@ ae_binding *ae_binding_compile(const ae_node *cfg, int unresolved,
 		b->mode = AE_MODE_QUEUE;
 	} else if (mode && strcmp(mode, "inline")) {
 		ae_node_error(err, ae_map_get(cfg, "mode"),
-			      "mode must be 'inline' or 'queue', not '%s'", mode);
+		              "mode must be 'inline' or 'queue', not '%s'",
+		              mode);
 		goto fail;
 	}
 	conds = ae_map_get(cfg, "conditions");
 	if (conds && conds->type != AE_NULL &&
 	    !(conds->type == AE_SEQ && ae_seq_size(conds) == 0)) {
-		b->conditions = ae_condition_compile_list(conds, unresolved, err);
+		b->conditions =
+		    ae_condition_compile_list(conds, unresolved, err);
 		if (!b->conditions)
 			goto fail;
 	}
@@ -662,7 +674,8 @@ ae_binding *ae_binding_compile(const ae_node *cfg, int unresolved,
 	if (act->type == AE_MAP && ae_map_get(act, "class_name") &&
 	    ae_map_get(act, "class_name")->type == AE_STRING &&
 	    !strcmp(ae_map_get(act, "class_name")->u.str.s, "EventAction")) {
-		ae_node_error(err, act, "an EventAction cannot wrap another EventAction");
+		ae_node_error(err, act,
+		              "an EventAction cannot wrap another EventAction");
 		goto fail;
 	}
 	b->action = ae_action_compile(act, unresolved, err);

@@ -44,17 +44,18 @@ typedef struct ae_action_exec ae_action_exec;
 /* An action class. All members static or owned by the registrant. */
 typedef struct ae_action_class {
 	const char *name;
-	const char *const *fields; /* allowed keys, incl. class_name; NULL-ended */
+	const char *const
+	    *fields; /* allowed keys, incl. class_name; NULL-ended */
 	/* Check the config and build private data (*data may stay NULL).
 	 * Returns 0 or -1 with err set at the offending node. */
 	int (*compile)(const ae_node *cfg, int unresolved, void **data,
-		       ae_error *err);
+	               ae_error *err);
 	void (*free)(void *data);
 	/* Start for one event: either finish x right away
 	 * (ae_action_exec_finish) or attach a running child. Returns 0, or -1
 	 * with err set when it could not start (the action then failed). */
 	int (*start)(const void *data, const ae_eval_env *env,
-		     ae_action_exec *x, ae_error *err);
+	             ae_action_exec *x, ae_error *err);
 	/* The attached child finished: set the result. NULL: exit 0 succeeds.
 	 * May instead leave x running with a new child attached or a timer set
 	 * (ae_action_exec_wake_at), e.g. to retry. */
@@ -110,8 +111,8 @@ int ae_action_exec_stopping(const ae_action_exec *x);
 
 /* For class implementations. */
 void ae_action_exec_finish(ae_action_exec *x, ae_action_status status,
-			   const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+                           const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Set a member of the result (the reference to value is taken). */
 void ae_action_exec_set(ae_action_exec *x, const char *key, json_t *value);
 /* Hand a running child over (owned by x from now on). */
@@ -123,7 +124,7 @@ void ae_action_exec_wake_at(ae_action_exec *x, double when);
 /* Private state of one execution (owned by x from now on: free_fn, which
  * may be NULL, is called on it when x is freed or the state replaced). */
 void ae_action_exec_set_state(ae_action_exec *x, void *state,
-			      void (*free_fn)(void *));
+                              void (*free_fn)(void *));
 void *ae_action_exec_state(const ae_action_exec *x);
 /* Store a child's outcome in the result (exit_code, signal, timed_out,
  * stdout, stderr) and finish: exit 0 succeeds. */
@@ -131,7 +132,7 @@ void ae_action_exec_child_result(ae_action_exec *x, const char *what);
 
 typedef enum ae_action_mode {
 	AE_MODE_INLINE = 0, /* conditions checked and action started when the
-			     * event arrives */
+	                     * event arrives */
 	AE_MODE_QUEUE,      /* deferred to the engine's next step */
 } ae_action_mode;
 
@@ -144,7 +145,7 @@ typedef struct ae_binding {
 } ae_binding;
 
 ae_binding *ae_binding_compile(const ae_node *cfg, int unresolved,
-			       ae_error *err);
+                               ae_error *err);
 void ae_binding_free(ae_binding *b);
 
 #endif /* AE_ACTION_H */

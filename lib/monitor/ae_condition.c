@@ -66,19 +66,27 @@ struct ae_cond_state {
 };
 
 static const char *const metadata_fields[] = {
-	"class_name", "key", "equals", "not_equals", "in", "regex", NULL};
-static const char *const file_fields[] = {
-	"class_name", "path", "blocking", "timeout_seconds",
-	"poll_interval_seconds", NULL};
-static const char *const glob_fields[] = {
-	"class_name", "pattern", "path", "min_matches", "blocking",
-	"timeout_seconds", "poll_interval_seconds", NULL};
-static const char *const max_attempts_fields[] = {
-	"class_name", "max_attempts", NULL};
-static const char *const command_fields[] = {
-	"class_name", "command", "cwd", "timeout_seconds", NULL};
-static const char *const composite_fields[] = {
-	"class_name", "mode", "conditions", NULL};
+    "class_name", "key", "equals", "not_equals", "in", "regex", NULL};
+static const char *const file_fields[] = {"class_name",
+                                          "path",
+                                          "blocking",
+                                          "timeout_seconds",
+                                          "poll_interval_seconds",
+                                          NULL};
+static const char *const glob_fields[] = {"class_name",
+                                          "pattern",
+                                          "path",
+                                          "min_matches",
+                                          "blocking",
+                                          "timeout_seconds",
+                                          "poll_interval_seconds",
+                                          NULL};
+static const char *const max_attempts_fields[] = {"class_name", "max_attempts",
+                                                  NULL};
+static const char *const command_fields[] = {"class_name", "command", "cwd",
+                                             "timeout_seconds", NULL};
+static const char *const composite_fields[] = {"class_name", "mode",
+                                               "conditions", NULL};
 static const char *const true_fields[] = {"class_name", "message", NULL};
 
 void ae_condition_free(ae_condition *c)
@@ -113,13 +121,12 @@ static int str_form(const ae_node *v, char **out, ae_error *err)
 {
 	if (v->type == AE_MAP || v->type == AE_SEQ)
 		return ae_node_error(err, v, "expected a scalar, not %s",
-				     ae_type_name(v->type));
+		                     ae_type_name(v->type));
 	*out = ae_template_str(v);
 	return *out ? 0 : ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 }
 
-static int compile_metadata(ae_condition *c, const ae_node *cfg,
-			    ae_error *err)
+static int compile_metadata(ae_condition *c, const ae_node *cfg, ae_error *err)
 {
 	const char *key, *rx;
 	const ae_node *v;
@@ -139,7 +146,8 @@ static int compile_metadata(ae_condition *c, const ae_node *cfg,
 			return ae_node_error(err, v, "'in' must be a list");
 		c->in = calloc(ae_seq_size(v) + 1, sizeof(*c->in));
 		if (!c->in)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 		for (size_t i = 0; i < ae_seq_size(v); i++)
 			if (str_form(ae_seq_get(v, i), &c->in[i], err) < 0)
 				return -1;
@@ -151,29 +159,29 @@ static int compile_metadata(ae_condition *c, const ae_node *cfg,
 		PCRE2_SIZE off;
 
 		c->regex = pcre2_compile((PCRE2_SPTR)rx, PCRE2_ZERO_TERMINATED,
-					 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-					 &code, &off, NULL);
+		                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+		                         &code, &off, NULL);
 		if (!c->regex) {
 			PCRE2_UCHAR msg[256];
 
 			pcre2_get_error_message(code, msg, sizeof(msg));
 			return ae_node_error(err, ae_map_get(cfg, "regex"),
-					     "bad regex at offset %zu: %s",
-					     (size_t)off, (char *)msg);
+			                     "bad regex at offset %zu: %s",
+			                     (size_t)off, (char *)msg);
 		}
 	}
 	return 0;
 }
 
 static int compile_template(const ae_node *cfg, const char *key, int required,
-			    ae_template **out, ae_error *err)
+                            ae_template **out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 
 	if (!v || v->type == AE_NULL) {
 		if (required)
-			return ae_node_error(err, cfg,
-					     "missing required field '%s'", key);
+			return ae_node_error(
+			    err, cfg, "missing required field '%s'", key);
 		return 0;
 	}
 	if (v->type != AE_STRING)
@@ -183,15 +191,16 @@ static int compile_template(const ae_node *cfg, const char *key, int required,
 }
 
 static int compile_wait(ae_condition *c, const ae_node *cfg, int unresolved,
-			ae_error *err)
+                        ae_error *err)
 {
 	c->timeout = 600;
 	c->poll = 5;
-	if (ae_fields_bool(cfg, "blocking", unresolved, &c->blocking, err) < 0 ||
+	if (ae_fields_bool(cfg, "blocking", unresolved, &c->blocking, err) <
+	        0 ||
 	    ae_fields_seconds(cfg, "timeout_seconds", unresolved, &c->timeout,
-			      err) < 0 ||
-	    ae_fields_seconds(cfg, "poll_interval_seconds", unresolved, &c->poll,
-			      err) < 0)
+	                      err) < 0 ||
+	    ae_fields_seconds(cfg, "poll_interval_seconds", unresolved,
+	                      &c->poll, err) < 0)
 		return -1;
 	if (c->poll < MIN_POLL)
 		c->poll = MIN_POLL;
@@ -199,7 +208,7 @@ static int compile_wait(ae_condition *c, const ae_node *cfg, int unresolved,
 }
 
 static int compile_argv(const ae_node *cfg, ae_template ***argv, size_t *argc,
-			ae_error *err)
+                        ae_error *err)
 {
 	const ae_node *cmd;
 
@@ -210,13 +219,14 @@ static int compile_argv(const ae_node *cfg, ae_template ***argv, size_t *argc,
 	if (!*argv)
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	for (size_t i = 0; i < *argc; i++)
-		if (!((*argv)[i] = ae_template_from_node(ae_seq_get(cmd, i), err)))
+		if (!((*argv)[i] =
+		          ae_template_from_node(ae_seq_get(cmd, i), err)))
 			return -1;
 	return 0;
 }
 
 static int compile_kids(ae_condition *c, const ae_node *seq, int unresolved,
-			ae_error *err)
+                        ae_error *err)
 {
 	if (!seq || seq->type != AE_SEQ)
 		return ae_node_error(err, seq, "conditions must be a list");
@@ -224,8 +234,8 @@ static int compile_kids(ae_condition *c, const ae_node *seq, int unresolved,
 	if (!c->kids)
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	for (size_t i = 0; i < ae_seq_size(seq); i++) {
-		c->kids[i] = ae_condition_compile(ae_seq_get(seq, i), unresolved,
-						  err);
+		c->kids[i] =
+		    ae_condition_compile(ae_seq_get(seq, i), unresolved, err);
 		if (!c->kids[i])
 			return -1;
 		c->nkids++;
@@ -234,7 +244,7 @@ static int compile_kids(ae_condition *c, const ae_node *seq, int unresolved,
 }
 
 ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
-				   ae_error *err)
+                                   ae_error *err)
 {
 	ae_condition *c = calloc(1, sizeof(*c));
 	const char *cls;
@@ -245,7 +255,9 @@ ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
 		return NULL;
 	}
 	if (!cfg || cfg->type != AE_MAP) {
-		ae_node_error(err, cfg, "a condition must be a mapping with a class_name");
+		ae_node_error(
+		    err, cfg,
+		    "a condition must be a mapping with a class_name");
 		goto out;
 	}
 	if (ae_fields_string(cfg, "class_name", 1, &cls, err) < 0)
@@ -266,13 +278,17 @@ ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
 		c->class_name = "GlobExistsCondition";
 		c->min_matches = 1;
 		rc = ae_fields_check(cfg, cls, glob_fields, err);
-		if (!rc && ae_map_get(cfg, "pattern") && ae_map_get(cfg, "path"))
-			rc = ae_node_error(err, cfg,
-					   "give 'pattern' or 'path', not both");
-		rc = rc ? rc : compile_template(cfg, ae_map_get(cfg, "path") ? "path" : "pattern",
-					      1, &c->path, err);
-		rc = rc ? rc : ae_fields_int(cfg, "min_matches", unresolved,
-					     &c->min_matches, err);
+		if (!rc && ae_map_get(cfg, "pattern") &&
+		    ae_map_get(cfg, "path"))
+			rc = ae_node_error(
+			    err, cfg, "give 'pattern' or 'path', not both");
+		rc = rc ? rc
+		        : compile_template(
+		              cfg, ae_map_get(cfg, "path") ? "path" : "pattern",
+		              1, &c->path, err);
+		rc = rc ? rc
+		        : ae_fields_int(cfg, "min_matches", unresolved,
+		                        &c->min_matches, err);
 		rc = rc ? rc : compile_wait(c, cfg, unresolved, err);
 	} else if (!strcmp(cls, "MaxAttemptsCondition")) {
 		const ae_node *v = ae_map_get(cfg, "max_attempts");
@@ -281,17 +297,19 @@ ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
 		c->class_name = "MaxAttemptsCondition";
 		c->max_attempts = -1;
 		rc = ae_fields_check(cfg, cls, max_attempts_fields, err);
-		rc = rc ? rc : ae_fields_int(cfg, "max_attempts", unresolved,
-					     &c->max_attempts, err);
+		rc = rc ? rc
+		        : ae_fields_int(cfg, "max_attempts", unresolved,
+		                        &c->max_attempts, err);
 		if (!rc && !v)
-			rc = ae_node_error(err, cfg,
-					   "missing required field 'max_attempts'");
+			rc = ae_node_error(
+			    err, cfg, "missing required field 'max_attempts'");
 		if (!rc && c->max_attempts != -1 && c->max_attempts < 2)
-			rc = ae_node_error(err, v,
-					   "max_attempts: %lld can never pass: the first "
-					   "run is attempt 1 and the condition passes "
-					   "while attempt < max_attempts",
-					   c->max_attempts);
+			rc = ae_node_error(
+			    err, v,
+			    "max_attempts: %lld can never pass: the first "
+			    "run is attempt 1 and the condition passes "
+			    "while attempt < max_attempts",
+			    c->max_attempts);
 	} else if (!strcmp(cls, "CommandCondition")) {
 		c->kind = K_COMMAND;
 		c->class_name = "CommandCondition";
@@ -299,8 +317,9 @@ ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
 		rc = ae_fields_check(cfg, cls, command_fields, err);
 		rc = rc ? rc : compile_argv(cfg, &c->argv, &c->argc, err);
 		rc = rc ? rc : compile_template(cfg, "cwd", 0, &c->cwd, err);
-		rc = rc ? rc : ae_fields_seconds(cfg, "timeout_seconds", unresolved,
-						 &c->timeout, err);
+		rc = rc ? rc
+		        : ae_fields_seconds(cfg, "timeout_seconds", unresolved,
+		                            &c->timeout, err);
 	} else if (!strcmp(cls, "CompositeCondition")) {
 		const char *mode;
 
@@ -312,27 +331,29 @@ ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
 			if (mode && !strcmp(mode, "any"))
 				c->kind = K_ANY;
 			else if (mode && strcmp(mode, "all"))
-				rc = ae_node_error(err, ae_map_get(cfg, "mode"),
-						   "mode must be 'all' or 'any', not '%s'",
-						   mode);
+				rc = ae_node_error(
+				    err, ae_map_get(cfg, "mode"),
+				    "mode must be 'all' or 'any', not '%s'",
+				    mode);
 		}
 		if (!rc && !ae_map_get(cfg, "conditions"))
-			rc = ae_node_error(err, cfg,
-					   "missing required field 'conditions'");
-		rc = rc ? rc : compile_kids(c, ae_map_get(cfg, "conditions"),
-					    unresolved, err);
+			rc = ae_node_error(
+			    err, cfg, "missing required field 'conditions'");
+		rc = rc ? rc
+		        : compile_kids(c, ae_map_get(cfg, "conditions"),
+		                       unresolved, err);
 	} else if (!strcmp(cls, "AlwaysTrueCondition")) {
 		c->kind = K_TRUE;
 		c->class_name = "AlwaysTrueCondition";
 		rc = ae_fields_check(cfg, cls, true_fields, err);
 	} else {
 		ae_node_error(err, ae_map_get(cfg, "class_name"),
-			      "unknown condition class_name '%s' (known: "
-			      "MetadataCondition, FileExistsCondition, "
-			      "GlobExistsCondition, MaxAttemptsCondition, "
-			      "CommandCondition, CompositeCondition, "
-			      "AlwaysTrueCondition)",
-			      cls);
+		              "unknown condition class_name '%s' (known: "
+		              "MetadataCondition, FileExistsCondition, "
+		              "GlobExistsCondition, MaxAttemptsCondition, "
+		              "CommandCondition, CompositeCondition, "
+		              "AlwaysTrueCondition)",
+		              cls);
 	}
 out:
 	if (rc < 0) {
@@ -343,7 +364,7 @@ out:
 }
 
 ae_condition *ae_condition_compile_list(const ae_node *seq, int unresolved,
-					ae_error *err)
+                                        ae_error *err)
 {
 	ae_condition *c = calloc(1, sizeof(*c));
 
@@ -401,16 +422,17 @@ json_t *ae_cond_state_save(const ae_cond_state *st)
 	if (!o || !kids)
 		goto fail;
 	if (json_object_set_new(o, "done",
-				st->done == D_PASS   ? json_string("pass")
-				: st->done == D_FAIL ? json_string("fail")
-						     : json_null()) ||
+	                        st->done == D_PASS   ? json_string("pass")
+	                        : st->done == D_FAIL ? json_string("fail")
+	                                             : json_null()) ||
 	    (st->why && json_object_set_new(o, "why", json_string(st->why))) ||
 	    json_object_set_new(o, "started",
-				st->started >= 0 ? json_real(st->started)
-						 : json_null()))
+	                        st->started >= 0 ? json_real(st->started)
+	                                         : json_null()))
 		goto fail;
 	for (size_t i = 0; i < st->nkids; i++)
-		if (json_array_append_new(kids, ae_cond_state_save(st->kids[i])))
+		if (json_array_append_new(kids,
+		                          ae_cond_state_save(st->kids[i])))
 			goto fail;
 	if (json_object_set_new(o, "children", kids))
 		goto fail_o;
@@ -423,7 +445,7 @@ fail_o:
 }
 
 ae_cond_state *ae_cond_state_load(const ae_condition *c, const json_t *j,
-				  ae_error *err)
+                                  ae_error *err)
 {
 	ae_cond_state *st = ae_cond_state_new(c);
 	const json_t *done, *why, *started, *kids;
@@ -439,7 +461,8 @@ ae_cond_state *ae_cond_state_load(const ae_condition *c, const json_t *j,
 	started = json_object_get(j, "started");
 	kids = json_object_get(j, "children");
 	if (json_is_string(done))
-		st->done = !strcmp(json_string_value(done), "pass") ? D_PASS : D_FAIL;
+		st->done =
+		    !strcmp(json_string_value(done), "pass") ? D_PASS : D_FAIL;
 	if (json_is_string(why) && !(st->why = strdup(json_string_value(why))))
 		goto bad;
 	if (json_is_number(started))
@@ -449,15 +472,15 @@ ae_cond_state *ae_cond_state_load(const ae_condition *c, const json_t *j,
 	for (size_t i = 0; i < st->nkids; i++) {
 		ae_cond_state_free(st->kids[i]);
 		st->kids[i] = ae_cond_state_load(c->kids[i],
-						 json_array_get(kids, i), err);
+		                                 json_array_get(kids, i), err);
 		if (!st->kids[i])
 			goto fail;
 	}
 	return st;
 bad:
 	ae_error_set(err, NULL, 0, 0, NULL,
-		     "saved condition state does not fit the condition %s",
-		     c->class_name);
+	             "saved condition state does not fit the condition %s",
+	             c->class_name);
 fail:
 	ae_cond_state_free(st);
 	return NULL;
@@ -476,7 +499,7 @@ int ae_cond_state_fds(const ae_cond_state *st, int *fds, int max)
 
 /* Render a path template and expand a leading ~. */
 static char *render_path(const ae_template *tpl, const ae_eval_env *env,
-			 ae_error *why)
+                         ae_error *why)
 {
 	char *p = ae_template_render(tpl, env->tmpl, why);
 	char *x;
@@ -501,15 +524,15 @@ static int same_any(const char *v, char *const *list)
 }
 
 static ae_cond_result eval_metadata(const ae_condition *c,
-				    const ae_eval_env *env, ae_error *why)
+                                    const ae_eval_env *env, ae_error *why)
 {
 	const ae_node *v = ae_template_lookup(env->tmpl, c->key);
 	ae_cond_result r = AE_COND_FAIL;
 	char *s;
 
 	if (!v || v->type == AE_NULL) {
-		ae_error_set(why, NULL, 0, 0, NULL, "metadata key '%s' is not set",
-			     c->key);
+		ae_error_set(why, NULL, 0, 0, NULL,
+		             "metadata key '%s' is not set", c->key);
 		return AE_COND_FAIL;
 	}
 	if (!(s = ae_template_str(v))) {
@@ -517,13 +540,13 @@ static ae_cond_result eval_metadata(const ae_condition *c,
 		return AE_COND_FAIL;
 	}
 	if (c->equals && strcmp(s, c->equals)) {
-		ae_error_set(why, NULL, 0, 0, NULL, "%s is '%s', not '%s'", c->key,
-			     s, c->equals);
+		ae_error_set(why, NULL, 0, 0, NULL, "%s is '%s', not '%s'",
+		             c->key, s, c->equals);
 	} else if (c->not_equals && !strcmp(s, c->not_equals)) {
 		ae_error_set(why, NULL, 0, 0, NULL, "%s is '%s'", c->key, s);
 	} else if (c->in && !same_any(s, c->in)) {
-		ae_error_set(why, NULL, 0, 0, NULL, "%s is '%s', not one of the list",
-			     c->key, s);
+		ae_error_set(why, NULL, 0, 0, NULL,
+		             "%s is '%s', not one of the list", c->key, s);
 	} else if (c->regex) {
 		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 		pcre2_match_context *mc = pcre2_match_context_create(NULL);
@@ -531,16 +554,17 @@ static ae_cond_result eval_metadata(const ae_condition *c,
 
 		if (md && mc) {
 			pcre2_set_match_limit(mc, META_MATCH_LIMIT);
-			m = pcre2_match(c->regex, (PCRE2_SPTR)s, strlen(s), 0, 0,
-					md, mc);
+			m = pcre2_match(c->regex, (PCRE2_SPTR)s, strlen(s), 0,
+			                0, md, mc);
 		}
 		if (m >= 0)
 			r = AE_COND_PASS;
 		else
-			ae_error_set(why, NULL, 0, 0, NULL,
-				     "%s is '%s', which does not match the regex%s",
-				     c->key, s,
-				     m == PCRE2_ERROR_NOMATCH ? "" : " (match error)");
+			ae_error_set(
+			    why, NULL, 0, 0, NULL,
+			    "%s is '%s', which does not match the regex%s",
+			    c->key, s,
+			    m == PCRE2_ERROR_NOMATCH ? "" : " (match error)");
 		pcre2_match_data_free(md);
 		pcre2_match_context_free(mc);
 	} else {
@@ -566,8 +590,8 @@ static int path_check(const ae_condition *c, const char *path)
 }
 
 static ae_cond_result eval_wait(const ae_condition *c, ae_cond_state *st,
-				const ae_eval_env *env, double *next,
-				ae_error *why)
+                                const ae_eval_env *env, double *next,
+                                ae_error *why)
 {
 	char *path = render_path(c->path, env, why);
 	ae_cond_result r;
@@ -577,13 +601,15 @@ static ae_cond_result eval_wait(const ae_condition *c, ae_cond_state *st,
 	if (path_check(c, path)) {
 		r = AE_COND_PASS;
 	} else if (!c->blocking) {
-		ae_error_set(why, NULL, 0, 0, NULL, "%s '%s' %s", c->kind == K_FILE ? "path" : "pattern",
-			     path, c->kind == K_FILE ? "does not exist" : "has too few matches");
+		ae_error_set(why, NULL, 0, 0, NULL, "%s '%s' %s",
+		             c->kind == K_FILE ? "path" : "pattern", path,
+		             c->kind == K_FILE ? "does not exist"
+		                               : "has too few matches");
 		r = AE_COND_FAIL;
 	} else if (c->timeout > 0 && env->now - st->started >= c->timeout) {
 		ae_error_set(why, NULL, 0, 0, NULL,
-			     "timeout after %gs waiting for '%s'", c->timeout,
-			     path);
+		             "timeout after %gs waiting for '%s'", c->timeout,
+		             path);
 		r = AE_COND_FAIL;
 	} else {
 		*next = env->now + c->poll;
@@ -596,14 +622,14 @@ static ae_cond_result eval_wait(const ae_condition *c, ae_cond_state *st,
 }
 
 static ae_cond_result eval_command(const ae_condition *c, ae_cond_state *st,
-				   const ae_eval_env *env, double *next,
-				   ae_error *why)
+                                   const ae_eval_env *env, double *next,
+                                   ae_error *why)
 {
 	ae_cond_result r = AE_COND_FAIL;
 
 	if (!st->child) {
-		char **argv = ae_template_render_argv(c->argv, c->argc, env->tmpl,
-						      why);
+		char **argv =
+		    ae_template_render_argv(c->argv, c->argc, env->tmpl, why);
 		char *cwd = NULL;
 		ae_spawn_opts o = {0};
 
@@ -631,15 +657,16 @@ static ae_cond_result eval_command(const ae_condition *c, ae_cond_state *st,
 	if (ae_child_exit_code(st->child) == 0) {
 		r = AE_COND_PASS;
 	} else if (ae_child_timed_out(st->child)) {
-		ae_error_set(why, NULL, 0, 0, NULL, "command timed out after %gs",
-			     c->timeout);
+		ae_error_set(why, NULL, 0, 0, NULL,
+		             "command timed out after %gs", c->timeout);
 	} else if (ae_child_signal(st->child)) {
-		ae_error_set(why, NULL, 0, 0, NULL, "command killed by signal %d",
-			     ae_child_signal(st->child));
+		ae_error_set(why, NULL, 0, 0, NULL,
+		             "command killed by signal %d",
+		             ae_child_signal(st->child));
 	} else {
 		ae_error_set(why, NULL, 0, 0, NULL, "command exited %d: %.300s",
-			     ae_child_exit_code(st->child),
-			     ae_child_stderr(st->child, NULL, NULL));
+		             ae_child_exit_code(st->child),
+		             ae_child_stderr(st->child, NULL, NULL));
 	}
 	ae_child_free(st->child);
 	st->child = NULL;
@@ -647,15 +674,15 @@ static ae_cond_result eval_command(const ae_condition *c, ae_cond_state *st,
 }
 
 static ae_cond_result eval_kids(const ae_condition *c, ae_cond_state *st,
-				const ae_eval_env *env, double *next,
-				ae_error *why)
+                                const ae_eval_env *env, double *next,
+                                ae_error *why)
 {
 	int waiting = 0, failed = 0;
 
 	for (size_t i = 0; i < c->nkids; i++) {
 		double kn = INFINITY;
-		ae_cond_result r = ae_condition_eval(c->kids[i], st->kids[i], env,
-						     &kn, why);
+		ae_cond_result r =
+		    ae_condition_eval(c->kids[i], st->kids[i], env, &kn, why);
 
 		if (r == AE_COND_WAITING) {
 			waiting = 1;
@@ -675,15 +702,16 @@ static ae_cond_result eval_kids(const ae_condition *c, ae_cond_state *st,
 		return AE_COND_WAITING;
 	if (c->kind == K_ANY) {
 		if (!failed)
-			ae_error_set(why, NULL, 0, 0, NULL, "no conditions to pass");
+			ae_error_set(why, NULL, 0, 0, NULL,
+			             "no conditions to pass");
 		return AE_COND_FAIL;
 	}
 	return AE_COND_PASS;
 }
 
 ae_cond_result ae_condition_eval(const ae_condition *c, ae_cond_state *st,
-				 const ae_eval_env *env, double *next_check,
-				 ae_error *why)
+                                 const ae_eval_env *env, double *next_check,
+                                 ae_error *why)
 {
 	ae_cond_result r = AE_COND_FAIL;
 	ae_error local;
@@ -695,7 +723,8 @@ ae_cond_result ae_condition_eval(const ae_condition *c, ae_cond_state *st,
 	if (st->done == D_PASS)
 		return AE_COND_PASS;
 	if (st->done == D_FAIL) {
-		ae_error_set(why, NULL, 0, 0, NULL, "%s", st->why ? st->why : "failed");
+		ae_error_set(why, NULL, 0, 0, NULL, "%s",
+		             st->why ? st->why : "failed");
 		return AE_COND_FAIL;
 	}
 	if (st->started < 0)
@@ -710,13 +739,13 @@ ae_cond_result ae_condition_eval(const ae_condition *c, ae_cond_state *st,
 		break;
 	case K_MAX_ATTEMPTS:
 		r = (env->attempt > 0 ? env->attempt : 1) < c->max_attempts
-			    ? AE_COND_PASS
-			    : AE_COND_FAIL;
+		        ? AE_COND_PASS
+		        : AE_COND_FAIL;
 		if (r == AE_COND_FAIL)
 			ae_error_set(why, NULL, 0, 0, NULL,
-				     "attempt %d reached max_attempts %lld",
-				     env->attempt > 0 ? env->attempt : 1,
-				     c->max_attempts);
+			             "attempt %d reached max_attempts %lld",
+			             env->attempt > 0 ? env->attempt : 1,
+			             c->max_attempts);
 		break;
 	case K_COMMAND:
 		r = eval_command(c, st, env, next_check, why);
@@ -736,7 +765,8 @@ ae_cond_result ae_condition_eval(const ae_condition *c, ae_cond_state *st,
 		free(st->why);
 		st->why = strdup(why->text[0] ? why->text : "failed");
 		if (!why->text[0])
-			ae_error_set(why, NULL, 0, 0, NULL, "%s failed", c->class_name);
+			ae_error_set(why, NULL, 0, 0, NULL, "%s failed",
+			             c->class_name);
 	}
 	return r;
 }

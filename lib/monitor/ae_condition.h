@@ -44,7 +44,7 @@ typedef struct ae_eval_env {
 	const char *const *envp;     /* environment of children (NULL: empty) */
 	const char *cwd;             /* their working directory (NULL: ours) */
 	int attempt;                 /* 1-based attempt of the job (0: 1) */
-	const char *home;            /* expands a leading ~ in paths; NULL: no */
+	const char *home; /* expands a leading ~ in paths; NULL: no */
 } ae_eval_env;
 
 typedef enum ae_cond_result {
@@ -60,11 +60,11 @@ typedef struct ae_cond_state ae_cond_state;
  * values are only known at job start (checking at submission). Returns a new
  * condition (caller frees) or NULL with err set at the offending node. */
 ae_condition *ae_condition_compile(const ae_node *cfg, int unresolved,
-				   ae_error *err);
+                                   ae_error *err);
 /* A list of conditions, evaluated in order, stopping at the first that does
  * not pass (the `conditions` of an EventAction). */
 ae_condition *ae_condition_compile_list(const ae_node *seq, int unresolved,
-					ae_error *err);
+                                        ae_error *err);
 void ae_condition_free(ae_condition *cond);
 const char *ae_condition_class(const ae_condition *cond);
 
@@ -75,14 +75,14 @@ void ae_cond_state_free(ae_cond_state *st);
 /* Serialize (new reference) / restore against the same condition. */
 json_t *ae_cond_state_save(const ae_cond_state *st);
 ae_cond_state *ae_cond_state_load(const ae_condition *cond, const json_t *json,
-				  ae_error *err);
+                                  ae_error *err);
 
 /* Evaluate at env->now. *next_check receives when to evaluate again when
  * WAITING (INFINITY when only a descriptor will tell). On FAIL, why holds the
  * reason (a missing template key is a FAIL with its message). */
 ae_cond_result ae_condition_eval(const ae_condition *cond, ae_cond_state *st,
-				 const ae_eval_env *env, double *next_check,
-				 ae_error *why);
+                                 const ae_eval_env *env, double *next_check,
+                                 ae_error *why);
 
 /* Descriptors of running commands to wait on (readable). */
 int ae_cond_state_fds(const ae_cond_state *st, int *fds, int max);

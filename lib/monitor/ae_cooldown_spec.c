@@ -13,8 +13,8 @@
 #include "ae_provenance.h"
 
 const char *const ae_cooldown_spec_fields[] = {
-	"class_name", "name", "config_path", "overrides", "script",
-	"sbatch_args", "sbatch", "timeout_seconds", "retry_seconds", NULL};
+    "class_name",  "name",   "config_path",     "overrides",     "script",
+    "sbatch_args", "sbatch", "timeout_seconds", "retry_seconds", NULL};
 
 /* ---- override templates ---- */
 
@@ -118,7 +118,7 @@ static int gives_back(const char *value, const char *text)
 
 char *ae_cooldown_quote_value(const char *text, ae_error *err)
 {
-	static const char quotes[] = { '\'', '"' };
+	static const char quotes[] = {'\'', '"'};
 
 	for (size_t i = 0; i < sizeof(quotes); i++) {
 		char *q = quote_with(text, quotes[i]);
@@ -132,8 +132,9 @@ char *ae_cooldown_quote_value(const char *text, ae_error *err)
 		free(q);
 	}
 	ae_error_set(err, NULL, 0, 0, NULL,
-		     "the value '%s' cannot be written as an override value "
-		     "(quotes inside an interpolation)", text);
+	             "the value '%s' cannot be written as an override value "
+	             "(quotes inside an interpolation)",
+	             text);
 	return NULL;
 }
 
@@ -172,7 +173,7 @@ void ae_cd_override_free(ae_cd_override *o)
 
 /* A template from part of a node's text; errors point at the node. */
 static ae_template *part(const ae_node *node, const char *s, size_t len,
-			 ae_error *err)
+                         ae_error *err)
 {
 	char *text = strndup(s, len);
 	ae_template *t;
@@ -186,14 +187,15 @@ static ae_template *part(const ae_node *node, const char *s, size_t len,
 		char msg[AE_ERROR_TEXT_LEN];
 
 		snprintf(msg, sizeof(msg), "%s", err->text);
-		ae_node_error(err, node, "override '%s': %s", node->u.str.s, msg);
+		ae_node_error(err, node, "override '%s': %s", node->u.str.s,
+		              msg);
 	}
 	free(text);
 	return t;
 }
 
 ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
-				       ae_error *err)
+                                       ae_error *err)
 {
 	ae_cd_override *o = NULL;
 	const char *s;
@@ -203,7 +205,8 @@ ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
 	ae_error perr;
 
 	if (!node || node->type != AE_STRING) {
-		ae_node_error(err, node, "an override must be a string such as key=value");
+		ae_node_error(err, node,
+		              "an override must be a string such as key=value");
 		return NULL;
 	}
 	s = node->u.str.s;
@@ -215,24 +218,26 @@ ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
 	eq = split_at(s);
 	if (!(o->key = part(node, s, eq < 0 ? strlen(s) : (size_t)eq, err)))
 		goto fail;
-	if (eq >= 0 && !(o->value = part(node, s + eq + 1, strlen(s + eq + 1), err)))
+	if (eq >= 0 &&
+	    !(o->value = part(node, s + eq + 1, strlen(s + eq + 1), err)))
 		goto fail;
 	/* A constant override can be checked now, unless the config is not
 	 * resolved yet and it still has interpolations to change. */
 	if (ae_template_is_constant(o->key) &&
 	    (!o->value || ae_template_is_constant(o->value)) &&
 	    !(unresolved && strstr(s, "${"))) {
-		ae_template_ctx none = { 0 };
+		ae_template_ctx none = {0};
 
 		text = ae_cd_override_render(o, &none, &none, &perr);
 		if (!text) {
-			ae_node_error(err, node, "override '%s': %s", s, perr.text);
+			ae_node_error(err, node, "override '%s': %s", s,
+			              perr.text);
 			goto fail;
 		}
 		ov = ae_override_parse(text, &perr);
 		if (!ov) {
-			ae_node_error(err, node, "override '%s': column %d: %s", s,
-				      perr.column, perr.text);
+			ae_node_error(err, node, "override '%s': column %d: %s",
+			              s, perr.column, perr.text);
 			goto fail;
 		}
 	}
@@ -251,16 +256,16 @@ static int typed_scalar(const char *ov_text)
 	ae_error err;
 	ae_override *ov = ae_override_parse(ov_text, &err);
 	int yes = ov && ov->value &&
-		  (ov->value->type == AE_INT || ov->value->type == AE_FLOAT ||
-		   ov->value->type == AE_BOOL || ov->value->type == AE_NULL);
+	          (ov->value->type == AE_INT || ov->value->type == AE_FLOAT ||
+	           ov->value->type == AE_BOOL || ov->value->type == AE_NULL);
 
 	ae_override_free(ov);
 	return yes;
 }
 
 char *ae_cd_override_render(const ae_cd_override *o,
-			    const ae_template_ctx *plain,
-			    const ae_template_ctx *escaped, ae_error *err)
+                            const ae_template_ctx *plain,
+                            const ae_template_ctx *escaped, ae_error *err)
 {
 	char *key = NULL, *value = NULL, *quoted = NULL, *out = NULL;
 
@@ -323,7 +328,7 @@ void ae_cooldown_spec_free(void *data)
 }
 
 static int opt_template(const ae_node *cfg, const char *key, const char *def,
-			ae_template **out, ae_error *err)
+                        ae_template **out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 
@@ -337,7 +342,7 @@ static int opt_template(const ae_node *cfg, const char *key, const char *def,
 }
 
 int ae_cooldown_spec_compile(const ae_node *cfg, int unresolved, void **data,
-			     ae_error *err)
+                             ae_error *err)
 {
 	ae_cooldown_spec *c = calloc(1, sizeof(*c));
 	const ae_node *ovs, *args;
@@ -349,20 +354,22 @@ int ae_cooldown_spec_compile(const ae_node *cfg, int unresolved, void **data,
 	c->retry = 600;
 	if (opt_template(cfg, "name", "cooldown", &c->name, err) < 0 ||
 	    opt_template(cfg, "config_path",
-			 "{output_dir}/provenance/" AE_PROV_UNRESOLVED_YAML,
-			 &c->config_path, err) < 0 ||
+	                 "{output_dir}/provenance/" AE_PROV_UNRESOLVED_YAML,
+	                 &c->config_path, err) < 0 ||
 	    opt_template(cfg, "script",
-			 "{output_dir}/provenance/" AE_PROV_JOB_SCRIPT,
-			 &c->script, err) < 0 ||
+	                 "{output_dir}/provenance/" AE_PROV_JOB_SCRIPT,
+	                 &c->script, err) < 0 ||
 	    opt_template(cfg, "sbatch", "sbatch", &c->sbatch, err) < 0 ||
 	    ae_fields_seconds(cfg, "timeout_seconds", unresolved, &c->timeout,
-			      err) < 0 ||
+	                      err) < 0 ||
 	    ae_fields_seconds(cfg, "retry_seconds", unresolved, &c->retry,
-			      err) < 0)
+	                      err) < 0)
 		goto out;
 	ovs = ae_map_get(cfg, "overrides");
 	if (ovs && ovs->type != AE_NULL && ovs->type != AE_SEQ) {
-		ae_node_error(err, ovs, "'overrides' must be a list of key=value strings");
+		ae_node_error(
+		    err, ovs,
+		    "'overrides' must be a list of key=value strings");
 		goto out;
 	}
 	if (ovs && ovs->type == AE_SEQ) {
@@ -371,7 +378,7 @@ int ae_cooldown_spec_compile(const ae_node *cfg, int unresolved, void **data,
 			goto nomem;
 		for (; c->n_ovs < ae_seq_size(ovs); c->n_ovs++)
 			if (!(c->ovs[c->n_ovs] = ae_cd_override_compile(
-				      ae_seq_get(ovs, c->n_ovs), unresolved, err)))
+			          ae_seq_get(ovs, c->n_ovs), unresolved, err)))
 				goto out;
 	}
 	if (ae_fields_argv(cfg, "sbatch_args", 0, &args, err) < 0)
@@ -382,7 +389,7 @@ int ae_cooldown_spec_compile(const ae_node *cfg, int unresolved, void **data,
 			goto nomem;
 		for (; c->n_args < ae_seq_size(args); c->n_args++)
 			if (!(c->args[c->n_args] = ae_template_from_node(
-				      ae_seq_get(args, c->n_args), err)))
+			          ae_seq_get(args, c->n_args), err)))
 				goto out;
 	}
 	*data = c;
@@ -399,12 +406,12 @@ out:
 /* ---- the class that only checks ---- */
 
 int ae_cooldown_spec_start(const void *data, const ae_eval_env *env,
-			   struct ae_action_exec *x, ae_error *err)
+                           struct ae_action_exec *x, ae_error *err)
 {
 	(void)data;
 	(void)env;
 	(void)x;
 	return ae_error_set(err, NULL, 0, 0, NULL,
-			    "%s runs only in the helper (autoexp-helper)",
-			    AE_COOLDOWN_CLASS);
+	                    "%s runs only in the helper (autoexp-helper)",
+	                    AE_COOLDOWN_CLASS);
 }

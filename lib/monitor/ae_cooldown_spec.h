@@ -40,7 +40,7 @@ extern const char *const ae_cooldown_spec_fields[];
  * ae_cooldown_spec (free with ae_cooldown_spec_free). Returns 0 or -1 with
  * err set at the offending node. */
 int ae_cooldown_spec_compile(const ae_node *cfg, int unresolved, void **data,
-			     ae_error *err);
+                             ae_error *err);
 /* ae_action_class.free. Safe on NULL. */
 void ae_cooldown_spec_free(void *data);
 
@@ -49,14 +49,14 @@ void ae_cooldown_spec_free(void *data);
  * by its tag because ae_action includes this header, not the reverse. */
 struct ae_action_exec;
 int ae_cooldown_spec_start(const void *data, const ae_eval_env *env,
-			   struct ae_action_exec *x, ae_error *err);
+                           struct ae_action_exec *x, ae_error *err);
 
 /* Compile an override from a config scalar. Constant overrides are checked
  * against Hydra's grammar now, unless `unresolved` and they still hold "${"
  * (their text changes when the config is resolved). NULL with err set at
  * node. */
 ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
-				       ae_error *err);
+                                       ae_error *err);
 void ae_cd_override_free(ae_cd_override *o);
 
 /* The override text for ae_compose. The key and a constant value are
@@ -65,8 +65,8 @@ void ae_cd_override_free(ae_cd_override *o);
  * Hydra's parser gives back exactly the rendered text (or its number, bool
  * or null). New string (caller frees) or NULL with err set. */
 char *ae_cd_override_render(const ae_cd_override *o,
-			    const ae_template_ctx *plain,
-			    const ae_template_ctx *escaped, ae_error *err);
+                            const ae_template_ctx *plain,
+                            const ae_template_ctx *escaped, ae_error *err);
 
 /* Escape text so that resolving it as a config string gives it back:
  * every "${" gets a backslash (and backslashes before it are doubled).

@@ -66,7 +66,7 @@ static void item_free(item *it)
 }
 
 ae_engine *ae_engine_new(const ae_rules *rules, const ae_engine_opts *opts,
-			 ae_error *err)
+                         ae_error *err)
 {
 	ae_engine *e = calloc(1, sizeof(*e));
 
@@ -100,7 +100,7 @@ static ae_fire_key key_of(const item *it)
 }
 
 static void env_of(const ae_engine *e, const item *it, ae_template_ctx *t,
-		   ae_eval_env *env, double now)
+                   ae_eval_env *env, double now)
 {
 	t->metadata = it->ev->ev->metadata;
 	t->vars = e->o.vars;
@@ -116,7 +116,7 @@ static void env_of(const ae_engine *e, const item *it, ae_template_ctx *t,
 
 /* Decide the item; returns -1 when the journal failed (err set). */
 static int finish(ae_engine *e, item *it, ae_fire_outcome outcome,
-		  const char *message, const char *result)
+                  const char *message, const char *result)
 {
 	ae_fire_key k = key_of(it);
 	const char *cls = ae_action_class_name(it->b->action);
@@ -131,8 +131,8 @@ static int finish(ae_engine *e, item *it, ae_fire_outcome outcome,
 	else
 		e->stats.skipped++;
 	if (e->o.journal && e->o.journal->record_finished &&
-	    e->o.journal->record_finished(e->o.journal_ctx, &k, outcome, message,
-					  result, &jerr) < 0) {
+	    e->o.journal->record_finished(e->o.journal_ctx, &k, outcome,
+	                                  message, result, &jerr) < 0) {
 		e->stats.journal_errors++;
 		rc = -1;
 	}
@@ -162,7 +162,7 @@ static int save_pending(ae_engine *e, item *it)
 	free(it->saved);
 	it->saved = s;
 	if (e->o.journal->record_pending(e->o.journal_ctx, &k, it->ev->ev, s,
-					 &jerr) < 0) {
+	                                 &jerr) < 0) {
 		e->stats.journal_errors++;
 		return -1;
 	}
@@ -179,22 +179,23 @@ static int start(ae_engine *e, item *it, double now)
 
 	if (e->o.journal && e->o.journal->record_started &&
 	    e->o.journal->record_started(e->o.journal_ctx, &k, it->ev->ev, cls,
-					 &jerr) < 0) {
+	                                 &jerr) < 0) {
 		/* Not recorded, so not run: at most once wins over at least
 		 * once. */
 		char msg[AE_ERROR_TEXT_LEN + 64];
 
 		e->stats.journal_errors++;
-		snprintf(msg, sizeof(msg), "not started: journal: %s", jerr.text);
+		snprintf(msg, sizeof(msg), "not started: journal: %s",
+		         jerr.text);
 		return finish(e, it, AE_FIRE_FAILED, msg, NULL);
 	}
 	env_of(e, it, &t, &env, now);
 	if (e->o.dry_run) {
 		e->o.dry_run(e->o.dry_run_ctx, &k, it->ev->ev, it->b,
-			     it->waiting, &env);
+		             it->waiting, &env);
 		e->stats.started++;
 		return finish(e, it, AE_FIRE_SUCCESS, "dry run: not started",
-			      NULL);
+		              NULL);
 	}
 	it->x = ae_action_start(it->b->action, &env);
 	if (!it->x)
@@ -220,7 +221,7 @@ static int advance(ae_engine *e, item *it, double now)
 
 			env_of(e, it, &t, &env, now);
 			r = ae_condition_eval(it->b->conditions, it->cst, &env,
-					      &it->next, &why);
+			                      &it->next, &why);
 			/* a dry run waits for commands, never for time */
 			if (r == AE_COND_WAITING && e->o.dry_run &&
 			    ae_cond_state_fds(it->cst, (int[4]){0}, 4) == 0) {
@@ -230,7 +231,8 @@ static int advance(ae_engine *e, item *it, double now)
 				return save_pending(e, it);
 			}
 			if (r == AE_COND_FAIL)
-				return finish(e, it, AE_FIRE_SKIPPED, why.text, NULL);
+				return finish(e, it, AE_FIRE_SKIPPED, why.text,
+				              NULL);
 		}
 		it->phase = P_READY;
 	}
@@ -249,10 +251,11 @@ static int advance(ae_engine *e, item *it, double now)
 			return 0;
 		e->running--;
 		result = json_dumps(ae_action_exec_result(it->x),
-				    JSON_COMPACT | JSON_SORT_KEYS);
-		rc = finish(e, it, st == AE_ACTION_SUCCESS ? AE_FIRE_SUCCESS
-							   : AE_FIRE_FAILED,
-			    ae_action_exec_message(it->x), result);
+		                    JSON_COMPACT | JSON_SORT_KEYS);
+		rc = finish(e, it,
+		            st == AE_ACTION_SUCCESS ? AE_FIRE_SUCCESS
+		                                    : AE_FIRE_FAILED,
+		            ae_action_exec_message(it->x), result);
 		free(result);
 		ae_action_exec_free(it->x);
 		it->x = NULL;
@@ -275,7 +278,7 @@ static void sweep(ae_engine *e)
 }
 
 static int same_key(const item *it, const char *name, const char *dk,
-		    unsigned binding)
+                    unsigned binding)
 {
 	return it->binding == binding && !strcmp(it->ev->ev->name, name) &&
 	       !strcmp(it->ev->ev->dedup_key, dk);
@@ -322,7 +325,8 @@ static item *add_item(ae_engine *e, evref *r, size_t rule, unsigned j)
 	it->binding = j;
 	it->ev = r;
 	r->refs++;
-	if (it->b->conditions && !(it->cst = ae_cond_state_new(it->b->conditions))) {
+	if (it->b->conditions &&
+	    !(it->cst = ae_cond_state_new(it->b->conditions))) {
 		item_free(it);
 		return NULL;
 	}
@@ -332,7 +336,7 @@ static item *add_item(ae_engine *e, evref *r, size_t rule, unsigned j)
 }
 
 int ae_engine_submit(ae_engine *e, size_t rule, ae_event *ev, double now,
-		     ae_error *err)
+                     ae_error *err)
 {
 	size_t nb = ae_rules_nbindings(e->rules, rule);
 	evref *r = calloc(1, sizeof(*r));
@@ -364,13 +368,14 @@ int ae_engine_submit(ae_engine *e, size_t rule, ae_event *ev, double now,
 		}
 		it = add_item(e, r, rule, j);
 		if (!it) {
-			rc = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			rc = ae_error_set(err, NULL, 0, 0, NULL,
+			                  "out of memory");
 			goto out;
 		}
 		if (it->phase != P_QUEUED && advance(e, it, now) < 0) {
 			rc = ae_error_set(err, NULL, 0, 0, NULL,
-					  "journal failed for %s action %u",
-					  ev->name, j);
+			                  "journal failed for %s action %u",
+			                  ev->name, j);
 		}
 	}
 out:
@@ -382,7 +387,7 @@ out:
 /* An item for saved or interrupted work: binding of rule for ev (taken,
  * also on failure), its phase set by the caller. NULL with err set. */
 static item *revive(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
-		    ae_error *err)
+                    ae_error *err)
 {
 	evref *r = calloc(1, sizeof(*r));
 	item *it = NULL;
@@ -396,18 +401,17 @@ static item *revive(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
 	r->refs = 1;
 	if (binding >= ae_rules_nbindings(e->rules, rule))
 		ae_error_set(err, NULL, 0, 0, NULL,
-			     "no action %u for event %s in the current rules",
-			     binding, ev->name);
+		             "no action %u for event %s in the current rules",
+		             binding, ev->name);
 	else if ((!ev->dedup_key && !(ev->dedup_key = strdup("{}"))) ||
-		 !(it = add_item(e, r, rule, binding)))
+	         !(it = add_item(e, r, rule, binding)))
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	evref_drop(r); /* the item holds it */
 	return it;
 }
 
-int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
-		      ae_event *ev, const char *state_json, double now,
-		      ae_error *err)
+int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
+                      const char *state_json, double now, ae_error *err)
 {
 	item *it = revive(e, rule, binding, ev, err);
 	json_error_t jerr;
@@ -424,7 +428,7 @@ int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
 		if (!st) {
 			if (!j)
 				ae_error_set(err, NULL, 0, 0, NULL,
-					     "saved state: %s", jerr.text);
+				             "saved state: %s", jerr.text);
 			it->phase = P_DONE;
 			sweep(e);
 			goto out;
@@ -441,8 +445,8 @@ out:
 	return rc;
 }
 
-int ae_engine_resume(ae_engine *e, size_t rule, unsigned binding,
-		     ae_event *ev, double now, ae_error *err)
+int ae_engine_resume(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
+                     double now, ae_error *err)
 {
 	item *it = revive(e, rule, binding, ev, err);
 
@@ -465,10 +469,10 @@ int ae_engine_step(ae_engine *e, double now, ae_error *err)
 	for (size_t i = 0; i < e->n; i++) {
 		item *it = e->items[i];
 		int due = it->phase == P_QUEUED || it->phase == P_READY ||
-			  (it->phase == P_WAITING &&
-			   (now >= it->next ||
-			    (it->cst &&
-			     ae_cond_state_fds(it->cst, (int[4]){0}, 4) > 0)));
+		          (it->phase == P_WAITING &&
+		           (now >= it->next ||
+		            (it->cst &&
+		             ae_cond_state_fds(it->cst, (int[4]){0}, 4) > 0)));
 
 		if (due && advance(e, it, now) < 0)
 			rc = -1;

@@ -54,22 +54,23 @@ typedef struct ae_journal_ops {
 	/* Conditions are waiting; state_json restores them (ae_engine_restore).
 	 * Called again whenever the state changes. May be NULL. */
 	int (*record_pending)(void *ctx, const ae_fire_key *key,
-			      const ae_event *ev, const char *state_json,
-			      ae_error *err);
+	                      const ae_event *ev, const char *state_json,
+	                      ae_error *err);
 	/* The action is about to start. Must be durable when it returns: a
 	 * failure here means the action does not run. */
 	int (*record_started)(void *ctx, const ae_fire_key *key,
-			      const ae_event *ev, const char *action_class,
-			      ae_error *err);
+	                      const ae_event *ev, const char *action_class,
+	                      ae_error *err);
 	/* The trigger is decided. result_json: the action's provenance
 	 * (argv, exit status, output...) or NULL when it never started. */
 	int (*record_finished)(void *ctx, const ae_fire_key *key,
-			       ae_fire_outcome outcome, const char *message,
-			       const char *result_json, ae_error *err);
+	                       ae_fire_outcome outcome, const char *message,
+	                       const char *result_json, ae_error *err);
 } ae_journal_ops;
 
 typedef struct ae_engine_opts {
-	const ae_journal_ops *journal; /* NULL: no dedup beyond work in flight */
+	const ae_journal_ops
+	    *journal; /* NULL: no dedup beyond work in flight */
 	void *journal_ctx;
 	const ae_node *vars;   /* template variables: output_dir, job_id, ... */
 	const ae_node *config; /* the resolved config, for {dotted.keys} */
@@ -79,9 +80,9 @@ typedef struct ae_engine_opts {
 	int attempt;             /* the job's attempt, from 1 */
 	/* Told about every decided trigger (the helper's log). May be NULL. */
 	void (*log)(void *ctx, const ae_fire_key *key, const char *action_class,
-		    ae_fire_outcome outcome, const char *message);
+	            ae_fire_outcome outcome, const char *message);
 	void *log_ctx;
-	size_t max_running;      /* actions running at once; 0: 4 */
+	size_t max_running; /* actions running at once; 0: 4 */
 	/* A dry run: no action ever starts. Each one that would, once its
 	 * conditions passed and record_started accepted it, is told here
 	 * instead (env: its template variables and environment, borrowed for
@@ -89,18 +90,18 @@ typedef struct ae_engine_opts {
 	 * a condition waiting on time alone, with no command running, counts
 	 * as passed with waiting = 1. NULL: actions run. */
 	void (*dry_run)(void *ctx, const ae_fire_key *key, const ae_event *ev,
-			const ae_binding *binding, int waiting,
-			const ae_eval_env *env);
+	                const ae_binding *binding, int waiting,
+	                const ae_eval_env *env);
 	void *dry_run_ctx;
 } ae_engine_opts;
 
 typedef struct ae_engine_stats {
-	unsigned long long events;    /* submitted */
-	unsigned long long deduped;   /* triggers skipped as already fired */
+	unsigned long long events;  /* submitted */
+	unsigned long long deduped; /* triggers skipped as already fired */
 	unsigned long long started;
 	unsigned long long succeeded;
 	unsigned long long failed;
-	unsigned long long skipped;   /* conditions failed */
+	unsigned long long skipped; /* conditions failed */
 	unsigned long long journal_errors;
 } ae_engine_stats;
 
@@ -108,7 +109,7 @@ typedef struct ae_engine ae_engine;
 
 /* rules and everything in opts are borrowed and must outlive the engine. */
 ae_engine *ae_engine_new(const ae_rules *rules, const ae_engine_opts *opts,
-			 ae_error *err);
+                         ae_error *err);
 /* Kills running commands. Safe on NULL. */
 void ae_engine_free(ae_engine *e);
 
@@ -116,20 +117,19 @@ void ae_engine_free(ae_engine *e);
  * now (wall clock, seconds). Returns 0, or -1 with err set (no memory, or
  * the journal failed). */
 int ae_engine_submit(ae_engine *e, size_t rule, ae_event *ev, double now,
-		     ae_error *err);
+                     ae_error *err);
 
 /* Re-create waiting work saved by record_pending (ownership of ev passes). */
-int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding,
-		      ae_event *ev, const char *state_json, double now,
-		      ae_error *err);
+int ae_engine_restore(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
+                      const char *state_json, double now, ae_error *err);
 
 /* Start again an action that was running when the helper died and whose
  * class is resumable (ae_action_resumable): its conditions had passed, so
  * it goes straight to the start, where the journal's record_started is told
  * (the adapter records it as resumed). Ownership of ev passes. 0, or -1
  * with err set. */
-int ae_engine_resume(ae_engine *e, size_t rule, unsigned binding,
-		     ae_event *ev, double now, ae_error *err);
+int ae_engine_resume(ae_engine *e, size_t rule, unsigned binding, ae_event *ev,
+                     double now, ae_error *err);
 
 /* Advance everything that can move at now. Returns 0 or -1 (journal). */
 int ae_engine_step(ae_engine *e, double now, ae_error *err);

@@ -13,7 +13,7 @@
 typedef struct entry {
 	ae_event *ev; /* own copy: the engine's is freed when decided */
 	unsigned binding;
-	char *state; /* last saved condition state (JSON text) or NULL */
+	char *state;  /* last saved condition state (JSON text) or NULL */
 	int started;  /* action_started is on disk */
 	int refused;  /* the journal said it already fired */
 	int resuming; /* left started by a dead helper, to start again */
@@ -448,7 +448,7 @@ out:
 
 /* Rule and binding of a started record; -1 when the rules have no such. */
 static long started_binding(const ae_rules *rules, const json_t *started,
-			    unsigned *binding)
+                            unsigned *binding)
 {
 	const char *ev = json_string_value(json_object_get(started, "event"));
 	const char *act = json_string_value(json_object_get(started, "action"));
@@ -479,8 +479,7 @@ int ae_engine_journal_resumable(void *rules, const json_t *started)
 }
 
 int ae_engine_journal_resume(ae_engine_journal *ej, ae_engine *e,
-                             const json_t *started, double now,
-                             ae_error *err)
+                             const json_t *started, double now, ae_error *err)
 {
 	const char *key = json_string_value(json_object_get(started, "key"));
 	json_t *meta = json_object_get(started, "metadata");
@@ -501,7 +500,8 @@ int ae_engine_journal_resume(ae_engine_journal *ej, ae_engine *e,
 	ev->dedup_key = strdup(key);
 	ev->offset = off < 0 ? 0 : (uint64_t)off;
 	ev->line_no = line < 0 ? 0 : (uint64_t)line;
-	if (json_is_object(meta) && !(ev->metadata = ae_json_to_node(meta, err))) {
+	if (json_is_object(meta) &&
+	    !(ev->metadata = ae_json_to_node(meta, err))) {
 		ae_event_free(ev);
 		return -1;
 	}

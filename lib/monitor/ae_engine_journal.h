@@ -73,8 +73,7 @@ int ae_engine_journal_resumable(void *rules, const json_t *started);
  * its start is recorded as action_resumed. Returns 1 when resumed, 0 when
  * it was already known, -1 with err set (not in the rules, memory). */
 int ae_engine_journal_resume(ae_engine_journal *ej, ae_engine *e,
-                             const json_t *started, double now,
-                             ae_error *err);
+                             const json_t *started, double now, ae_error *err);
 
 /* Undecided triggers known (started ones included until they finish). */
 size_t ae_engine_journal_count(const ae_engine_journal *ej);

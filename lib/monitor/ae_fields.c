@@ -11,20 +11,22 @@
 
 int ae_fields_deferred(const ae_node *node)
 {
-	/* "???" is OmegaConf's missing value: set later, e.g. by an override. */
+	/* "???" is OmegaConf's missing value: set later, e.g. by an override.
+	 */
 	return node && node->type == AE_STRING &&
 	       (strstr(node->u.str.s, "${") || !strcmp(node->u.str.s, "???"));
 }
 
 int ae_fields_check(const ae_node *cfg, const char *what,
-		    const char *const *known, ae_error *err)
+                    const char *const *known, ae_error *err)
 {
 	char allowed[512];
 	size_t used = 0;
 
 	if (!cfg || cfg->type != AE_MAP)
 		return ae_node_error(err, cfg, "%s must be a mapping, not %s",
-				     what, cfg ? ae_type_name(cfg->type) : "nothing");
+		                     what,
+		                     cfg ? ae_type_name(cfg->type) : "nothing");
 	for (size_t i = 0; i < ae_map_size(cfg); i++) {
 		const char *key = ae_map_key(cfg, i);
 		size_t k;
@@ -37,36 +39,36 @@ int ae_fields_check(const ae_node *cfg, const char *what,
 		allowed[0] = '\0';
 		for (k = 0; known[k] && used < sizeof(allowed); k++)
 			used += (size_t)snprintf(allowed + used,
-						 sizeof(allowed) - used, "%s%s",
-						 k ? ", " : "", known[k]);
+			                         sizeof(allowed) - used, "%s%s",
+			                         k ? ", " : "", known[k]);
 		return ae_node_error(err, ae_map_value(cfg, i),
-				     "unknown field '%s' in %s (known: %s)",
-				     key, what, allowed);
+		                     "unknown field '%s' in %s (known: %s)",
+		                     key, what, allowed);
 	}
 	return 0;
 }
 
 int ae_fields_string(const ae_node *cfg, const char *key, int required,
-		     const char **out, ae_error *err)
+                     const char **out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 
 	*out = NULL;
 	if (!v || v->type == AE_NULL) {
 		if (required)
-			return ae_node_error(err, cfg,
-					     "missing required field '%s'", key);
+			return ae_node_error(
+			    err, cfg, "missing required field '%s'", key);
 		return 0;
 	}
 	if (v->type != AE_STRING)
 		return ae_node_error(err, v, "'%s' must be a string, not %s",
-				     key, ae_type_name(v->type));
+		                     key, ae_type_name(v->type));
 	*out = v->u.str.s;
 	return 0;
 }
 
 int ae_fields_seconds(const ae_node *cfg, const char *key, int unresolved,
-		      double *out, ae_error *err)
+                      double *out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 	double d;
@@ -80,8 +82,9 @@ int ae_fields_seconds(const ae_node *cfg, const char *key, int unresolved,
 	else if (v->type == AE_FLOAT)
 		d = v->u.f;
 	else
-		return ae_node_error(err, v, "'%s' must be a number of seconds, not %s",
-				     key, ae_type_name(v->type));
+		return ae_node_error(err, v,
+		                     "'%s' must be a number of seconds, not %s",
+		                     key, ae_type_name(v->type));
 	if (!isfinite(d) || d < 0)
 		return ae_node_error(err, v, "'%s' must be a number >= 0", key);
 	*out = d;
@@ -89,7 +92,7 @@ int ae_fields_seconds(const ae_node *cfg, const char *key, int unresolved,
 }
 
 int ae_fields_int(const ae_node *cfg, const char *key, int unresolved,
-		  long long *out, ae_error *err)
+                  long long *out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 
@@ -99,13 +102,13 @@ int ae_fields_int(const ae_node *cfg, const char *key, int unresolved,
 		return 0;
 	if (v->type != AE_INT)
 		return ae_node_error(err, v, "'%s' must be an integer, not %s",
-				     key, ae_type_name(v->type));
+		                     key, ae_type_name(v->type));
 	*out = v->u.i;
 	return 0;
 }
 
 int ae_fields_bool(const ae_node *cfg, const char *key, int unresolved,
-		   int *out, ae_error *err)
+                   int *out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 
@@ -114,40 +117,45 @@ int ae_fields_bool(const ae_node *cfg, const char *key, int unresolved,
 	if (unresolved && ae_fields_deferred(v))
 		return 0;
 	if (v->type != AE_BOOL)
-		return ae_node_error(err, v, "'%s' must be true or false, not %s",
-				     key, ae_type_name(v->type));
+		return ae_node_error(err, v,
+		                     "'%s' must be true or false, not %s", key,
+		                     ae_type_name(v->type));
 	*out = v->u.b;
 	return 0;
 }
 
 int ae_fields_argv(const ae_node *cfg, const char *key, int required,
-		   const ae_node **out, ae_error *err)
+                   const ae_node **out, ae_error *err)
 {
 	const ae_node *v = ae_map_get(cfg, key);
 
 	*out = NULL;
 	if (!v || v->type == AE_NULL) {
 		if (required)
-			return ae_node_error(err, cfg,
-					     "missing required field '%s'", key);
+			return ae_node_error(
+			    err, cfg, "missing required field '%s'", key);
 		return 0;
 	}
 	if (v->type == AE_STRING)
 		return ae_node_error(err, v,
-				     "'%s' must be a list of arguments (argv); "
-				     "no shell is used to split a string", key);
+		                     "'%s' must be a list of arguments (argv); "
+		                     "no shell is used to split a string",
+		                     key);
 	if (v->type != AE_SEQ)
-		return ae_node_error(err, v, "'%s' must be a list of strings, not %s",
-				     key, ae_type_name(v->type));
+		return ae_node_error(err, v,
+		                     "'%s' must be a list of strings, not %s",
+		                     key, ae_type_name(v->type));
 	if (required && ae_seq_size(v) == 0)
 		return ae_node_error(err, v, "'%s' must not be empty", key);
 	for (size_t i = 0; i < ae_seq_size(v); i++) {
 		const ae_node *a = ae_seq_get(v, i);
 
-		if (a->type == AE_MAP || a->type == AE_SEQ || a->type == AE_NULL)
-			return ae_node_error(err, a,
-					     "arguments must be strings or numbers, not %s",
-					     ae_type_name(a->type));
+		if (a->type == AE_MAP || a->type == AE_SEQ ||
+		    a->type == AE_NULL)
+			return ae_node_error(
+			    err, a,
+			    "arguments must be strings or numbers, not %s",
+			    ae_type_name(a->type));
 	}
 	*out = v;
 	return 0;

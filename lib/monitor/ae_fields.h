@@ -15,29 +15,29 @@
 /* Fail when cfg is not a mapping or has a key not in `known` (NULL-ended).
  * The error names the unknown key, its place, and what is allowed. */
 int ae_fields_check(const ae_node *cfg, const char *what,
-		    const char *const *known, ae_error *err);
+                    const char *const *known, ae_error *err);
 
 /* String field: *out borrowed (NULL when absent or null; an error when
  * `required`). Other types are refused. Returns 0 or -1. */
 int ae_fields_string(const ae_node *cfg, const char *key, int required,
-		     const char **out, ae_error *err);
+                     const char **out, ae_error *err);
 
 /* Optional number (int or float) >= 0; *out unchanged when absent. */
 int ae_fields_seconds(const ae_node *cfg, const char *key, int unresolved,
-		      double *out, ae_error *err);
+                      double *out, ae_error *err);
 
 /* Optional integer; *out unchanged when absent. */
 int ae_fields_int(const ae_node *cfg, const char *key, int unresolved,
-		  long long *out, ae_error *err);
+                  long long *out, ae_error *err);
 
 /* Optional bool; *out unchanged when absent. */
 int ae_fields_bool(const ae_node *cfg, const char *key, int unresolved,
-		   int *out, ae_error *err);
+                   int *out, ae_error *err);
 
 /* Optional list of strings (the node itself, borrowed, or NULL when absent).
  * A plain string is refused with a message that no shell is used. */
 int ae_fields_argv(const ae_node *cfg, const char *key, int required,
-		   const ae_node **out, ae_error *err);
+                   const ae_node **out, ae_error *err);
 
 /* True when node is a string containing "${" or the missing value "???":
  * its value is decided at job start. */

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_LINE (1024 * 1024)
-#define DEFAULT_BLOCK (256 * 1024)
+#define DEFAULT_MAX_LINE    (1024 * 1024)
+#define DEFAULT_BLOCK       (256 * 1024)
 #define DEFAULT_INTERVAL_MS 1000
 /* A leftover partial line up to this size is moved to the front of the
  * buffer after each block, so reading stays in the first block or so (warm
@@ -47,7 +47,7 @@ struct ae_follow {
 	char *buf;
 	size_t cap, start, scan, end;
 	uint64_t buf_off;
-	int skipping;     /* inside a line longer than max_line */
+	int skipping;      /* inside a line longer than max_line */
 	uint64_t skip_off; /* where that line starts */
 	uint64_t line_no;
 
@@ -65,7 +65,7 @@ static uint64_t now_ms(void)
 }
 
 ae_follow *ae_follow_new(const char *path, const ae_follow_opts *opts,
-			 ae_error *err)
+                         ae_error *err)
 {
 	ae_follow *f;
 	char *copy = NULL;
@@ -81,11 +81,12 @@ ae_follow *ae_follow_new(const char *path, const ae_follow_opts *opts,
 	f->ifd = -1;
 	f->dir_wd = -1;
 	f->file_wd = -1;
-	f->max_line = opts && opts->max_line ? opts->max_line : DEFAULT_MAX_LINE;
+	f->max_line =
+	    opts && opts->max_line ? opts->max_line : DEFAULT_MAX_LINE;
 	f->block = opts && opts->block_size ? opts->block_size : DEFAULT_BLOCK;
-	f->interval_ms = opts && opts->stat_interval_ms > 0 ?
-				 opts->stat_interval_ms :
-				 DEFAULT_INTERVAL_MS;
+	f->interval_ms = opts && opts->stat_interval_ms > 0
+	                     ? opts->stat_interval_ms
+	                     : DEFAULT_INTERVAL_MS;
 	if (opts && opts->start &&
 	    (opts->start->ino || opts->start->offset || opts->start->line_no)) {
 		f->have_start = 1;
@@ -133,7 +134,8 @@ int ae_follow_fd(const ae_follow *f)
 
 int ae_follow_timeout_ms(const ae_follow *f)
 {
-	uint64_t now = now_ms(), due = f->last_check_ms + (uint64_t)f->interval_ms;
+	uint64_t now = now_ms(),
+	         due = f->last_check_ms + (uint64_t)f->interval_ms;
 
 	return now >= due ? 0 : (int)(due - now);
 }
@@ -145,7 +147,7 @@ int ae_follow_is_open(const ae_follow *f)
 
 ae_follow_pos ae_follow_position(const ae_follow *f)
 {
-	ae_follow_pos pos = { 0, 0, 0, 0 };
+	ae_follow_pos pos = {0, 0, 0, 0};
 
 	if (f->fd < 0) {
 		if (f->have_start)
@@ -170,9 +172,9 @@ static void watch_dir(ae_follow *f)
 		return;
 	/* the directory may not exist yet: tried again at every check */
 	f->dir_wd = inotify_add_watch(f->ifd, f->dir,
-				      IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
-					      IN_DELETE | IN_DELETE_SELF |
-					      IN_MOVE_SELF | IN_ONLYDIR);
+	                              IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
+	                                  IN_DELETE | IN_DELETE_SELF |
+	                                  IN_MOVE_SELF | IN_ONLYDIR);
 }
 
 static void watch_file(ae_follow *f)
@@ -182,8 +184,8 @@ static void watch_file(ae_follow *f)
 	if (f->ifd < 0)
 		return;
 	wd = inotify_add_watch(f->ifd, f->path,
-			       IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF |
-				       IN_DELETE_SELF);
+	                       IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF |
+	                           IN_DELETE_SELF);
 	if (f->file_wd >= 0 && f->file_wd != wd)
 		inotify_rm_watch(f->ifd, f->file_wd);
 	f->file_wd = wd;
@@ -193,7 +195,8 @@ static void watch_file(ae_follow *f)
  * so all that matters here is to empty the queue and notice lost watches. */
 static void drain_inotify(ae_follow *f)
 {
-	char ebuf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char ebuf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
 	if (f->ifd < 0)
@@ -210,7 +213,8 @@ static void drain_inotify(ae_follow *f)
 				if (ev->wd == f->file_wd)
 					f->file_wd = -1;
 			} else if (ev->wd == f->dir_wd &&
-				   (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))) {
+			           (ev->mask &
+			            (IN_DELETE_SELF | IN_MOVE_SELF))) {
 				/* the directory went away: watch the new
 				 * one at the path when it comes */
 				inotify_rm_watch(f->ifd, f->dir_wd);
@@ -239,7 +243,7 @@ static int open_file(ae_follow *f, ae_error *err)
 		f->buf = malloc(f->cap);
 		if (!f->buf)
 			return ae_error_set(err, f->path, 0, 0, NULL,
-					    "out of memory");
+			                    "out of memory");
 	}
 	/* O_NONBLOCK: a FIFO at the path must not hang the helper */
 	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -247,19 +251,19 @@ static int open_file(ae_follow *f, ae_error *err)
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return ae_error_set(err, f->path, 0, 0, NULL,
-				    "cannot open log: %s", strerror(errno));
+		                    "cannot open log: %s", strerror(errno));
 	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 
 		close(fd);
 		return ae_error_set(err, f->path, 0, 0, NULL,
-				    "cannot stat log: %s", strerror(e));
+		                    "cannot stat log: %s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return ae_error_set(err, f->path, 0, 0, NULL,
-				    "log is not a regular file");
+		                    "log is not a regular file");
 	}
 	f->fd = fd;
 	f->dev = (uint64_t)st.st_dev;
@@ -294,7 +298,7 @@ static void close_file(ae_follow *f)
  * byte after the delivered text is overwritten with '\0': it is either the
  * '\r' or '\n' that ends it or the spare byte after the data. */
 static int emit(ae_follow *f, size_t s, size_t len, size_t consumed,
-		ae_follow_line_fn cb, void *ctx)
+                ae_follow_line_fn cb, void *ctx)
 {
 	char *p = f->buf + s, *e = p + len, *cr;
 	uint64_t off = f->buf_off + s;
@@ -377,7 +381,8 @@ static ssize_t read_block(ae_follow *f, ae_error *err)
 	size_t keep = f->end - f->start;
 	ssize_t n;
 
-	if (f->start > 0 && (keep <= COMPACT_BELOW || f->cap - f->end < f->block + 1)) {
+	if (f->start > 0 &&
+	    (keep <= COMPACT_BELOW || f->cap - f->end < f->block + 1)) {
 		memmove(f->buf, f->buf + f->start, keep);
 		f->buf_off += f->start;
 		f->scan -= f->start;
@@ -386,17 +391,17 @@ static ssize_t read_block(ae_follow *f, ae_error *err)
 	}
 	do
 		n = pread(f->fd, f->buf + f->end, f->cap - 1 - f->end,
-			  (off_t)(f->buf_off + f->end));
+		          (off_t)(f->buf_off + f->end));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ae_error_set(err, f->path, 0, 0, NULL,
-				    "cannot read log: %s", strerror(errno));
+		                    "cannot read log: %s", strerror(errno));
 	f->end += (size_t)n;
 	return n;
 }
 
 static int step(ae_follow *f, int final, ae_follow_line_fn cb, void *ctx,
-		ae_error *err)
+                ae_error *err)
 {
 	struct stat fst, pst;
 	int rc;
@@ -423,8 +428,8 @@ static int step(ae_follow *f, int final, ae_follow_line_fn cb, void *ctx,
 
 		if (fstat(f->fd, &fst) < 0)
 			return ae_error_set(err, f->path, 0, 0, NULL,
-					    "cannot stat log: %s",
-					    strerror(errno));
+			                    "cannot stat log: %s",
+			                    strerror(errno));
 		if ((uint64_t)fst.st_size < f->buf_off + f->end) {
 			/* what was not delivered yet is gone with the
 			 * old content */
@@ -457,14 +462,13 @@ static int step(ae_follow *f, int final, ae_follow_line_fn cb, void *ctx,
 	return 0;
 }
 
-int ae_follow_poll(ae_follow *f, ae_follow_line_fn cb, void *ctx,
-		   ae_error *err)
+int ae_follow_poll(ae_follow *f, ae_follow_line_fn cb, void *ctx, ae_error *err)
 {
 	return step(f, 0, cb, ctx, err);
 }
 
 int ae_follow_drain(ae_follow *f, ae_follow_line_fn cb, void *ctx,
-		    ae_error *err)
+                    ae_error *err)
 {
 	return step(f, 1, cb, ctx, err);
 }

@@ -58,10 +58,10 @@ typedef struct ae_follow_pos {
 } ae_follow_pos;
 
 typedef struct ae_follow_opts {
-	size_t max_line;       /* longest line delivered, bytes; 0: 1 MiB */
-	size_t block_size;     /* read size; 0: 256 KiB */
-	int stat_interval_ms;  /* periodic check; 0: 1000 */
-	int no_inotify;        /* rely on the periodic check only */
+	size_t max_line;      /* longest line delivered, bytes; 0: 1 MiB */
+	size_t block_size;    /* read size; 0: 256 KiB */
+	int stat_interval_ms; /* periodic check; 0: 1000 */
+	int no_inotify;       /* rely on the periodic check only */
 	/* Start at a saved position (copied; NULL: the start of the file).
 	 * Used for the first file opened only: when the file at the path has
 	 * the saved inode and is at least offset bytes long, reading resumes
@@ -89,14 +89,14 @@ typedef struct ae_follow ae_follow;
  * line_no its 1-based number in the current file. Return 0 to go on; any
  * other value stops the delivery: the poll returns that value and the
  * position is just after this line, so the next poll goes on from there. */
-typedef int (*ae_follow_line_fn)(const char *line, size_t len,
-				 uint64_t offset, uint64_t line_no, void *ctx);
+typedef int (*ae_follow_line_fn)(const char *line, size_t len, uint64_t offset,
+                                 uint64_t line_no, void *ctx);
 
 /* Start following path (the file need not exist yet; nothing is read until
  * the first poll). opts may be NULL. Returns a new follower (caller frees
  * with ae_follow_free) or NULL with err set. */
 ae_follow *ae_follow_new(const char *path, const ae_follow_opts *opts,
-			 ae_error *err);
+                         ae_error *err);
 
 void ae_follow_free(ae_follow *f);
 
@@ -112,12 +112,12 @@ int ae_follow_timeout_ms(const ae_follow *f);
  * complete line. Returns 0, the callback's non-zero value when it stopped,
  * or -1 with err set (an I/O error; the follower can be polled again). */
 int ae_follow_poll(ae_follow *f, ae_follow_line_fn cb, void *ctx,
-		   ae_error *err);
+                   ae_error *err);
 
 /* Like ae_follow_poll, then deliver the last line even without its '\n'
  * (job end). What is appended later is read as a new line. */
 int ae_follow_drain(ae_follow *f, ae_follow_line_fn cb, void *ctx,
-		    ae_error *err);
+                    ae_error *err);
 
 /* The position to save. Before the first file is opened this is the saved
  * start position (or zeros). */

@@ -18,17 +18,17 @@
 #include "ae_json.h"
 
 #define STATE_VERSION 1
-#define STATE_MAX (64 * 1024 * 1024)
-#define JOURNAL_MAX ((off_t)1024 * 1024 * 1024)
+#define STATE_MAX     (64 * 1024 * 1024)
+#define JOURNAL_MAX   ((off_t)1024 * 1024 * 1024)
 
 typedef struct khash khash;
 
 struct ae_journal {
 	int dirfd;
 	int fd;
-	off_t size;    /* bytes of complete records; appends go after */
-	int unsynced;  /* records written since the last fdatasync */
-	khash *tab;    /* open addressing, cap a power of 2 (or 0) */
+	off_t size;   /* bytes of complete records; appends go after */
+	int unsynced; /* records written since the last fdatasync */
+	khash *tab;   /* open addressing, cap a power of 2 (or 0) */
 	size_t cap, used;
 	struct openkey *open; /* keys started, not finished */
 	size_t nopen, capopen;
@@ -39,12 +39,12 @@ static const struct {
 	const char *type;
 	ae_journal_status status;
 } keyed[] = {
-	{ "condition_pending", AE_JOURNAL_PENDING },
-	{ "condition_failed", AE_JOURNAL_FAILED },
-	{ "condition_met", AE_JOURNAL_MET },
-	{ "action_started", AE_JOURNAL_STARTED },
-	{ "action_finished", AE_JOURNAL_FINISHED },
-	{ "action_interrupted", AE_JOURNAL_INTERRUPTED },
+    {"condition_pending", AE_JOURNAL_PENDING},
+    {"condition_failed", AE_JOURNAL_FAILED},
+    {"condition_met", AE_JOURNAL_MET},
+    {"action_started", AE_JOURNAL_STARTED},
+    {"action_finished", AE_JOURNAL_FINISHED},
+    {"action_interrupted", AE_JOURNAL_INTERRUPTED},
 };
 
 static const char *type_of(ae_journal_status s)
@@ -73,7 +73,8 @@ typedef struct khash {
 
 typedef struct openkey {
 	khash k;
-	char *text; /* its action_started record (JSON: event, action, key...) */
+	char
+	    *text; /* its action_started record (JSON: event, action, key...) */
 	int resumable; /* left open at open, not resumed yet */
 } openkey;
 
@@ -125,9 +126,9 @@ static khash key_hash(const char *event, const char *action, const char *key)
  * record is not at hand). */
 static char *composite(const char *event, const char *action, const char *key)
 {
-	json_t *a = json_pack("{s:s, s:s, s:s}", "event", event ? event : "",
-			      "action", action ? action : "", "key",
-			      key ? key : "");
+	json_t *a =
+	    json_pack("{s:s, s:s, s:s}", "event", event ? event : "", "action",
+	              action ? action : "", "key", key ? key : "");
 	char *s;
 
 	if (!a)
@@ -170,7 +171,9 @@ static int grow(ae_journal *j)
 	j->cap = cap;
 	for (size_t i = 0; i < ocap; i++)
 		if (old[i].h)
-			*slot_of(j, (khash){old[i].h, old[i].g & ~(uint64_t)0xff}) = old[i];
+			*slot_of(
+			    j, (khash){old[i].h, old[i].g & ~(uint64_t)0xff}) =
+			    old[i];
 	free(old);
 	return 0;
 }
@@ -210,7 +213,7 @@ static void open_del(ae_journal *j, khash k)
  * open. -1 when memory runs out, which cannot happen after reserve() with
  * text given. */
 static int set_status(ae_journal *j, const char *event, const char *action,
-		      const char *key, ae_journal_status s, char *text)
+                      const char *key, ae_journal_status s, char *text)
 {
 	khash k = key_hash(event, action, key), *slot;
 	ae_journal_status cur = get_status(j, k);
@@ -287,17 +290,17 @@ static int append(ae_journal *j, json_t *rec, int sync, ae_error *err)
 	text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				    "cannot encode a journal record");
+		                    "cannot encode a journal record");
 	len = strlen(text);
 	text[len] = '\n'; /* json_dumps leaves room for its NUL */
 	if (ae_fsutil_write_all(j->fd, text, len + 1) < 0) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			     "cannot append: %s", strerror(errno));
+		             "cannot append: %s", strerror(errno));
 		goto out;
 	}
 	if (sync && fdatasync(j->fd) < 0) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			     "cannot fsync: %s", strerror(errno));
+		             "cannot fsync: %s", strerror(errno));
 		goto out;
 	}
 	j->unsynced = !sync;
@@ -312,17 +315,22 @@ out:
 }
 
 static json_t *event_record(const char *type, const ae_event *ev,
-			    const char *action_id)
+                            const char *action_id)
 {
 	json_t *rec = new_record(type);
 
 	if (!rec)
 		return NULL;
-	if (json_object_set_new(rec, "event", json_string(ev->name ? ev->name : "")) ||
-	    json_object_set_new(rec, "action", json_string(action_id ? action_id : "")) ||
-	    json_object_set_new(rec, "key", json_string(ev->dedup_key ? ev->dedup_key : "")) ||
-	    json_object_set_new(rec, "offset", json_integer((json_int_t)ev->offset)) ||
-	    json_object_set_new(rec, "line", json_integer((json_int_t)ev->line_no))) {
+	if (json_object_set_new(rec, "event",
+	                        json_string(ev->name ? ev->name : "")) ||
+	    json_object_set_new(rec, "action",
+	                        json_string(action_id ? action_id : "")) ||
+	    json_object_set_new(
+	        rec, "key", json_string(ev->dedup_key ? ev->dedup_key : "")) ||
+	    json_object_set_new(rec, "offset",
+	                        json_integer((json_int_t)ev->offset)) ||
+	    json_object_set_new(rec, "line",
+	                        json_integer((json_int_t)ev->line_no))) {
 		json_decref(rec);
 		return NULL;
 	}
@@ -357,9 +365,9 @@ static void replay_line(ae_journal *j, const char *line, size_t len)
 	}
 	/* memory running out here costs a key, not the open */
 	set_status(j, ev, act, key, keyed[i].status,
-		   keyed[i].status == AE_JOURNAL_STARTED
-			   ? json_dumps(rec, JSON_COMPACT)
-			   : NULL);
+	           keyed[i].status == AE_JOURNAL_STARTED
+	               ? json_dumps(rec, JSON_COMPACT)
+	               : NULL);
 	j->stats.records++;
 out:
 	json_decref(rec);
@@ -376,24 +384,24 @@ static int replay(ae_journal *j, off_t *complete, ae_error *err)
 
 	if (fstat(j->fd, &st) < 0)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				    "cannot stat: %s", strerror(errno));
+		                    "cannot stat: %s", strerror(errno));
 	if (st.st_size > JOURNAL_MAX)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				    "journal too large (%jd bytes)",
-				    (intmax_t)st.st_size);
+		                    "journal too large (%jd bytes)",
+		                    (intmax_t)st.st_size);
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				    "out of memory");
+		                    "out of memory");
 	while (used < (size_t)st.st_size) {
 		ssize_t n = pread(j->fd, buf + used, (size_t)st.st_size - used,
-				  (off_t)used);
+		                  (off_t)used);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				     "cannot read: %s", strerror(errno));
+			             "cannot read: %s", strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -416,13 +424,14 @@ out:
 
 static int oom(ae_error *err)
 {
-	return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			    "cannot build a journal record (out of memory or invalid UTF-8)");
+	return ae_error_set(
+	    err, AE_JOURNAL_FILE, 0, 0, NULL,
+	    "cannot build a journal record (out of memory or invalid UTF-8)");
 }
 
 /* Mark the open key at index i interrupted (it leaves the open list). */
 static int interrupt_open(ae_journal *j, size_t i, const json_t *started,
-			  ae_error *err)
+                          ae_error *err)
 {
 	const char *ev = json_string_value(json_object_get(started, "event"));
 	const char *act = json_string_value(json_object_get(started, "action"));
@@ -437,12 +446,13 @@ static int interrupt_open(ae_journal *j, size_t i, const json_t *started,
 		rv = 0;
 		goto out;
 	}
-	if (!rec ||
-	    json_object_set_new(rec, "event", json_string(ev)) ||
+	if (!rec || json_object_set_new(rec, "event", json_string(ev)) ||
 	    json_object_set_new(rec, "action", json_string(act)) ||
 	    json_object_set_new(rec, "key", json_string(key)) ||
-	    json_object_set_new(rec, "reason",
-				json_string("started, never finished: the helper stopped while it ran; not run again"))) {
+	    json_object_set_new(
+	        rec, "reason",
+	        json_string("started, never finished: the helper stopped while "
+	                    "it ran; not run again"))) {
 		oom(err);
 		goto out;
 	}
@@ -459,8 +469,8 @@ out:
 /* A start without an end is from a helper that died while the action ran:
  * resume it when `resume` says so (it stays started and open), else say so
  * once and never run it again (see the header). */
-static int settle_open(ae_journal *j, ae_journal_resume_fn resume,
-		       void *ctx, ae_error *err)
+static int settle_open(ae_journal *j, ae_journal_resume_fn resume, void *ctx,
+                       ae_error *err)
 {
 	/* downwards: interrupt_open moves the last key into the hole, one
 	 * that was already looked at */
@@ -471,7 +481,8 @@ static int settle_open(ae_journal *j, ae_journal_resume_fn resume,
 		if (!started)
 			return oom(err);
 		if (ae_journal_decision_of(AE_JOURNAL_STARTED, 1,
-					   resume && resume(ctx, started) == 1) ==
+		                           resume &&
+		                               resume(ctx, started) == 1) ==
 		    AE_JOURNAL_RESUMABLE) {
 			j->open[i].resumable = 1;
 			j->stats.resumable++;
@@ -492,8 +503,8 @@ ae_journal *ae_journal_openat(int dirfd, const char *display, ae_error *err)
 }
 
 ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
-				       ae_journal_resume_fn resume, void *ctx,
-				       ae_error *err)
+                                       ae_journal_resume_fn resume, void *ctx,
+                                       ae_error *err)
 {
 	ae_journal *j = calloc(1, sizeof(*j));
 	off_t complete = 0;
@@ -506,17 +517,18 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (j->dirfd < 0) {
 		ae_error_set(err, display, 0, 0, NULL, "cannot open: %s",
-			     strerror(errno));
+		             strerror(errno));
 		goto fail;
 	}
 	j->fd = ae_fsutil_open(j->dirfd, AE_JOURNAL_FILE,
-			       O_RDWR | O_APPEND | O_CREAT, 0644, err);
+	                       O_RDWR | O_APPEND | O_CREAT, 0644, err);
 	if (j->fd < 0)
 		goto fail;
 	/* two helpers appending would each believe they alone decide */
 	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			     "locked: another autoexp-helper of this job is running");
+		ae_error_set(
+		    err, AE_JOURNAL_FILE, 0, 0, NULL,
+		    "locked: another autoexp-helper of this job is running");
 		goto fail;
 	}
 	if (replay(j, &complete, err) < 0)
@@ -529,13 +541,14 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 		 * a record (a record is durable only with its newline) */
 		if (ftruncate(j->fd, complete) < 0) {
 			ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				     "cannot cut the torn last line: %s",
-				     strerror(errno));
+			             "cannot cut the torn last line: %s",
+			             strerror(errno));
 			goto fail;
 		}
 		rec = new_record("journal_repaired");
-		json_object_set_new(rec, "torn_bytes",
-				    json_integer((json_int_t)j->stats.torn_bytes));
+		json_object_set_new(
+		    rec, "torn_bytes",
+		    json_integer((json_int_t)j->stats.torn_bytes));
 		if (append(j, rec, 1, err) < 0) {
 			json_decref(rec);
 			goto fail;
@@ -574,7 +587,7 @@ ae_journal *ae_journal_open(const char *dir, ae_error *err)
 
 	if (dfd < 0) {
 		ae_error_set(err, dir, 0, 0, NULL, "cannot open directory: %s",
-			     strerror(errno));
+		             strerror(errno));
 		return NULL;
 	}
 	j = ae_journal_openat(dfd, dir, err);
@@ -602,14 +615,14 @@ void ae_journal_free(ae_journal *j)
 }
 
 ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
-				    const char *action_id,
-				    const char *dedup_key)
+                                    const char *action_id,
+                                    const char *dedup_key)
 {
 	return get_status(j, key_hash(event, action_id, dedup_key));
 }
 
 ae_journal_decision ae_journal_decision_of(ae_journal_status status,
-					   int restarted, int goes_on)
+                                           int restarted, int goes_on)
 {
 	switch (status) {
 	case AE_JOURNAL_NONE:
@@ -652,22 +665,22 @@ static ae_journal_decision decide(const ae_journal *j, khash k)
 }
 
 ae_journal_decision ae_journal_decide(const ae_journal *j, const char *event,
-				      const char *action_id,
-				      const char *dedup_key)
+                                      const char *action_id,
+                                      const char *dedup_key)
 {
 	return decide(j, key_hash(event, action_id, dedup_key));
 }
 
 int ae_journal_has_fired(const ae_journal *j, const char *event,
-			 const char *action_id, const char *dedup_key)
+                         const char *action_id, const char *dedup_key)
 {
 	return ae_journal_decide(j, event, action_id, dedup_key) >=
 	       AE_JOURNAL_IN_FLIGHT;
 }
 
 int ae_journal_record_started(ae_journal *j, const ae_event *ev,
-			      const char *action_id, const char *action_name,
-			      ae_error *err)
+                              const char *action_id, const char *action_name,
+                              ae_error *err)
 {
 	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
 	json_t *rec = NULL, *meta = NULL;
@@ -681,7 +694,9 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 	}
 	if (j->fd < 0) { /* in memory nothing reads the record: the status */
 		rv = set_status(j, ev->name, action_id, ev->dedup_key,
-				AE_JOURNAL_STARTED, NULL) < 0 ? oom(err) : 0;
+		                AE_JOURNAL_STARTED, NULL) < 0
+		         ? oom(err)
+		         : 0;
 		goto out;
 	}
 	/* the memory to remember the start, before it is on disk: once it
@@ -692,7 +707,8 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 		goto out;
 	}
 	if (action_name)
-		json_object_set_new(rec, "action_name", json_string(action_name));
+		json_object_set_new(rec, "action_name",
+		                    json_string(action_name));
 	/* metadata is for readers and for a resume; one that JSON cannot
 	 * hold (bytes that are not UTF-8) must not keep the start from being
 	 * recorded */
@@ -701,8 +717,9 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 		if (meta)
 			json_object_set_new(rec, "metadata", meta);
 		else
-			json_object_set_new(rec, "metadata_error",
-					    json_string("metadata not representable as JSON"));
+			json_object_set_new(
+			    rec, "metadata_error",
+			    json_string("metadata not representable as JSON"));
 	}
 	text = json_dumps(rec, JSON_COMPACT);
 	if (!text) {
@@ -712,7 +729,7 @@ int ae_journal_record_started(ae_journal *j, const ae_event *ev,
 	if (append(j, rec, 1, err) < 0)
 		goto out;
 	set_status(j, ev->name, action_id, ev->dedup_key, AE_JOURNAL_STARTED,
-		   text);
+	           text);
 	text = NULL;
 	rv = 0;
 out:
@@ -722,7 +739,7 @@ out:
 }
 
 int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
-			      const char *action_id, ae_error *err)
+                              const char *action_id, ae_error *err)
 {
 	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
 	json_t *rec = NULL;
@@ -730,8 +747,10 @@ int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
 
 	if (decide(j, ck) != AE_JOURNAL_RESUMABLE) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			     "action '%s' of event '%s' was not left started: not resumed",
-			     action_id ? action_id : "", ev->name ? ev->name : "");
+		             "action '%s' of event '%s' was not left started: "
+		             "not resumed",
+		             action_id ? action_id : "",
+		             ev->name ? ev->name : "");
 		goto out;
 	}
 	rec = event_record("action_resumed", ev, action_id);
@@ -750,8 +769,8 @@ out:
 }
 
 int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
-			       const char *action_id, const char *status,
-			       const json_t *result, ae_error *err)
+                               const char *action_id, const char *status,
+                               const json_t *result, ae_error *err)
 {
 	khash ck = key_hash(ev->name, action_id, ev->dedup_key);
 	ae_journal_decision d = decide(j, ck);
@@ -761,21 +780,24 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 	/* a resumable key whose resume could not be recorded ends here too */
 	if (d != AE_JOURNAL_IN_FLIGHT && d != AE_JOURNAL_RESUMABLE) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			     "action '%s' of event '%s' is not running: cannot record its end",
-			     action_id ? action_id : "", ev->name ? ev->name : "");
+		             "action '%s' of event '%s' is not running: cannot "
+		             "record its end",
+		             action_id ? action_id : "",
+		             ev->name ? ev->name : "");
 		goto out;
 	}
 	if (j->fd < 0) { /* in memory: the status is all there is */
 		set_status(j, ev->name, action_id, ev->dedup_key,
-			   AE_JOURNAL_FINISHED, NULL);
+		           AE_JOURNAL_FINISHED, NULL);
 		rv = 0;
 		goto out;
 	}
 	rec = event_record("action_finished", ev, action_id);
 	if (!rec ||
-	    json_object_set_new(rec, "status", json_string(status ? status : "")) ||
-	    json_object_set_new(rec, "result",
-				result ? json_deep_copy(result) : json_null())) {
+	    json_object_set_new(rec, "status",
+	                        json_string(status ? status : "")) ||
+	    json_object_set_new(
+	        rec, "result", result ? json_deep_copy(result) : json_null())) {
 		oom(err);
 		goto out;
 	}
@@ -783,7 +805,7 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 		goto out;
 	/* only ends an open key: needs no memory */
 	set_status(j, ev->name, action_id, ev->dedup_key, AE_JOURNAL_FINISHED,
-		   NULL);
+	           NULL);
 	rv = 0;
 out:
 	json_decref(rec);
@@ -791,8 +813,8 @@ out:
 }
 
 int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
-				const char *action_id, ae_journal_status what,
-				const char *detail, ae_error *err)
+                                const char *action_id, ae_journal_status what,
+                                const char *detail, ae_error *err)
 {
 	khash ck;
 	json_t *rec = NULL;
@@ -801,15 +823,15 @@ int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
 	if (what != AE_JOURNAL_PENDING && what != AE_JOURNAL_MET &&
 	    what != AE_JOURNAL_FAILED)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				    "not a condition outcome: %d", (int)what);
+		                    "not a condition outcome: %d", (int)what);
 	ck = key_hash(ev->name, action_id, ev->dedup_key);
 	if (decide(j, ck) != AE_JOURNAL_UNDECIDED) {
 		rv = 0;
 		goto out;
 	}
 	rec = event_record(type_of(what), ev, action_id);
-	if (!rec || (detail && json_object_set_new(rec, "detail",
-						   json_string(detail)))) {
+	if (!rec || (detail &&
+	             json_object_set_new(rec, "detail", json_string(detail)))) {
 		oom(err);
 		goto out;
 	}
@@ -826,7 +848,7 @@ out:
 }
 
 int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
-		      ae_error *err)
+                      ae_error *err)
 {
 	json_t *rec = new_record(type);
 	const char *k;
@@ -837,10 +859,11 @@ int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
 		return oom(err);
 	if (fields && !json_is_object(fields)) {
 		ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-			     "record fields must be an object");
+		             "record fields must be an object");
 		goto out;
 	}
-	json_object_foreach((json_t *)fields, k, v) {
+	json_object_foreach((json_t *)fields, k, v)
+	{
 		if (strcmp(k, "type") && strcmp(k, "ts") &&
 		    json_object_set(rec, k, v)) {
 			oom(err);
@@ -859,7 +882,7 @@ int ae_journal_sync(ae_journal *j, ae_error *err)
 		return 0;
 	if (fdatasync(j->fd) < 0)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-				    "cannot fsync: %s", strerror(errno));
+		                    "cannot fsync: %s", strerror(errno));
 	j->unsynced = 0;
 	return 0;
 }
@@ -870,7 +893,7 @@ ae_journal_stats ae_journal_stats_get(const ae_journal *j)
 }
 
 int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
-			  ae_error *err)
+                          ae_error *err)
 {
 	char ts[32], *text = NULL;
 	json_t *obj;
@@ -878,7 +901,7 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 
 	if (j->dirfd < 0)
 		return ae_error_set(err, AE_JOURNAL_STATE_FILE, 0, 0, NULL,
-				    "a journal in memory has no state file");
+		                    "a journal in memory has no state file");
 	/* the state is saved about once a second: it bounds how long an
 	 * action_finished stays in the page cache only */
 	if (ae_journal_sync(j, err) < 0)
@@ -886,14 +909,12 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 	now_iso(ts);
 	/* dev and ino are 64-bit unsigned; they go through json_int_t
 	 * unchanged bit for bit (large ones show as negative numbers) */
-	obj = json_pack("{s:i, s:s, s:{s:s?, s:I, s:I, s:I, s:I}, s:o}",
-			"version", STATE_VERSION, "updated", ts, "log",
-			"path", st->log_path,
-			"dev", (json_int_t)st->pos.dev,
-			"ino", (json_int_t)st->pos.ino,
-			"offset", (json_int_t)st->pos.offset,
-			"line_no", (json_int_t)st->pos.line_no,
-			"pending", st->pending ? json_incref(st->pending) : json_array());
+	obj = json_pack(
+	    "{s:i, s:s, s:{s:s?, s:I, s:I, s:I, s:I}, s:o}", "version",
+	    STATE_VERSION, "updated", ts, "log", "path", st->log_path, "dev",
+	    (json_int_t)st->pos.dev, "ino", (json_int_t)st->pos.ino, "offset",
+	    (json_int_t)st->pos.offset, "line_no", (json_int_t)st->pos.line_no,
+	    "pending", st->pending ? json_incref(st->pending) : json_array());
 	if (!obj) {
 		oom(err);
 		goto out;
@@ -904,7 +925,7 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 		goto out;
 	}
 	rv = ae_fsutil_write_atomic(j->dirfd, AE_JOURNAL_STATE_FILE, text,
-				    strlen(text), 0644, err);
+	                            strlen(text), 0644, err);
 out:
 	free(text);
 	json_decref(obj);
@@ -914,7 +935,7 @@ out:
 static int bad_state(ae_error *err, const char *what)
 {
 	return ae_error_set(err, AE_JOURNAL_STATE_FILE, 0, 0, what,
-			    "missing or of the wrong type");
+	                    "missing or of the wrong type");
 }
 
 int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
@@ -929,14 +950,14 @@ int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
 	if (j->dirfd < 0)
 		return 0; /* in memory: there is none */
 	rv = ae_fsutil_read_file(j->dirfd, AE_JOURNAL_STATE_FILE, STATE_MAX,
-				 &data, &len, err);
+	                         &data, &len, err);
 	if (rv <= 0)
 		return rv;
 	rv = -1;
 	obj = json_loadb(data, len, 0, &jerr);
 	if (!obj) {
 		ae_error_set(err, AE_JOURNAL_STATE_FILE, jerr.line, jerr.column,
-			     NULL, "%s", jerr.text);
+		             NULL, "%s", jerr.text);
 		goto out;
 	}
 	v = json_object_get(obj, "version");
@@ -946,8 +967,8 @@ int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
 	}
 	if (json_integer_value(v) != STATE_VERSION) {
 		ae_error_set(err, AE_JOURNAL_STATE_FILE, 0, 0, "version",
-			     "unknown state version %lld",
-			     (long long)json_integer_value(v));
+		             "unknown state version %lld",
+		             (long long)json_integer_value(v));
 		goto out;
 	}
 	log = json_object_get(obj, "log");
@@ -956,16 +977,17 @@ int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
 		goto out;
 	}
 	v = json_object_get(log, "path");
-	if (json_is_string(v) && !(st->log_path = strdup(json_string_value(v)))) {
+	if (json_is_string(v) &&
+	    !(st->log_path = strdup(json_string_value(v)))) {
 		oom(err);
 		goto out;
 	}
-#define FIELD(name)                                                       \
-	v = json_object_get(log, #name);                                  \
-	if (!json_is_integer(v)) {                                        \
-		bad_state(err, "log." #name);                             \
-		goto out;                                                 \
-	}                                                                 \
+#define FIELD(name)                                                            \
+	v = json_object_get(log, #name);                                       \
+	if (!json_is_integer(v)) {                                             \
+		bad_state(err, "log." #name);                                  \
+		goto out;                                                      \
+	}                                                                      \
 	st->pos.name = (uint64_t)json_integer_value(v);
 	FIELD(dev)
 	FIELD(ino)

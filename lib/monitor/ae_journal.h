@@ -59,18 +59,18 @@
 #include "ae_event.h"
 #include "ae_follow.h"
 
-#define AE_JOURNAL_FILE "events.jsonl"
+#define AE_JOURNAL_FILE       "events.jsonl"
 #define AE_JOURNAL_STATE_FILE "monitor_state.json"
 
 /* Where a (event, action, dedup key) stands; later states win. */
 typedef enum ae_journal_status {
-	AE_JOURNAL_NONE = 0,    /* never seen */
-	AE_JOURNAL_PENDING,     /* condition waiting */
-	AE_JOURNAL_FAILED,      /* condition false or timed out: not run */
-	AE_JOURNAL_MET,         /* condition true, action not started yet */
-	AE_JOURNAL_STARTED,     /* action running (in this helper) */
-	AE_JOURNAL_FINISHED,    /* action ended (any status) */
-	AE_JOURNAL_INTERRUPTED  /* started before a crash, never finished */
+	AE_JOURNAL_NONE = 0,   /* never seen */
+	AE_JOURNAL_PENDING,    /* condition waiting */
+	AE_JOURNAL_FAILED,     /* condition false or timed out: not run */
+	AE_JOURNAL_MET,        /* condition true, action not started yet */
+	AE_JOURNAL_STARTED,    /* action running (in this helper) */
+	AE_JOURNAL_FINISHED,   /* action ended (any status) */
+	AE_JOURNAL_INTERRUPTED /* started before a crash, never finished */
 } ae_journal_status;
 
 /* At most once, defined once: what a key's records mean for its action.
@@ -85,7 +85,7 @@ typedef enum ae_journal_decision {
 	AE_JOURNAL_SKIPPED,       /* its condition failed: never starts */
 	AE_JOURNAL_IN_FLIGHT,     /* started in this run, its end not known */
 	AE_JOURNAL_RESUMABLE,     /* started by a run that is gone; its own
-				   * record lets a new start go on from there */
+	                           * record lets a new start go on from there */
 	AE_JOURNAL_DECIDED,       /* ended (any outcome) or interrupted */
 } ae_journal_decision;
 
@@ -121,8 +121,8 @@ typedef int (*ae_journal_resume_fn)(void *ctx, const json_t *started);
 /* ae_journal_openat, letting resume (may be NULL: nothing is resumed)
  * decide about the interrupted actions. */
 ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
-				       ae_journal_resume_fn resume, void *ctx,
-				       ae_error *err);
+                                       ae_journal_resume_fn resume, void *ctx,
+                                       ae_error *err);
 
 /* A journal that keeps nothing on disk: the same keys, rules and
  * decisions, in memory only, for a dry run (`autoexp replay`). Records are
@@ -137,8 +137,8 @@ void ae_journal_free(ae_journal *j);
  * within its rule (e.g. its index "0", or "0:cooldown"); it must not change
  * between helper runs of the same job. A NULL dedup key counts as "". */
 ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
-				    const char *action_id,
-				    const char *dedup_key);
+                                    const char *action_id,
+                                    const char *dedup_key);
 
 /* The rule, for records kept anywhere. status: how far the key's records
  * got; restarted: a STARTED key was started by a run that is gone;
@@ -150,55 +150,55 @@ ae_journal_status ae_journal_lookup(const ae_journal *j, const char *event,
  *                           again (at most once wins over at least once)
  *   FINISHED, INTERRUPTED   decided */
 ae_journal_decision ae_journal_decision_of(ae_journal_status status,
-					   int restarted, int goes_on);
+                                           int restarted, int goes_on);
 
 /* The decision on a key of this journal: its status, and for a started
  * key whether the open left it to be resumed (ae_journal_openat_resuming)
  * and ae_journal_record_resumed has not been called yet. */
 ae_journal_decision ae_journal_decide(const ae_journal *j, const char *event,
-				      const char *action_id,
-				      const char *dedup_key);
+                                      const char *action_id,
+                                      const char *dedup_key);
 
 /* 1 when the action was started for this key (running, finished or
  * interrupted), else 0: ae_journal_decide() is at least in flight. */
 int ae_journal_has_fired(const ae_journal *j, const char *event,
-			 const char *action_id, const char *dedup_key);
+                         const char *action_id, const char *dedup_key);
 
 /* Check and record in one step, before starting an action: returns 1 when
- * the key is not undecided (nothing written: do not run it), 0 when `action_started` is
- * durably recorded (run it now), -1 with err set when it could not be
- * recorded (do not run it). The event's offset, line and metadata go into the
- * record; action_name (may be NULL) is for readers. */
+ * the key is not undecided (nothing written: do not run it), 0 when
+ * `action_started` is durably recorded (run it now), -1 with err set when it
+ * could not be recorded (do not run it). The event's offset, line and metadata
+ * go into the record; action_name (may be NULL) is for readers. */
 int ae_journal_record_started(ae_journal *j, const ae_event *ev,
-			      const char *action_id, const char *action_name,
-			      ae_error *err);
+                              const char *action_id, const char *action_name,
+                              ae_error *err);
 
 /* Before a resumed action (left started at open) starts again: records
  * `action_resumed`, durably; the key is in flight again. 0, or -1 with err
  * set when the key is not resumable or the record could not be written (do
  * not run it). */
 int ae_journal_record_resumed(ae_journal *j, const ae_event *ev,
-			      const char *action_id, ae_error *err);
+                              const char *action_id, ae_error *err);
 
 /* After the action: status is "ok", "failed", "timeout"... result (borrowed,
  * may be NULL) any JSON the action produced (job id, exit status, message).
  * The key must have been started by this journal. 0 or -1. */
 int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
-			       const char *action_id, const char *status,
-			       const json_t *result, ae_error *err);
+                               const char *action_id, const char *status,
+                               const json_t *result, ae_error *err);
 
 /* A condition evaluation of the action's `when`: what is AE_JOURNAL_PENDING,
  * AE_JOURNAL_MET or AE_JOURNAL_FAILED; detail (may be NULL) says why.
  * Ignored (returns 0, nothing written) when the key is not undecided.
  * 0 or -1. */
 int ae_journal_record_condition(ae_journal *j, const ae_event *ev,
-				const char *action_id, ae_journal_status what,
-				const char *detail, ae_error *err);
+                                const char *action_id, ae_journal_status what,
+                                const char *detail, ae_error *err);
 
 /* Any other record (helper started, rule errors...): `fields` (borrowed, an
  * object, may be NULL) is copied after "type" and "ts". 0 or -1. */
 int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
-		      ae_error *err);
+                      ae_error *err);
 
 /* Make every record written so far durable (a no-op when all are).
  * 0 or -1. */
@@ -208,16 +208,16 @@ ae_journal_stats ae_journal_stats_get(const ae_journal *j);
 
 /* What monitor_state.json holds. */
 typedef struct ae_journal_state {
-	char *log_path;   /* owned; NULL when unknown */
+	char *log_path; /* owned; NULL when unknown */
 	ae_follow_pos pos;
-	json_t *pending;  /* owned reference to an array of the rule engine's
-			   * pending evaluations (opaque here); NULL = none */
+	json_t *pending; /* owned reference to an array of the rule engine's
+	                  * pending evaluations (opaque here); NULL = none */
 } ae_journal_state;
 
 /* Replace monitor_state.json atomically with st, after syncing the journal
  * (ae_journal_sync). 0 or -1. */
 int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
-			  ae_error *err);
+                          ae_error *err);
 
 /* Read monitor_state.json into st (cleared first; free with
  * ae_journal_state_clear). 1 when loaded, 0 when there is none, -1 with err

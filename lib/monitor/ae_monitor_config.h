@@ -27,10 +27,10 @@
  * as described above (0 for a resolved config at job start). Returns 0 or -1
  * with err set to the first problem (file:line:col, key path, message). */
 int ae_monitor_config_check(const ae_node *monitoring, int unresolved,
-			    ae_error *err);
+                            ae_error *err);
 
 /* Same, for the `monitoring` key of a config root. */
 int ae_monitor_config_check_root(const ae_node *root, int unresolved,
-				 ae_error *err);
+                                 ae_error *err);
 
 #endif /* AE_MONITOR_CONFIG_H */

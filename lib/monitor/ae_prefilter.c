@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define LITERAL_MAX 255 /* a shift must fit in a byte */
-#define SHIFT_SIZE 8192
+#define SHIFT_SIZE  8192
 
 /* A literal in the scan table: its first two bytes as `pair`. */
 typedef struct plit {
@@ -135,10 +135,11 @@ static char *required_literal(const char *p, size_t *len)
 			if (n == 'c' && p[i + 1]) {
 				i++;
 			} else if (p[i + 1] == '{' || p[i + 1] == '<' ||
-				   p[i + 1] == '\'') {
-				const char *e = strchr(p + i + 2, p[i + 1] == '{' ? '}'
-								  : p[i + 1] == '<' ? '>'
-										    : '\'');
+			           p[i + 1] == '\'') {
+				const char *e =
+				    strchr(p + i + 2, p[i + 1] == '{'   ? '}'
+				                      : p[i + 1] == '<' ? '>'
+				                                        : '\'');
 				if (!e)
 					return NULL;
 				i = (size_t)(e - p);
@@ -185,7 +186,8 @@ static char *required_literal(const char *p, size_t *len)
 		case '{':
 			/* A quantifier {n}, {n,}, {n,m}; {0,...} makes the last
 			 * character optional. Anything else: be careful. */
-			if (isdigit((unsigned char)p[i + 1]) || p[i + 1] == ',') {
+			if (isdigit((unsigned char)p[i + 1]) ||
+			    p[i + 1] == ',') {
 				const char *e = strchr(p + i, '}');
 
 				if (p[i + 1] == '0' || p[i + 1] == ',')
@@ -222,7 +224,7 @@ static char *required_literal(const char *p, size_t *len)
  * prefilter: then every match contains at least one of them. Each is at
  * least 2 bytes (the scan keys on byte pairs). */
 size_t ae_prefilter_literals(const char *p, size_t patlen,
-			     ae_prefilter_lit **out)
+                             ae_prefilter_lit **out)
 {
 	size_t n = 0, start = 0, i;
 	ae_prefilter_lit *v = NULL;
@@ -275,9 +277,9 @@ size_t ae_prefilter_literals(const char *p, size_t patlen,
 			 * quantified: every match of the alternative starts
 			 * with it */
 			v[n++].leading = i - start >= len &&
-					 !memcmp(p + start, l, len) &&
-					 (i - start == len ||
-					  !strchr("?*+{", p[start + len]));
+			                 !memcmp(p + start, l, len) &&
+			                 (i - start == len ||
+			                  !strchr("?*+{", p[start + len]));
 		}
 		if (!p[i])
 			break;
@@ -319,7 +321,7 @@ static unsigned hash_block(const unsigned char *s)
 
 /* The scan table over all rules' literals. */
 ae_prefilter *ae_prefilter_new(const ae_prefilter_lit *const *lits,
-			       const size_t *nlits, size_t nrules)
+                               const size_t *nlits, size_t nrules)
 {
 	ae_prefilter *pf = calloc(1, sizeof(*pf));
 	size_t total = 0, k = 0;
@@ -342,7 +344,8 @@ ae_prefilter *ae_prefilter_new(const ae_prefilter_lit *const *lits,
 			pl->rule = i;
 			pl->s = l->s;
 			pl->len = l->len;
-			pf->pairs[pl->pair >> 6] |= (uint64_t)1 << (pl->pair & 63);
+			pf->pairs[pl->pair >> 6] |= (uint64_t)1
+			                            << (pl->pair & 63);
 		}
 	}
 	pf->nplits = k;
@@ -358,8 +361,11 @@ ae_prefilter *ae_prefilter_new(const ae_prefilter_lit *const *lits,
 	memset(pf->shift, (int)(pf->minlen - pf->block + 1), sizeof(pf->shift));
 	for (size_t i = 0; i < k; i++)
 		for (size_t j = 0; j + pf->block <= pf->minlen; j++) {
-			const unsigned char *b = (const unsigned char *)pf->plits[i].s + j;
-			unsigned h = pf->block == 3 ? hash_block(b) : pair_of(b) & (SHIFT_SIZE - 1);
+			const unsigned char *b =
+			    (const unsigned char *)pf->plits[i].s + j;
+			unsigned h = pf->block == 3
+			                 ? hash_block(b)
+			                 : pair_of(b) & (SHIFT_SIZE - 1);
 			size_t sh = pf->minlen - pf->block - j;
 
 			if (pf->shift[h] > sh)
@@ -377,9 +383,8 @@ void ae_prefilter_free(ae_prefilter *pf)
 }
 
 /* The literals that start at p[i], if any: marks their rules. */
-static void check_at(const ae_prefilter *pf, const unsigned char *p,
-		     size_t len, size_t i, uint32_t mark, uint32_t *seen,
-		     size_t *first)
+static void check_at(const ae_prefilter *pf, const unsigned char *p, size_t len,
+                     size_t i, uint32_t mark, uint32_t *seen, size_t *first)
 {
 	unsigned k = pair_of(p + i);
 	size_t lo = 0, hi = pf->nplits;
@@ -412,7 +417,7 @@ static void check_at(const ae_prefilter *pf, const unsigned char *p,
  * Windows go left to right, so first[] gets the leftmost literal of each
  * rule. */
 void ae_prefilter_scan(const ae_prefilter *pf, const char *line, size_t len,
-		       uint32_t mark, uint32_t *seen, size_t *first)
+                       uint32_t mark, uint32_t *seen, size_t *first)
 {
 	const unsigned char *p = (const unsigned char *)line;
 	size_t m = pf->minlen;
@@ -421,8 +426,9 @@ void ae_prefilter_scan(const ae_prefilter *pf, const char *line, size_t len,
 		return;
 	for (size_t e = m - 1; e < len;) {
 		const unsigned char *b = p + e + 1 - pf->block;
-		unsigned sh = pf->shift[pf->block == 3 ? hash_block(b)
-						       : pair_of(b) & (SHIFT_SIZE - 1)];
+		unsigned sh =
+		    pf->shift[pf->block == 3 ? hash_block(b)
+		                             : pair_of(b) & (SHIFT_SIZE - 1)];
 
 		if (sh) {
 			e += sh;

@@ -30,7 +30,7 @@ typedef struct ae_prefilter_lit {
  * none found (some alternative has none, or the pattern's options make its
  * text not literal), or memory ran out, which only costs speed. */
 size_t ae_prefilter_literals(const char *pattern, size_t patlen,
-			     ae_prefilter_lit **lits);
+                             ae_prefilter_lit **lits);
 /* Free n literals and their array. Safe on NULL. */
 void ae_prefilter_lits_free(ae_prefilter_lit *lits, size_t n);
 
@@ -38,7 +38,7 @@ void ae_prefilter_lits_free(ae_prefilter_lit *lits, size_t n);
  * (borrowed: they must outlive the prefilter). Returns a new prefilter
  * (caller frees), or NULL when memory runs out. */
 ae_prefilter *ae_prefilter_new(const ae_prefilter_lit *const *lits,
-			       const size_t *nlits, size_t nrules);
+                               const size_t *nlits, size_t nrules);
 void ae_prefilter_free(ae_prefilter *pf);
 
 /* Mark the rules one of whose literals is in line[0..len): seen[rule] =
@@ -46,6 +46,6 @@ void ae_prefilter_free(ae_prefilter *pf);
  * Entries of other rules are left as they are, so a new mark per line
  * needs no clearing. seen and first have an entry per rule. */
 void ae_prefilter_scan(const ae_prefilter *pf, const char *line, size_t len,
-		       uint32_t mark, uint32_t *seen, size_t *first);
+                       uint32_t mark, uint32_t *seen, size_t *first);
 
 #endif /* AE_PREFILTER_H */

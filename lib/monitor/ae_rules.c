@@ -32,7 +32,7 @@ typedef struct rule {
 	 * alternative); none: the rule is tried on every line */
 	ae_prefilter_lit *lits;
 	size_t nlits;
-	int leading; /* every literal leads its alternative */
+	int leading;       /* every literal leads its alternative */
 	ae_node *metadata; /* mapping, owned */
 	extract *ex;
 	size_t nex;
@@ -59,8 +59,8 @@ struct ae_rules {
 };
 
 static const char *const rule_fields[] = {
-	"name", "pattern", "pattern_type", "metadata", "extract_groups",
-	"once_per", "actions", "state", NULL};
+    "name",     "pattern", "pattern_type", "metadata", "extract_groups",
+    "once_per", "actions", "state",        NULL};
 
 static void rule_clear(rule *r)
 {
@@ -127,14 +127,14 @@ static int compile_regex(rule *r, const ae_node *pat, ae_error *err)
 	int code;
 
 	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->patlen,
-				PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
-				&off, NULL);
+	                        PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
+	                        &off, NULL);
 	if (!r->code) {
 		PCRE2_UCHAR msg[256];
 
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return ae_node_error(err, pat, "bad pattern at offset %zu: %s",
-				     (size_t)off, (char *)msg);
+		                     (size_t)off, (char *)msg);
 	}
 	r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 	return 0;
@@ -173,51 +173,58 @@ static int compile_extract(rule *r, const ae_node *cfg, ae_error *err)
 		for (uint32_t i = 0; i < count; i++) {
 			const unsigned char *e = table + i * size;
 
-			if (add_extract(r, (const char *)e + 2, (e[0] << 8) | e[1]) < 0)
-				return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			if (add_extract(r, (const char *)e + 2,
+			                (e[0] << 8) | e[1]) < 0)
+				return ae_error_set(err, NULL, 0, 0, NULL,
+				                    "out of memory");
 		}
 		return 0;
 	}
 	if (eg->type != AE_MAP)
-		return ae_node_error(err, eg,
-				     "extract_groups must be a mapping {key: group}");
+		return ae_node_error(
+		    err, eg, "extract_groups must be a mapping {key: group}");
 	for (size_t i = 0; i < ae_map_size(eg); i++) {
 		const ae_node *g = ae_map_value(eg, i);
 		int num = -1;
 
 		if (g->type == AE_INT) {
 			if (g->u.i < 0 || (uint64_t)g->u.i > ncap)
-				return ae_node_error(err, g,
-						     "group %lld does not exist (the pattern has %u)",
-						     g->u.i, ncap);
+				return ae_node_error(
+				    err, g,
+				    "group %lld does not exist (the pattern "
+				    "has %u)",
+				    g->u.i, ncap);
 			num = (int)g->u.i;
-		} else if (g->type == AE_STRING && !strcmp(g->u.str.s, "match")) {
+		} else if (g->type == AE_STRING &&
+		           !strcmp(g->u.str.s, "match")) {
 			num = 0;
 		} else if (g->type == AE_STRING) {
 			if (!r->code && !r->substring)
 				num = 0; /* deferred pattern: cannot check */
 			else if (r->code)
 				num = pcre2_substring_number_from_name(
-					r->code, (PCRE2_SPTR)g->u.str.s);
+				    r->code, (PCRE2_SPTR)g->u.str.s);
 			if (num < 0)
-				return ae_node_error(err, g,
-						     "the pattern has no group named '%s'",
-						     g->u.str.s);
+				return ae_node_error(
+				    err, g,
+				    "the pattern has no group named '%s'",
+				    g->u.str.s);
 		} else {
-			return ae_node_error(err, g,
-					     "a group is a name, a number or \"match\"");
+			return ae_node_error(
+			    err, g, "a group is a name, a number or \"match\"");
 		}
 		if (r->substring && num != 0)
-			return ae_node_error(err, g,
-					     "a substring pattern has only \"match\"");
+			return ae_node_error(
+			    err, g, "a substring pattern has only \"match\"");
 		if (add_extract(r, ae_map_key(eg, i), num) < 0)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 	}
 	return 0;
 }
 
 static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
-			int unresolved, ae_error *err)
+                        int unresolved, ae_error *err)
 {
 	const char *name, *pattern, *ptype, *once;
 	const ae_node *v, *pat;
@@ -230,8 +237,8 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 		return -1;
 	if (keyname && name && strcmp(name, keyname))
 		return ae_node_error(err, ae_map_get(cfg, "name"),
-				     "name '%s' differs from its key '%s'", name,
-				     keyname);
+		                     "name '%s' differs from its key '%s'",
+		                     name, keyname);
 	if (!name)
 		name = keyname;
 	if (!*name)
@@ -240,9 +247,10 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 	if (!*pattern)
 		return ae_node_error(err, pat, "empty pattern");
 	if (ptype && strcmp(ptype, "regex") && strcmp(ptype, "substring"))
-		return ae_node_error(err, ae_map_get(cfg, "pattern_type"),
-				     "pattern_type must be 'regex' or 'substring', not '%s'",
-				     ptype);
+		return ae_node_error(
+		    err, ae_map_get(cfg, "pattern_type"),
+		    "pattern_type must be 'regex' or 'substring', not '%s'",
+		    ptype);
 	r->substring = ptype && !strcmp(ptype, "substring");
 	r->name = strdup(name);
 	r->pattern = strdup(pattern);
@@ -254,7 +262,8 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 		if (r->patlen >= 2) {
 			r->lits = calloc(1, sizeof(*r->lits));
 			if (!r->lits || !(r->lits[0].s = strdup(pattern)))
-				return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+				return ae_error_set(err, NULL, 0, 0, NULL,
+				                    "out of memory");
 			r->lits[0].len = r->patlen;
 			r->lits[0].leading = 1;
 			r->nlits = 1;
@@ -270,12 +279,14 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 	v = ae_map_get(cfg, "metadata");
 	if (v && v->type != AE_NULL && v->type != AE_MAP)
 		return ae_node_error(err, v, "metadata must be a mapping");
-	r->metadata = v && v->type == AE_MAP ? ae_node_copy(v) : ae_node_new_map();
+	r->metadata =
+	    v && v->type == AE_MAP ? ae_node_copy(v) : ae_node_new_map();
 	if (!r->metadata)
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	if (compile_extract(r, cfg, err) < 0)
 		return -1;
-	if (once && !(r->once_per = ae_template_from_node(ae_map_get(cfg, "once_per"), err)))
+	if (once && !(r->once_per = ae_template_from_node(
+	                  ae_map_get(cfg, "once_per"), err)))
 		return -1;
 	v = ae_map_get(cfg, "actions");
 	if (v && v->type != AE_NULL) {
@@ -283,10 +294,11 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 			return ae_node_error(err, v, "actions must be a list");
 		r->bindings = calloc(ae_seq_size(v) + 1, sizeof(*r->bindings));
 		if (!r->bindings)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 		for (size_t i = 0; i < ae_seq_size(v); i++) {
 			r->bindings[i] = ae_binding_compile(ae_seq_get(v, i),
-							    unresolved, err);
+			                                    unresolved, err);
 			if (!r->bindings[i])
 				return -1;
 			r->nbind++;
@@ -311,10 +323,11 @@ ae_rules *ae_rules_compile(const ae_node *le, int unresolved, ae_error *err)
 	else if (le->type == AE_MAP)
 		n = ae_map_size(le);
 	else {
-		ae_node_error(err, le,
-			      "log_events must be a list of rules or a mapping of "
-			      "names to rules, not %s",
-			      ae_type_name(le->type));
+		ae_node_error(
+		    err, le,
+		    "log_events must be a list of rules or a mapping of "
+		    "names to rules, not %s",
+		    ae_type_name(le->type));
 		goto fail;
 	}
 	rs->rules = calloc(n + 1, sizeof(*rs->rules));
@@ -322,26 +335,29 @@ ae_rules *ae_rules_compile(const ae_node *le, int unresolved, ae_error *err)
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		const ae_node *cfg = le->type == AE_SEQ ? ae_seq_get(le, i)
-							: ae_map_value(le, i);
+		                                        : ae_map_value(le, i);
 		rule *r = &rs->rules[rs->n++];
 
 		if (cfg->type != AE_MAP) {
 			ae_node_error(err, cfg, "a rule must be a mapping");
 			goto fail;
 		}
-		if (compile_rule(r, cfg, le->type == AE_MAP ? ae_map_key(le, i) : NULL,
-				 unresolved, err) < 0)
+		if (compile_rule(r, cfg,
+		                 le->type == AE_MAP ? ae_map_key(le, i) : NULL,
+		                 unresolved, err) < 0)
 			goto fail;
 		for (size_t k = 0; k + 1 < rs->n; k++)
 			if (!strcmp(rs->rules[k].name, r->name)) {
-				ae_node_error(err, cfg, "duplicate rule name '%s'",
-					      r->name);
+				ae_node_error(err, cfg,
+				              "duplicate rule name '%s'",
+				              r->name);
 				goto fail;
 			}
 		if (r->code) {
 			uint32_t c = 0;
 
-			pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &c);
+			pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT,
+			                   &c);
 			if (c > maxcap)
 				maxcap = c;
 		}
@@ -389,13 +405,13 @@ size_t ae_rules_nbindings(const ae_rules *rs, size_t i)
 const ae_binding *ae_rules_binding(const ae_rules *rs, size_t i, size_t j)
 {
 	return i < rs->n && j < rs->rules[i].nbind ? rs->rules[i].bindings[j]
-						   : NULL;
+	                                           : NULL;
 }
 
 const char *ae_rules_literal(const ae_rules *rs, size_t i)
 {
 	return i < rs->n && rs->rules[i].nlits == 1 ? rs->rules[i].lits[0].s
-						    : NULL;
+	                                            : NULL;
 }
 
 size_t ae_rules_nliterals(const ae_rules *rs, size_t i)
@@ -406,7 +422,7 @@ size_t ae_rules_nliterals(const ae_rules *rs, size_t i)
 const char *ae_rules_literal_at(const ae_rules *rs, size_t i, size_t k)
 {
 	return i < rs->n && k < rs->rules[i].nlits ? rs->rules[i].lits[k].s
-						   : NULL;
+	                                           : NULL;
 }
 
 void ae_rules_set_match_limit(ae_rules *rs, uint32_t limit)
@@ -445,11 +461,11 @@ uint64_t ae_rules_limit_hits(const ae_rules *rs, size_t i)
 /* ---- matching ---- */
 
 static void note_error(ae_rules *rs, const char *name, const char *what,
-		       const char *text)
+                       const char *text)
 {
 	rs->stats.errors++;
 	snprintf(rs->stats.last_error, sizeof(rs->stats.last_error),
-		 "%.64s: %s%.160s", name, what, text);
+	         "%.64s: %s%.160s", name, what, text);
 }
 
 /* A JSON string as Jansson writes it (compact; UTF-8 kept, '/' not
@@ -471,13 +487,27 @@ static void add_json_string(ae_strbuf *b, const char *s)
 		ae_strbuf_add(b, run, (size_t)(s - run));
 		esc[0] = '\\';
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
 		default:
 			memcpy(esc + 1, "u00", 3);
 			esc[4] = hex[c >> 4];
@@ -502,7 +532,8 @@ static char *default_key(const rule *r, const ae_node *meta)
 		size_t k = i;
 
 		/* insertion sort: a handful of keys */
-		while (k > 0 && strcmp(r->ex[order[k - 1]].key, r->ex[i].key) > 0) {
+		while (k > 0 &&
+		       strcmp(r->ex[order[k - 1]].key, r->ex[i].key) > 0) {
 			order[k] = order[k - 1];
 			k--;
 		}
@@ -531,8 +562,8 @@ static char *default_key(const rule *r, const ae_node *meta)
 
 /* Build the event for a match of rule r; ovector NULL for substrings. */
 static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
-			    size_t mstart, size_t mend, const PCRE2_SIZE *ov,
-			    uint32_t novec, int *oom, ae_error *err)
+                            size_t mstart, size_t mend, const PCRE2_SIZE *ov,
+                            uint32_t novec, int *oom, ae_error *err)
 {
 	ae_event *ev = calloc(1, sizeof(*ev));
 
@@ -593,9 +624,9 @@ nomem:
 }
 
 int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
-			uint64_t offset, uint64_t line_no,
-			const char *source_path, ae_rules_emit_fn emit,
-			void *ctx, ae_error *err)
+                        uint64_t offset, uint64_t line_no,
+                        const char *source_path, ae_rules_emit_fn emit,
+                        void *ctx, ae_error *err)
 {
 	int count = 0, oom = 0;
 
@@ -610,7 +641,7 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 			rs->gen = 1;
 		}
 		ae_prefilter_scan(rs->pf, line, len, rs->gen, rs->seen,
-				  rs->first);
+		                  rs->first);
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		rule *r = &rs->rules[i];
@@ -632,7 +663,7 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 		}
 		if (r->substring) {
 			const char *hit = memmem(line + from, len - from,
-						 r->pattern, r->patlen);
+			                         r->pattern, r->patlen);
 
 			if (!hit)
 				continue;
@@ -642,10 +673,12 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 		if (!r->substring) {
 			if (!r->code)
 				continue;
-			rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)line, len,
-						      from, 0, rs->md, rs->mctx)
-				    : pcre2_match(r->code, (PCRE2_SPTR)line, len,
-						  from, 0, rs->md, rs->mctx);
+			rc = r->jit
+			         ? pcre2_jit_match(r->code, (PCRE2_SPTR)line,
+			                           len, from, 0, rs->md,
+			                           rs->mctx)
+			         : pcre2_match(r->code, (PCRE2_SPTR)line, len,
+			                       from, 0, rs->md, rs->mctx);
 			if (rc == PCRE2_ERROR_NOMATCH)
 				continue;
 			if (rc < 0) {
@@ -658,8 +691,10 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 				} else {
 					PCRE2_UCHAR msg[200];
 
-					pcre2_get_error_message(rc, msg, sizeof(msg));
-					note_error(rs, r->name, "", (char *)msg);
+					pcre2_get_error_message(rc, msg,
+					                        sizeof(msg));
+					note_error(rs, r->name, "",
+					           (char *)msg);
 				}
 				continue;
 			}
@@ -679,9 +714,11 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 		if (source_path && !ae_map_get(ev->metadata, "source_path")) {
 			ae_node *sp = ae_node_new_string(source_path);
 
-			if (!sp || ae_map_set(ev->metadata, "source_path", sp) < 0) {
+			if (!sp ||
+			    ae_map_set(ev->metadata, "source_path", sp) < 0) {
 				ae_event_free(ev);
-				ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+				ae_error_set(err, NULL, 0, 0, NULL,
+				             "out of memory");
 				return -1;
 			}
 		}

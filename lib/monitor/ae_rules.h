@@ -45,7 +45,7 @@ typedef struct ae_rules ae_rules;
  * interpolation cannot be compiled yet (skipped). Returns new rules (caller
  * frees) or NULL with err set (file:line:col and key path of the node). */
 ae_rules *ae_rules_compile(const ae_node *log_events, int unresolved,
-			   ae_error *err);
+                           ae_error *err);
 void ae_rules_free(ae_rules *rules);
 
 size_t ae_rules_count(const ae_rules *rules);
@@ -79,9 +79,9 @@ typedef int (*ae_rules_emit_fn)(void *ctx, size_t rule, ae_event *ev);
  * events emitted, -1 with err set when memory ran out, or what emit
  * returned when it stopped. */
 int ae_rules_match_line(ae_rules *rules, const char *line, size_t len,
-			uint64_t offset, uint64_t line_no,
-			const char *source_path, ae_rules_emit_fn emit,
-			void *ctx, ae_error *err);
+                        uint64_t offset, uint64_t line_no,
+                        const char *source_path, ae_rules_emit_fn emit,
+                        void *ctx, ae_error *err);
 
 typedef struct ae_rules_stats {
 	uint64_t lines;

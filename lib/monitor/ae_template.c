@@ -35,7 +35,6 @@ struct ae_template {
 	size_t n;
 };
 
-
 static void buf_rep(ae_strbuf *b, const char *s, long times)
 {
 	for (long i = 0; i < times; i++)
@@ -52,16 +51,15 @@ void ae_template_free(ae_template *tpl)
 	free(tpl);
 }
 
-static int tpl_err(ae_error *err, const char *text, size_t pos,
-		   const char *msg)
+static int tpl_err(ae_error *err, const char *text, size_t pos, const char *msg)
 {
 	return ae_error_set(err, NULL, 0, (int)pos + 1, NULL,
-			    "template \"%s\": %s (at character %zu)", text, msg,
-			    pos + 1);
+	                    "template \"%s\": %s (at character %zu)", text, msg,
+	                    pos + 1);
 }
 
 static int add_seg(ae_template *tpl, const char *s, size_t n, int field,
-		   const spec *sp)
+                   const spec *sp)
 {
 	seg *segs;
 
@@ -137,7 +135,8 @@ static int parse_spec(const char *s, size_t n, spec *sp)
 	}
 	if (i < n && s[i] >= '0' && s[i] <= '9') {
 		sp->width = 0;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && sp->width < 100000)
+		while (i < n && s[i] >= '0' && s[i] <= '9' &&
+		       sp->width < 100000)
 			sp->width = sp->width * 10 + (s[i++] - '0');
 	}
 	if (i < n && (s[i] == ',' || s[i] == '_'))
@@ -206,7 +205,8 @@ ae_template *ae_template_parse(const char *text, ae_error *err)
 		} else if (text[i] == '}') {
 			if (text[i + 1] != '}') {
 				tpl_err(err, text, i,
-					"single '}' (write '}}' for a literal brace)");
+				        "single '}' (write '}}' for a literal "
+				        "brace)");
 				goto fail;
 			}
 			if (add_seg(tpl, "}", 1, 0, NULL) < 0)
@@ -219,31 +219,39 @@ ae_template *ae_template_parse(const char *text, ae_error *err)
 			close = k + strcspn(text + k, "{}");
 			if (text[close] != '}') {
 				tpl_err(err, text, i,
-					text[close] ? "nested '{' in a field is not supported"
-						    : "unterminated '{' (write '{{' for a literal brace)");
+				        text[close]
+				            ? "nested '{' in a field is not "
+				              "supported"
+				            : "unterminated '{' (write '{{' "
+				              "for a literal brace)");
 				goto fail;
 			}
 			kend = k + strcspn(text + k, "!:}");
 			if (kend == k) {
 				tpl_err(err, text, i,
-					"empty field '{}': name a key");
+				        "empty field '{}': name a key");
 				goto fail;
 			}
 			if (text[kend] == '!') {
 				if (text[kend + 1] != 's' ||
-				    (text[kend + 2] != ':' && text[kend + 2] != '}')) {
+				    (text[kend + 2] != ':' &&
+				     text[kend + 2] != '}')) {
 					tpl_err(err, text, kend,
-						"only the conversion '!s' is supported");
+					        "only the conversion '!s' is "
+					        "supported");
 					goto fail;
 				}
 			}
 			{
-				const char *colon = memchr(text + kend, ':', close - kend);
-				size_t sstart = colon ? (size_t)(colon - text) + 1 : close;
+				const char *colon =
+				    memchr(text + kend, ':', close - kend);
+				size_t sstart =
+				    colon ? (size_t)(colon - text) + 1 : close;
 
-				if (parse_spec(text + sstart, close - sstart, &sp) < 0) {
+				if (parse_spec(text + sstart, close - sstart,
+				               &sp) < 0) {
 					tpl_err(err, text, sstart,
-						"invalid format spec");
+					        "invalid format spec");
 					goto fail;
 				}
 			}
@@ -301,7 +309,8 @@ const ae_node *ae_template_lookup(const ae_template_ctx *ctx, const char *key)
 		part[n] = '\0';
 		if (cur->type == AE_MAP) {
 			cur = ae_map_get(cur, part);
-		} else if (cur->type == AE_SEQ && strspn(part, "0123456789") == n) {
+		} else if (cur->type == AE_SEQ &&
+		           strspn(part, "0123456789") == n) {
 			cur = ae_seq_get(cur, strtoul(part, NULL, 10));
 		} else {
 			return NULL;
@@ -330,8 +339,8 @@ static size_t char_count(const char *s)
 }
 
 /* Pad `prefix`+`body` (sign/base prefix and digits) to the spec's width. */
-static void pad(ae_strbuf *out, const spec *sp, char def_align, const char *prefix,
-		const char *body)
+static void pad(ae_strbuf *out, const spec *sp, char def_align,
+                const char *prefix, const char *body)
 {
 	long len = (long)(char_count(prefix) + char_count(body));
 	long fill = sp->width > len ? sp->width - len : 0;
@@ -443,10 +452,10 @@ static const char *sign_of(int neg, const spec *sp)
 }
 
 static int fmt_int(ae_strbuf *out, long long v, const spec *sp, ae_error *err,
-		   const char *key)
+                   const char *key)
 {
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-				     : (unsigned long long)v;
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 	char digits[80], prefix[8];
 	char type = sp->type ? sp->type : 'd';
 	int base = 10, every = 3;
@@ -457,9 +466,10 @@ static int fmt_int(ae_strbuf *out, long long v, const spec *sp, ae_error *err,
 		char ch[5] = {0};
 
 		if (v < 0 || v > 0x10FFFF)
-			return ae_error_set(err, NULL, 0, 0, NULL,
-					    "template field {%s}: %lld is out of range for 'c'",
-					    key, v);
+			return ae_error_set(
+			    err, NULL, 0, 0, NULL,
+			    "template field {%s}: %lld is out of range for 'c'",
+			    key, v);
 		if (v < 0x80) {
 			ch[0] = (char)v;
 		} else if (v < 0x800) {
@@ -487,14 +497,15 @@ static int fmt_int(ae_strbuf *out, long long v, const spec *sp, ae_error *err,
 	if (base != 10)
 		every = 4;
 	if (sp->group == ',' && base != 10)
-		return ae_error_set(err, NULL, 0, 0, NULL,
-				    "template field {%s}: ',' needs a decimal type",
-				    key);
+		return ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "template field {%s}: ',' needs a decimal type", key);
 	do {
 		int d = (int)(u % (unsigned)base);
 
-		digits[n++] = (char)(d < 10 ? '0' + d
-				     : (type == 'X' ? 'A' : 'a') + d - 10);
+		digits[n++] =
+		    (char)(d < 10 ? '0' + d
+		                  : (type == 'X' ? 'A' : 'a') + d - 10);
 		u /= (unsigned)base;
 	} while (u);
 	for (size_t i = 0; i < n / 2; i++) {
@@ -505,14 +516,15 @@ static int fmt_int(ae_strbuf *out, long long v, const spec *sp, ae_error *err,
 	}
 	digits[n] = '\0';
 	snprintf(prefix, sizeof(prefix), "%s%s", sign_of(v < 0, sp),
-		 !sp->alt || base == 10 ? ""
-		 : base == 16	       ? (type == 'X' ? "0X" : "0x")
-		 : base == 8	       ? "0o"
-				       : "0b");
+	         !sp->alt || base == 10 ? ""
+	         : base == 16           ? (type == 'X' ? "0X" : "0x")
+	         : base == 8            ? "0o"
+	                                : "0b");
 	if (sp->group) {
 		grouped = group_digits(digits, n, sp->group, every);
 		if (!grouped)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 	}
 	pad(out, sp, '>', prefix, grouped ? grouped : digits);
 	free(grouped);
@@ -524,22 +536,28 @@ static int c_format(char *b, size_t n, char type, int alt, int prec, double a)
 {
 	switch (type) {
 	case 'F':
-		return alt ? snprintf(b, n, "%#.*F", prec, a) : snprintf(b, n, "%.*F", prec, a);
+		return alt ? snprintf(b, n, "%#.*F", prec, a)
+		           : snprintf(b, n, "%.*F", prec, a);
 	case 'e':
-		return alt ? snprintf(b, n, "%#.*e", prec, a) : snprintf(b, n, "%.*e", prec, a);
+		return alt ? snprintf(b, n, "%#.*e", prec, a)
+		           : snprintf(b, n, "%.*e", prec, a);
 	case 'E':
-		return alt ? snprintf(b, n, "%#.*E", prec, a) : snprintf(b, n, "%.*E", prec, a);
+		return alt ? snprintf(b, n, "%#.*E", prec, a)
+		           : snprintf(b, n, "%.*E", prec, a);
 	case 'g':
-		return alt ? snprintf(b, n, "%#.*g", prec, a) : snprintf(b, n, "%.*g", prec, a);
+		return alt ? snprintf(b, n, "%#.*g", prec, a)
+		           : snprintf(b, n, "%.*g", prec, a);
 	case 'G':
-		return alt ? snprintf(b, n, "%#.*G", prec, a) : snprintf(b, n, "%.*G", prec, a);
+		return alt ? snprintf(b, n, "%#.*G", prec, a)
+		           : snprintf(b, n, "%.*G", prec, a);
 	default:
-		return alt ? snprintf(b, n, "%#.*f", prec, a) : snprintf(b, n, "%.*f", prec, a);
+		return alt ? snprintf(b, n, "%#.*f", prec, a)
+		           : snprintf(b, n, "%.*f", prec, a);
 	}
 }
 
 static int fmt_float(ae_strbuf *out, double v, const spec *sp, ae_error *err,
-		     const char *key)
+                     const char *key)
 {
 	char type = sp->type ? sp->type : 'g';
 	int prec = sp->prec >= 0 ? (int)sp->prec : 6;
@@ -552,22 +570,24 @@ static int fmt_float(ae_strbuf *out, double v, const spec *sp, ae_error *err,
 		a *= 100;
 	if (prec > 300)
 		return ae_error_set(err, NULL, 0, 0, NULL,
-				    "template field {%s}: precision too large", key);
+		                    "template field {%s}: precision too large",
+		                    key);
 	if (!sp->type && sp->prec < 0) {
 		/* No type and no precision: Python's str(). */
 		ae_node tmp = {.type = AE_FLOAT, .u.f = a};
 		char *s = ae_interp_to_string(&tmp);
 
 		if (!s)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 		snprintf(body, sizeof(body), "%s", s);
 		free(s);
 	} else {
 		if (c_format(body, sizeof(body), ctype, sp->alt, prec, a) >=
 		    (int)sizeof(body))
-			return ae_error_set(err, NULL, 0, 0, NULL,
-					    "template field {%s}: number too long",
-					    key);
+			return ae_error_set(
+			    err, NULL, 0, 0, NULL,
+			    "template field {%s}: number too long", key);
 		if (type == '%')
 			strcat(body, "%");
 	}
@@ -576,23 +596,25 @@ static int fmt_float(ae_strbuf *out, double v, const spec *sp, ae_error *err,
 
 		grouped = group_digits(body, nd, sp->group, 3);
 		if (!grouped)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 	}
 	pad(out, sp, '>', sign_of(neg, sp), grouped ? grouped : body);
 	free(grouped);
 	return 0;
 }
 
-static int fmt_string(ae_strbuf *out, const char *s, const spec *sp, ae_error *err,
-		      const char *key)
+static int fmt_string(ae_strbuf *out, const char *s, const spec *sp,
+                      ae_error *err, const char *key)
 {
 	char *cut = NULL;
 
 	if (sp->sign || sp->alt || sp->group || sp->align == '=')
-		return ae_error_set(err, NULL, 0, 0, NULL,
-				    "template field {%s}: the format spec does not "
-				    "apply to the string '%s'",
-				    key, s);
+		return ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "template field {%s}: the format spec does not "
+		    "apply to the string '%s'",
+		    key, s);
 	if (sp->prec >= 0 && (long)char_count(s) > sp->prec) {
 		size_t bytes = 0;
 
@@ -600,7 +622,8 @@ static int fmt_string(ae_strbuf *out, const char *s, const spec *sp, ae_error *e
 			bytes += utf8_len(s + bytes);
 		cut = strndup(s, bytes);
 		if (!cut)
-			return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+			return ae_error_set(err, NULL, 0, 0, NULL,
+			                    "out of memory");
 		s = cut;
 	}
 	pad(out, sp, '<', "", s);
@@ -609,7 +632,7 @@ static int fmt_string(ae_strbuf *out, const char *s, const spec *sp, ae_error *e
 }
 
 static int render_field(ae_strbuf *out, const seg *sg, const ae_node *v,
-			ae_error *err)
+                        ae_error *err)
 {
 	const spec *sp = &sg->sp;
 	char t = sp->type;
@@ -623,14 +646,16 @@ static int render_field(ae_strbuf *out, const seg *sg, const ae_node *v,
 			i = v->u.i;
 		} else if (v->type == AE_BOOL) {
 			i = v->u.b;
-		} else if (v->type == AE_STRING && parse_int(v->u.str.s, &i) == 0) {
+		} else if (v->type == AE_STRING &&
+		           parse_int(v->u.str.s, &i) == 0) {
 			;
 		} else {
 			str = ae_template_str(v);
-			ae_error_set(err, NULL, 0, 0, NULL,
-				     "template field {%s}: '%s' is not an integer "
-				     "(format '%c')",
-				     sg->text, str ? str : "?", t);
+			ae_error_set(
+			    err, NULL, 0, 0, NULL,
+			    "template field {%s}: '%s' is not an integer "
+			    "(format '%c')",
+			    sg->text, str ? str : "?", t);
 			goto out;
 		}
 		rc = fmt_int(out, i, sp, err, sg->text);
@@ -643,22 +668,24 @@ static int render_field(ae_strbuf *out, const seg *sg, const ae_node *v,
 			d = v->u.f;
 		} else if (v->type == AE_BOOL) {
 			d = v->u.b;
-		} else if (v->type == AE_STRING && parse_float(v->u.str.s, &d) == 0) {
+		} else if (v->type == AE_STRING &&
+		           parse_float(v->u.str.s, &d) == 0) {
 			;
 		} else {
 			str = ae_template_str(v);
-			ae_error_set(err, NULL, 0, 0, NULL,
-				     "template field {%s}: '%s' is not a number "
-				     "(format '%c')",
-				     sg->text, str ? str : "?", t);
+			ae_error_set(
+			    err, NULL, 0, 0, NULL,
+			    "template field {%s}: '%s' is not a number "
+			    "(format '%c')",
+			    sg->text, str ? str : "?", t);
 			goto out;
 		}
 		rc = fmt_float(out, d, sp, err, sg->text);
-	} else if (!t && v->type == AE_INT && (sp->width >= 0 || sp->sign ||
-					       sp->group || sp->alt)) {
+	} else if (!t && v->type == AE_INT &&
+	           (sp->width >= 0 || sp->sign || sp->group || sp->alt)) {
 		rc = fmt_int(out, v->u.i, sp, err, sg->text);
 	} else if (!t && v->type == AE_FLOAT &&
-		   (sp->width >= 0 || sp->sign || sp->prec >= 0 || sp->group)) {
+	           (sp->width >= 0 || sp->sign || sp->prec >= 0 || sp->group)) {
 		rc = fmt_float(out, v->u.f, sp, err, sg->text);
 	} else {
 		str = ae_template_str(v);
@@ -674,7 +701,7 @@ out:
 }
 
 char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
-			 ae_error *err)
+                         ae_error *err)
 {
 	ae_strbuf out = {0};
 
@@ -689,7 +716,7 @@ char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
 		v = ae_template_lookup(ctx, sg->text);
 		if (!v) {
 			ae_error_set(err, NULL, 0, 0, NULL,
-				     "unknown template key {%s}", sg->text);
+			             "unknown template key {%s}", sg->text);
 			goto fail;
 		}
 		if (render_field(&out, sg, v, err) < 0)
@@ -706,7 +733,7 @@ fail:
 }
 
 char *ae_template_expand(const char *text, const ae_template_ctx *ctx,
-			 ae_error *err)
+                         ae_error *err)
 {
 	ae_template *tpl = ae_template_parse(text, err);
 	char *s;
@@ -729,14 +756,15 @@ ae_template *ae_template_from_node(const ae_node *node, ae_error *err)
 		if (!tpl) {
 			char text[AE_ERROR_TEXT_LEN];
 
-			snprintf(text, sizeof(text), "%s", err ? err->text : "");
+			snprintf(text, sizeof(text), "%s",
+			         err ? err->text : "");
 			ae_node_error(err, node, "%s", text);
 		}
 		return tpl;
 	}
 	if (node->type == AE_MAP || node->type == AE_SEQ) {
 		ae_node_error(err, node, "expected a string, not %s",
-			      ae_type_name(node->type));
+		              ae_type_name(node->type));
 		return NULL;
 	}
 	s = ae_template_str(node);
@@ -769,7 +797,7 @@ void ae_template_argv_free(char **argv)
 }
 
 char **ae_template_render_argv(ae_template *const *tpls, size_t n,
-			       const ae_template_ctx *ctx, ae_error *err)
+                               const ae_template_ctx *ctx, ae_error *err)
 {
 	char **argv = calloc(n + 1, sizeof(*argv));
 

@@ -27,8 +27,8 @@ typedef struct ae_template ae_template;
 /* Where keys are looked up; every member may be NULL. All borrowed. */
 typedef struct ae_template_ctx {
 	const ae_node *metadata; /* mapping: the event's metadata */
-	const ae_node *vars;     /* mapping: output_dir, job_id, job_name, ... */
-	const ae_node *config;   /* the resolved config root */
+	const ae_node *vars;   /* mapping: output_dir, job_id, job_name, ... */
+	const ae_node *config; /* the resolved config root */
 } ae_template_ctx;
 
 /* Parse text. Returns a new template (caller frees) or NULL with err set;
@@ -42,11 +42,11 @@ int ae_template_is_constant(const ae_template *tpl);
 
 /* Render. Returns a new string (caller frees) or NULL with err set. */
 char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
-			 ae_error *err);
+                         ae_error *err);
 
 /* Parse and render in one go. */
 char *ae_template_expand(const char *text, const ae_template_ctx *ctx,
-			 ae_error *err);
+                         ae_error *err);
 
 /* The value a key names (borrowed), or NULL when unknown. */
 const ae_node *ae_template_lookup(const ae_template_ctx *ctx, const char *key);
@@ -62,7 +62,7 @@ ae_template *ae_template_from_node(const ae_node *node, ae_error *err);
 /* Render n templates into a new NULL-ended array of new strings (free with
  * ae_template_argv_free), or NULL with err set. */
 char **ae_template_render_argv(ae_template *const *tpls, size_t n,
-			       const ae_template_ctx *ctx, ae_error *err);
+                               const ae_template_ctx *ctx, ae_error *err);
 void ae_template_argv_free(char **argv);
 
 #endif /* AE_TEMPLATE_H */

@@ -42,7 +42,7 @@ void ae_capture_free(ae_capture *cap)
 
 /* obj[key] = the JSON document text, when there is one. */
 static int set_json_member(json_t *obj, const char *key, const char *text,
-			   ae_error *err)
+                           ae_error *err)
 {
 	json_error_t jerr;
 	json_t *v;
@@ -52,10 +52,11 @@ static int set_json_member(json_t *obj, const char *key, const char *text,
 	v = json_loads(text, 0, &jerr);
 	if (!v)
 		return ae_error_set(err, NULL, 0, 0, NULL,
-				    "%s record is not JSON: %s", key, jerr.text);
-	return json_object_set_new(obj, key, v) == 0 ?
-		       0 :
-		       ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		                    "%s record is not JSON: %s", key,
+		                    jerr.text);
+	return json_object_set_new(obj, key, v) == 0
+	           ? 0
+	           : ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 }
 
 static char *json_member_text(json_t *obj, const char *key)
@@ -67,20 +68,21 @@ static char *json_member_text(json_t *obj, const char *key)
 
 char *ae_capture_encode(const ae_capture *cap, ae_error *err)
 {
-	json_t *obj = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
-				"version", 1,
-				"config_path", ae_json_string_or_null(cap->config_path),
-				"config_name", ae_json_string_or_null(cap->config_name),
-				"config_dir", ae_json_string_or_null(cap->config_dir),
-				"search_path", ae_json_strv(cap->search_path, NULL),
-				"overrides", ae_json_strv(cap->overrides, NULL),
-				"timestring", ae_json_string_or_null(cap->timestring),
-				"unresolved", ae_json_string_or_null(cap->unresolved),
-				"submit_time", (json_int_t)cap->submit_time);
+	json_t *obj = json_pack(
+	    "{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "version", 1,
+	    "config_path", ae_json_string_or_null(cap->config_path),
+	    "config_name", ae_json_string_or_null(cap->config_name),
+	    "config_dir", ae_json_string_or_null(cap->config_dir),
+	    "search_path", ae_json_strv(cap->search_path, NULL), "overrides",
+	    ae_json_strv(cap->overrides, NULL), "timestring",
+	    ae_json_string_or_null(cap->timestring), "unresolved",
+	    ae_json_string_or_null(cap->unresolved), "submit_time",
+	    (json_int_t)cap->submit_time);
 	char *text = NULL;
 
 	if (!obj) {
-		ae_error_set(err, NULL, 0, 0, NULL, "cannot encode the captured config");
+		ae_error_set(err, NULL, 0, 0, NULL,
+		             "cannot encode the captured config");
 		return NULL;
 	}
 	if (set_json_member(obj, "parent", cap->parent, err) < 0 ||
@@ -88,7 +90,8 @@ char *ae_capture_encode(const ae_capture *cap, ae_error *err)
 		goto out;
 	text = json_dumps(obj, JSON_COMPACT);
 	if (!text)
-		ae_error_set(err, NULL, 0, 0, NULL, "cannot encode the captured config");
+		ae_error_set(err, NULL, 0, 0, NULL,
+		             "cannot encode the captured config");
 out:
 	json_decref(obj);
 	return text;
@@ -126,13 +129,14 @@ ae_capture *ae_capture_decode(const char *json, ae_error *err)
 
 	if (!obj || !json_is_object(obj)) {
 		ae_error_set(err, NULL, 0, 0, NULL,
-			     "captured config is not valid JSON: %s",
-			     obj ? "not an object" : jerr.text);
+		             "captured config is not valid JSON: %s",
+		             obj ? "not an object" : jerr.text);
 		goto out;
 	}
 	if (json_integer_value(json_object_get(obj, "version")) != 1) {
 		ae_error_set(err, NULL, 0, 0, NULL,
-			     "captured config has an unknown version (submitted by another autoexp?)");
+		             "captured config has an unknown version "
+		             "(submitted by another autoexp?)");
 		goto out;
 	}
 	cap = calloc(1, sizeof(*cap));
@@ -145,13 +149,15 @@ ae_capture *ae_capture_decode(const char *json, ae_error *err)
 	cap->overrides = dup_strv(json_object_get(obj, "overrides"));
 	cap->timestring = dup_member(obj, "timestring");
 	cap->unresolved = dup_member(obj, "unresolved");
-	cap->submit_time = json_integer_value(json_object_get(obj, "submit_time"));
+	cap->submit_time =
+	    json_integer_value(json_object_get(obj, "submit_time"));
 	cap->parent = json_member_text(obj, "parent");
 	cap->request = json_member_text(obj, "request");
 	if (!cap->unresolved || !cap->timestring || !cap->search_path ||
 	    !cap->overrides) {
-		ae_error_set(err, NULL, 0, 0, NULL,
-			     "captured config lacks its config text or timestring");
+		ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "captured config lacks its config text or timestring");
 		ae_capture_free(cap);
 		cap = NULL;
 	}
@@ -161,7 +167,7 @@ out:
 }
 
 long ae_capture_split(const char *payload, char ***chunks, char *header,
-		      size_t header_size, ae_error *err)
+                      size_t header_size, ae_error *err)
 {
 	size_t len = strlen(payload);
 	size_t n = (len + AE_CAPTURE_CHUNK_BYTES - 1) / AE_CAPTURE_CHUNK_BYTES;
@@ -172,8 +178,9 @@ long ae_capture_split(const char *payload, char ***chunks, char *header,
 	*chunks = NULL;
 	if (len > AE_CAPTURE_MAX_BYTES) {
 		ae_error_set(err, NULL, 0, 0, NULL,
-			     "the composed config is %zu bytes; at most %u can be carried with a job",
-			     len, AE_CAPTURE_MAX_BYTES);
+		             "the composed config is %zu bytes; at most %u can "
+		             "be carried with a job",
+		             len, AE_CAPTURE_MAX_BYTES);
 		return -1;
 	}
 	v = calloc(n + 1, sizeof(*v));
@@ -181,9 +188,9 @@ long ae_capture_split(const char *payload, char ***chunks, char *header,
 		return -1;
 	for (i = 0; i < n; i++) {
 		size_t off = i * AE_CAPTURE_CHUNK_BYTES;
-		size_t take = len - off < AE_CAPTURE_CHUNK_BYTES ?
-				      len - off :
-				      AE_CAPTURE_CHUNK_BYTES;
+		size_t take = len - off < AE_CAPTURE_CHUNK_BYTES
+		                  ? len - off
+		                  : AE_CAPTURE_CHUNK_BYTES;
 
 		v[i] = strndup(payload + off, take);
 		if (!v[i]) {
@@ -198,7 +205,7 @@ long ae_capture_split(const char *payload, char ***chunks, char *header,
 }
 
 char *ae_capture_join(const char *header, ae_capture_get_fn get, void *ctx,
-		      ae_error *err)
+                      ae_error *err)
 {
 	size_t n, len, i, used = 0;
 	char hex[65], want[65];
@@ -208,7 +215,8 @@ char *ae_capture_join(const char *header, ae_capture_get_fn get, void *ctx,
 	    len > AE_CAPTURE_MAX_BYTES ||
 	    n != (len + AE_CAPTURE_CHUNK_BYTES - 1) / AE_CAPTURE_CHUNK_BYTES) {
 		ae_error_set(err, NULL, 0, 0, NULL,
-			     "malformed %s header '%.60s'", AE_CAPTURE_VAR, header);
+		             "malformed %s header '%.60s'", AE_CAPTURE_VAR,
+		             header);
 		return NULL;
 	}
 	buf = malloc(len + 1);
@@ -223,7 +231,8 @@ char *ae_capture_join(const char *header, ae_capture_get_fn get, void *ctx,
 		part = get(name, ctx);
 		if (!part) {
 			ae_error_set(err, NULL, 0, 0, NULL,
-				     "captured config chunk %s is missing", name);
+			             "captured config chunk %s is missing",
+			             name);
 			goto fail;
 		}
 		plen = strlen(part);
@@ -244,7 +253,8 @@ char *ae_capture_join(const char *header, ae_capture_get_fn get, void *ctx,
 	return buf;
 corrupt:
 	ae_error_set(err, NULL, 0, 0, NULL,
-		     "captured config is corrupt (length or sha256 differs from what was submitted)");
+	             "captured config is corrupt (length or sha256 differs "
+	             "from what was submitted)");
 fail:
 	free(buf);
 	return NULL;

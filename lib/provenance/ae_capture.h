@@ -22,16 +22,19 @@
 #define AE_CAPTURE_VAR "AUTOEXP_CAPTURE"
 
 typedef struct ae_capture {
-	char *config_path;   /* absolute path of the file given to sbatch */
-	char *config_name;   /* its base name without .yaml */
-	char *config_dir;    /* its directory */
-	char **search_path;  /* the search path used to compose (NULL-ended) */
-	char **overrides;    /* overrides applied (NULL-ended) */
-	char *timestring;    /* oc.timestring, fixed at submission */
-	char *unresolved;    /* the composed config as YAML, interpolations intact */
+	char *config_path;  /* absolute path of the file given to sbatch */
+	char *config_name;  /* its base name without .yaml */
+	char *config_dir;   /* its directory */
+	char **search_path; /* the search path used to compose (NULL-ended) */
+	char **overrides;   /* overrides applied (NULL-ended) */
+	char *timestring;   /* oc.timestring, fixed at submission */
+	char *
+	    unresolved; /* the composed config as YAML, interpolations intact */
 	long long submit_time; /* seconds since the epoch */
-	char *parent;        /* JSON text of the parent record for a cooldown, or NULL */
-	char *request;       /* JSON text of what sbatch was asked (ae_request), or NULL */
+	char *
+	    parent; /* JSON text of the parent record for a cooldown, or NULL */
+	char *request; /* JSON text of what sbatch was asked (ae_request), or
+	                  NULL */
 } ae_capture;
 
 /* All members owned by the capture. Safe on NULL. */
@@ -47,7 +50,7 @@ ae_capture *ae_capture_decode(const char *json, ae_error *err);
  * receives "v1 <chunks> <bytes> <sha256>". Fails when the payload exceeds
  * AE_CAPTURE_MAX_BYTES. Returns the number of chunks or -1. */
 long ae_capture_split(const char *payload, char ***chunks, char *header,
-		      size_t header_size, ae_error *err);
+                      size_t header_size, ae_error *err);
 
 /* Fetch variable `name` into a new string; NULL when it does not exist. */
 typedef char *(*ae_capture_get_fn)(const char *name, void *ctx);
@@ -55,6 +58,6 @@ typedef char *(*ae_capture_get_fn)(const char *name, void *ctx);
 /* Join the chunks described by header, fetched with get, and verify length
  * and digest. Returns the payload (caller frees) or NULL with err set. */
 char *ae_capture_join(const char *header, ae_capture_get_fn get, void *ctx,
-		      ae_error *err);
+                      ae_error *err);
 
 #endif /* AE_CAPTURE_H */

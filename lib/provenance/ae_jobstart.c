@@ -21,12 +21,13 @@
 #include "ae_yaml.h"
 
 static const char *string_at(const ae_node *root, const char *section,
-			     const char *key)
+                             const char *key)
 {
 	const ae_node *s = ae_map_get(root, section);
 	const ae_node *v = s && s->type == AE_MAP ? ae_map_get(s, key) : NULL;
 
-	return v && v->type == AE_STRING && v->u.str.len > 0 ? v->u.str.s : NULL;
+	return v && v->type == AE_STRING && v->u.str.len > 0 ? v->u.str.s
+	                                                     : NULL;
 }
 
 int ae_jobstart_wants_helper(const ae_node *resolved)
@@ -37,7 +38,8 @@ int ae_jobstart_wants_helper(const ae_node *resolved)
 	if (!mon || mon->type != AE_MAP)
 		return 0;
 	cls = ae_map_get(mon, "class_name");
-	if (cls && cls->type == AE_STRING && strcmp(cls->u.str.s, "NullMonitor") == 0)
+	if (cls && cls->type == AE_STRING &&
+	    strcmp(cls->u.str.s, "NullMonitor") == 0)
 		return 0;
 	events = ae_map_get(mon, "log_events");
 	return events && (ae_map_size(events) > 0 || ae_seq_size(events) > 0);
@@ -52,7 +54,8 @@ static void drop_dot_segments(char *path)
 	char *r = path, *w = path;
 
 	while (*r) {
-		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
+		if (r[0] == '/' &&
+		    (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
 			r += r[1] == '/' ? 1 : 2;
 			continue;
 		}
@@ -66,8 +69,8 @@ static void drop_dot_segments(char *path)
 }
 
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
-			   const char *array_task_id, char *buf, size_t size,
-			   ae_error *err)
+                           const char *array_task_id, char *buf, size_t size,
+                           ae_error *err)
 {
 	const char *dir = string_at(resolved, "project", "output_dir");
 	int n;
@@ -75,22 +78,25 @@ int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 	if (!dir)
 		dir = string_at(resolved, "project", "base_output_dir");
 	if (!dir)
-		return ae_error_set(err, NULL, 0, 0, "project.base_output_dir",
-				    "no output directory: set project.base_output_dir (or project.output_dir) to a non-empty string");
+		return ae_error_set(
+		    err, NULL, 0, 0, "project.base_output_dir",
+		    "no output directory: set project.base_output_dir (or "
+		    "project.output_dir) to a non-empty string");
 	if (dir[0] == '/')
 		n = snprintf(buf, size, "%s", dir);
 	else if (workdir && workdir[0] == '/')
 		n = snprintf(buf, size, "%s/%s", workdir, dir);
 	else
 		return ae_error_set(err, NULL, 0, 0, "project.base_output_dir",
-				    "relative output directory '%s' and no absolute working directory to place it in",
-				    dir);
+		                    "relative output directory '%s' and no "
+		                    "absolute working directory to place it in",
+		                    dir);
 	if (n >= 0 && (size_t)n < size && array_task_id && *array_task_id)
 		n += snprintf(buf + n, size - (size_t)n, "/array_task_%s",
-			      array_task_id);
+		              array_task_id);
 	if (n < 0 || (size_t)n >= size)
 		return ae_error_set(err, NULL, 0, 0, "project.base_output_dir",
-				    "output directory path is too long");
+		                    "output directory path is too long");
 	drop_dot_segments(buf);
 	return 0;
 }
@@ -98,9 +104,10 @@ int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 /* The previous run's provenance, left by another job in the same output
  * directory, is kept under provenance.<its job id>: nothing is lost and the
  * canonical place holds the current job. Returns 0 when the directory is free
- * for this job, 1 when this job already wrote there (a restart), -1 on error. */
-static int claim_provenance(int outfd, const char *outdir, const ae_jobstart_info *info,
-			    ae_error *err)
+ * for this job, 1 when this job already wrote there (a restart), -1 on error.
+ */
+static int claim_provenance(int outfd, const char *outdir,
+                            const ae_jobstart_info *info, ae_error *err)
 {
 	ae_error rerr;
 	json_t *meta;
@@ -108,7 +115,8 @@ static int claim_provenance(int outfd, const char *outdir, const ae_jobstart_inf
 	char aside[128];
 	int fd, rv = 0;
 
-	fd = ae_safedir_openat(outfd, "provenance", outdir, info->uid, 0, 1, &rerr);
+	fd = ae_safedir_openat(outfd, "provenance", outdir, info->uid, 0, 1,
+	                       &rerr);
 	if (fd < 0)
 		return 0; /* absent (or unusable: the create step reports it) */
 	meta = ae_provenance_read_json(fd, AE_PROV_METADATA, &rerr);
@@ -120,25 +128,29 @@ static int claim_provenance(int outfd, const char *outdir, const ae_jobstart_inf
 		rv = 1;
 	} else {
 		/* renameat2(RENAME_NOREPLACE) would be atomic, but is not on
-		 * every filesystem that holds output directories (NFS): probe. */
+		 * every filesystem that holds output directories (NFS): probe.
+		 */
 		int i;
 
 		for (i = 0; i < 1000; i++) {
 			struct stat st;
 
 			if (i == 0)
-				snprintf(aside, sizeof(aside), "provenance.%.100s",
-					 owner ? owner : "previous");
+				snprintf(aside, sizeof(aside),
+				         "provenance.%.100s",
+				         owner ? owner : "previous");
 			else
-				snprintf(aside, sizeof(aside), "provenance.%.100s.%d",
-					 owner ? owner : "previous", i);
+				snprintf(aside, sizeof(aside),
+				         "provenance.%.100s.%d",
+				         owner ? owner : "previous", i);
 			if (fstatat(outfd, aside, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				break;
 		}
 		if (renameat(outfd, "provenance", outfd, aside) < 0) {
 			rv = ae_error_set(err, outdir, 0, 0, NULL,
-					  "cannot move the earlier provenance aside to %s: %s",
-					  aside, strerror(errno));
+			                  "cannot move the earlier provenance "
+			                  "aside to %s: %s",
+			                  aside, strerror(errno));
 		}
 	}
 	json_decref(meta);
@@ -157,38 +169,42 @@ static json_t *job_request(const ae_jobstart_info *info, const ae_capture *cap)
 	}
 	if (info->job_script)
 		json_object_set_new(req, "directives",
-				    ae_request_directives(info->job_script));
+		                    ae_request_directives(info->job_script));
 	return req;
 }
 
 static json_t *first_metadata(const ae_jobstart_info *info,
-			      const ae_jobstart_result *res,
-			      const ae_capture *cap, const ae_node *resolved,
-			      const ae_provenance_digests *digests)
+                              const ae_jobstart_result *res,
+                              const ae_capture *cap, const ae_node *resolved,
+                              const ae_provenance_digests *digests)
 {
-	json_t *meta = info->metadata ? json_deep_copy(info->metadata) :
-					json_object();
+	json_t *meta =
+	    info->metadata ? json_deep_copy(info->metadata) : json_object();
 
 	if (!meta)
 		return NULL;
 	if (info->job_id && !json_object_get(meta, "job_id"))
 		json_object_set_new(meta, "job_id", json_string(info->job_id));
-	json_object_set_new(meta, "autoexp_version", json_string(PACKAGE_VERSION));
+	json_object_set_new(meta, "autoexp_version",
+	                    json_string(PACKAGE_VERSION));
 	json_object_set_new(meta, "output_dir", json_string(res->output_dir));
-	json_object_set_new(meta, "provenance_dir", json_string(res->provenance_dir));
+	json_object_set_new(meta, "provenance_dir",
+	                    json_string(res->provenance_dir));
 	json_object_set_new(meta, "config_path",
-			    ae_json_string_or_null(cap->config_path));
-	json_object_set_new(meta, "submit_time", json_integer(cap->submit_time));
+	                    ae_json_string_or_null(cap->config_path));
+	json_object_set_new(meta, "submit_time",
+	                    json_integer(cap->submit_time));
 	json_object_set_new(meta, "start_time", json_integer(info->start_time));
 	json_object_set_new(meta, "timestring", json_string(cap->timestring));
 	json_object_set_new(meta, "config_sha256",
-			    json_pack("{s:s, s:s}", "resolved",
-				      digests->resolved, "unresolved",
-				      digests->unresolved));
+	                    json_pack("{s:s, s:s}", "resolved",
+	                              digests->resolved, "unresolved",
+	                              digests->unresolved));
 	if (cap->parent) {
 		json_t *parent = json_loads(cap->parent, 0, NULL);
 
-		json_object_set_new(meta, "parent", parent ? parent : json_null());
+		json_object_set_new(meta, "parent",
+		                    parent ? parent : json_null());
 	} else {
 		/* a cooldown's config carries its parent (ae_cooldown) */
 		const ae_node *ae = ae_map_get(resolved, "autoexp");
@@ -203,9 +219,9 @@ static json_t *first_metadata(const ae_jobstart_info *info,
 }
 
 int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
-		    ae_jobstart_result *res, ae_error *err)
+                    ae_jobstart_result *res, ae_error *err)
 {
-	ae_resolve_opts ropts = { 0 };
+	ae_resolve_opts ropts = {0};
 	ae_provenance_digests digests;
 	ae_fsbatch *batch = NULL;
 	ae_capture *cap = NULL;
@@ -220,9 +236,9 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	if (!cap)
 		goto out;
 	snprintf(name, sizeof(name), "%s (as submitted)",
-		 cap->config_path ? cap->config_path : "config");
-	unresolved = ae_yaml_load_string(cap->unresolved, strlen(cap->unresolved),
-					 name, NULL, err);
+	         cap->config_path ? cap->config_path : "config");
+	unresolved = ae_yaml_load_string(
+	    cap->unresolved, strlen(cap->unresolved), name, NULL, err);
 	if (!unresolved)
 		goto out;
 	ropts.timestring = cap->timestring;
@@ -233,15 +249,15 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 		goto out;
 	res->want_helper = ae_jobstart_wants_helper(resolved);
 	if (ae_jobstart_output_dir(resolved, info->workdir, info->array_task_id,
-				   res->output_dir, sizeof(res->output_dir),
-				   err) < 0)
+	                           res->output_dir, sizeof(res->output_dir),
+	                           err) < 0)
 		goto out;
 	snprintf(res->provenance_dir, sizeof(res->provenance_dir),
-		 "%.*s/provenance", (int)(sizeof(res->provenance_dir) - 12),
-		 res->output_dir);
+	         "%.*s/provenance", (int)(sizeof(res->provenance_dir) - 12),
+	         res->output_dir);
 	snprintf(res->config_file, sizeof(res->config_file), "%.*s/%s",
-		 (int)(sizeof(res->config_file) - 24), res->provenance_dir,
-		 AE_PROV_RESOLVED_YAML);
+	         (int)(sizeof(res->config_file) - 24), res->provenance_dir,
+	         AE_PROV_RESOLVED_YAML);
 
 	outfd = ae_safedir_open(res->output_dir, info->uid, 1, 0, err);
 	if (outfd < 0)
@@ -249,8 +265,8 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	claimed = claim_provenance(outfd, res->output_dir, info, err);
 	if (claimed < 0)
 		goto out;
-	res->prov_fd = ae_safedir_openat(outfd, "provenance", res->provenance_dir,
-					 info->uid, 1, 1, err);
+	res->prov_fd = ae_safedir_openat(
+	    outfd, "provenance", res->provenance_dir, info->uid, 1, 1, err);
 	if (res->prov_fd < 0)
 		goto out;
 
@@ -258,10 +274,10 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 		/* requeued or restarted: the first provenance stays */
 		res->restarted = 1;
 		if (ae_provenance_metadata_append(
-			    res->prov_fd, "restarts",
-			    json_pack("{s:I}", "start_time",
-				      (json_int_t)info->start_time),
-			    err) < 0)
+		        res->prov_fd, "restarts",
+		        json_pack("{s:I}", "start_time",
+		                  (json_int_t)info->start_time),
+		        err) < 0)
 			goto out;
 		rv = 0;
 		goto out;
@@ -269,22 +285,23 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	batch = ae_fsbatch_new(res->prov_fd);
 	if (!batch) {
 		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
-			     "out of memory");
+		             "out of memory");
 		goto out;
 	}
 	if (ae_provenance_add_configs(batch, resolved, unresolved, &digests,
-				      err) < 0 ||
+	                              err) < 0 ||
 	    ae_provenance_add_reference(batch, cap, err) < 0)
 		goto out;
 	if (info->job_script &&
 	    ae_fsbatch_add(batch, AE_PROV_JOB_SCRIPT, info->job_script,
-			   info->job_script_len, 0644, err) < 0)
+	                   info->job_script_len, 0644, err) < 0)
 		goto out;
 	/* run_metadata.json goes last: claim_provenance takes its presence
 	 * as the sign that this job's provenance is complete */
 	meta = first_metadata(info, res, cap, resolved, &digests);
 	if (!meta) {
-		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL, "out of memory");
+		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL,
+		             "out of memory");
 		goto out;
 	}
 	if (ae_provenance_add_json(batch, AE_PROV_METADATA, meta, err) < 0 ||

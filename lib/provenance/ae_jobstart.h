@@ -16,31 +16,31 @@
 #include "ae_node.h"
 
 typedef struct ae_jobstart_info {
-	uid_t uid;                  /* the job user: owner of provenance */
-	const char *job_id;         /* "123" */
-	const char *workdir;        /* the job's working directory */
-	const char *array_task_id;  /* NULL unless an array task */
-	ae_env_fn env;              /* the job's environment, for oc.env */
+	uid_t uid;                 /* the job user: owner of provenance */
+	const char *job_id;        /* "123" */
+	const char *workdir;       /* the job's working directory */
+	const char *array_task_id; /* NULL unless an array task */
+	ae_env_fn env;             /* the job's environment, for oc.env */
 	void *env_ctx;
-	const json_t *metadata;     /* run_metadata fields from Slurm, borrowed */
-	const char *job_script;     /* the batch script, or NULL */
+	const json_t *metadata; /* run_metadata fields from Slurm, borrowed */
+	const char *job_script; /* the batch script, or NULL */
 	size_t job_script_len;
-	long long start_time;       /* seconds since the epoch */
+	long long start_time; /* seconds since the epoch */
 } ae_jobstart_info;
 
 typedef struct ae_jobstart_result {
 	char output_dir[PATH_MAX];
 	char provenance_dir[PATH_MAX];
 	char config_file[PATH_MAX]; /* resolved_config.yaml */
-	int prov_fd;                /* provenance directory, open; caller closes */
-	int restarted;              /* 1 when this job had written provenance before */
-	int want_helper;            /* the config has monitoring rules to follow */
+	int prov_fd;     /* provenance directory, open; caller closes */
+	int restarted;   /* 1 when this job had written provenance before */
+	int want_helper; /* the config has monitoring rules to follow */
 } ae_jobstart_result;
 
 /* Run the job-start work for a capture (ae_capture JSON). On failure returns
  * -1 with err set and res->prov_fd == -1. */
 int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
-		    ae_jobstart_result *res, ae_error *err);
+                    ae_jobstart_result *res, ae_error *err);
 
 /* 1 when a resolved config asks for monitoring: monitoring.log_events is a
  * non-empty list or mapping and monitoring.class_name is not NullMonitor. */
@@ -51,7 +51,7 @@ int ae_jobstart_wants_helper(const ae_node *resolved);
  * array task followed by "/array_task_<id>"; "." components and doubled
  * slashes are dropped. Returns 0 or -1 with err. */
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
-			   const char *array_task_id, char *buf, size_t size,
-			   ae_error *err);
+                           const char *array_task_id, char *buf, size_t size,
+                           ae_error *err);
 
 #endif /* AE_JOBSTART_H */

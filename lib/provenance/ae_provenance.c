@@ -19,10 +19,10 @@
 /* Pretty JSON with a trailing newline (malloc'ed, *len set), or NULL. */
 /* Pretty JSON with a trailing newline (malloc'ed, *len set), or NULL. */
 static char *encode_json(const json_t *obj, const char *name, size_t *len,
-			 ae_error *err)
+                         ae_error *err)
 {
 	char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					     JSON_REAL_PRECISION(17));
+	                                 JSON_REAL_PRECISION(17));
 	char *full;
 
 	if (!text) {
@@ -42,7 +42,7 @@ static char *encode_json(const json_t *obj, const char *name, size_t *len,
 }
 
 int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
-			     ae_error *err)
+                             ae_error *err)
 {
 	size_t len;
 	char *text = encode_json(obj, name, &len, err);
@@ -56,7 +56,7 @@ int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
 }
 
 int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
-			   const json_t *obj, ae_error *err)
+                           const json_t *obj, ae_error *err)
 {
 	size_t len;
 	char *text = encode_json(obj, name, &len, err);
@@ -77,20 +77,20 @@ json_t *ae_provenance_read_json(int dirfd, const char *name, ae_error *err)
 	size_t len = 0;
 
 	if (ae_fsutil_read_file(dirfd, name, AE_PROV_JSON_MAX, &data, &len,
-				err) <= 0)
+	                        err) <= 0)
 		return NULL;
 	obj = json_loadb(data, len, 0, &jerr);
 	free(data);
 	if (!obj)
 		ae_error_set(err, name, jerr.line, jerr.column, NULL, "%s",
-			     jerr.text);
+		             jerr.text);
 	return obj;
 }
 
 /* Write the tree's YAML and, when hex is given, its sha256 (of the bytes
  * written, so `sha256sum` of the file checks it). */
 static int add_yaml(ae_fsbatch *batch, const char *name, const ae_node *tree,
-		    char hex[65], ae_error *err)
+                    char hex[65], ae_error *err)
 {
 	char *text = ae_yaml_emit(tree, err);
 	size_t len;
@@ -107,8 +107,8 @@ static int add_yaml(ae_fsbatch *batch, const char *name, const ae_node *tree,
 }
 
 int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
-			      const ae_node *unresolved,
-			      ae_provenance_digests *digests, ae_error *err)
+                              const ae_node *unresolved,
+                              ae_provenance_digests *digests, ae_error *err)
 {
 	ae_node *res = ae_node_copy(resolved);
 	ae_node *unres = ae_node_copy(unresolved);
@@ -124,14 +124,14 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
 		goto out;
 	}
 	if (add_yaml(batch, AE_PROV_RESOLVED_YAML, res,
-		       digests ? digests->resolved : NULL, err) < 0)
+	             digests ? digests->resolved : NULL, err) < 0)
 		goto out;
 	json = ae_json_dump(res, err);
 	if (!json || ae_fsbatch_add(batch, AE_PROV_RESOLVED_JSON, json,
-				    strlen(json), 0644, err) < 0)
+	                            strlen(json), 0644, err) < 0)
 		goto out;
 	if (add_yaml(batch, AE_PROV_UNRESOLVED_YAML, unres,
-		       digests ? digests->unresolved : NULL, err) < 0)
+	             digests ? digests->unresolved : NULL, err) < 0)
 		goto out;
 	rv = 0;
 out:
@@ -142,20 +142,21 @@ out:
 }
 
 int ae_provenance_add_reference(ae_fsbatch *batch, const ae_capture *cap,
-				ae_error *err)
+                                ae_error *err)
 {
-	json_t *obj = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-				"config_name", ae_json_string_or_null(cap->config_name),
-				"config_dir", ae_json_string_or_null(cap->config_dir),
-				"config_path", ae_json_string_or_null(cap->config_path),
-				"search_path", ae_json_strv(cap->search_path, NULL),
-				"overrides", ae_json_strv(cap->overrides, NULL),
-				"timestring", ae_json_string_or_null(cap->timestring));
+	json_t *obj =
+	    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "config_name",
+	              ae_json_string_or_null(cap->config_name), "config_dir",
+	              ae_json_string_or_null(cap->config_dir), "config_path",
+	              ae_json_string_or_null(cap->config_path), "search_path",
+	              ae_json_strv(cap->search_path, NULL), "overrides",
+	              ae_json_strv(cap->overrides, NULL), "timestring",
+	              ae_json_string_or_null(cap->timestring));
 	int rv;
 
 	if (!obj)
 		return ae_error_set(err, AE_PROV_REFERENCE, 0, 0, NULL,
-				    "cannot encode JSON");
+		                    "cannot encode JSON");
 	rv = ae_provenance_add_json(batch, AE_PROV_REFERENCE, obj, err);
 	json_decref(obj);
 	return rv;
@@ -180,7 +181,7 @@ json_t *ae_provenance_env_json(char *const *envv)
 		name[n] = '\0';
 		if (ae_secret_name(name) ||
 		    strncmp(name, "SLURM_SPANK_" AE_CAPTURE_VAR,
-			    strlen("SLURM_SPANK_" AE_CAPTURE_VAR)) == 0)
+		            strlen("SLURM_SPANK_" AE_CAPTURE_VAR)) == 0)
 			continue;
 		json_object_set_new(obj, name, json_string(eq + 1));
 	}
@@ -196,14 +197,14 @@ static json_t *load_metadata(int dirfd, ae_error *err)
 	if (meta && !json_is_object(meta)) {
 		json_decref(meta);
 		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL,
-			     "not a JSON object");
+		             "not a JSON object");
 		return NULL;
 	}
 	return meta;
 }
 
 int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
-				  ae_error *err)
+                                  ae_error *err)
 {
 	json_t *meta = load_metadata(dirfd, err);
 	json_t *arr;
@@ -225,7 +226,7 @@ out:
 }
 
 int ae_provenance_metadata_set(int dirfd, const char *key, json_t *value,
-			       ae_error *err)
+                               ae_error *err)
 {
 	json_t *meta = load_metadata(dirfd, err);
 	int rv = -1;

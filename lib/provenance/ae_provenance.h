@@ -17,20 +17,20 @@
 #include "ae_fsbatch.h"
 #include "ae_node.h"
 
-#define AE_PROV_RESOLVED_YAML "resolved_config.yaml"
-#define AE_PROV_RESOLVED_JSON "resolved_config.json"
+#define AE_PROV_RESOLVED_YAML   "resolved_config.yaml"
+#define AE_PROV_RESOLVED_JSON   "resolved_config.json"
 #define AE_PROV_UNRESOLVED_YAML "unresolved_config.yaml"
-#define AE_PROV_REFERENCE "config_reference.json"
-#define AE_PROV_METADATA "run_metadata.json"
-#define AE_PROV_JOB_SCRIPT "job_script.sh"
+#define AE_PROV_REFERENCE       "config_reference.json"
+#define AE_PROV_METADATA        "run_metadata.json"
+#define AE_PROV_JOB_SCRIPT      "job_script.sh"
 
 /* Pretty JSON (indent 2, trailing newline), atomically. */
 int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
-			     ae_error *err);
+                             ae_error *err);
 
 /* The same JSON, added to a batch (written at ae_fsbatch_commit). */
 int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
-			   const json_t *obj, ae_error *err);
+                           const json_t *obj, ae_error *err);
 
 /* Read dirfd/name as JSON (new reference, caller decrefs); NULL with err set,
  * or NULL with err cleared when the file does not exist. */
@@ -47,13 +47,13 @@ typedef struct ae_provenance_digests {
  * secret-looking values redacted (ae_secret). The trees are not modified.
  * digests (may be NULL) receives the two YAML files' sha256. */
 int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
-			      const ae_node *unresolved,
-			      ae_provenance_digests *digests, ae_error *err);
+                              const ae_node *unresolved,
+                              ae_provenance_digests *digests, ae_error *err);
 
 /* config_reference.json from the capture: config_name, config_dir,
  * config_path, search_path, overrides, timestring. */
 int ae_provenance_add_reference(ae_fsbatch *batch, const ae_capture *cap,
-				ae_error *err);
+                                ae_error *err);
 
 /* The environment as a JSON object, without secret-looking names. envv is
  * NULL-ended "NAME=value" strings. New reference. */
@@ -62,10 +62,10 @@ json_t *ae_provenance_env_json(char *const *envv);
 /* Append `entry` (reference stolen) to the array `key` of run_metadata.json
  * (created when missing), rewriting it atomically. */
 int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
-				  ae_error *err);
+                                  ae_error *err);
 
 /* Set `key` of run_metadata.json to `value` (reference stolen). */
 int ae_provenance_metadata_set(int dirfd, const char *key, json_t *value,
-			       ae_error *err);
+                               ae_error *err);
 
 #endif /* AE_PROVENANCE_H */

@@ -26,116 +26,116 @@ typedef struct sbatch_opt {
  * the parent's working directory, so a relative --chdir would apply twice)
  * and autoexp's own option. */
 static const sbatch_opt opts[] = {
-	{ "account", 'A', REQ_ARG, 1 },
-	{ "acctg-freq", 0, REQ_ARG, 1 },
-	{ "array", 'a', REQ_ARG, 0 },
-	{ "autoexp-config", 0, REQ_ARG, 0 },
-	{ "batch", 0, REQ_ARG, 1 },
-	{ "bb", 0, REQ_ARG, 1 },
-	{ "bbf", 0, REQ_ARG, 1 },
-	{ "begin", 'b', REQ_ARG, 0 },
-	{ "chdir", 'D', REQ_ARG, 0 },
-	{ "cluster-constraint", 0, REQ_ARG, 1 },
-	{ "clusters", 'M', REQ_ARG, 1 },
-	{ "comment", 0, REQ_ARG, 1 },
-	{ "constraint", 'C', REQ_ARG, 1 },
-	{ "container", 0, REQ_ARG, 1 },
-	{ "container-id", 0, REQ_ARG, 1 },
-	{ "contiguous", 0, NO_ARG, 1 },
-	{ "core-spec", 'S', REQ_ARG, 1 },
-	{ "cores-per-socket", 0, REQ_ARG, 1 },
-	{ "cpu-freq", 0, REQ_ARG, 1 },
-	{ "cpus-per-gpu", 0, REQ_ARG, 1 },
-	{ "cpus-per-task", 'c', REQ_ARG, 1 },
-	{ "deadline", 0, REQ_ARG, 0 },
-	{ "delay-boot", 0, REQ_ARG, 1 },
-	{ "dependency", 'd', REQ_ARG, 0 },
-	{ "distribution", 'm', REQ_ARG, 1 },
-	{ "error", 'e', REQ_ARG, 1 },
-	{ "exclude", 'x', REQ_ARG, 1 },
-	{ "exclusive", 0, OPT_ARG, 1 },
-	{ "export", 0, OPT_ARG, 1 },
-	{ "export-file", 0, REQ_ARG, 1 },
-	{ "extra", 0, REQ_ARG, 1 },
-	{ "extra-node-info", 'B', REQ_ARG, 1 },
-	{ "get-user-env", 0, OPT_ARG, 1 },
-	{ "gid", 0, REQ_ARG, 0 },
-	{ "gpu-bind", 0, REQ_ARG, 1 },
-	{ "gpu-freq", 0, REQ_ARG, 1 },
-	{ "gpus", 'G', REQ_ARG, 1 },
-	{ "gpus-per-node", 0, REQ_ARG, 1 },
-	{ "gpus-per-socket", 0, REQ_ARG, 1 },
-	{ "gpus-per-task", 0, REQ_ARG, 1 },
-	{ "gres", 0, REQ_ARG, 1 },
-	{ "gres-flags", 0, REQ_ARG, 1 },
-	{ "help", 'h', NO_ARG, 0 },
-	{ "hint", 0, REQ_ARG, 1 },
-	{ "hold", 'H', NO_ARG, 0 },
-	{ "ignore-pbs", 0, NO_ARG, 1 },
-	{ "input", 'i', REQ_ARG, 1 },
-	{ "job-name", 'J', REQ_ARG, 0 },
-	{ "kill-on-invalid-dep", 0, REQ_ARG, 0 },
-	{ "licenses", 'L', REQ_ARG, 1 },
-	{ "mail-type", 0, REQ_ARG, 1 },
-	{ "mail-user", 0, REQ_ARG, 1 },
-	{ "mcs-label", 0, REQ_ARG, 1 },
-	{ "mem", 0, REQ_ARG, 1 },
-	{ "mem-bind", 0, REQ_ARG, 1 },
-	{ "mem-per-cpu", 0, REQ_ARG, 1 },
-	{ "mem-per-gpu", 0, REQ_ARG, 1 },
-	{ "mincpus", 0, REQ_ARG, 1 },
-	{ "network", 0, REQ_ARG, 1 },
-	{ "nice", 0, OPT_ARG, 1 },
-	{ "no-kill", 'k', OPT_ARG, 1 },
-	{ "no-requeue", 0, NO_ARG, 1 },
-	{ "nodefile", 'F', REQ_ARG, 1 },
-	{ "nodelist", 'w', REQ_ARG, 1 },
-	{ "nodes", 'N', REQ_ARG, 1 },
-	{ "ntasks", 'n', REQ_ARG, 1 },
-	{ "ntasks-per-core", 0, REQ_ARG, 1 },
-	{ "ntasks-per-gpu", 0, REQ_ARG, 1 },
-	{ "ntasks-per-node", 0, REQ_ARG, 1 },
-	{ "ntasks-per-socket", 0, REQ_ARG, 1 },
-	{ "oom-kill-step", 0, OPT_ARG, 1 },
-	{ "open-mode", 0, REQ_ARG, 1 },
-	{ "output", 'o', REQ_ARG, 1 },
-	{ "overcommit", 'O', NO_ARG, 1 },
-	{ "oversubscribe", 's', NO_ARG, 1 },
-	{ "parsable", 0, NO_ARG, 0 },
-	{ "partition", 'p', REQ_ARG, 1 },
-	{ "power", 0, REQ_ARG, 1 },
-	{ "prefer", 0, REQ_ARG, 1 },
-	{ "priority", 0, REQ_ARG, 1 },
-	{ "profile", 0, REQ_ARG, 1 },
-	{ "propagate", 0, OPT_ARG, 1 },
-	{ "qos", 'q', REQ_ARG, 1 },
-	{ "quiet", 'Q', NO_ARG, 0 },
-	{ "reboot", 0, NO_ARG, 1 },
-	{ "requeue", 0, NO_ARG, 1 },
-	{ "reservation", 0, REQ_ARG, 1 },
-	{ "resv-ports", 0, OPT_ARG, 1 },
-	{ "segment", 0, REQ_ARG, 1 },
-	{ "signal", 0, REQ_ARG, 1 },
-	{ "sockets-per-node", 0, REQ_ARG, 1 },
-	{ "spread-job", 0, NO_ARG, 1 },
-	{ "switches", 0, REQ_ARG, 1 },
-	{ "test-only", 0, NO_ARG, 0 },
-	{ "thread-spec", 0, REQ_ARG, 1 },
-	{ "threads-per-core", 0, REQ_ARG, 1 },
-	{ "time", 't', REQ_ARG, 1 },
-	{ "time-min", 0, REQ_ARG, 1 },
-	{ "tmp", 0, REQ_ARG, 1 },
-	{ "tres-bind", 0, REQ_ARG, 1 },
-	{ "tres-per-task", 0, REQ_ARG, 1 },
-	{ "uid", 0, REQ_ARG, 0 },
-	{ "usage", 0, NO_ARG, 0 },
-	{ "use-min-nodes", 0, NO_ARG, 1 },
-	{ "verbose", 'v', NO_ARG, 0 },
-	{ "version", 'V', NO_ARG, 0 },
-	{ "wait", 'W', NO_ARG, 0 },
-	{ "wait-all-nodes", 0, REQ_ARG, 1 },
-	{ "wckey", 0, REQ_ARG, 1 },
-	{ "wrap", 0, REQ_ARG, 0 },
+    {"account", 'A', REQ_ARG, 1},
+    {"acctg-freq", 0, REQ_ARG, 1},
+    {"array", 'a', REQ_ARG, 0},
+    {"autoexp-config", 0, REQ_ARG, 0},
+    {"batch", 0, REQ_ARG, 1},
+    {"bb", 0, REQ_ARG, 1},
+    {"bbf", 0, REQ_ARG, 1},
+    {"begin", 'b', REQ_ARG, 0},
+    {"chdir", 'D', REQ_ARG, 0},
+    {"cluster-constraint", 0, REQ_ARG, 1},
+    {"clusters", 'M', REQ_ARG, 1},
+    {"comment", 0, REQ_ARG, 1},
+    {"constraint", 'C', REQ_ARG, 1},
+    {"container", 0, REQ_ARG, 1},
+    {"container-id", 0, REQ_ARG, 1},
+    {"contiguous", 0, NO_ARG, 1},
+    {"core-spec", 'S', REQ_ARG, 1},
+    {"cores-per-socket", 0, REQ_ARG, 1},
+    {"cpu-freq", 0, REQ_ARG, 1},
+    {"cpus-per-gpu", 0, REQ_ARG, 1},
+    {"cpus-per-task", 'c', REQ_ARG, 1},
+    {"deadline", 0, REQ_ARG, 0},
+    {"delay-boot", 0, REQ_ARG, 1},
+    {"dependency", 'd', REQ_ARG, 0},
+    {"distribution", 'm', REQ_ARG, 1},
+    {"error", 'e', REQ_ARG, 1},
+    {"exclude", 'x', REQ_ARG, 1},
+    {"exclusive", 0, OPT_ARG, 1},
+    {"export", 0, OPT_ARG, 1},
+    {"export-file", 0, REQ_ARG, 1},
+    {"extra", 0, REQ_ARG, 1},
+    {"extra-node-info", 'B', REQ_ARG, 1},
+    {"get-user-env", 0, OPT_ARG, 1},
+    {"gid", 0, REQ_ARG, 0},
+    {"gpu-bind", 0, REQ_ARG, 1},
+    {"gpu-freq", 0, REQ_ARG, 1},
+    {"gpus", 'G', REQ_ARG, 1},
+    {"gpus-per-node", 0, REQ_ARG, 1},
+    {"gpus-per-socket", 0, REQ_ARG, 1},
+    {"gpus-per-task", 0, REQ_ARG, 1},
+    {"gres", 0, REQ_ARG, 1},
+    {"gres-flags", 0, REQ_ARG, 1},
+    {"help", 'h', NO_ARG, 0},
+    {"hint", 0, REQ_ARG, 1},
+    {"hold", 'H', NO_ARG, 0},
+    {"ignore-pbs", 0, NO_ARG, 1},
+    {"input", 'i', REQ_ARG, 1},
+    {"job-name", 'J', REQ_ARG, 0},
+    {"kill-on-invalid-dep", 0, REQ_ARG, 0},
+    {"licenses", 'L', REQ_ARG, 1},
+    {"mail-type", 0, REQ_ARG, 1},
+    {"mail-user", 0, REQ_ARG, 1},
+    {"mcs-label", 0, REQ_ARG, 1},
+    {"mem", 0, REQ_ARG, 1},
+    {"mem-bind", 0, REQ_ARG, 1},
+    {"mem-per-cpu", 0, REQ_ARG, 1},
+    {"mem-per-gpu", 0, REQ_ARG, 1},
+    {"mincpus", 0, REQ_ARG, 1},
+    {"network", 0, REQ_ARG, 1},
+    {"nice", 0, OPT_ARG, 1},
+    {"no-kill", 'k', OPT_ARG, 1},
+    {"no-requeue", 0, NO_ARG, 1},
+    {"nodefile", 'F', REQ_ARG, 1},
+    {"nodelist", 'w', REQ_ARG, 1},
+    {"nodes", 'N', REQ_ARG, 1},
+    {"ntasks", 'n', REQ_ARG, 1},
+    {"ntasks-per-core", 0, REQ_ARG, 1},
+    {"ntasks-per-gpu", 0, REQ_ARG, 1},
+    {"ntasks-per-node", 0, REQ_ARG, 1},
+    {"ntasks-per-socket", 0, REQ_ARG, 1},
+    {"oom-kill-step", 0, OPT_ARG, 1},
+    {"open-mode", 0, REQ_ARG, 1},
+    {"output", 'o', REQ_ARG, 1},
+    {"overcommit", 'O', NO_ARG, 1},
+    {"oversubscribe", 's', NO_ARG, 1},
+    {"parsable", 0, NO_ARG, 0},
+    {"partition", 'p', REQ_ARG, 1},
+    {"power", 0, REQ_ARG, 1},
+    {"prefer", 0, REQ_ARG, 1},
+    {"priority", 0, REQ_ARG, 1},
+    {"profile", 0, REQ_ARG, 1},
+    {"propagate", 0, OPT_ARG, 1},
+    {"qos", 'q', REQ_ARG, 1},
+    {"quiet", 'Q', NO_ARG, 0},
+    {"reboot", 0, NO_ARG, 1},
+    {"requeue", 0, NO_ARG, 1},
+    {"reservation", 0, REQ_ARG, 1},
+    {"resv-ports", 0, OPT_ARG, 1},
+    {"segment", 0, REQ_ARG, 1},
+    {"signal", 0, REQ_ARG, 1},
+    {"sockets-per-node", 0, REQ_ARG, 1},
+    {"spread-job", 0, NO_ARG, 1},
+    {"switches", 0, REQ_ARG, 1},
+    {"test-only", 0, NO_ARG, 0},
+    {"thread-spec", 0, REQ_ARG, 1},
+    {"threads-per-core", 0, REQ_ARG, 1},
+    {"time", 't', REQ_ARG, 1},
+    {"time-min", 0, REQ_ARG, 1},
+    {"tmp", 0, REQ_ARG, 1},
+    {"tres-bind", 0, REQ_ARG, 1},
+    {"tres-per-task", 0, REQ_ARG, 1},
+    {"uid", 0, REQ_ARG, 0},
+    {"usage", 0, NO_ARG, 0},
+    {"use-min-nodes", 0, NO_ARG, 1},
+    {"verbose", 'v', NO_ARG, 0},
+    {"version", 'V', NO_ARG, 0},
+    {"wait", 'W', NO_ARG, 0},
+    {"wait-all-nodes", 0, REQ_ARG, 1},
+    {"wckey", 0, REQ_ARG, 1},
+    {"wrap", 0, REQ_ARG, 0},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -147,49 +147,49 @@ static const struct {
 	const char *option;
 	int boolean;
 } input_vars[] = {
-	{ "SBATCH_ACCOUNT", "account", 0 },
-	{ "SBATCH_ACCTG_FREQ", "acctg-freq", 0 },
-	{ "SBATCH_BATCH", "batch", 0 },
-	{ "SBATCH_CLUSTER_CONSTRAINT", "cluster-constraint", 0 },
-	{ "SBATCH_CLUSTERS", "clusters", 0 },
-	{ "SBATCH_CONSTRAINT", "constraint", 0 },
-	{ "SBATCH_CONTAINER", "container", 0 },
-	{ "SBATCH_CORE_SPEC", "core-spec", 0 },
-	{ "SBATCH_CPUS_PER_GPU", "cpus-per-gpu", 0 },
-	{ "SBATCH_DISTRIBUTION", "distribution", 0 },
-	{ "SBATCH_EXCLUSIVE", "exclusive", 0 },
-	{ "SBATCH_EXPORT", "export", 0 },
-	{ "SBATCH_GPU_BIND", "gpu-bind", 0 },
-	{ "SBATCH_GPU_FREQ", "gpu-freq", 0 },
-	{ "SBATCH_GPUS", "gpus", 0 },
-	{ "SBATCH_GPUS_PER_NODE", "gpus-per-node", 0 },
-	{ "SBATCH_GPUS_PER_TASK", "gpus-per-task", 0 },
-	{ "SBATCH_GRES", "gres", 0 },
-	{ "SBATCH_GRES_FLAGS", "gres-flags", 0 },
-	{ "SBATCH_HINT", "hint", 0 },
-	{ "SBATCH_MEM_BIND", "mem-bind", 0 },
-	{ "SBATCH_MEM_PER_CPU", "mem-per-cpu", 0 },
-	{ "SBATCH_MEM_PER_GPU", "mem-per-gpu", 0 },
-	{ "SBATCH_MEM_PER_NODE", "mem", 0 },
-	{ "SBATCH_NETWORK", "network", 0 },
-	{ "SBATCH_NO_KILL", "no-kill", 1 },
-	{ "SBATCH_NO_REQUEUE", "no-requeue", 1 },
-	{ "SBATCH_OPEN_MODE", "open-mode", 0 },
-	{ "SBATCH_OVERCOMMIT", "overcommit", 1 },
-	{ "SBATCH_PARTITION", "partition", 0 },
-	{ "SBATCH_POWER", "power", 0 },
-	{ "SBATCH_PROFILE", "profile", 0 },
-	{ "SBATCH_QOS", "qos", 0 },
-	{ "SBATCH_REQ_SWITCH", "switches", 0 },
-	{ "SBATCH_REQUEUE", "requeue", 1 },
-	{ "SBATCH_RESERVATION", "reservation", 0 },
-	{ "SBATCH_SIGNAL", "signal", 0 },
-	{ "SBATCH_SPREAD_JOB", "spread-job", 1 },
-	{ "SBATCH_THREAD_SPEC", "thread-spec", 0 },
-	{ "SBATCH_TIMELIMIT", "time", 0 },
-	{ "SBATCH_USE_MIN_NODES", "use-min-nodes", 1 },
-	{ "SBATCH_WAIT_ALL_NODES", "wait-all-nodes", 0 },
-	{ "SBATCH_WCKEY", "wckey", 0 },
+    {"SBATCH_ACCOUNT", "account", 0},
+    {"SBATCH_ACCTG_FREQ", "acctg-freq", 0},
+    {"SBATCH_BATCH", "batch", 0},
+    {"SBATCH_CLUSTER_CONSTRAINT", "cluster-constraint", 0},
+    {"SBATCH_CLUSTERS", "clusters", 0},
+    {"SBATCH_CONSTRAINT", "constraint", 0},
+    {"SBATCH_CONTAINER", "container", 0},
+    {"SBATCH_CORE_SPEC", "core-spec", 0},
+    {"SBATCH_CPUS_PER_GPU", "cpus-per-gpu", 0},
+    {"SBATCH_DISTRIBUTION", "distribution", 0},
+    {"SBATCH_EXCLUSIVE", "exclusive", 0},
+    {"SBATCH_EXPORT", "export", 0},
+    {"SBATCH_GPU_BIND", "gpu-bind", 0},
+    {"SBATCH_GPU_FREQ", "gpu-freq", 0},
+    {"SBATCH_GPUS", "gpus", 0},
+    {"SBATCH_GPUS_PER_NODE", "gpus-per-node", 0},
+    {"SBATCH_GPUS_PER_TASK", "gpus-per-task", 0},
+    {"SBATCH_GRES", "gres", 0},
+    {"SBATCH_GRES_FLAGS", "gres-flags", 0},
+    {"SBATCH_HINT", "hint", 0},
+    {"SBATCH_MEM_BIND", "mem-bind", 0},
+    {"SBATCH_MEM_PER_CPU", "mem-per-cpu", 0},
+    {"SBATCH_MEM_PER_GPU", "mem-per-gpu", 0},
+    {"SBATCH_MEM_PER_NODE", "mem", 0},
+    {"SBATCH_NETWORK", "network", 0},
+    {"SBATCH_NO_KILL", "no-kill", 1},
+    {"SBATCH_NO_REQUEUE", "no-requeue", 1},
+    {"SBATCH_OPEN_MODE", "open-mode", 0},
+    {"SBATCH_OVERCOMMIT", "overcommit", 1},
+    {"SBATCH_PARTITION", "partition", 0},
+    {"SBATCH_POWER", "power", 0},
+    {"SBATCH_PROFILE", "profile", 0},
+    {"SBATCH_QOS", "qos", 0},
+    {"SBATCH_REQ_SWITCH", "switches", 0},
+    {"SBATCH_REQUEUE", "requeue", 1},
+    {"SBATCH_RESERVATION", "reservation", 0},
+    {"SBATCH_SIGNAL", "signal", 0},
+    {"SBATCH_SPREAD_JOB", "spread-job", 1},
+    {"SBATCH_THREAD_SPEC", "thread-spec", 0},
+    {"SBATCH_TIMELIMIT", "time", 0},
+    {"SBATCH_USE_MIN_NODES", "use-min-nodes", 1},
+    {"SBATCH_WAIT_ALL_NODES", "wait-all-nodes", 0},
+    {"SBATCH_WCKEY", "wckey", 0},
 };
 
 static const sbatch_opt *find_short(char c)
@@ -221,7 +221,8 @@ static const sbatch_opt *find_long(const char *name, size_t len)
  * replaced (ae_secret), so the record can go into provenance. New string. */
 static char *redact_export(const char *value)
 {
-	char *out = malloc(strlen(value) * 2 + sizeof(AE_SECRET_REDACTED) * 8 + 1);
+	char *out =
+	    malloc(strlen(value) * 2 + sizeof(AE_SECRET_REDACTED) * 8 + 1);
 	const char *p = value;
 	size_t n = 0, cap;
 
@@ -250,7 +251,7 @@ static char *redact_export(const char *value)
 		}
 		if (eq && ae_secret_name(name))
 			n += (size_t)sprintf(out + n, "%s=%s", name,
-					     AE_SECRET_REDACTED);
+			                     AE_SECRET_REDACTED);
 		else
 			n += (size_t)sprintf(out + n, "%.*s", (int)len, p);
 		if (!p[len])
@@ -263,7 +264,7 @@ static char *redact_export(const char *value)
 }
 
 static int push_option(json_t *out, const char *name, size_t len,
-		       const char *value)
+                       const char *value)
 {
 	char *s, *redacted = NULL;
 	int rc;
@@ -288,7 +289,8 @@ static int push_option(json_t *out, const char *name, size_t len,
 
 static int add_input_vars(json_t *out, char *const envp[])
 {
-	for (size_t i = 0; i < sizeof(input_vars) / sizeof(input_vars[0]); i++) {
+	for (size_t i = 0; i < sizeof(input_vars) / sizeof(input_vars[0]);
+	     i++) {
 		size_t len = strlen(input_vars[i].var);
 		const char *value = NULL;
 
@@ -298,9 +300,9 @@ static int add_input_vars(json_t *out, char *const envp[])
 				value = envp[k] + len + 1;
 		if (!value || (!*value && !input_vars[i].boolean))
 			continue;
-		if (push_option(out, input_vars[i].option,
-				strlen(input_vars[i].option),
-				input_vars[i].boolean || !*value ? NULL : value) < 0)
+		if (push_option(
+		        out, input_vars[i].option, strlen(input_vars[i].option),
+		        input_vars[i].boolean || !*value ? NULL : value) < 0)
 			return -1;
 	}
 	return 0;
@@ -327,34 +329,37 @@ static int long_option(json_t *out, int argc, char *const argv[], int *i)
 static int short_options(json_t *out, int argc, char *const argv[], int *i)
 {
 	const char *p = argv[*i] + 1;
-	char unknown[3] = { '-', 0, 0 };
+	char unknown[3] = {'-', 0, 0};
 
 	for (; *p; p++) {
 		const sbatch_opt *o = find_short(*p);
 
 		if (!o) {
 			unknown[1] = *p;
-			if (json_array_append_new(out, json_string(unknown)) < 0)
+			if (json_array_append_new(out, json_string(unknown)) <
+			    0)
 				return -1;
 			continue;
 		}
 		if (o->has_arg == NO_ARG) {
-			if (push_option(out, o->name, strlen(o->name), NULL) < 0)
+			if (push_option(out, o->name, strlen(o->name), NULL) <
+			    0)
 				return -1;
 			continue;
 		}
 		if (p[1]) /* the rest of the word is the value */
-			return push_option(out, o->name, strlen(o->name), p + 1);
+			return push_option(out, o->name, strlen(o->name),
+			                   p + 1);
 		if (o->has_arg == REQ_ARG && *i + 1 < argc)
 			return push_option(out, o->name, strlen(o->name),
-					   argv[++*i]);
+			                   argv[++*i]);
 		return push_option(out, o->name, strlen(o->name), NULL);
 	}
 	return 0;
 }
 
-json_t *ae_request_from_sbatch(int argc, char *const argv[],
-			       char *const envp[], ae_error *err)
+json_t *ae_request_from_sbatch(int argc, char *const argv[], char *const envp[],
+                               ae_error *err)
 {
 	json_t *req = json_object(), *options = json_array();
 	json_t *script = json_null();
@@ -385,8 +390,8 @@ json_t *ae_request_from_sbatch(int argc, char *const argv[],
 			script = json_string(a);
 			break;
 		}
-		rc = a[1] == '-' ? long_option(options, argc, argv, &i) :
-				   short_options(options, argc, argv, &i);
+		rc = a[1] == '-' ? long_option(options, argc, argv, &i)
+		                 : short_options(options, argc, argv, &i);
 	}
 	if (rc < 0 || !script)
 		goto nomem;
@@ -421,13 +426,15 @@ json_t *ae_request_directives(const char *script)
 		} else if (*p != '#') {
 			break; /* the first command ends sbatch's directives */
 		} else if (line + len - p > 7 && !strncmp(p, "#SBATCH", 7) &&
-			   (p[7] == ' ' || p[7] == '\t')) {
+		           (p[7] == ' ' || p[7] == '\t')) {
 			const char *d = p + 8;
 			size_t dlen = (size_t)(line + len - d);
 
-			while (dlen && (d[dlen - 1] == '\r' || d[dlen - 1] == ' '))
+			while (dlen &&
+			       (d[dlen - 1] == '\r' || d[dlen - 1] == ' '))
 				dlen--;
-			if (json_array_append_new(out, json_stringn(d, dlen)) < 0) {
+			if (json_array_append_new(out, json_stringn(d, dlen)) <
+			    0) {
 				json_decref(out);
 				return NULL;
 			}
@@ -462,9 +469,11 @@ static char *carry_export(const char *option)
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		const char *eq = memchr(p, '=', len);
-		int keep = !(eq && (size_t)(p + len - eq - 1) ==
-					   strlen(AE_SECRET_REDACTED) &&
-			     !strncmp(eq + 1, AE_SECRET_REDACTED, len - (size_t)(eq - p) - 1));
+		int keep = !(eq &&
+		             (size_t)(p + len - eq - 1) ==
+		                 strlen(AE_SECRET_REDACTED) &&
+		             !strncmp(eq + 1, AE_SECRET_REDACTED,
+		                      len - (size_t)(eq - p) - 1));
 
 		if (keep) {
 			if (dst != out + strlen("--export="))
@@ -485,7 +494,8 @@ char *ae_request_carry(const char *option)
 	const sbatch_opt *o;
 
 	if (!option || strncmp(option, "--", 2) != 0)
-		return NULL; /* an unknown short option: its meaning is unknown */
+		return NULL; /* an unknown short option: its meaning is unknown
+		              */
 	o = entry_of(option);
 	if (o && !o->carried)
 		return NULL;

@@ -37,8 +37,8 @@
  *                              then hold the first component's)
  * or NULL with err set. The script's own arguments are not recorded (they
  * may hold anything; a follow-up runs its script without them). */
-json_t *ae_request_from_sbatch(int argc, char *const argv[],
-			       char *const envp[], ae_error *err);
+json_t *ae_request_from_sbatch(int argc, char *const argv[], char *const envp[],
+                               ae_error *err);
 
 /* The #SBATCH lines of a batch script as sbatch reads them (up to the first
  * line that is neither a comment nor blank), each without the prefix.

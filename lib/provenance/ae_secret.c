@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const secret_words[] = { "KEY", "SECRET", "TOKEN",
-					    "PASSWORD", "CREDENTIAL" };
+static const char *const secret_words[] = {"KEY", "SECRET", "TOKEN", "PASSWORD",
+                                           "CREDENTIAL"};
 
 int ae_secret_name(const char *name)
 {
@@ -37,8 +37,9 @@ static long redact(ae_node *node, int under_secret, int keep_interp)
 	case AE_MAP:
 		for (i = 0; i < ae_map_size(node); i++) {
 			n = redact(ae_map_value(node, i),
-				   under_secret || config_secret(ae_map_key(node, i)),
-				   keep_interp);
+			           under_secret ||
+			               config_secret(ae_map_key(node, i)),
+			           keep_interp);
 			if (n < 0)
 				return -1;
 			count += n;
@@ -46,7 +47,8 @@ static long redact(ae_node *node, int under_secret, int keep_interp)
 		return count;
 	case AE_SEQ:
 		for (i = 0; i < ae_seq_size(node); i++) {
-			n = redact(ae_seq_get(node, i), under_secret, keep_interp);
+			n = redact(ae_seq_get(node, i), under_secret,
+			           keep_interp);
 			if (n < 0)
 				return -1;
 			count += n;

@@ -33,12 +33,12 @@
 #include "ae_yaml.h"
 
 #define SBATCH_OUTPUT_MAX (16u * 1024u)
-#define KEY_MAX 120
+#define KEY_MAX           120
 
 /* Variables of the parent job that must not reach the child's job. */
-static const char *const drop_env[] = {
-	"AUTOEXP_CONFIG", "AUTOEXP_OUTPUT_DIR", "AUTOEXP_PROVENANCE_DIR",
-	AE_COOLDOWN_TIMESTRING_ENV, NULL};
+static const char *const drop_env[] = {"AUTOEXP_CONFIG", "AUTOEXP_OUTPUT_DIR",
+                                       "AUTOEXP_PROVENANCE_DIR",
+                                       AE_COOLDOWN_TIMESTRING_ENV, NULL};
 
 /* One execution: what is needed between attempts. */
 typedef struct sub {
@@ -50,9 +50,9 @@ typedef struct sub {
 	char **base_env; /* sbatch's environment, minus the timestring */
 	char **envp;     /* of the current attempt */
 	char *cwd;
-	char *search;    /* AUTOEXP_CONFIG_PATH=<recorded search path> or NULL */
-	ae_node *child;  /* the cooldown's config */
-	json_t *rec;     /* submission.json */
+	char *search;   /* AUTOEXP_CONFIG_PATH=<recorded search path> or NULL */
+	ae_node *child; /* the cooldown's config */
+	json_t *rec;    /* submission.json */
 	double deadline, timeout;
 	unsigned attempts;
 	int backoff_due; /* a transient failure waits for its backoff */
@@ -102,7 +102,8 @@ static json_t *jstr(const char *s)
 /* str() of a scalar member of a mapping, or NULL. New string. */
 static char *var_text(const ae_node *map, const char *key)
 {
-	const ae_node *v = map && map->type == AE_MAP ? ae_map_get(map, key) : NULL;
+	const ae_node *v =
+	    map && map->type == AE_MAP ? ae_map_get(map, key) : NULL;
 
 	if (!v || !ae_node_is_scalar(v) || v->type == AE_NULL)
 		return NULL;
@@ -119,7 +120,8 @@ static void sanitize(const char *in, char *out, size_t size)
 		if (!n && (ch == '.' || ch == '-'))
 			continue; /* no hidden names, nothing option-like */
 		out[n++] = isalnum(ch) || ch == '.' || ch == '_' || ch == '-'
-				   ? (char)ch : '_';
+		               ? (char)ch
+		               : '_';
 	}
 	out[n] = '\0';
 	if (!n)
@@ -141,7 +143,7 @@ static int has_token(const char *s, const char *tok)
  * does not show it: distinct per trigger and per strategy, the same after
  * a restart. */
 static void make_key(const char *name, const ae_node *meta, char *key,
-		     size_t size)
+                     size_t size)
 {
 	char it[64];
 	char *v = var_text(meta, "checkpoint_iteration");
@@ -172,13 +174,13 @@ static const char *envp_get(const char *name, void *ctx)
 static int rec_write(sub *s, ae_error *err)
 {
 	return ae_provenance_write_json(s->key_fd, AE_COOLDOWN_SUBMISSION,
-					s->rec, err);
+	                                s->rec, err);
 }
 
 static void set_result(sub *s, ae_action_exec *x)
 {
-	const char *keys[] = {"key", "job_id", "config", "submission",
-			      "output_dir", NULL};
+	const char *keys[] = {"key",        "job_id",     "config",
+	                      "submission", "output_dir", NULL};
 
 	for (size_t i = 0; keys[i]; i++) {
 		json_t *v = s->rec ? json_object_get(s->rec, keys[i]) : NULL;
@@ -191,9 +193,10 @@ static void set_result(sub *s, ae_action_exec *x)
 
 /* Record a failure in submission.json and finish. */
 static void fail_rec(sub *s, ae_action_exec *x, const char *status,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void fail_rec(sub *s, ae_action_exec *x, const char *status,
-		     const char *fmt, ...)
+                     const char *fmt, ...)
 {
 	char msg[3072];
 	ae_error werr;
@@ -207,8 +210,8 @@ static void fail_rec(sub *s, ae_action_exec *x, const char *status,
 	set_result(s, x);
 	if (rec_write(s, &werr) < 0)
 		ae_action_exec_finish(x, AE_ACTION_FAILED,
-				      "%s (and %s not written: %s)", msg,
-				      AE_COOLDOWN_SUBMISSION, werr.text);
+		                      "%s (and %s not written: %s)", msg,
+		                      AE_COOLDOWN_SUBMISSION, werr.text);
 	else
 		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s", msg);
 }
@@ -243,15 +246,16 @@ static json_t *read_reference(const char *abs_config, uid_t uid)
 /* Open cooldowns/<key>[_N]: the first whose record is missing or belongs
  * to this event. *existing receives that record (new reference) or NULL. */
 static int choose_key(sub *s, const char *prov_dir, const char *base,
-		      const json_t *event, uid_t uid, json_t **existing,
-		      ae_error *err)
+                      const json_t *event, uid_t uid, json_t **existing,
+                      ae_error *err)
 {
 	char display[PATH_MAX + 64], key[KEY_MAX + 32];
 	int cds, rv = -1;
 
 	*existing = NULL;
 	snprintf(display, sizeof(display), "%s/cooldowns", prov_dir);
-	cds = ae_safedir_openat(s->prov_fd, "cooldowns", display, uid, 1, 1, err);
+	cds =
+	    ae_safedir_openat(s->prov_fd, "cooldowns", display, uid, 1, 1, err);
 	if (cds < 0)
 		return -1;
 	for (int i = 1; i < 1000; i++) {
@@ -260,21 +264,24 @@ static int choose_key(sub *s, const char *prov_dir, const char *base,
 		int fd;
 
 		int kn = i == 1 ? snprintf(key, sizeof(key), "%s", base)
-				: snprintf(key, sizeof(key), "%s_%d", base, i);
+		                : snprintf(key, sizeof(key), "%s_%d", base, i);
 		if (kn < 0 || (size_t)kn >= sizeof(key)) {
 			ae_error_set(err, prov_dir, 0, 0, NULL,
-				     "cooldown key too long");
+			             "cooldown key too long");
 			goto out;
 		}
-		if ((size_t)snprintf(display, sizeof(display), "%s/cooldowns/%s",
-				     prov_dir, key) >= sizeof(display)) {
-			ae_error_set(err, prov_dir, 0, 0, NULL, "path too long");
+		if ((size_t)snprintf(display, sizeof(display),
+		                     "%s/cooldowns/%s", prov_dir,
+		                     key) >= sizeof(display)) {
+			ae_error_set(err, prov_dir, 0, 0, NULL,
+			             "path too long");
 			goto out;
 		}
 		fd = ae_safedir_openat(cds, key, display, uid, 1, 1, err);
 		if (fd < 0)
 			goto out;
-		old = ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &rerr);
+		old =
+		    ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &rerr);
 		if (!old && ae_error_isset(&rerr)) {
 			*err = rerr;
 			close(fd);
@@ -284,14 +291,15 @@ static int choose_key(sub *s, const char *prov_dir, const char *base,
 			s->key_fd = fd;
 			s->key = strdup(key);
 			if (asprintf(&s->config_file, "%s/%s", display,
-				     AE_COOLDOWN_CONFIG) < 0)
+			             AE_COOLDOWN_CONFIG) < 0)
 				s->config_file = NULL;
 			if (asprintf(&s->submission, "%s/%s", display,
-				     AE_COOLDOWN_SUBMISSION) < 0)
+			             AE_COOLDOWN_SUBMISSION) < 0)
 				s->submission = NULL;
 			if (!s->key || !s->config_file || !s->submission) {
 				json_decref(old);
-				ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+				ae_error_set(err, NULL, 0, 0, NULL,
+				             "out of memory");
 				goto out;
 			}
 			*existing = old;
@@ -301,7 +309,8 @@ static int choose_key(sub *s, const char *prov_dir, const char *base,
 		json_decref(old);
 		close(fd);
 	}
-	ae_error_set(err, display, 0, 0, NULL, "too many cooldowns named %s", base);
+	ae_error_set(err, display, 0, 0, NULL, "too many cooldowns named %s",
+	             base);
 out:
 	close(cds);
 	return rv;
@@ -310,8 +319,8 @@ out:
 /* The child's output directory with this attempt's timestring, or null. */
 static json_t *child_output_dir(const sub *s)
 {
-	ae_resolve_opts o = {.timestring = s->ts, .env = envp_get,
-			     .env_ctx = s->envp};
+	ae_resolve_opts o = {
+	    .timestring = s->ts, .env = envp_get, .env_ctx = s->envp};
 	char buf[PATH_MAX], cwd[PATH_MAX];
 	const char *wd = s->cwd ? s->cwd : getcwd(cwd, sizeof(cwd));
 	ae_node *r;
@@ -319,7 +328,8 @@ static json_t *child_output_dir(const sub *s)
 	json_t *j = json_null();
 
 	r = ae_interp_resolve(s->child, &o, &e);
-	if (r && ae_jobstart_output_dir(r, wd, NULL, buf, sizeof(buf), &e) == 0) {
+	if (r &&
+	    ae_jobstart_output_dir(r, wd, NULL, buf, sizeof(buf), &e) == 0) {
 		json_decref(j);
 		j = jstr(buf);
 	}
@@ -339,7 +349,8 @@ static int attempt_start(sub *s, ae_action_exec *x, double now, ae_error *err)
 	ae_interp_timestring_now(s->ts, sizeof(s->ts));
 	snprintf(var, sizeof(var), "%s=%s", AE_COOLDOWN_TIMESTRING_ENV, s->ts);
 	ae_sbatch_strv_free(s->envp);
-	s->envp = ae_sbatch_envp((const char *const *)s->base_env, NULL, set, err);
+	s->envp =
+	    ae_sbatch_envp((const char *const *)s->base_env, NULL, set, err);
 	if (!s->envp)
 		return -1;
 	s->attempts++;
@@ -373,7 +384,8 @@ static void submitted(sub *s, ae_action_exec *x, const char *job_id)
 		ae_action_exec_set(x, "record_error", jstr(e.text));
 	set_result(s, x);
 	ae_action_exec_finish(x, AE_ACTION_SUCCESS,
-			      "cooldown %s submitted as job %s", s->key, job_id);
+	                      "cooldown %s submitted as job %s", s->key,
+	                      job_id);
 }
 
 static void cd_child_done(const void *data, ae_action_exec *x)
@@ -391,19 +403,17 @@ static void cd_child_done(const void *data, ae_action_exec *x)
 
 	(void)data;
 	r = ae_sbatch_classify(code, ae_child_timed_out(c), out, errs, job_id,
-			       sizeof(job_id), why, sizeof(why));
-	att = json_pack("{s:i, s:I, s:I, s:s, s:o, s:i, s:b, s:o, s:o, s:s}",
-			"attempt", (int)s->attempts,
-			"start", (json_int_t)s->attempt_start,
-			"end", (json_int_t)time(NULL),
-			"timestring", s->ts,
-			"exit_code", code >= 0 ? json_integer(code) : json_null(),
-			"signal", ae_child_signal(c),
-			"timed_out", ae_child_timed_out(c),
-			"stdout", jstr(out), "stderr", jstr(errs),
-			"outcome", r == AE_SBATCH_SUBMITTED ? "submitted" :
-				   r == AE_SBATCH_TRANSIENT ? "transient" :
-							      "permanent");
+	                       sizeof(job_id), why, sizeof(why));
+	att = json_pack(
+	    "{s:i, s:I, s:I, s:s, s:o, s:i, s:b, s:o, s:o, s:s}", "attempt",
+	    (int)s->attempts, "start", (json_int_t)s->attempt_start, "end",
+	    (json_int_t)time(NULL), "timestring", s->ts, "exit_code",
+	    code >= 0 ? json_integer(code) : json_null(), "signal",
+	    ae_child_signal(c), "timed_out", ae_child_timed_out(c), "stdout",
+	    jstr(out), "stderr", jstr(errs), "outcome",
+	    r == AE_SBATCH_SUBMITTED   ? "submitted"
+	    : r == AE_SBATCH_TRANSIENT ? "transient"
+	                               : "permanent");
 	json_array_append_new(json_object_get(s->rec, "attempts"), att);
 	if (r == AE_SBATCH_SUBMITTED) {
 		submitted(s, x, job_id);
@@ -411,7 +421,8 @@ static void cd_child_done(const void *data, ae_action_exec *x)
 		ae_error e;
 
 		json_object_set_new(s->rec, "status", json_string("retrying"));
-		json_array_append_new(json_object_get(s->rec, "errors"), jstr(why));
+		json_array_append_new(json_object_get(s->rec, "errors"),
+		                      jstr(why));
 		if (rec_write(s, &e) < 0) {
 			fail_rec(s, x, "failed", "%s; %s", why, e.text);
 			return;
@@ -420,7 +431,8 @@ static void cd_child_done(const void *data, ae_action_exec *x)
 		 * record stays "retrying" for the helper to mark stopped */
 		if (ae_action_exec_stopping(x))
 			return;
-		/* child_done has no clock: the backoff is set at once by wake */
+		/* child_done has no clock: the backoff is set at once by wake
+		 */
 		s->backoff_due = 1;
 		ae_action_exec_wake_at(x, 0);
 	} else {
@@ -441,9 +453,11 @@ static void cd_wake(const void *data, ae_action_exec *x, double now)
 
 		s->backoff_due = 0;
 		if (now + d > s->deadline) {
-			fail_rec(s, x, "failed",
-				 "sbatch failed %u times (transient), giving up "
-				 "within retry_seconds", s->attempts);
+			fail_rec(
+			    s, x, "failed",
+			    "sbatch failed %u times (transient), giving up "
+			    "within retry_seconds",
+			    s->attempts);
 			return;
 		}
 		ae_action_exec_wake_at(x, now + d);
@@ -456,9 +470,9 @@ static void cd_wake(const void *data, ae_action_exec *x, double now)
 /* ---- start ---- */
 
 static json_t *parent_record(const sub *s, const ae_node *meta,
-			     const json_t *event, const char *job_id,
-			     const json_t *run_meta, const char *output_dir,
-			     const char *prov_dir, const char *config)
+                             const json_t *event, const char *job_id,
+                             const json_t *run_meta, const char *output_dir,
+                             const char *prov_dir, const char *config)
 {
 	char *path = var_text(meta, "checkpoint_path");
 	char *iter = var_text(meta, "checkpoint_iteration");
@@ -472,17 +486,15 @@ static json_t *parent_record(const sub *s, const ae_node *meta,
 		it = *iter && !*end ? json_integer(n) : jstr(iter);
 	}
 	rec = json_pack("{s:o, s:O, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O}",
-			"job_id", jstr(job_id),
-			"job_name", json_object_get(run_meta, "job_name") ?
-				json_object_get(run_meta, "job_name") : json_null(),
-			"output_dir", jstr(output_dir),
-			"provenance_dir", jstr(prov_dir),
-			"config", jstr(config),
-			"cooldown", jstr(s->key),
-			"submission", jstr(s->submission),
-			"checkpoint_path", jstr(path),
-			"checkpoint_iteration", it,
-			"event", event);
+	                "job_id", jstr(job_id), "job_name",
+	                json_object_get(run_meta, "job_name")
+	                    ? json_object_get(run_meta, "job_name")
+	                    : json_null(),
+	                "output_dir", jstr(output_dir), "provenance_dir",
+	                jstr(prov_dir), "config", jstr(config), "cooldown",
+	                jstr(s->key), "submission", jstr(s->submission),
+	                "checkpoint_path", jstr(path), "checkpoint_iteration",
+	                it, "event", event);
 	free(path);
 	free(iter);
 	return rec;
@@ -522,7 +534,8 @@ static char *parent_workdir(const ae_eval_env *env, const json_t *meta)
 	if (env->cwd && env->cwd[0] == '/')
 		return strdup(env->cwd);
 	for (size_t i = 0; keys[i]; i++) {
-		const char *d = json_string_value(json_object_get(meta, keys[i]));
+		const char *d =
+		    json_string_value(json_object_get(meta, keys[i]));
 
 		if (d && d[0] == '/')
 			return strdup(d);
@@ -536,7 +549,7 @@ static char *parent_workdir(const ae_eval_env *env, const json_t *meta)
  * where the child runs (NULL metadata gives NULL; *out is NULL when memory
  * runs out). */
 static int absolute_metadata(const ae_node *metadata, const char *workdir,
-			     ae_node **out)
+                             ae_node **out)
 {
 	const ae_node *cp;
 	ae_node *copy, *abs;
@@ -555,8 +568,8 @@ static int absolute_metadata(const ae_node *metadata, const char *workdir,
 		while (rel[0] == '.' && rel[1] == '/')
 			rel += 2;
 		if (asprintf(&path, "%s%s%s", workdir,
-			     workdir[strlen(workdir) - 1] == '/' ? "" : "/",
-			     strcmp(rel, ".") ? rel : "") < 0) {
+		             workdir[strlen(workdir) - 1] == '/' ? "" : "/",
+		             strcmp(rel, ".") ? rel : "") < 0) {
 			ae_node_free(copy);
 			return -1;
 		}
@@ -581,9 +594,9 @@ typedef struct origin {
  * the parent record, write it and check it as sbatch will. Returns 0; 1
  * when the failure is recorded (x finished); -1 with err set otherwise.
  * Sets s->child and s->search (AUTOEXP_CONFIG_PATH=..., or NULL). */
-static int make_config(sub *s, const ae_cooldown_spec *c, const ae_template_ctx *t,
-		       const char *config_path, const origin *org,
-		       ae_action_exec *x, ae_error *err)
+static int make_config(sub *s, const ae_cooldown_spec *c,
+                       const ae_template_ctx *t, const char *config_path,
+                       const origin *org, ae_action_exec *x, ae_error *err)
 {
 	ae_template_ctx esc = *t;
 	ae_submit_result chk = {0};
@@ -598,7 +611,7 @@ static int make_config(sub *s, const ae_cooldown_spec *c, const ae_template_ctx 
 
 	if (!realpath(config_path, abs_config)) {
 		fail_rec(s, x, "invalid", "cannot open the config %s: %m",
-			 config_path);
+		         config_path);
 		return 1;
 	}
 	ref = read_reference(abs_config, getuid());
@@ -612,7 +625,8 @@ static int make_config(sub *s, const ae_cooldown_spec *c, const ae_template_ctx 
 	}
 	for (size_t i = 0; i < json_array_size(sp); i++)
 		if (json_string_value(json_array_get(sp, i)))
-			search[n_search++] = json_string_value(json_array_get(sp, i));
+			search[n_search++] =
+			    json_string_value(json_array_get(sp, i));
 	if (n_search && !(s->search = search_var(search, n_search))) {
 		rv = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
@@ -621,35 +635,38 @@ static int make_config(sub *s, const ae_cooldown_spec *c, const ae_template_ctx 
 		ov_texts[i] = ae_cd_override_render(c->ovs[i], t, &esc, &e);
 		if (!ov_texts[i]) {
 			fail_rec(s, x, "invalid", "override %zu: %s", i + 1,
-				 fmt_err(&e, ebuf, sizeof(ebuf)));
+			         fmt_err(&e, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		json_array_append_new(json_object_get(s->rec, "overrides"),
-				      jstr(ov_texts[i]));
+		                      jstr(ov_texts[i]));
 	}
-	s->child = ae_cd_compose(abs_config, search, n_search, ov_texts,
-				 c->n_ovs, json_object_get(s->rec, "warnings"), &e);
+	s->child =
+	    ae_cd_compose(abs_config, search, n_search, ov_texts, c->n_ovs,
+	                  json_object_get(s->rec, "warnings"), &e);
 	if (!s->child) {
-		fail_rec(s, x, "invalid", "cannot compose the cooldown config: %s",
-			 fmt_err(&e, ebuf, sizeof(ebuf)));
+		fail_rec(s, x, "invalid",
+		         "cannot compose the cooldown config: %s",
+		         fmt_err(&e, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	parent = parent_record(s, t->metadata, org->event, org->job_id,
-			       org->run_meta, org->output_dir, org->prov_dir,
-			       abs_config);
+	                       org->run_meta, org->output_dir, org->prov_dir,
+	                       abs_config);
 	if (!parent || ae_cd_set_parent(s->child, parent, &e) < 0 ||
 	    !(yaml = ae_yaml_emit(s->child, &e)) ||
 	    ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_CONFIG, yaml,
-				   strlen(yaml), 0644, &e) < 0) {
+	                           strlen(yaml), 0644, &e) < 0) {
 		fail_rec(s, x, "failed", "cannot write %s: %s", s->config_file,
-			 parent ? fmt_err(&e, ebuf, sizeof(ebuf)) : "out of memory");
+		         parent ? fmt_err(&e, ebuf, sizeof(ebuf))
+		                : "out of memory");
 		goto out;
 	}
 	/* checked exactly as sbatch's plugin will check it */
 	if (ae_submit_prepare(s->config_file, NULL, 0, NULL, NULL, NULL, NULL,
-			      NULL, &chk, &e) < 0) {
+	                      NULL, &chk, &e) < 0) {
 		fail_rec(s, x, "invalid", "the cooldown config is invalid: %s",
-			 fmt_err(&e, ebuf, sizeof(ebuf)));
+		         fmt_err(&e, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	rv = 0;
@@ -694,10 +711,12 @@ static ae_journal_status record_status(const char *status, int *goes_on)
  * *carry then gets a resumable record, whose attempts, errors and retry
  * window go on. */
 static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
-			  json_t **carry)
+                          json_t **carry)
 {
-	const char *status = json_string_value(json_object_get(existing, "status"));
-	const char *job_id = json_string_value(json_object_get(existing, "job_id"));
+	const char *status =
+	    json_string_value(json_object_get(existing, "status"));
+	const char *job_id =
+	    json_string_value(json_object_get(existing, "job_id"));
 	json_t *att = json_object_get(existing, "attempts");
 	int goes_on;
 	ae_journal_status st = record_status(status, &goes_on);
@@ -717,19 +736,19 @@ static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
 	if (!strcmp(status, "submitted") && job_id) {
 		set_result(s, x);
 		ae_action_exec_finish(x, AE_ACTION_SUCCESS,
-				      "cooldown %s already submitted as job %s",
-				      s->key, job_id);
+		                      "cooldown %s already submitted as job %s",
+		                      s->key, job_id);
 	} else if (st == AE_JOURNAL_STARTED) {
 		/* interrupted: at most once, so not submitted again */
 		fail_rec(s, x, "unknown",
-			 "the helper stopped while sbatch ran: the job may or "
-			 "may not have been submitted (look for its job name "
-			 "in squeue); not submitted again");
+		         "the helper stopped while sbatch ran: the job may or "
+		         "may not have been submitted (look for its job name "
+		         "in squeue); not submitted again");
 	} else {
 		set_result(s, x);
 		ae_action_exec_finish(x, AE_ACTION_FAILED,
-				      "cooldown %s was already %s", s->key,
-				      status);
+		                      "cooldown %s was already %s", s->key,
+		                      status);
 	}
 	return 1;
 }
@@ -739,8 +758,8 @@ static int settled_before(sub *s, json_t *existing, ae_action_exec *x,
  * gets one attempt now). */
 static void carry_over(sub *s, const json_t *carry, double now)
 {
-	static const char *const keys[] = {"attempts", "errors", "warnings",
-					   "created", "retry_until", NULL};
+	static const char *const keys[] = {
+	    "attempts", "errors", "warnings", "created", "retry_until", NULL};
 	json_t *until = json_object_get(carry, "retry_until");
 	json_int_t resumed =
 	    json_integer_value(json_object_get(carry, "resumed"));
@@ -750,19 +769,20 @@ static void carry_over(sub *s, const json_t *carry, double now)
 		json_t *v = json_object_get(carry, keys[i]);
 
 		if (v && (!strcmp(keys[i], "created") ||
-			  !strcmp(keys[i], "retry_until") || json_is_array(v)))
+		          !strcmp(keys[i], "retry_until") || json_is_array(v)))
 			json_object_set_new(s->rec, keys[i], json_deep_copy(v));
 	}
 	json_object_set_new(s->rec, "resumed", json_integer(resumed + 1));
-	s->attempts = (unsigned)json_array_size(json_object_get(s->rec, "attempts"));
+	s->attempts =
+	    (unsigned)json_array_size(json_object_get(s->rec, "attempts"));
 	if (json_is_integer(until)) {
 		left = (double)json_integer_value(until) - (double)time(NULL);
 		s->deadline = now + (left > 0 ? left : 0);
 	}
 }
 
-static int cd_start(const void *data, const ae_eval_env *env,
-		    ae_action_exec *x, ae_error *err)
+static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
+                    ae_error *err)
 {
 	const ae_cooldown_spec *c = data;
 	const ae_template_ctx *t = env->tmpl;
@@ -792,8 +812,9 @@ static int cd_start(const void *data, const ae_eval_env *env,
 	}
 	output_dir = var_text(t->vars, "output_dir");
 	if (!output_dir || output_dir[0] != '/') {
-		ae_error_set(err, NULL, 0, 0, NULL,
-			     "no absolute output_dir among the helper's variables");
+		ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "no absolute output_dir among the helper's variables");
 		goto out;
 	}
 	if (!(name = ae_template_render(c->name, t, err)) ||
@@ -802,7 +823,8 @@ static int cd_start(const void *data, const ae_eval_env *env,
 	    !(sbatch = ae_template_render(c->sbatch, t, err)) ||
 	    !(args = ae_template_render_argv(c->args, c->n_args, t, err)))
 		goto out;
-	event = t->metadata ? ae_json_from_node(t->metadata, err) : json_object();
+	event =
+	    t->metadata ? ae_json_from_node(t->metadata, err) : json_object();
 	if (!event)
 		goto out;
 	make_key(name, t->metadata, key, sizeof(key));
@@ -824,20 +846,18 @@ static int cd_start(const void *data, const ae_eval_env *env,
 		goto out;
 	}
 	s->rec = json_pack("{s:o, s:s, s:n, s:o, s:o, s:o, s:o, s:[], s:n, s:n,"
-			   " s:n, s:n, s:o, s:[], s:[], s:[], s:O, s:I}",
-			   "key", jstr(s->key), "status", "preparing",
-			   "job_id", "parent_job_id", jstr(job_id),
-			   "source_config", jstr(config_path),
-			   "config", jstr(s->config_file),
-			   "submission", jstr(s->submission),
-			   "overrides", "argv", "cwd", "output_dir", "timestring",
-			   "script", jstr(script),
-			   "attempts", "errors", "warnings",
-			   "event", event,
-			   "created", (json_int_t)time(NULL));
+	                   " s:n, s:n, s:o, s:[], s:[], s:[], s:O, s:I}",
+	                   "key", jstr(s->key), "status", "preparing", "job_id",
+	                   "parent_job_id", jstr(job_id), "source_config",
+	                   jstr(config_path), "config", jstr(s->config_file),
+	                   "submission", jstr(s->submission), "overrides",
+	                   "argv", "cwd", "output_dir", "timestring", "script",
+	                   jstr(script), "attempts", "errors", "warnings",
+	                   "event", event, "created", (json_int_t)time(NULL));
 	if (s->rec)
-		json_object_set_new(s->rec, "retry_until",
-				    json_integer((json_int_t)(time(NULL) + c->retry)));
+		json_object_set_new(
+		    s->rec, "retry_until",
+		    json_integer((json_int_t)(time(NULL) + c->retry)));
 	if (!s->rec) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
@@ -873,11 +893,12 @@ static int cd_start(const void *data, const ae_eval_env *env,
 		goto out;
 	}
 	ae_sbatch_resources_from_metadata(meta, &res);
-	if (res.job_name && asprintf(&job_name, "%s_%s", res.job_name, name) < 0)
+	if (res.job_name &&
+	    asprintf(&job_name, "%s_%s", res.job_name, name) < 0)
 		job_name = NULL;
-	s->argv = ae_sbatch_argv(sbatch, s->config_file, &res,
-				 job_name ? job_name : name,
-				 (const char *const *)args, c->n_args, script, &e);
+	s->argv = ae_sbatch_argv(
+	    sbatch, s->config_file, &res, job_name ? job_name : name,
+	    (const char *const *)args, c->n_args, script, &e);
 	if (!s->argv) {
 		fail_rec(s, x, "invalid", "%s", e.text);
 		rc = 0;
@@ -914,24 +935,25 @@ out:
 }
 
 static const ae_action_class cooldown_class = {
-	.name = AE_COOLDOWN_CLASS,
-	/* checked as ae_action's check-only class checks it */
-	.fields = ae_cooldown_spec_fields,
-	.compile = ae_cooldown_spec_compile,
-	.free = ae_cooldown_spec_free,
-	.start = cd_start,
-	.child_done = cd_child_done,
-	.wake = cd_wake,
-	/* submission.json says how far a start got (cd_start) */
-	.resumable = 1,
+    .name = AE_COOLDOWN_CLASS,
+    /* checked as ae_action's check-only class checks it */
+    .fields = ae_cooldown_spec_fields,
+    .compile = ae_cooldown_spec_compile,
+    .free = ae_cooldown_spec_free,
+    .start = cd_start,
+    .child_done = cd_child_done,
+    .wake = cd_wake,
+    /* submission.json says how far a start got (cd_start) */
+    .resumable = 1,
 };
 
 int ae_cooldown_register(ae_error *err)
 {
 	if (ae_action_register(&cooldown_class) < 0)
-		return ae_error_set(err, NULL, 0, 0, NULL,
-				    "cannot register %s: the action class table is full",
-				    AE_COOLDOWN_CLASS);
+		return ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "cannot register %s: the action class table is full",
+		    AE_COOLDOWN_CLASS);
 	return 0;
 }
 
@@ -940,7 +962,7 @@ int ae_cooldown_register(ae_error *err)
 /* Mark one record stopped when it is "preparing" or "retrying". 1 marked, 0
  * not one to mark, -1 with err set. */
 static int stop_one(int cds, const char *name, const char *why,
-		    ae_cooldown_stopped cb, void *ctx, ae_error *err)
+                    ae_cooldown_stopped cb, void *ctx, ae_error *err)
 {
 	const char *status;
 	json_t *rec, *errs;
@@ -952,7 +974,8 @@ static int stop_one(int cds, const char *name, const char *why,
 		return 0; /* not a cooldown's directory */
 	rec = ae_provenance_read_json(fd, AE_COOLDOWN_SUBMISSION, &e);
 	status = json_string_value(json_object_get(rec, "status"));
-	if (!status || (strcmp(status, "preparing") && strcmp(status, "retrying")))
+	if (!status ||
+	    (strcmp(status, "preparing") && strcmp(status, "retrying")))
 		goto out;
 	errs = json_object_get(rec, "errors");
 	if (!json_is_array(errs)) {
@@ -962,7 +985,8 @@ static int stop_one(int cds, const char *name, const char *why,
 	json_array_append_new(errs, json_string(why));
 	json_object_set_new(rec, "status", json_string("stopped"));
 	json_object_set_new(rec, "stopped_at", json_integer(time(NULL)));
-	if (ae_provenance_write_json(fd, AE_COOLDOWN_SUBMISSION, rec, err) < 0) {
+	if (ae_provenance_write_json(fd, AE_COOLDOWN_SUBMISSION, rec, err) <
+	    0) {
 		rv = -1;
 		goto out;
 	}
@@ -976,7 +1000,7 @@ out:
 }
 
 long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
-			   ae_cooldown_stopped cb, void *ctx, ae_error *err)
+                           ae_cooldown_stopped cb, void *ctx, ae_error *err)
 {
 	char display[PATH_MAX + 16];
 	struct dirent *d;
@@ -986,7 +1010,7 @@ long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
 
 	snprintf(display, sizeof(display), "%s/cooldowns", prov_dir);
 	cds = ae_safedir_openat(prov_fd, "cooldowns", display, getuid(), 0, 1,
-				err);
+	                        err);
 	if (cds < 0)
 		return errno == ENOENT ? 0 : -1;
 	dfd = dup(cds);
@@ -995,7 +1019,8 @@ long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
 		if (dfd >= 0)
 			close(dfd);
 		close(cds);
-		return ae_error_set(err, display, 0, 0, NULL, "cannot list: %m");
+		return ae_error_set(err, display, 0, 0, NULL,
+		                    "cannot list: %m");
 	}
 	while ((d = readdir(dir))) {
 		int r;

@@ -88,7 +88,7 @@
 #define AE_COOLDOWN_TIMESTRING_ENV "AUTOEXP_TIMESTRING"
 /* Files in cooldowns/<key>/. */
 #define AE_COOLDOWN_SUBMISSION "submission.json"
-#define AE_COOLDOWN_CONFIG "config.yaml"
+#define AE_COOLDOWN_CONFIG     "config.yaml"
 
 /* Replace the check-only RunAutoexpAction in ae_action's table (see
  * ae_cooldown_spec.h) with the class that runs. Actions compiled before
@@ -111,6 +111,6 @@ typedef void (*ae_cooldown_stopped)(void *ctx, const char *key);
  * were marked (0 when there is no cooldowns directory), or -1 with err
  * set. */
 long ae_cooldown_stop_open(int prov_fd, const char *prov_dir, const char *why,
-			   ae_cooldown_stopped cb, void *ctx, ae_error *err);
+                           ae_cooldown_stopped cb, void *ctx, ae_error *err);
 
 #endif /* AE_COOLDOWN_H */

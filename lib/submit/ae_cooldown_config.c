@@ -45,18 +45,18 @@ ae_node *ae_cd_escaped_copy(const ae_node *node)
 }
 
 ae_node *ae_cd_compose(const char *config_path, const char *const *search,
-		       size_t n_search, char *const *overrides,
-		       size_t n_overrides, json_t *warnings, ae_error *err)
+                       size_t n_search, char *const *overrides,
+                       size_t n_overrides, json_t *warnings, ae_error *err)
 {
 	ae_compose_warning *w = NULL;
 	size_t nw = 0;
 	ae_compose_opts o = {
-		.search_path = search,
-		.n_search_path = n_search,
-		.overrides = (const char *const *)overrides,
-		.n_overrides = n_overrides,
-		.warnings = &w,
-		.n_warnings = &nw,
+	    .search_path = search,
+	    .n_search_path = n_search,
+	    .overrides = (const char *const *)overrides,
+	    .n_overrides = n_overrides,
+	    .warnings = &w,
+	    .n_warnings = &nw,
 	};
 	ae_node *root = ae_compose_file(config_path, &o, err);
 

@@ -12,7 +12,7 @@
 
 /* Top-level key and member of the parent record in a cooldown's config. */
 #define AE_COOLDOWN_RESERVED_KEY "autoexp"
-#define AE_COOLDOWN_PARENT_KEY "parent"
+#define AE_COOLDOWN_PARENT_KEY   "parent"
 
 /* A deep copy of a tree whose strings containing "${" are escaped
  * (ae_cooldown_escape). NULL when memory runs out. */
@@ -22,8 +22,8 @@ ae_node *ae_cd_escaped_copy(const ae_node *node);
  * directories after the config's own). Warnings are appended to warnings
  * (a JSON array, may be NULL) as strings. New tree or NULL with err set. */
 ae_node *ae_cd_compose(const char *config_path, const char *const *search,
-		       size_t n_search, char *const *overrides,
-		       size_t n_overrides, json_t *warnings, ae_error *err);
+                       size_t n_search, char *const *overrides,
+                       size_t n_overrides, json_t *warnings, ae_error *err);
 
 /* Set root.autoexp.parent to the JSON object parent, every string escaped
  * (a non-mapping `autoexp` is replaced). 0 or -1 with err set. */

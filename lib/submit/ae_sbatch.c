@@ -15,12 +15,12 @@
 /* What sbatch prints when the controller cannot be reached or is busy;
  * matched case-insensitively anywhere in stderr. */
 static const char *const transient_texts[] = {
-	"unable to contact slurm controller",
-	"socket timed out",
-	"connection refused",
-	"slurm temporarily unable",
-	"zero bytes were transmitted or received",
-	NULL,
+    "unable to contact slurm controller",
+    "socket timed out",
+    "connection refused",
+    "slurm temporarily unable",
+    "zero bytes were transmitted or received",
+    NULL,
 };
 
 void ae_sbatch_strv_free(char **v)
@@ -56,7 +56,7 @@ static long long meta_count(const json_t *meta, const char *key)
 }
 
 void ae_sbatch_resources_from_metadata(const json_t *meta,
-				       ae_sbatch_resources *res)
+                                       ae_sbatch_resources *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (!json_is_object(meta))
@@ -67,7 +67,8 @@ void ae_sbatch_resources_from_metadata(const json_t *meta,
 	res->qos = meta_string(meta, "qos");
 	res->nodes = meta_count(meta, "nodes");
 	res->ntasks = meta_count(meta, "tasks");
-	res->options = json_object_get(json_object_get(meta, "request"), "options");
+	res->options =
+	    json_object_get(json_object_get(meta, "request"), "options");
 	if (!json_is_array(res->options))
 		res->options = NULL;
 }
@@ -98,7 +99,7 @@ static int push_count(char **v, size_t *n, const char *opt, long long count)
 /* What the parent asked for: its carried sbatch options, or for a parent
  * recorded without them, the resources it ran with. */
 static int push_parent_request(char **v, size_t *n,
-			       const ae_sbatch_resources *res)
+                               const ae_sbatch_resources *res)
 {
 	if (res->options) {
 		for (size_t i = 0; i < json_array_size(res->options); i++) {
@@ -128,9 +129,9 @@ static int push_parent_request(char **v, size_t *n,
 }
 
 char **ae_sbatch_argv(const char *sbatch, const char *config_file,
-		      const ae_sbatch_resources *res, const char *job_name,
-		      const char *const *extra, size_t n_extra,
-		      const char *script, ae_error *err)
+                      const ae_sbatch_resources *res, const char *job_name,
+                      const char *const *extra, size_t n_extra,
+                      const char *script, ae_error *err)
 {
 	size_t n_options = json_array_size(res->options);
 	char **v = calloc(n_extra + n_options + 12, sizeof(*v));
@@ -139,8 +140,9 @@ char **ae_sbatch_argv(const char *sbatch, const char *config_file,
 	if (!v)
 		goto nomem;
 	if (!sbatch || !*sbatch || !config_file || !script || !*script) {
-		ae_error_set(err, NULL, 0, 0, NULL,
-			     "sbatch needs a program, a config file and a script");
+		ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "sbatch needs a program, a config file and a script");
 		goto fail;
 	}
 	if (push(v, &n, NULL, sbatch) < 0 ||
@@ -156,9 +158,10 @@ char **ae_sbatch_argv(const char *sbatch, const char *config_file,
 			goto nomem;
 	/* a script name starting with '-' would be read as an option */
 	if (script[0] == '-') {
-		ae_error_set(err, NULL, 0, 0, NULL,
-			     "script '%s' starts with '-'; give a path such as ./%s",
-			     script, script);
+		ae_error_set(
+		    err, NULL, 0, 0, NULL,
+		    "script '%s' starts with '-'; give a path such as ./%s",
+		    script, script);
 		goto fail;
 	}
 	if (push(v, &n, NULL, script) < 0)
@@ -180,7 +183,7 @@ static int name_in(const char *entry, size_t len, const char *const *names)
 }
 
 char **ae_sbatch_envp(const char *const *base, const char *const *drop,
-		      const char *const *set, ae_error *err)
+                      const char *const *set, ae_error *err)
 {
 	size_t nb = 0, ns = 0, n = 0;
 	char **v;
@@ -265,9 +268,9 @@ static void last_line(const char *text, char *buf, size_t size)
 }
 
 ae_sbatch_outcome ae_sbatch_classify(int exit_code, int timed_out,
-				     const char *out, const char *errs,
-				     char *job_id, size_t job_id_size,
-				     char *why, size_t why_size)
+                                     const char *out, const char *errs,
+                                     char *job_id, size_t job_id_size,
+                                     char *why, size_t why_size)
 {
 	char line[512], tmp[8];
 
@@ -280,7 +283,8 @@ ae_sbatch_outcome ae_sbatch_classify(int exit_code, int timed_out,
 		errs = "";
 	if (timed_out) {
 		snprintf(why, why_size,
-			 "sbatch timed out (killed; the job may have been submitted)");
+		         "sbatch timed out (killed; the job may have been "
+		         "submitted)");
 		return AE_SBATCH_PERMANENT;
 	}
 	if (exit_code == 0) {
@@ -288,21 +292,24 @@ ae_sbatch_outcome ae_sbatch_classify(int exit_code, int timed_out,
 			return AE_SBATCH_SUBMITTED;
 		last_line(out ? out : "", line, sizeof(line));
 		snprintf(why, why_size,
-			 "sbatch exited 0 without a job id (stdout: '%s')", line);
+		         "sbatch exited 0 without a job id (stdout: '%s')",
+		         line);
 		return AE_SBATCH_PERMANENT;
 	}
 	last_line(errs, line, sizeof(line));
 	for (size_t i = 0; transient_texts[i]; i++) {
 		if (strcasestr(errs, transient_texts[i])) {
-			snprintf(why, why_size, "sbatch exited %d (transient): %s",
-				 exit_code, line);
+			snprintf(why, why_size,
+			         "sbatch exited %d (transient): %s", exit_code,
+			         line);
 			return AE_SBATCH_TRANSIENT;
 		}
 	}
 	if (exit_code < 0)
 		snprintf(why, why_size, "sbatch was killed: %s", line);
 	else
-		snprintf(why, why_size, "sbatch exited %d: %s", exit_code, line);
+		snprintf(why, why_size, "sbatch exited %d: %s", exit_code,
+		         line);
 	return AE_SBATCH_PERMANENT;
 }
 

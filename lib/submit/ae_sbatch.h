@@ -39,15 +39,15 @@ typedef struct ae_sbatch_resources {
 /* Fill res from a run_metadata.json object (job_name, partition, account,
  * qos, nodes, tasks, request.options). Borrowed from meta. */
 void ae_sbatch_resources_from_metadata(const json_t *meta,
-				       ae_sbatch_resources *res);
+                                       ae_sbatch_resources *res);
 
 /* Build the argv (NULL-ended, new strings; free with ae_sbatch_strv_free).
  * sbatch: the program (a name looked up in PATH, or a path); job_name: the
  * full job name or NULL; extra: n_extra further options. NULL with err set. */
 char **ae_sbatch_argv(const char *sbatch, const char *config_file,
-		      const ae_sbatch_resources *res, const char *job_name,
-		      const char *const *extra, size_t n_extra,
-		      const char *script, ae_error *err);
+                      const ae_sbatch_resources *res, const char *job_name,
+                      const char *const *extra, size_t n_extra,
+                      const char *script, ae_error *err);
 
 /* The environment for sbatch: base ("NAME=value", NULL-ended, may be NULL)
  * without any SLURM_* variable but SLURM_CONF (a parent job's SLURM_JOB_ID,
@@ -56,14 +56,14 @@ char **ae_sbatch_argv(const char *sbatch, const char *config_file,
  * NULL-ended, may be NULL) appended. New array of new strings (free with
  * ae_sbatch_strv_free) or NULL with err set. */
 char **ae_sbatch_envp(const char *const *base, const char *const *drop,
-		      const char *const *set, ae_error *err);
+                      const char *const *set, ae_error *err);
 
 void ae_sbatch_strv_free(char **v);
 
 typedef enum ae_sbatch_outcome {
 	AE_SBATCH_SUBMITTED = 0,
-	AE_SBATCH_TRANSIENT,  /* try again later */
-	AE_SBATCH_PERMANENT,  /* record and give up */
+	AE_SBATCH_TRANSIENT, /* try again later */
+	AE_SBATCH_PERMANENT, /* record and give up */
 } ae_sbatch_outcome;
 
 /* Classify a finished sbatch: exit_code (-1 when it did not exit
@@ -72,9 +72,9 @@ typedef enum ae_sbatch_outcome {
  * job_id; an exit 0 without a job id is permanent. why receives a one-line
  * reason for a failure (may be NULL). */
 ae_sbatch_outcome ae_sbatch_classify(int exit_code, int timed_out,
-				     const char *out, const char *errs,
-				     char *job_id, size_t job_id_size,
-				     char *why, size_t why_size);
+                                     const char *out, const char *errs,
+                                     char *job_id, size_t job_id_size,
+                                     char *why, size_t why_size);
 
 /* The wait before retry number `retry` (1 for the first retry): 1 s,
  * doubling, at most 30 s. */

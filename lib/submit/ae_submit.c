@@ -35,7 +35,8 @@ static int split_name(const char *abspath, char **name, char **dir)
 	else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
 		len -= 4;
 	*name = strndup(base, len);
-	*dir = slash ? strndup(abspath, (size_t)(slash - abspath)) : strdup(".");
+	*dir =
+	    slash ? strndup(abspath, (size_t)(slash - abspath)) : strdup(".");
 	if (*dir && !**dir) {
 		free(*dir);
 		*dir = strdup("/");
@@ -53,15 +54,15 @@ static size_t strv_len(const char *const *v)
 }
 
 int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
-		      size_t n_config_dirs, const char *env_path,
-		      const char *presets_dir, const char *const *overrides,
-		      const char *timestring, const char *parent_json,
-		      ae_submit_result *res, ae_error *err)
+                      size_t n_config_dirs, const char *env_path,
+                      const char *presets_dir, const char *const *overrides,
+                      const char *timestring, const char *parent_json,
+                      ae_submit_result *res, ae_error *err)
 {
 	ae_searchpath *sp = NULL;
-	ae_compose_opts copts = { 0 };
-	ae_resolve_opts ropts = { 0 };
-	ae_capture cap = { 0 };
+	ae_compose_opts copts = {0};
+	ae_resolve_opts ropts = {0};
+	ae_capture cap = {0};
 	const char *const *dirs;
 	char abspath[PATH_MAX];
 	char *name = NULL, *dir = NULL;
@@ -72,13 +73,13 @@ int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
 	memset(res, 0, sizeof(*res));
 	if (!realpath(config_path, abspath))
 		return ae_error_set(err, config_path, 0, 0, NULL,
-				    "cannot resolve the path of the config");
+		                    "cannot resolve the path of the config");
 	if (split_name(abspath, &name, &dir) < 0) {
 		ae_error_set(err, config_path, 0, 0, NULL, "out of memory");
 		goto out;
 	}
 	sp = ae_searchpath_build(config_dirs, n_config_dirs, env_path,
-				 presets_dir, err);
+	                         presets_dir, err);
 	if (!sp)
 		goto out;
 	dirs = ae_searchpath_dirs(sp, &n_dirs);
@@ -93,9 +94,11 @@ int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
 		goto out;
 
 	if (timestring)
-		snprintf(res->timestring, sizeof(res->timestring), "%s", timestring);
+		snprintf(res->timestring, sizeof(res->timestring), "%s",
+		         timestring);
 	else
-		ae_interp_timestring_now(res->timestring, sizeof(res->timestring));
+		ae_interp_timestring_now(res->timestring,
+		                         sizeof(res->timestring));
 	ropts.timestring = res->timestring;
 	ropts.defer_env = 1;
 	if (ae_interp_check(res->unresolved, &ropts, err) < 0)
@@ -114,7 +117,8 @@ int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
 	cap.config_name = name;
 	cap.config_dir = dir;
 	cap.search_path = search;
-	cap.overrides = (char **)(overrides ? overrides : (const char *const[]){ NULL });
+	cap.overrides =
+	    (char **)(overrides ? overrides : (const char *const[]){NULL});
 	cap.timestring = res->timestring;
 	cap.submit_time = (long long)time(NULL);
 	cap.parent = (char *)parent_json;

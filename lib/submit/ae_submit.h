@@ -13,9 +13,9 @@
 #include "ae_node.h"
 
 typedef struct ae_submit_result {
-	ae_node *unresolved;           /* composed tree, owned */
-	char *capture;                 /* ae_capture JSON, owned */
-	ae_compose_warning *warnings;  /* owned array */
+	ae_node *unresolved;          /* composed tree, owned */
+	char *capture;                /* ae_capture JSON, owned */
+	ae_compose_warning *warnings; /* owned array */
 	size_t n_warnings;
 	char timestring[32];
 } ae_submit_result;
@@ -23,12 +23,13 @@ typedef struct ae_submit_result {
 /* config_dirs: --config-dir entries; env_path: AUTOEXP_CONFIG_PATH's value;
  * presets_dir: installed presets (each may be NULL/0). overrides: NULL-ended
  * or NULL. timestring: NULL for now. parent_json: the parent record of a
- * cooldown, or NULL. On success fills res (free with ae_submit_result_clear). */
+ * cooldown, or NULL. On success fills res (free with ae_submit_result_clear).
+ */
 int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
-		      size_t n_config_dirs, const char *env_path,
-		      const char *presets_dir, const char *const *overrides,
-		      const char *timestring, const char *parent_json,
-		      ae_submit_result *res, ae_error *err);
+                      size_t n_config_dirs, const char *env_path,
+                      const char *presets_dir, const char *const *overrides,
+                      const char *timestring, const char *parent_json,
+                      ae_submit_result *res, ae_error *err);
 
 void ae_submit_result_clear(ae_submit_result *res);
 

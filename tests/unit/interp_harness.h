@@ -46,17 +46,15 @@ static ae_node *from_json(json_t *j)
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
 		n = ae_node_new_map();
-		json_object_foreach(j, k, v)
-			ae_map_set(n, k, from_json(v));
+		json_object_foreach(j, k, v) ae_map_set(n, k, from_json(v));
 		break;
 	case JSON_ARRAY:
 		n = ae_node_new_seq();
-		json_array_foreach(j, i, v)
-			ae_seq_append(n, from_json(v));
+		json_array_foreach(j, i, v) ae_seq_append(n, from_json(v));
 		break;
 	case JSON_STRING:
 		n = ae_node_new_stringn(json_string_value(j),
-					json_string_length(j));
+		                        json_string_length(j));
 		break;
 	case JSON_INTEGER:
 		n = ae_node_new_int(json_integer_value(j));
@@ -106,14 +104,14 @@ static const char *test_env(const char *name, void *ctx)
 }
 
 static ae_resolve_opts test_opts = {
-	.timestring = TIMESTRING,
-	.env = test_env,
+    .timestring = TIMESTRING,
+    .env = test_env,
 };
 
 static const char *BASE =
-	"{'x': 1, 'l': [1, 2, 3], 's': 'hello', 'd': {'k': 1, 'j': '${x}'},"
-	" 'f': 2.5, 'n': null, 'e': {'z': 2}, 'ls': [[1, 2], [3, 4]],"
-	" 'm': '\?\?\?', 'fl': 0.0001, 'q': '', 'kk': 'k', 'op': 'mul'}";
+    "{'x': 1, 'l': [1, 2, 3], 's': 'hello', 'd': {'k': 1, 'j': '${x}'},"
+    " 'f': 2.5, 'n': null, 'e': {'z': 2}, 'ls': [[1, 2], [3, 4]],"
+    " 'm': '\?\?\?', 'fl': 0.0001, 'q': '', 'kk': 'k', 'op': 'mul'}";
 
 /* Resolve the whole config with a = value; repr(resolved a) or "ERR ...". */
 static const char *R(const char *value)
@@ -139,16 +137,18 @@ static const char *R(const char *value)
 	return keep(s);
 }
 
-#define CHECK_ERR(got, sub)                                                 \
-	do {                                                                \
-		const char *g_ = (got);                                     \
-		test_checks++;                                              \
-		if (!g_ || strncmp(g_, "ERR ", 4) || !strstr(g_, (sub))) {  \
-			test_failures++;                                    \
-			fprintf(stderr, "%s:%d: expected an error with "    \
-				"\"%s\", got \"%s\"\n", __FILE__, __LINE__, \
-				(sub), g_ ? g_ : "(null)");                 \
-		}                                                           \
+#define CHECK_ERR(got, sub)                                                    \
+	do {                                                                   \
+		const char *g_ = (got);                                        \
+		test_checks++;                                                 \
+		if (!g_ || strncmp(g_, "ERR ", 4) || !strstr(g_, (sub))) {     \
+			test_failures++;                                       \
+			fprintf(stderr,                                        \
+			        "%s:%d: expected an error with "               \
+			        "\"%s\", got \"%s\"\n",                        \
+			        __FILE__, __LINE__, (sub),                     \
+			        g_ ? g_ : "(null)");                           \
+		}                                                              \
 	} while (0)
 
 #endif /* AE_INTERP_HARNESS_H */

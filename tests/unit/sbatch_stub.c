@@ -74,8 +74,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(line, "transient")) {
-		fprintf(stderr, "sbatch: error: Batch job submission failed: "
-				"Unable to contact slurm controller (connect failure)\n");
+		fprintf(
+		    stderr,
+		    "sbatch: error: Batch job submission failed: "
+		    "Unable to contact slurm controller (connect failure)\n");
 		return 1;
 	}
 	if (!strncmp(line, "fail ", 5)) {

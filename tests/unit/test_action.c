@@ -17,7 +17,8 @@
 static ae_node *yaml(const char *text)
 {
 	ae_error err;
-	ae_node *n = ae_yaml_load_string(text, strlen(text), "act.yaml", NULL, &err);
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "act.yaml", NULL, &err);
 
 	if (!n)
 		fprintf(stderr, "yaml: %s\n", err.text);
@@ -65,27 +66,30 @@ static ae_action_exec *run(ae_action *a)
 
 static const char *res_str(ae_action_exec *x, const char *key)
 {
-	return json_string_value(json_object_get(ae_action_exec_result(x), key));
+	return json_string_value(
+	    json_object_get(ae_action_exec_result(x), key));
 }
 
 static int dummy_started;
 
 static int dummy_compile(const ae_node *cfg, int unresolved, void **data,
-			 ae_error *err)
+                         ae_error *err)
 {
 	(void)unresolved;
 	(void)err;
-	*data = strdup(ae_map_get(cfg, "word") ? ae_map_get(cfg, "word")->u.str.s : "");
+	*data = strdup(
+	    ae_map_get(cfg, "word") ? ae_map_get(cfg, "word")->u.str.s : "");
 	return 0;
 }
 
 static int dummy_start(const void *data, const ae_eval_env *e,
-		       ae_action_exec *x, ae_error *err)
+                       ae_action_exec *x, ae_error *err)
 {
 	(void)e;
 	(void)err;
 	dummy_started++;
-	ae_action_exec_finish(x, AE_ACTION_SUCCESS, "said %s", (const char *)data);
+	ae_action_exec_finish(x, AE_ACTION_SUCCESS, "said %s",
+	                      (const char *)data);
 	return 0;
 }
 
@@ -102,7 +106,7 @@ int main(void)
 	struct stat st;
 
 	snprintf(dir, sizeof(dir), "%s/ae_action_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(marker, sizeof(marker), "%s/x", dir);
 	meta = yaml("checkpoint_iteration: '100'\ncheckpoint_path: /x/ckpt\n");
@@ -115,45 +119,62 @@ int main(void)
 	env.envp = child_env;
 
 	/* LogAction */
-	a = compile("{class_name: LogAction, message: 'checkpoint saved at iteration {checkpoint_iteration:07d}'}", &err);
+	a = compile("{class_name: LogAction, message: 'checkpoint saved at "
+	            "iteration {checkpoint_iteration:07d}'}",
+	            &err);
 	CHECK(a != NULL);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_SUCCESS);
-	CHECK_STR(ae_action_exec_message(x), "checkpoint saved at iteration 0000100");
+	CHECK_STR(ae_action_exec_message(x),
+	          "checkpoint saved at iteration 0000100");
 	CHECK_STR(res_str(x, "class_name"), "LogAction");
 	ae_action_exec_free(x);
 	ae_action_free(a);
 	a = compile("{class_name: LogAction, message: 'at {nokey}'}", &err);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_FAILED);
-	CHECK(strstr(ae_action_exec_message(x), "unknown template key {nokey}") != NULL);
+	CHECK(strstr(ae_action_exec_message(x),
+	             "unknown template key {nokey}") != NULL);
 	ae_action_exec_free(x);
 	ae_action_free(a);
 
 	/* RunCommandAction: an argument with shell metacharacters is passed
 	 * literally and runs nothing extra */
-	a = compile("{class_name: RunCommandAction, command: [echo, '; touch {marker}', '$(touch {marker})', '&&', '{checkpoint_iteration}']}", &err);
+	a = compile(
+	    "{class_name: RunCommandAction, command: [echo, '; touch "
+	    "{marker}', '$(touch {marker})', '&&', '{checkpoint_iteration}']}",
+	    &err);
 	CHECK(a != NULL);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_SUCCESS);
-	snprintf(want, sizeof(want), "; touch %s $(touch %s) && 100\n", marker, marker);
+	snprintf(want, sizeof(want), "; touch %s $(touch %s) && 100\n", marker,
+	         marker);
 	CHECK_STR(res_str(x, "stdout"), want);
 	CHECK(stat(marker, &st) != 0);
-	CHECK_INT(json_array_size(json_object_get(ae_action_exec_result(x), "argv")), 5);
-	CHECK_INT(json_integer_value(json_object_get(ae_action_exec_result(x), "exit_code")), 0);
+	CHECK_INT(
+	    json_array_size(json_object_get(ae_action_exec_result(x), "argv")),
+	    5);
+	CHECK_INT(json_integer_value(
+	              json_object_get(ae_action_exec_result(x), "exit_code")),
+	          0);
 	ae_action_exec_free(x);
 	ae_action_free(a);
 
 	/* the environment is exactly the given one plus `env` */
-	a = compile("{class_name: RunCommandAction, command: [env], env: {LANG: 'de_{checkpoint_iteration}', EXTRA: '1'}}", &err);
+	a = compile("{class_name: RunCommandAction, command: [env], env: "
+	            "{LANG: 'de_{checkpoint_iteration}', EXTRA: '1'}}",
+	            &err);
 	CHECK(a != NULL);
 	x = run(a);
-	CHECK_STR(res_str(x, "stdout"), "PATH=/usr/bin:/bin\nLANG=de_100\nEXTRA=1\n");
+	CHECK_STR(res_str(x, "stdout"),
+	          "PATH=/usr/bin:/bin\nLANG=de_100\nEXTRA=1\n");
 	ae_action_exec_free(x);
 	ae_action_free(a);
 
 	/* cwd (template), failure keeps stderr */
-	a = compile("{class_name: RunCommandAction, command: [sh, -c, 'pwd; echo bad >&2; exit 4'], cwd: '{output_dir}'}", &err);
+	a = compile("{class_name: RunCommandAction, command: [sh, -c, 'pwd; "
+	            "echo bad >&2; exit 4'], cwd: '{output_dir}'}",
+	            &err);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_FAILED);
 	CHECK_STR(ae_action_exec_message(x), "command exited 4");
@@ -165,7 +186,9 @@ int main(void)
 	ae_action_free(a);
 
 	/* timeout kills the child */
-	a = compile("{class_name: RunCommandAction, command: [sleep, '30'], timeout_seconds: 0.3}", &err);
+	a = compile("{class_name: RunCommandAction, command: [sleep, '30'], "
+	            "timeout_seconds: 0.3}",
+	            &err);
 	{
 		double t0 = mono();
 
@@ -174,19 +197,27 @@ int main(void)
 	}
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_FAILED);
 	CHECK_STR(ae_action_exec_message(x), "command timed out");
-	CHECK(json_is_true(json_object_get(ae_action_exec_result(x), "timed_out")));
+	CHECK(json_is_true(
+	    json_object_get(ae_action_exec_result(x), "timed_out")));
 	ae_action_exec_free(x);
 	ae_action_free(a);
 
-	/* start failures: unknown key never runs a literal {x}; missing program */
-	snprintf(text, sizeof(text), "{class_name: RunCommandAction, command: [touch, '%s_{nokey}']}", marker);
+	/* start failures: unknown key never runs a literal {x}; missing program
+	 */
+	snprintf(
+	    text, sizeof(text),
+	    "{class_name: RunCommandAction, command: [touch, '%s_{nokey}']}",
+	    marker);
 	a = compile(text, &err);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_FAILED);
-	CHECK(strstr(ae_action_exec_message(x), "unknown template key {nokey}") != NULL);
+	CHECK(strstr(ae_action_exec_message(x),
+	             "unknown template key {nokey}") != NULL);
 	ae_action_exec_free(x);
 	ae_action_free(a);
-	a = compile("{class_name: RunCommandAction, command: [no-such-program-xyz]}", &err);
+	a = compile(
+	    "{class_name: RunCommandAction, command: [no-such-program-xyz]}",
+	    &err);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_FAILED);
 	CHECK(strstr(ae_action_exec_message(x), "not found") != NULL);
@@ -194,10 +225,12 @@ int main(void)
 	ae_action_free(a);
 
 	/* compile errors name the place */
-	CHECK(!compile("{class_name: RunCommandAction, command: 'echo hi'}", &err));
+	CHECK(!compile("{class_name: RunCommandAction, command: 'echo hi'}",
+	               &err));
 	CHECK(strstr(err.text, "no shell") != NULL);
 	CHECK(!compile("{class_name: RunCommandAction, command: []}", &err));
-	CHECK(!compile("{class_name: RunCommandAction, command: [a], shell: true}", &err));
+	CHECK(!compile(
+	    "{class_name: RunCommandAction, command: [a], shell: true}", &err));
 	CHECK(strstr(err.text, "unknown field 'shell'") != NULL);
 	CHECK(!compile("\n\n  {class_name: LogAction, mesage: x}", &err));
 	CHECK(strstr(err.text, "unknown field 'mesage'") != NULL);
@@ -207,7 +240,9 @@ int main(void)
 	CHECK(!compile("{class_name: LogAction, message: 'a}b'}", &err));
 
 	/* the known-but-later classes check, and fail when run */
-	a = compile("{class_name: RunAutoexpAction, script: s.py, overrides: ['a={b}'], config_path: x}", &err);
+	a = compile("{class_name: RunAutoexpAction, script: s.py, overrides: "
+	            "['a={b}'], config_path: x}",
+	            &err);
 	CHECK(a != NULL);
 	x = run(a);
 	CHECK_INT(ae_action_exec_status(x), AE_ACTION_FAILED);
@@ -216,9 +251,11 @@ int main(void)
 
 	/* the registry: a class registered at start-up */
 	{
-		static const char *const fields[] = {"class_name", "word", NULL};
-		ae_action_class cls = {"DummyAction", fields, dummy_compile, free,
-				       dummy_start, NULL, NULL, 0};
+		static const char *const fields[] = {"class_name", "word",
+		                                     NULL};
+		ae_action_class cls = {
+		    "DummyAction", fields, dummy_compile, free,
+		    dummy_start,   NULL,   NULL,          0};
 
 		CHECK(!compile("{class_name: DummyAction, word: hi}", &err));
 		CHECK_INT(ae_action_register(&cls), 0);
@@ -233,9 +270,11 @@ int main(void)
 
 	/* EventAction bindings */
 	{
-		ae_node *n = yaml("class_name: EventAction\nmode: queue\nconditions:\n"
-				  "  - {class_name: MetadataCondition, key: checkpoint_iteration, equals: 100}\n"
-				  "action: {class_name: LogAction, message: hi}\n");
+		ae_node *n =
+		    yaml("class_name: EventAction\nmode: queue\nconditions:\n"
+		         "  - {class_name: MetadataCondition, key: "
+		         "checkpoint_iteration, equals: 100}\n"
+		         "action: {class_name: LogAction, message: hi}\n");
 		ae_binding *b = ae_binding_compile(n, 0, &err);
 
 		CHECK(b != NULL);
@@ -249,7 +288,8 @@ int main(void)
 		CHECK(b && b->mode == AE_MODE_INLINE && !b->conditions);
 		ae_binding_free(b);
 		ae_node_free(n);
-		n = yaml("{class_name: EventAction, mode: later, action: {class_name: LogAction}}");
+		n = yaml("{class_name: EventAction, mode: later, action: "
+		         "{class_name: LogAction}}");
 		CHECK(!ae_binding_compile(n, 0, &err));
 		CHECK(strstr(err.text, "mode must be") != NULL);
 		ae_node_free(n);
@@ -257,7 +297,8 @@ int main(void)
 		CHECK(!ae_binding_compile(n, 0, &err));
 		CHECK(strstr(err.text, "needs an 'action'") != NULL);
 		ae_node_free(n);
-		n = yaml("{class_name: EventAction, action: {class_name: LogAction, bad: 1}}");
+		n = yaml("{class_name: EventAction, action: {class_name: "
+		         "LogAction, bad: 1}}");
 		CHECK(!ae_binding_compile(n, 0, &err));
 		CHECK_STR(err.path, "action.bad");
 		ae_node_free(n);

@@ -39,8 +39,9 @@ static char *flags(const char *yaml, const char *path)
 	if (!node || ae_args_from_node(args, node, &err) < 0) {
 		out = malloc(AE_ERROR_TEXT_LEN + AE_ERROR_PATH_LEN + 64);
 		if (out)
-			snprintf(out, AE_ERROR_TEXT_LEN + AE_ERROR_PATH_LEN + 64,
-				 "ERR:%d:%s:%s", err.line, err.path, err.text);
+			snprintf(out,
+			         AE_ERROR_TEXT_LEN + AE_ERROR_PATH_LEN + 64,
+			         "ERR:%d:%s:%s", err.line, err.path, err.text);
 		goto out;
 	}
 	for (i = 0; i < args->argc; i++)
@@ -58,8 +59,8 @@ out:
 	return out;
 }
 
-static void check_flags(const char *yaml, const char *path,
-			const char *expect, int line)
+static void check_flags(const char *yaml, const char *path, const char *expect,
+                        int line)
 {
 	char *got = flags(yaml, path);
 
@@ -78,8 +79,8 @@ static int starts_with(const char *s, const char *prefix)
 
 static void test_types(void)
 {
-	FLAGS("backend:\n  megatron:\n    train_iters: 100\n", "backend.megatron",
-	      "--train-iters|100");
+	FLAGS("backend:\n  megatron:\n    train_iters: 100\n",
+	      "backend.megatron", "--train-iters|100");
 	FLAGS("m:\n  lr: 0.0001\n  min_lr: 1.0e-05\n  x: 3.0\n  big: 1e16\n",
 	      "m", "--lr|0.0001|--min-lr|1e-05|--x|3.0|--big|1e+16");
 	FLAGS("m:\n  async_save: true\n  finetune: false\n  load: null\n"
@@ -106,7 +107,8 @@ static void test_errors(void)
 	CHECK(starts_with(got, "ERR:4:m.nested:a nested mapping"));
 	free(got);
 	got = flags("m:\n  l:\n    - [1, 2]\n", "m");
-	CHECK(starts_with(got, "ERR:3:m.l[0]:a list of arguments may only hold scalars, not a sequence"));
+	CHECK(starts_with(got, "ERR:3:m.l[0]:a list of arguments may only hold "
+	                       "scalars, not a sequence"));
 	free(got);
 	got = flags("m:\n  l: [1, null]\n", "m");
 	CHECK(starts_with(got, "ERR:2:m.l[1]:null in a list"));

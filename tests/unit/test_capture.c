@@ -17,14 +17,24 @@ static void test_sha256_vectors(void)
 	char *million = malloc(1000000);
 
 	ae_sha256_hex("", 0, hex);
-	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	CHECK_STR(
+	    hex,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	ae_sha256_hex("abc", 3, hex);
-	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	ae_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
-	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	CHECK_STR(
+	    hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ae_sha256_hex(
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+	    hex);
+	CHECK_STR(
+	    hex,
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	memset(million, 'a', 1000000);
 	ae_sha256_hex(million, 1000000, hex);
-	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	CHECK_STR(
+	    hex,
+	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(million);
 }
 
@@ -63,10 +73,10 @@ static void test_round_trip_large(void)
 {
 	size_t len = 300 * 1024, i;
 	char *yaml = malloc(len + 1);
-	char *search[] = { "/site/presets", NULL };
-	char *over[] = { "a.b=1", NULL };
-	ae_capture cap = { 0 }, *back;
-	struct chunks c = { .drop = -1, .corrupt = -1 };
+	char *search[] = {"/site/presets", NULL};
+	char *over[] = {"a.b=1", NULL};
+	ae_capture cap = {0}, *back;
+	struct chunks c = {.drop = -1, .corrupt = -1};
 	char header[128];
 	char *json, *joined;
 	ae_error err;
@@ -109,7 +119,8 @@ static void test_round_trip_large(void)
 	/* a missing chunk and a changed byte are both caught */
 	c.drop = 1;
 	joined = ae_capture_join(header, get_chunk, &c, &err);
-	CHECK(joined == NULL && strstr(err.text, "AUTOEXP_CAPTURE_1 is missing"));
+	CHECK(joined == NULL &&
+	      strstr(err.text, "AUTOEXP_CAPTURE_1 is missing"));
 	c.drop = -1;
 	c.corrupt = 2;
 	joined = ae_capture_join(header, get_chunk, &c, &err);
@@ -151,8 +162,8 @@ static void test_decode_rejects(void)
 
 static void test_parent_kept(void)
 {
-	char *empty[] = { NULL };
-	ae_capture cap = { 0 }, *back;
+	char *empty[] = {NULL};
+	ae_capture cap = {0}, *back;
 	char *json;
 
 	cap.search_path = empty;
@@ -162,7 +173,8 @@ static void test_parent_kept(void)
 	cap.parent = "{\"job_id\":\"12\",\"iteration\":100}";
 	json = ae_capture_encode(&cap, NULL);
 	back = ae_capture_decode(json, NULL);
-	CHECK(back && back->parent && strstr(back->parent, "\"iteration\":100"));
+	CHECK(back && back->parent &&
+	      strstr(back->parent, "\"iteration\":100"));
 	ae_capture_free(back);
 	free(json);
 	cap.parent = "not json";
@@ -171,8 +183,8 @@ static void test_parent_kept(void)
 
 static void test_request_kept(void)
 {
-	char *empty[] = { NULL };
-	ae_capture cap = { 0 }, *back;
+	char *empty[] = {NULL};
+	ae_capture cap = {0}, *back;
 	char *json;
 
 	cap.search_path = empty;

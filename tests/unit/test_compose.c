@@ -25,8 +25,8 @@ static const ae_node *get(const ae_node *root, const char *path)
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (part = strtok_r(buf, ".", &save); part && n;
 	     part = strtok_r(NULL, ".", &save))
-		n = n->type == AE_SEQ ? ae_seq_get(n, (size_t)atoi(part)) :
-					ae_map_get(n, part);
+		n = n->type == AE_SEQ ? ae_seq_get(n, (size_t)atoi(part))
+		                      : ae_map_get(n, part);
 	return n;
 }
 
@@ -68,18 +68,17 @@ static const char *keys(const ae_node *root, const char *path)
 
 	buf[0] = '\0';
 	for (i = 0; n && i < ae_map_size(n) && used < sizeof(buf); i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-					 "%s%s", i ? "," : "",
-					 ae_map_key(n, i));
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+		                         i ? "," : "", ae_map_key(n, i));
 	return buf;
 }
 
 static ae_node *compose_v(const char *file, ae_error *err,
-			  ae_compose_warning **w, size_t *nw, int n_ov,
-			  va_list ap)
+                          ae_compose_warning **w, size_t *nw, int n_ov,
+                          va_list ap)
 {
 	const char *ovs[16];
-	const char *sp[] = { presets };
+	const char *sp[] = {presets};
 	char path[1200];
 	ae_compose_opts opts;
 	int i;
@@ -117,7 +116,7 @@ static ae_node *compose(const char *file, ae_error *err, int n_ov, ...)
 }
 
 static ae_node *compose_w(const char *file, ae_error *err,
-			  ae_compose_warning **w, size_t *nw, int n_ov, ...)
+                          ae_compose_warning **w, size_t *nw, int n_ov, ...)
 {
 	va_list ap;
 	ae_node *root;
@@ -281,7 +280,7 @@ static void test_command_line(void)
 
 	/* group=option, last one wins, then key overrides. */
 	r = compose("basic/config.yaml", &err, 3, "db=mysql", "db=postgres",
-		    "db.port=1");
+	            "db.port=1");
 	CHECK_STR(val(r, "db.driver"), "postgres");
 	CHECK_STR(val(r, "db.port"), "1");
 	ae_node_free(r);
@@ -362,7 +361,7 @@ static void test_errors(void)
 	r = compose("basic/cycle.yaml", &err, 0);
 	CHECK(r == NULL);
 	CHECK(strstr(err.text, "cycle in defaults lists: cyc/a -> cyc/b -> "
-			       "cyc/a") != NULL);
+	                       "cyc/a") != NULL);
 	CHECK(ends_with(err.file, "cyc/b.yaml"));
 	CHECK_INT(err.line, 2);
 	/* Missing primary. */
@@ -388,7 +387,7 @@ static void test_log_events(void)
 	CHECK_INT(nw, 1);
 	if (nw == 1) {
 		CHECK(strstr(w[0].text, "monitoring/cooldown.yaml:6:3: "
-					"monitoring.log_events: ") != NULL);
+		                        "monitoring.log_events: ") != NULL);
 		CHECK(strstr(w[0].text, "cpu_oom, nccl_error") != NULL);
 		CHECK(strstr(w[0].text, "monitoring/production.yaml:3:3") !=
 		      NULL);
@@ -400,9 +399,9 @@ static void test_log_events(void)
 	/* The mapping form merges per event name, silently. */
 	r = compose_w("basic/mon_map.yaml", &err, &w, &nw, 0);
 	CHECK_STR(keys(r, "monitoring.log_events"),
-		  "cpu_oom,checkpoint_saved,cooldown_done");
+	          "cpu_oom,checkpoint_saved,cooldown_done");
 	CHECK_STR(val(r, "monitoring.log_events.checkpoint_saved.pattern"),
-		  "saved checkpoint (cooldown)");
+	          "saved checkpoint (cooldown)");
 	CHECK_INT(nw, 0);
 	ae_node_free(r);
 	free(w);
@@ -416,20 +415,21 @@ static void test_captured_config(void)
 	/* The design's example: load pinned to the first run, save follows
 	 * the new base dir (still an interpolation before resolution). */
 	r = compose("plain/unresolved_config.yaml", &err, 3,
-		    "backend.megatron.load=/outputs/exp_1/checkpoints",
-		    "project.base_output_dir=/outputs/exp_2_cooldown",
-		    "monitoring=megatron_basic");
+	            "backend.megatron.load=/outputs/exp_1/checkpoints",
+	            "project.base_output_dir=/outputs/exp_2_cooldown",
+	            "monitoring=megatron_basic");
 	CHECK(r != NULL);
-	CHECK_STR(val(r, "backend.megatron.load"), "/outputs/exp_1/checkpoints");
+	CHECK_STR(val(r, "backend.megatron.load"),
+	          "/outputs/exp_1/checkpoints");
 	CHECK_STR(val(r, "backend.megatron.save"),
-		  "${project.base_output_dir}/checkpoints");
+	          "${project.base_output_dir}/checkpoints");
 	CHECK_STR(val(r, "project.base_output_dir"), "/outputs/exp_2_cooldown");
 	/* monitoring=megatron_basic replaced the whole subtree. */
 	CHECK_STR(keys(r, "monitoring"), "class_name,log_events");
 	CHECK_STR(val(r, "monitoring.log_events.0.name"), "checkpoint_saved");
 	CHECK(get(r, "monitoring.log_events.1") == NULL);
 	CHECK(ends_with(ae_node_file(get(r, "monitoring.class_name")),
-			"monitoring/megatron_basic.yaml"));
+	                "monitoring/megatron_basic.yaml"));
 	/* Key order of the captured file is kept. */
 	CHECK_STR(keys(r, ""), "project,backend,monitoring");
 	ae_node_free(r);
@@ -439,8 +439,7 @@ static void test_captured_config(void)
 	CHECK_STR(keys(r, ""), "project,backend");
 	ae_node_free(r);
 	/* Unknown option still lists what exists. */
-	r = compose("plain/unresolved_config.yaml", &err, 1,
-		    "monitoring=nope");
+	r = compose("plain/unresolved_config.yaml", &err, 1, "monitoring=nope");
 	CHECK(r == NULL);
 	CHECK(strstr(err.text, "megatron_basic") != NULL);
 	/* No group directory, but the key holds a mapping: an error, not a
@@ -451,7 +450,8 @@ static void test_captured_config(void)
 	CHECK(strstr(err.text, "holds a mapping") != NULL);
 	CHECK(strstr(err.text, "search path: ") != NULL);
 	/* ... while a string for a scalar, or inside the mapping, is fine. */
-	r = compose("plain/unresolved_config.yaml", &err, 1, "project.name=other");
+	r = compose("plain/unresolved_config.yaml", &err, 1,
+	            "project.name=other");
 	CHECK(r != NULL);
 	CHECK_STR(val(r, "project.name"), "other");
 	ae_node_free(r);
@@ -460,11 +460,11 @@ static void test_captured_config(void)
 /* The shipped example (monitoring: megatron_cooldown_single) with overrides,
  * composed against the shipped presets. */
 static ae_node *compose_shipped(const char *preset, ae_error *err, int n_ov,
-				...)
+                                ...)
 {
 	const char *ovs[8];
 	char cfg[1100], example[1200], group[64];
-	const char *sp[] = { cfg };
+	const char *sp[] = {cfg};
 	const char *srcdir = getenv("srcdir");
 	ae_compose_opts opts;
 	va_list ap;
@@ -472,7 +472,7 @@ static ae_node *compose_shipped(const char *preset, ae_error *err, int n_ov,
 
 	snprintf(cfg, sizeof(cfg), "%s/config", srcdir ? srcdir : ".");
 	snprintf(example, sizeof(example),
-		 "%s/examples/megatron_single_cooldown.yaml", cfg);
+	         "%s/examples/megatron_single_cooldown.yaml", cfg);
 	if (preset) {
 		snprintf(group, sizeof(group), "monitoring=%s", preset);
 		ovs[i++] = group;
@@ -495,42 +495,44 @@ static ae_node *compose_shipped(const char *preset, ae_error *err, int n_ov,
  * `~monitoring.log_events.cooldown_checkpoint`. */
 static void test_cooldown_keeps_monitoring(void)
 {
-	static const char *const presets_[] = { "megatron_cooldown_single",
-						"megatron_cooldown_multi" };
+	static const char *const presets_[] = {"megatron_cooldown_single",
+	                                       "megatron_cooldown_multi"};
 	ae_error err;
 	ae_node *r;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
 		r = compose_shipped(
-			presets_[i], &err, 3,
-			"++monitoring.log_path=${project.base_output_dir}/train-%j.log",
-			"monitoring.drain_timeout_seconds=42",
-			"~monitoring.log_events.cooldown_checkpoint");
+		    presets_[i], &err, 3,
+		    "++monitoring.log_path=${project.base_output_dir}/"
+		    "train-%j.log",
+		    "monitoring.drain_timeout_seconds=42",
+		    "~monitoring.log_events.cooldown_checkpoint");
 		CHECK(r != NULL);
 		CHECK_STR(val(r, "monitoring.log_path"),
-			  "${project.base_output_dir}/train-%j.log");
+		          "${project.base_output_dir}/train-%j.log");
 		CHECK_STR(val(r, "monitoring.drain_timeout_seconds"), "42");
 		CHECK(get(r, "monitoring.log_events.cooldown_checkpoint") ==
 		      NULL);
 		/* every other event, basic's and production's, is kept */
 		CHECK_STR(keys(r, "monitoring.log_events.checkpoint_saved"),
-			  "pattern,pattern_type,metadata,extract_groups,"
-			  "actions");
+		          "pattern,pattern_type,metadata,extract_groups,"
+		          "actions");
 		CHECK_STR(val(r, "monitoring.log_events.python_error.pattern"),
-			  "Traceback \\(most recent call last\\):");
-		CHECK_STR(val(r, "monitoring.log_events.nccl_error.metadata.kind"),
-			  "error");
+		          "Traceback \\(most recent call last\\):");
+		CHECK_STR(
+		    val(r, "monitoring.log_events.nccl_error.metadata.kind"),
+		    "error");
 		CHECK(get(r, "monitoring.metadata.cooldown") != NULL);
 		ae_node_free(r);
 	}
 	/* The delete is strict, as Hydra's: an event that is not there is an
 	 * error, not a silent no-op. */
 	r = compose_shipped("megatron_basic", &err, 1,
-			    "~monitoring.log_events.cooldown_checkpoint");
+	                    "~monitoring.log_events.cooldown_checkpoint");
 	CHECK(r == NULL);
 	CHECK(strstr(err.text, "cannot delete 'monitoring.log_events."
-			       "cooldown_checkpoint': key not found") != NULL);
+	                       "cooldown_checkpoint': key not found") != NULL);
 }
 
 int main(void)
@@ -538,7 +540,7 @@ int main(void)
 	const char *srcdir = getenv("srcdir");
 
 	snprintf(data, sizeof(data), "%s/tests/data/compose",
-		 srcdir ? srcdir : ".");
+	         srcdir ? srcdir : ".");
 	snprintf(presets, sizeof(presets), "%s/presets", data);
 	test_order_and_self();
 	test_nested_optional_disabled();

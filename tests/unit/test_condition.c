@@ -18,7 +18,8 @@
 static ae_node *yaml(const char *text)
 {
 	ae_error err;
-	ae_node *n = ae_yaml_load_string(text, strlen(text), "cond.yaml", NULL, &err);
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "cond.yaml", NULL, &err);
 
 	if (!n)
 		fprintf(stderr, "yaml: %s\n", err.text);
@@ -69,8 +70,8 @@ static double mono(void)
 }
 
 /* Drive a condition like the event loop does, with the real clock. */
-static ae_cond_result run_loop(ae_condition *c, ae_cond_state *st, ae_error *why,
-			       int *rounds)
+static ae_cond_result run_loop(ae_condition *c, ae_cond_state *st,
+                               ae_error *why, int *rounds)
 {
 	ae_cond_result r;
 	double next;
@@ -90,7 +91,9 @@ static ae_cond_result run_loop(ae_condition *c, ae_cond_state *st, ae_error *why
 			pfd[i].fd = fds[i];
 			pfd[i].events = POLLIN;
 		}
-		poll(pfd, (nfds_t)n, isfinite(next) ? (int)((next - env.now) * 1000) + 1 : 1000);
+		poll(pfd, (nfds_t)n,
+		     isfinite(next) ? (int)((next - env.now) * 1000) + 1
+		                    : 1000);
 	}
 }
 
@@ -106,10 +109,10 @@ int main(void)
 	int rounds;
 
 	snprintf(dir, sizeof(dir), "%s/ae_cond_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
 	meta = yaml("checkpoint_iteration: '100'\ncheckpoint_path: /x/ckpt\n"
-		    "empty: null\nrate: 0.5\n");
+	            "empty: null\nrate: 0.5\n");
 	vars = ae_node_new_map();
 	ae_map_set(vars, "output_dir", ae_node_new_string(dir));
 	tctx.metadata = meta;
@@ -120,46 +123,93 @@ int main(void)
 	env.attempt = 1;
 
 	/* MetadataCondition: string forms compare */
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, equals: 100}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, equals: '100'}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, equals: 50000}", &why), AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, equals: 100}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, equals: '100'}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, equals: 50000}",
+	                &why),
+	          AE_COND_FAIL);
 	CHECK(strstr(why.text, "is '100', not '50000'") != NULL);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, not_equals: 100}", &why), AE_COND_FAIL);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, not_equals: 7}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, in: [50, 100, '150']}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, in: [50, 150]}", &why), AE_COND_FAIL);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, regex: '^1\\d{2}$'}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_iteration, regex: '^2'}", &why), AE_COND_FAIL);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: rate, equals: 0.5}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_path}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: empty}", &why), AE_COND_FAIL);
-	CHECK_INT(eval1("{class_name: MetadataCondition, key: nope, not_equals: x}", &why), AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, not_equals: 100}",
+	                &why),
+	          AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, not_equals: 7}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, in: [50, 100, '150']}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, in: [50, 150]}",
+	                &why),
+	          AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, regex: '^1\\d{2}$'}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, regex: '^2'}",
+	                &why),
+	          AE_COND_FAIL);
+	CHECK_INT(
+	    eval1("{class_name: MetadataCondition, key: rate, equals: 0.5}",
+	          &why),
+	    AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: checkpoint_path}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: MetadataCondition, key: empty}", &why),
+	          AE_COND_FAIL);
+	CHECK_INT(
+	    eval1("{class_name: MetadataCondition, key: nope, not_equals: x}",
+	          &why),
+	    AE_COND_FAIL);
 	CHECK(strstr(why.text, "'nope' is not set") != NULL);
 
 	/* compile errors carry the place */
-	CHECK(!compile("{class_name: MetadataCondition, key: a, equal: 1}", &err));
+	CHECK(!compile("{class_name: MetadataCondition, key: a, equal: 1}",
+	               &err));
 	CHECK(strstr(err.text, "unknown field 'equal'") != NULL);
 	CHECK_STR(err.file, "cond.yaml");
 	CHECK_INT(err.line, 1);
 	CHECK(!compile("{class_name: NoSuchCondition}", &err));
-	CHECK(strstr(err.text, "unknown condition class_name 'NoSuchCondition'") != NULL);
-	CHECK(!compile("{class_name: MetadataCondition, key: a, regex: '(x'}", &err));
+	CHECK(strstr(err.text,
+	             "unknown condition class_name 'NoSuchCondition'") != NULL);
+	CHECK(!compile("{class_name: MetadataCondition, key: a, regex: '(x'}",
+	               &err));
 	CHECK(strstr(err.text, "bad regex") != NULL);
 	CHECK(!compile("{class_name: FileExistsCondition, path: '{x'}", &err));
 	CHECK(strstr(err.text, "unterminated") != NULL);
-	CHECK(!compile("{class_name: MaxAttemptsCondition, max_attempts: 1}", &err));
+	CHECK(!compile("{class_name: MaxAttemptsCondition, max_attempts: 1}",
+	               &err));
 	CHECK(strstr(err.text, "can never pass") != NULL);
-	CHECK(!compile("{class_name: CommandCondition, command: 'test -e x'}", &err));
+	CHECK(!compile("{class_name: CommandCondition, command: 'test -e x'}",
+	               &err));
 	CHECK(strstr(err.text, "no shell") != NULL);
 
 	/* MaxAttemptsCondition: attempt counts from 1 */
-	CHECK_INT(eval1("{class_name: MaxAttemptsCondition, max_attempts: 3}", &why), AE_COND_PASS);
+	CHECK_INT(
+	    eval1("{class_name: MaxAttemptsCondition, max_attempts: 3}", &why),
+	    AE_COND_PASS);
 	env.attempt = 3;
-	CHECK_INT(eval1("{class_name: MaxAttemptsCondition, max_attempts: 3}", &why), AE_COND_FAIL);
+	CHECK_INT(
+	    eval1("{class_name: MaxAttemptsCondition, max_attempts: 3}", &why),
+	    AE_COND_FAIL);
 	env.attempt = 1;
 
 	/* FileExistsCondition, non-blocking: fails at once */
-	snprintf(text, sizeof(text), "{class_name: FileExistsCondition, path: '{output_dir}/ckpt_{checkpoint_iteration}/done'}");
+	snprintf(text, sizeof(text),
+	         "{class_name: FileExistsCondition, path: "
+	         "'{output_dir}/ckpt_{checkpoint_iteration}/done'}");
 	CHECK_INT(eval1(text, &why), AE_COND_FAIL);
 	CHECK(strstr(why.text, "/ckpt_100/done' does not exist") != NULL);
 	snprintf(path, sizeof(path), "%s/ckpt_100", dir);
@@ -169,12 +219,17 @@ int main(void)
 	CHECK_INT(eval1(text, &why), AE_COND_PASS);
 	unlink(path);
 	/* an unknown key fails with the message, never checks a literal {x} */
-	CHECK_INT(eval1("{class_name: FileExistsCondition, path: '/{nokey}'}", &why), AE_COND_FAIL);
+	CHECK_INT(
+	    eval1("{class_name: FileExistsCondition, path: '/{nokey}'}", &why),
+	    AE_COND_FAIL);
 	CHECK(strstr(why.text, "unknown template key {nokey}") != NULL);
 
 	/* blocking with an injected clock: waiting, next check, then pass */
-	c = compile("{class_name: FileExistsCondition, path: '{output_dir}/ckpt_{checkpoint_iteration}/done',"
-		    " blocking: true, timeout_seconds: 60, poll_interval_seconds: 7}", &err);
+	c = compile(
+	    "{class_name: FileExistsCondition, path: "
+	    "'{output_dir}/ckpt_{checkpoint_iteration}/done',"
+	    " blocking: true, timeout_seconds: 60, poll_interval_seconds: 7}",
+	    &err);
 	CHECK(c != NULL);
 	st = ae_cond_state_new(c);
 	env.now = 1000;
@@ -217,7 +272,9 @@ int main(void)
 	ae_cond_state_free(st);
 	ae_condition_free(c);
 	/* a state from another condition is refused */
-	c = compile("{class_name: CompositeCondition, conditions: [{class_name: AlwaysTrueCondition}]}", &err);
+	c = compile("{class_name: CompositeCondition, conditions: "
+	            "[{class_name: AlwaysTrueCondition}]}",
+	            &err);
 	saved = json_pack("{s:n, s:n, s:[]}", "done", "started", "children");
 	CHECK(ae_cond_state_load(c, saved, &err) == NULL);
 	json_decref(saved);
@@ -226,22 +283,37 @@ int main(void)
 	/* GlobExistsCondition */
 	snprintf(path, sizeof(path), "%s/iter_0000100", dir);
 	mkdir(path, 0700);
-	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: '{output_dir}/iter_*'}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: '{output_dir}/iter_*', min_matches: 2}", &why), AE_COND_FAIL);
-	CHECK_INT(eval1("{class_name: GlobExistsCondition, path: '{output_dir}/it*/../iter_000010?'}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: GlobExistsCondition, path: '{output_dir}/none_*', blocking: true}", &why), AE_COND_WAITING);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: "
+	                "'{output_dir}/iter_*'}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: "
+	                "'{output_dir}/iter_*', min_matches: 2}",
+	                &why),
+	          AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, path: "
+	                "'{output_dir}/it*/../iter_000010?'}",
+	                &why),
+	          AE_COND_PASS);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, path: "
+	                "'{output_dir}/none_*', blocking: true}",
+	                &why),
+	          AE_COND_WAITING);
 
 	/* Composite, in order: all stops at the first non-pass */
 	snprintf(text, sizeof(text),
-		 "{class_name: CompositeCondition, mode: all, conditions: ["
-		 "{class_name: MetadataCondition, key: checkpoint_iteration, equals: 100},"
-		 "{class_name: FileExistsCondition, path: '%s/later', blocking: true, timeout_seconds: 0}]}", dir);
+	         "{class_name: CompositeCondition, mode: all, conditions: ["
+	         "{class_name: MetadataCondition, key: checkpoint_iteration, "
+	         "equals: 100},"
+	         "{class_name: FileExistsCondition, path: '%s/later', "
+	         "blocking: true, timeout_seconds: 0}]}",
+	         dir);
 	c = compile(text, &err);
 	st = ae_cond_state_new(c);
 	env.now = 3000;
 	CHECK_INT(ae_condition_eval(c, st, &env, &next, &why), AE_COND_WAITING);
 	CHECK(fabs(next - 3005) < 1e-9); /* default poll interval */
-	env.now = 1e9; /* timeout_seconds: 0 waits forever */
+	env.now = 1e9;                   /* timeout_seconds: 0 waits forever */
 	CHECK_INT(ae_condition_eval(c, st, &env, &next, &why), AE_COND_WAITING);
 	snprintf(path, sizeof(path), "%s/later", dir);
 	close(open(path, O_CREAT | O_WRONLY, 0600));
@@ -249,21 +321,44 @@ int main(void)
 	ae_cond_state_free(st);
 	ae_condition_free(c);
 	CHECK_INT(eval1("{class_name: CompositeCondition, conditions: ["
-			"{class_name: MetadataCondition, key: checkpoint_iteration, equals: 5},"
-			"{class_name: FileExistsCondition, path: /nonexistent, blocking: true}]}", &why), AE_COND_FAIL);
-	CHECK_INT(eval1("{class_name: CompositeCondition, mode: any, conditions: ["
-			"{class_name: MetadataCondition, key: checkpoint_iteration, equals: 5},"
-			"{class_name: MetadataCondition, key: checkpoint_iteration, equals: 100}]}", &why), AE_COND_PASS);
-	CHECK_INT(eval1("{class_name: CompositeCondition, mode: any, conditions: ["
-			"{class_name: MetadataCondition, key: checkpoint_iteration, equals: 5},"
-			"{class_name: FileExistsCondition, path: /nonexistent, blocking: true}]}", &why), AE_COND_WAITING);
-	CHECK_INT(eval1("{class_name: CompositeCondition, mode: any, conditions: ["
-			"{class_name: MetadataCondition, key: checkpoint_iteration, equals: 5},"
-			"{class_name: MetadataCondition, key: checkpoint_iteration, equals: 6}]}", &why), AE_COND_FAIL);
-	CHECK(!compile("{class_name: CompositeCondition, mode: some, conditions: []}", &err));
+	                "{class_name: MetadataCondition, key: "
+	                "checkpoint_iteration, equals: 5},"
+	                "{class_name: FileExistsCondition, path: /nonexistent, "
+	                "blocking: true}]}",
+	                &why),
+	          AE_COND_FAIL);
+	CHECK_INT(
+	    eval1("{class_name: CompositeCondition, mode: any, conditions: ["
+	          "{class_name: MetadataCondition, key: checkpoint_iteration, "
+	          "equals: 5},"
+	          "{class_name: MetadataCondition, key: checkpoint_iteration, "
+	          "equals: 100}]}",
+	          &why),
+	    AE_COND_PASS);
+	CHECK_INT(
+	    eval1("{class_name: CompositeCondition, mode: any, conditions: ["
+	          "{class_name: MetadataCondition, key: checkpoint_iteration, "
+	          "equals: 5},"
+	          "{class_name: FileExistsCondition, path: /nonexistent, "
+	          "blocking: true}]}",
+	          &why),
+	    AE_COND_WAITING);
+	CHECK_INT(
+	    eval1("{class_name: CompositeCondition, mode: any, conditions: ["
+	          "{class_name: MetadataCondition, key: checkpoint_iteration, "
+	          "equals: 5},"
+	          "{class_name: MetadataCondition, key: checkpoint_iteration, "
+	          "equals: 6}]}",
+	          &why),
+	    AE_COND_FAIL);
+	CHECK(!compile(
+	    "{class_name: CompositeCondition, mode: some, conditions: []}",
+	    &err));
 
 	/* CommandCondition: started (WAITING), then polled to its result */
-	c = compile("{class_name: CommandCondition, command: [sh, -c, 'sleep 0.2; test -d \"$1\"', sh, '{output_dir}']}", &err);
+	c = compile("{class_name: CommandCondition, command: [sh, -c, 'sleep "
+	            "0.2; test -d \"$1\"', sh, '{output_dir}']}",
+	            &err);
 	st = ae_cond_state_new(c);
 	env.now = mono();
 	CHECK_INT(ae_condition_eval(c, st, &env, &next, &why), AE_COND_WAITING);
@@ -271,13 +366,17 @@ int main(void)
 	CHECK_INT(run_loop(c, st, &why, &rounds), AE_COND_PASS);
 	ae_cond_state_free(st);
 	ae_condition_free(c);
-	c = compile("{class_name: CommandCondition, command: [sh, -c, 'echo nope >&2; exit 3']}", &err);
+	c = compile("{class_name: CommandCondition, command: [sh, -c, 'echo "
+	            "nope >&2; exit 3']}",
+	            &err);
 	st = ae_cond_state_new(c);
 	CHECK_INT(run_loop(c, st, &why, &rounds), AE_COND_FAIL);
 	CHECK(strstr(why.text, "exited 3: nope") != NULL);
 	ae_cond_state_free(st);
 	ae_condition_free(c);
-	c = compile("{class_name: CommandCondition, command: [sleep, 30], timeout_seconds: 0.3}", &err);
+	c = compile("{class_name: CommandCondition, command: [sleep, 30], "
+	            "timeout_seconds: 0.3}",
+	            &err);
 	st = ae_cond_state_new(c);
 	{
 		double t0 = mono();
@@ -288,10 +387,14 @@ int main(void)
 	}
 	ae_cond_state_free(st);
 	ae_condition_free(c);
-	CHECK_INT(eval1("{class_name: CommandCondition, command: [no-such-program-xyz]}", &why), AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: CommandCondition, command: "
+	                "[no-such-program-xyz]}",
+	                &why),
+	          AE_COND_FAIL);
 	CHECK(strstr(why.text, "not found") != NULL);
 	/* freeing a state with a running command kills it */
-	c = compile("{class_name: CommandCondition, command: [sleep, 30]}", &err);
+	c = compile("{class_name: CommandCondition, command: [sleep, 30]}",
+	            &err);
 	st = ae_cond_state_new(c);
 	env.now = mono();
 	CHECK_INT(ae_condition_eval(c, st, &env, &next, &why), AE_COND_WAITING);

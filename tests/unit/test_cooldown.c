@@ -30,10 +30,10 @@
 #endif
 
 #define PARENT_TS "20250101_000000_000"
-#define CHILD_TS "20990101_120000_000"
+#define CHILD_TS  "20990101_120000_000"
 
-static char T[1024];        /* scratch root */
-static char stub[1024];     /* sbatch_stub */
+static char T[1024];    /* scratch root */
+static char stub[1024]; /* sbatch_stub */
 
 static const char *srcdir(void)
 {
@@ -127,8 +127,8 @@ static const char *job_env(const char *name, void *ctx)
 
 /* Submit config (as the plugin does) and start it as job job_id. */
 static int start_job(const char *config, const char *const *dirs, size_t n,
-		     const char *env_path, const char *ts, const char *job_id,
-		     job *j)
+                     const char *env_path, const char *ts, const char *job_id,
+                     job *j)
 {
 	ae_submit_result res = {0};
 	ae_jobstart_info info = {0};
@@ -141,15 +141,15 @@ static int start_job(const char *config, const char *const *dirs, size_t n,
 	memset(j, 0, sizeof(*j));
 	j->job_id = job_id;
 	if (ae_submit_prepare(config, dirs, n, env_path, NULL, NULL, ts, NULL,
-			      &res, &err) < 0) {
-		fprintf(stderr, "submit %s: %s:%d:%d: %s: %s\n", config, err.file,
-			err.line, err.column, err.path, err.text);
+	                      &res, &err) < 0) {
+		fprintf(stderr, "submit %s: %s:%d:%d: %s: %s\n", config,
+		        err.file, err.line, err.column, err.path, err.text);
 		return -1;
 	}
 	meta = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "job_id",
-			 job_id, "job_name", "exp", "partition", "gpu", "account",
-			 "acct", "qos", "normal", "nodes", 2, "tasks", 8,
-			 "submit_dir", T);
+	                 job_id, "job_name", "exp", "partition", "gpu",
+	                 "account", "acct", "qos", "normal", "nodes", 2,
+	                 "tasks", 8, "submit_dir", T);
 	info.uid = getuid();
 	info.job_id = job_id;
 	info.workdir = T;
@@ -174,7 +174,7 @@ static int start_job(const char *config, const char *const *dirs, size_t n,
 
 /* The plain action of a rule's actions[idx] (unwrapping EventAction). */
 static ae_node *find_action(const ae_node *resolved, const char *event,
-			    size_t idx)
+                            size_t idx)
 {
 	char path[256];
 	const ae_node *acts, *a;
@@ -288,7 +288,7 @@ static ae_node *event_meta(const char *iter, const char *ckpt)
 static int stop_after_start;
 
 static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
-		       const char *stubdir, outcome *o)
+                       const char *stubdir, outcome *o)
 {
 	ae_action *a;
 	ae_action_exec *x;
@@ -297,20 +297,27 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 	ae_eval_env env = {0};
 	char e_path[PATH_MAX + 8], e_conf[PATH_MAX + 16], e_stub[PATH_MAX + 20];
 	char e_cfg[PATH_MAX + 40], work[PATH_MAX];
-	const char *envp[] = {e_path, "HOME=/home/tester", "SLURM_JOB_ID=100",
-			      "SLURM_NTASKS=8", "SLURM_JOB_NAME=exp", e_conf,
-			      e_stub, e_cfg, "LANG=C", NULL};
+	const char *envp[] = {e_path,
+	                      "HOME=/home/tester",
+	                      "SLURM_JOB_ID=100",
+	                      "SLURM_NTASKS=8",
+	                      "SLURM_JOB_NAME=exp",
+	                      e_conf,
+	                      e_stub,
+	                      e_cfg,
+	                      "LANG=C",
+	                      NULL};
 	double t0 = mono();
 	ae_error err;
 
 	memset(o, 0, sizeof(*o));
 	o->status = AE_ACTION_FAILED;
 	snprintf(e_path, sizeof(e_path), "PATH=%s",
-		 getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	         getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	snprintf(e_conf, sizeof(e_conf), "SLURM_CONF=%s/slurm.conf", T);
 	snprintf(e_stub, sizeof(e_stub), "SBATCH_STUB_DIR=%s", stubdir);
 	snprintf(e_cfg, sizeof(e_cfg), "AUTOEXP_CONFIG=%s/resolved_config.yaml",
-		 j->prov);
+	         j->prov);
 	snprintf(work, sizeof(work), "%s/work", T);
 	ae_map_set(vars, "output_dir", ae_node_new_string(j->out));
 	ae_map_set(vars, "job_id", ae_node_new_string(j->job_id));
@@ -323,7 +330,8 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 	env.now = t0;
 	a = cfg ? ae_action_compile(cfg, 0, &err) : NULL;
 	if (!a) {
-		snprintf(o->message, sizeof(o->message), "compile: %s", err.text);
+		snprintf(o->message, sizeof(o->message), "compile: %s",
+		         err.text);
 		ae_node_free(vars);
 		return;
 	}
@@ -351,7 +359,7 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 	if (x) {
 		o->status = ae_action_exec_status(x);
 		snprintf(o->message, sizeof(o->message), "%s",
-			 ae_action_exec_message(x));
+		         ae_action_exec_message(x));
 		o->result = json_deep_copy(ae_action_exec_result(x));
 	}
 	o->seconds = mono() - t0;
@@ -377,91 +385,102 @@ static void fixture(void)
 
 	snprintf(path, sizeof(path), "%s/exp.yaml", conf);
 	snprintf(text, sizeof(text),
-		 "defaults:\n"
-		 "  - monitoring: cooldown\n"
-		 "  - _self_\n"
-		 "project:\n"
-		 "  name: exp\n"
-		 "  base_output_dir: %s/out/exp_${oc.timestring:}\n"
-		 "backend:\n"
-		 "  megatron:\n"
-		 "    save: ${project.base_output_dir}/checkpoints\n"
-		 "    load: ${project.base_output_dir}/checkpoints\n"
-		 "    lr: 0.001\n"
-		 "    train_iters: 100\n", T);
+	         "defaults:\n"
+	         "  - monitoring: cooldown\n"
+	         "  - _self_\n"
+	         "project:\n"
+	         "  name: exp\n"
+	         "  base_output_dir: %s/out/exp_${oc.timestring:}\n"
+	         "backend:\n"
+	         "  megatron:\n"
+	         "    save: ${project.base_output_dir}/checkpoints\n"
+	         "    load: ${project.base_output_dir}/checkpoints\n"
+	         "    lr: 0.001\n"
+	         "    train_iters: 100\n",
+	         T);
 	write_file(path, text);
 
 	snprintf(path, sizeof(path), "%s/monitoring/basic.yaml", conf);
-	write_file(path,
-		   "log_events:\n"
-		   "  progress:\n"
-		   "    pattern: 'iteration (?P<it>\\d+)'\n"
-		   "    metadata: {kind: progress}\n"
-		   "    actions:\n"
-		   "      - class_name: LogAction\n"
-		   "        message: 'at {it}'\n");
+	write_file(path, "log_events:\n"
+	                 "  progress:\n"
+	                 "    pattern: 'iteration (?P<it>\\d+)'\n"
+	                 "    metadata: {kind: progress}\n"
+	                 "    actions:\n"
+	                 "      - class_name: LogAction\n"
+	                 "        message: 'at {it}'\n");
 
 	/* Actions of the parent, one per scenario (all from one checkpoint
 	 * event). The stub is named explicitly in each. */
 	snprintf(path, sizeof(path), "%s/monitoring/cooldown.yaml", conf);
-	snprintf(text, sizeof(text),
-		 "log_events:\n"
-		 "  ckpt:\n"
-		 "    pattern: 'saved checkpoint from iteration\\s+(?P<iteration>\\d+) to (?P<path>\\S+)'\n"
-		 "    metadata: {kind: checkpoint}\n"
-		 "    extract_groups: {checkpoint_iteration: iteration, checkpoint_path: path}\n"
-		 "    actions:\n"
-		 /* 0: the design's example */
-		 "      - class_name: EventAction\n"
-		 "        mode: queue\n"
-		 "        action:\n"
-		 "          class_name: RunAutoexpAction\n"
-		 "          sbatch: %s\n"
-		 "          sbatch_args: ['--time=00:10:00']\n"
-		 "          overrides:\n"
-		 "            - '++backend.megatron.load={checkpoint_path}'\n"
-		 "            - 'project.base_output_dir={project.base_output_dir}_cooldown_{checkpoint_iteration}_$${oc.timestring:}'\n"
-		 "            - 'project.name={project.name}_cooldown_{checkpoint_iteration}'\n"
-		 "            - 'backend.megatron.lr=0.0001'\n"
-		 "            - '++backend.megatron.ckpt_step={checkpoint_iteration}'\n"
-		 "            - '++backend.megatron.extra=1'\n"
-		 "            - 'backend.megatron.extra=2'\n"
-		 "            - 'monitoring=basic'\n"
-		 /* 1, 2: two strategies, the two escapes */
-		 "      - class_name: RunAutoexpAction\n"
-		 "        name: 'cd_a_{checkpoint_iteration}'\n"
-		 "        sbatch: %s\n"
-		 "        overrides:\n"
-		 "          - 'project.base_output_dir={project.base_output_dir}_a_$${oc.timestring:}'\n"
-		 "      - class_name: RunAutoexpAction\n"
-		 "        name: 'cd_b'\n"
-		 "        sbatch: %s\n"
-		 "        overrides:\n"
-		 "          - \"project.base_output_dir={project.base_output_dir}_b_\\\\${oc.timestring:}\"\n"
-		 /* 3: invalid result */
-		 "      - class_name: RunAutoexpAction\n"
-		 "        name: bad\n"
-		 "        sbatch: %s\n"
-		 "        overrides:\n"
-		 "          - '++backend.megatron.lr=$${missing.key}'\n"
-		 /* 4: a group that does not exist */
-		 "      - class_name: RunAutoexpAction\n"
-		 "        name: nogroup\n"
-		 "        sbatch: %s\n"
-		 "        overrides: ['monitoring=nonexistent']\n"
-		 /* 5: retries, short window, short timeout */
-		 "      - class_name: RunAutoexpAction\n"
-		 "        name: retry\n"
-		 "        sbatch: %s\n"
-		 "        retry_seconds: 2\n"
-		 "        timeout_seconds: 1\n"
-		 "        overrides: ['project.name=r']\n"
-		 /* 6: the default window */
-		 "      - class_name: RunAutoexpAction\n"
-		 "        name: patient\n"
-		 "        sbatch: %s\n"
-		 "        overrides: ['project.name=p']\n",
-		 stub, stub, stub, stub, stub, stub, stub);
+	snprintf(
+	    text, sizeof(text),
+	    "log_events:\n"
+	    "  ckpt:\n"
+	    "    pattern: 'saved checkpoint from "
+	    "iteration\\s+(?P<iteration>\\d+) to (?P<path>\\S+)'\n"
+	    "    metadata: {kind: checkpoint}\n"
+	    "    extract_groups: {checkpoint_iteration: iteration, "
+	    "checkpoint_path: path}\n"
+	    "    actions:\n"
+	    /* 0: the design's example */
+	    "      - class_name: EventAction\n"
+	    "        mode: queue\n"
+	    "        action:\n"
+	    "          class_name: RunAutoexpAction\n"
+	    "          sbatch: %s\n"
+	    "          sbatch_args: ['--time=00:10:00']\n"
+	    "          overrides:\n"
+	    "            - '++backend.megatron.load={checkpoint_path}'\n"
+	    "            - "
+	    "'project.base_output_dir={project.base_output_dir}_cooldown_{"
+	    "checkpoint_iteration}_$${oc.timestring:}'\n"
+	    "            - "
+	    "'project.name={project.name}_cooldown_{checkpoint_iteration}'\n"
+	    "            - 'backend.megatron.lr=0.0001'\n"
+	    "            - "
+	    "'++backend.megatron.ckpt_step={checkpoint_iteration}'\n"
+	    "            - '++backend.megatron.extra=1'\n"
+	    "            - 'backend.megatron.extra=2'\n"
+	    "            - 'monitoring=basic'\n"
+	    /* 1, 2: two strategies, the two escapes */
+	    "      - class_name: RunAutoexpAction\n"
+	    "        name: 'cd_a_{checkpoint_iteration}'\n"
+	    "        sbatch: %s\n"
+	    "        overrides:\n"
+	    "          - "
+	    "'project.base_output_dir={project.base_output_dir}_a_$${oc."
+	    "timestring:}'\n"
+	    "      - class_name: RunAutoexpAction\n"
+	    "        name: 'cd_b'\n"
+	    "        sbatch: %s\n"
+	    "        overrides:\n"
+	    "          - "
+	    "\"project.base_output_dir={project.base_output_dir}_b_\\\\${oc."
+	    "timestring:}\"\n"
+	    /* 3: invalid result */
+	    "      - class_name: RunAutoexpAction\n"
+	    "        name: bad\n"
+	    "        sbatch: %s\n"
+	    "        overrides:\n"
+	    "          - '++backend.megatron.lr=$${missing.key}'\n"
+	    /* 4: a group that does not exist */
+	    "      - class_name: RunAutoexpAction\n"
+	    "        name: nogroup\n"
+	    "        sbatch: %s\n"
+	    "        overrides: ['monitoring=nonexistent']\n"
+	    /* 5: retries, short window, short timeout */
+	    "      - class_name: RunAutoexpAction\n"
+	    "        name: retry\n"
+	    "        sbatch: %s\n"
+	    "        retry_seconds: 2\n"
+	    "        timeout_seconds: 1\n"
+	    "        overrides: ['project.name=r']\n"
+	    /* 6: the default window */
+	    "      - class_name: RunAutoexpAction\n"
+	    "        name: patient\n"
+	    "        sbatch: %s\n"
+	    "        overrides: ['project.name=p']\n",
+	    stub, stub, stub, stub, stub, stub, stub);
 	write_file(path, text);
 }
 
@@ -483,28 +502,39 @@ static void test_design_example(void)
 
 	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
 	meta = event_meta("20", ckpt);
-	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
-	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "4242");
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")),
+	          "4242");
 	CHECK_STR(json_string_value(json_object_get(o.result, "key")),
-		  "cooldown_it20");
+	          "cooldown_it20");
 	CHECK_INT(stub_calls(sd), 1);
 
 	/* argv: resources of the parent, then sbatch_args, then the script */
 	args = stub_lines(sd, 1, "arg:");
 	{
 		char a_cfg[PATH_MAX + 128], a_script[PATH_MAX + 64];
-		const char *want[] = {stub, "--parsable", a_cfg,
-				      "--job-name=exp_cooldown", "--partition=gpu",
-				      "--account=acct", "--qos=normal",
-				      "--nodes=2", "--ntasks=8",
-				      "--time=00:10:00", a_script, NULL};
+		const char *want[] = {stub,
+		                      "--parsable",
+		                      a_cfg,
+		                      "--job-name=exp_cooldown",
+		                      "--partition=gpu",
+		                      "--account=acct",
+		                      "--qos=normal",
+		                      "--nodes=2",
+		                      "--ntasks=8",
+		                      "--time=00:10:00",
+		                      a_script,
+		                      NULL};
 		size_t i;
 
-		snprintf(a_cfg, sizeof(a_cfg),
-			 "--autoexp-config=%s/cooldowns/cooldown_it20/config.yaml",
-			 parent.prov);
-		snprintf(a_script, sizeof(a_script), "%s/job_script.sh", parent.prov);
+		snprintf(
+		    a_cfg, sizeof(a_cfg),
+		    "--autoexp-config=%s/cooldowns/cooldown_it20/config.yaml",
+		    parent.prov);
+		snprintf(a_script, sizeof(a_script), "%s/job_script.sh",
+		         parent.prov);
 		for (i = 0; want[i]; i++)
 			CHECK_STR(args[i], want[i]);
 		CHECK(args[i] == NULL);
@@ -528,14 +558,15 @@ static void test_design_example(void)
 
 	/* the child's config: load pinned, save follows the new base dir */
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it20/config.yaml",
-		 parent.prov);
+	         parent.prov);
 	child = load_yaml(path);
 	CHECK(child != NULL);
 	CHECK(at(child, "defaults") == NULL);
 	CHECK_STR(str_at(child, "backend.megatron.load"), ckpt);
 	CHECK_STR(str_at(child, "backend.megatron.save"),
-		  "${project.base_output_dir}/checkpoints");
-	snprintf(path, sizeof(path), "%s_cooldown_20_${oc.timestring:}", parent.out);
+	          "${project.base_output_dir}/checkpoints");
+	snprintf(path, sizeof(path), "%s_cooldown_20_${oc.timestring:}",
+	         parent.out);
 	CHECK_STR(str_at(child, "project.base_output_dir"), path);
 	CHECK_STR(str_at(child, "project.name"), "exp_cooldown_20");
 	n = at(child, "backend.megatron.ckpt_step");
@@ -556,32 +587,36 @@ static void test_design_example(void)
 	CHECK(n && n->type == AE_INT && n->u.i == 20);
 	CHECK_STR(str_at(child, "autoexp.parent.cooldown"), "cooldown_it20");
 	CHECK_STR(str_at(child, "autoexp.parent.event.source_path"),
-		  "/log/slurm-100.out");
+	          "/log/slurm-100.out");
 
 	res = child ? ae_interp_resolve(child, &ro, &err) : NULL;
 	CHECK(res != NULL);
-	snprintf(path, sizeof(path), "%s_cooldown_20_%s/checkpoints", parent.out,
-		 CHILD_TS);
+	snprintf(path, sizeof(path), "%s_cooldown_20_%s/checkpoints",
+	         parent.out, CHILD_TS);
 	CHECK_STR(str_at(res, "backend.megatron.save"), path);
 	CHECK_STR(str_at(res, "backend.megatron.load"), ckpt);
 	ae_node_free(res);
 
 	/* the parent's provenance records the submission */
-	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it20/submission.json",
-		 parent.prov);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/cooldown_it20/submission.json", parent.prov);
 	sub = load_json(path);
 	CHECK(sub != NULL);
-	CHECK_STR(json_string_value(json_object_get(sub, "status")), "submitted");
+	CHECK_STR(json_string_value(json_object_get(sub, "status")),
+	          "submitted");
 	CHECK_STR(json_string_value(json_object_get(sub, "job_id")), "4242");
 	CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 1);
 	CHECK_INT(json_array_size(json_object_get(sub, "overrides")), 8);
-	CHECK_STR(json_string_value(json_array_get(json_object_get(sub, "overrides"), 3)),
-		  "backend.megatron.lr=0.0001");
+	CHECK_STR(json_string_value(
+	              json_array_get(json_object_get(sub, "overrides"), 3)),
+	          "backend.megatron.lr=0.0001");
 	CHECK_INT(json_array_size(json_object_get(sub, "argv")), 11);
 	snprintf(ts_dir, sizeof(ts_dir), "%s_cooldown_20_%s", parent.out,
-		 strv_get(env, "AUTOEXP_TIMESTRING"));
-	CHECK_STR(json_string_value(json_object_get(sub, "output_dir")), ts_dir);
-	CHECK_STR(json_string_value(json_object_get(o.result, "output_dir")), ts_dir);
+	         strv_get(env, "AUTOEXP_TIMESTRING"));
+	CHECK_STR(json_string_value(json_object_get(sub, "output_dir")),
+	          ts_dir);
+	CHECK_STR(json_string_value(json_object_get(o.result, "output_dir")),
+	          ts_dir);
 	/* run_metadata.json is the plugin's: left alone */
 	snprintf(path, sizeof(path), "%s/run_metadata.json", parent.prov);
 	rm = load_json(path);
@@ -592,7 +627,8 @@ static void test_design_example(void)
 
 	/* the same trigger again (a lost journal): not submitted twice */
 	json_decref(o.result);
-	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	CHECK(strstr(o.message, "already submitted") != NULL);
 	CHECK_INT(stub_calls(sd), 1);
@@ -602,10 +638,11 @@ static void test_design_example(void)
 	ae_node_free(meta);
 	meta = event_meta("30", ckpt);
 	sd = stub_dir("ok 4343\n");
-	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	CHECK_STR(json_string_value(json_object_get(o.result, "key")),
-		  "cooldown_it30");
+	          "cooldown_it30");
 	json_decref(o.result);
 	ae_node_free(meta);
 	ae_node_free(child);
@@ -623,10 +660,10 @@ static void test_chain(void)
 	outcome o;
 
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it20/config.yaml",
-		 parent.prov);
+	         parent.prov);
 	env = stub_lines(stub_dirs[0], 1, "env:");
 	CHECK(start_job(path, NULL, 0, strv_get(env, "AUTOEXP_CONFIG_PATH"),
-			CHILD_TS, "4242", &child) == 0);
+	                CHILD_TS, "4242", &child) == 0);
 	strv_free(env);
 	if (!child.resolved)
 		return;
@@ -635,22 +672,25 @@ static void test_chain(void)
 	CHECK_STR(child.out, want);
 	/* the parent record survives the child's resolution verbatim */
 	CHECK_STR(str_at(child.resolved, "autoexp.parent.job_id"), "100");
-	CHECK_STR(str_at(child.resolved, "autoexp.parent.output_dir"), parent.out);
+	CHECK_STR(str_at(child.resolved, "autoexp.parent.output_dir"),
+	          parent.out);
 
 	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", child.out);
 	meta = event_meta("40", ckpt);
 	/* the parent's action, as the child's helper would hold it */
-	run_action(find_action(parent.resolved, "ckpt", 0), &child, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 0), &child, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	if (o.status != AE_ACTION_SUCCESS)
 		fprintf(stderr, "chain: %s\n", o.message);
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it40/config.yaml",
-		 child.prov);
+	         child.prov);
 	grand = load_yaml(path);
 	CHECK(grand != NULL);
 	CHECK_STR(str_at(grand, "autoexp.parent.job_id"), "4242");
 	CHECK_STR(str_at(grand, "backend.megatron.load"), ckpt);
-	snprintf(want, sizeof(want), "%s_cooldown_40_${oc.timestring:}", child.out);
+	snprintf(want, sizeof(want), "%s_cooldown_40_${oc.timestring:}",
+	         child.out);
 	CHECK_STR(str_at(grand, "project.base_output_dir"), want);
 	CHECK_STR(str_at(grand, "project.name"), "exp_cooldown_20_cooldown_40");
 	CHECK(at(grand, "monitoring.log_events.progress") != NULL);
@@ -682,38 +722,44 @@ static void test_escapes(void)
 
 		/* the parent's resolution consumed one level of escape */
 		ov = ae_seq_get(ae_map_get(find_action(parent.resolved, "ckpt",
-						       (size_t)i + 1),
-					   "overrides"), 0);
+		                                       (size_t)i + 1),
+		                           "overrides"),
+		                0);
 		snprintf(want, sizeof(want),
-			 "project.base_output_dir={project.base_output_dir}_%s_${oc.timestring:}",
-			 letters[i]);
+		         "project.base_output_dir={project.base_output_dir}_%s_"
+		         "${oc.timestring:}",
+		         letters[i]);
 		CHECK_STR(ov ? ov->u.str.s : NULL, want);
 
 		run_action(find_action(parent.resolved, "ckpt", (size_t)i + 1),
-			   &parent, meta, sd, &o);
+		           &parent, meta, sd, &o);
 		CHECK_INT(o.status, AE_ACTION_SUCCESS);
 		/* two strategies from one checkpoint: two keys */
-		CHECK_STR(json_string_value(json_object_get(o.result, "key")), keys[i]);
+		CHECK_STR(json_string_value(json_object_get(o.result, "key")),
+		          keys[i]);
 		json_decref(o.result);
 		snprintf(path, sizeof(path), "%s/cooldowns/%s/config.yaml",
-			 parent.prov, keys[i]);
+		         parent.prov, keys[i]);
 		child = load_yaml(path);
-		snprintf(want, sizeof(want), "%s_%s_${oc.timestring:}", parent.out,
-			 letters[i]);
+		snprintf(want, sizeof(want), "%s_%s_${oc.timestring:}",
+		         parent.out, letters[i]);
 		CHECK_STR(str_at(child, "project.base_output_dir"), want);
-		/* resolved when the child is: a different timestring each time */
+		/* resolved when the child is: a different timestring each time
+		 */
 		res1 = child ? ae_interp_resolve(child, &r1, &err) : NULL;
 		res2 = child ? ae_interp_resolve(child, &r2, &err) : NULL;
 		snprintf(want, sizeof(want), "%s_%s_%s", parent.out, letters[i],
-			 CHILD_TS);
+		         CHILD_TS);
 		CHECK_STR(str_at(res1, "project.base_output_dir"), want);
 		CHECK(res1 && res2 &&
 		      strcmp(str_at(res1, "project.base_output_dir"),
-			     str_at(res2, "project.base_output_dir")));
-		/* and submitted: the child's output directory has its own time */
-		CHECK(start_job(path, NULL, 0, NULL, CHILD_TS, "6000", &cj) == 0);
+		             str_at(res2, "project.base_output_dir")));
+		/* and submitted: the child's output directory has its own time
+		 */
+		CHECK(start_job(path, NULL, 0, NULL, CHILD_TS, "6000", &cj) ==
+		      0);
 		CHECK_STR(cj.out, want);
-		CHECK(strstr(cj.out, PARENT_TS "_" ) != NULL);
+		CHECK(strstr(cj.out, PARENT_TS "_") != NULL);
 		ae_node_free(cj.resolved);
 		ae_node_free(res1);
 		ae_node_free(res2);
@@ -732,14 +778,15 @@ static void test_invalid(void)
 
 	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
 	meta = event_meta("20", ckpt);
-	run_action(find_action(parent.resolved, "ckpt", 3), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 3), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_FAILED);
 	CHECK(strstr(o.message, "invalid") != NULL);
 	CHECK(strstr(o.message, "missing") != NULL);
 	CHECK_INT(stub_calls(sd), 0);
 	json_decref(o.result);
 	snprintf(path, sizeof(path), "%s/cooldowns/bad_it20/submission.json",
-		 parent.prov);
+	         parent.prov);
 	sub = load_json(path);
 	CHECK_STR(json_string_value(json_object_get(sub, "status")), "invalid");
 	CHECK(json_is_null(json_object_get(sub, "job_id")));
@@ -747,7 +794,8 @@ static void test_invalid(void)
 	CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 0);
 	json_decref(sub);
 
-	run_action(find_action(parent.resolved, "ckpt", 4), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 4), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_FAILED);
 	CHECK(strstr(o.message, "nonexistent") != NULL);
 	CHECK_INT(stub_calls(sd), 0);
@@ -769,20 +817,22 @@ static void test_metacharacters(void)
 	char **args;
 
 	snprintf(ckpt, sizeof(ckpt),
-		 "%s/a;touch x/ck pt,1 'q' \"d\" $(id) ${HOME} \\${x}", T);
+	         "%s/a;touch x/ck pt,1 'q' \"d\" $(id) ${HOME} \\${x}", T);
 	meta = event_meta("50", ckpt);
-	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	if (o.status != AE_ACTION_SUCCESS)
 		fprintf(stderr, "metachar: %s\n", o.message);
 	json_decref(o.result);
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it50/config.yaml",
-		 parent.prov);
+	         parent.prov);
 	child = load_yaml(path);
 	res = child ? ae_interp_resolve(child, &ro, &err) : NULL;
 	CHECK(res != NULL);
 	if (!res && child)
-		fprintf(stderr, "metachar resolve: %s: %s\n", err.path, err.text);
+		fprintf(stderr, "metachar resolve: %s: %s\n", err.path,
+		        err.text);
 	CHECK_STR(str_at(res, "backend.megatron.load"), ckpt);
 	CHECK_STR(str_at(res, "autoexp.parent.checkpoint_path"), ckpt);
 	CHECK_STR(str_at(res, "autoexp.parent.event.checkpoint_path"), ckpt);
@@ -812,43 +862,53 @@ static void test_retries(void)
 	/* transient twice, then submitted: 1 s + 2 s of backoff */
 	meta = event_meta("60", ckpt);
 	sd = stub_dir("transient\ntransient\nok 8000\n");
-	run_action(find_action(parent.resolved, "ckpt", 6), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 6), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	CHECK_INT(stub_calls(sd), 3);
 	CHECK(o.seconds >= 2.9 && o.seconds < 10);
-	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "8000");
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")),
+	          "8000");
 	CHECK_INT(json_integer_value(json_object_get(o.result, "attempts")), 3);
 	json_decref(o.result);
-	snprintf(path, sizeof(path), "%s/cooldowns/patient_it60/submission.json",
-		 parent.prov);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/patient_it60/submission.json", parent.prov);
 	sub = load_json(path);
 	atts = json_object_get(sub, "attempts");
 	CHECK_INT(json_array_size(atts), 3);
-	CHECK_STR(json_string_value(json_object_get(json_array_get(atts, 0), "outcome")),
-		  "transient");
-	CHECK_STR(json_string_value(json_object_get(json_array_get(atts, 2), "outcome")),
-		  "submitted");
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(atts, 0), "outcome")),
+	          "transient");
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(atts, 2), "outcome")),
+	          "submitted");
 	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 2);
 	/* each attempt had a timestring of its own */
-	CHECK(strcmp(json_string_value(json_object_get(json_array_get(atts, 0), "timestring")),
-		     json_string_value(json_object_get(json_array_get(atts, 2), "timestring"))));
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(atts, 0),
+	                                               "timestring")),
+	             json_string_value(json_object_get(json_array_get(atts, 2),
+	                                               "timestring"))));
 	json_decref(sub);
 	ae_node_free(meta);
 
 	/* permanent: recorded at once, not retried */
 	meta = event_meta("70", ckpt);
-	sd = stub_dir("fail sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n");
-	run_action(find_action(parent.resolved, "ckpt", 6), &parent, meta, sd, &o);
+	sd =
+	    stub_dir("fail sbatch: error: Batch job submission failed: Invalid "
+	             "account or account/partition combination specified\n");
+	run_action(find_action(parent.resolved, "ckpt", 6), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_FAILED);
 	CHECK_INT(stub_calls(sd), 1);
 	CHECK(strstr(o.message, "Invalid account") != NULL);
 	json_decref(o.result);
-	snprintf(path, sizeof(path), "%s/cooldowns/patient_it70/submission.json",
-		 parent.prov);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/patient_it70/submission.json", parent.prov);
 	sub = load_json(path);
 	CHECK_STR(json_string_value(json_object_get(sub, "status")), "failed");
-	CHECK(strstr(json_string_value(json_array_get(json_object_get(sub, "errors"), 0)),
-		     "Invalid account") != NULL);
+	CHECK(strstr(json_string_value(
+	                 json_array_get(json_object_get(sub, "errors"), 0)),
+	             "Invalid account") != NULL);
 	json_decref(sub);
 	ae_node_free(meta);
 
@@ -856,7 +916,8 @@ static void test_retries(void)
 	 * the next would come after 1 + 2 s */
 	meta = event_meta("80", ckpt);
 	sd = stub_dir("transient\n");
-	run_action(find_action(parent.resolved, "ckpt", 5), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 5), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_FAILED);
 	CHECK_INT(stub_calls(sd), 2);
 	CHECK(strstr(o.message, "giving up") != NULL);
@@ -867,7 +928,8 @@ static void test_retries(void)
 	/* a hung sbatch is killed at timeout_seconds and not retried */
 	meta = event_meta("90", ckpt);
 	sd = stub_dir("hang\n");
-	run_action(find_action(parent.resolved, "ckpt", 5), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 5), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_FAILED);
 	CHECK(strstr(o.message, "timed out") != NULL);
 	CHECK_INT(stub_calls(sd), 1);
@@ -888,8 +950,8 @@ static void test_shipped_preset(void)
 	outcome o;
 
 	snprintf(cfgdir, sizeof(cfgdir), "%s/config", srcdir());
-	snprintf(example, sizeof(example), "%s/examples/megatron_single_cooldown.yaml",
-		 cfgdir);
+	snprintf(example, sizeof(example),
+	         "%s/examples/megatron_single_cooldown.yaml", cfgdir);
 	if (start_job(example, dirs, 1, NULL, PARENT_TS, "300", &j) < 0) {
 		CHECK(!"the shipped example starts");
 		return;
@@ -907,7 +969,7 @@ static void test_shipped_preset(void)
 		fprintf(stderr, "preset: %s\n", o.message);
 	/* `name` is a job-name suffix and the record's key */
 	CHECK_STR(json_string_value(json_object_get(o.result, "key")),
-		  "cooldown_20");
+	          "cooldown_20");
 	{
 		char **args = stub_lines(sd, 1, "arg:");
 
@@ -915,8 +977,9 @@ static void test_shipped_preset(void)
 		strv_free(args);
 	}
 	snprintf(path, sizeof(path), "%s/cooldowns/%s/config.yaml", j.prov,
-		 json_string_value(json_object_get(o.result, "key")) ?
-		 json_string_value(json_object_get(o.result, "key")) : "?");
+	         json_string_value(json_object_get(o.result, "key"))
+	             ? json_string_value(json_object_get(o.result, "key"))
+	             : "?");
 	json_decref(o.result);
 	child = load_yaml(path);
 	CHECK(child != NULL);
@@ -955,33 +1018,34 @@ static void test_preset_keeps_monitoring(void)
 	snprintf(cfgdir, sizeof(cfgdir), "%s/config", srcdir());
 	snprintf(path, sizeof(path), "%s/keep.yaml", conf);
 	snprintf(text, sizeof(text),
-		 "defaults:\n"
-		 "  - monitoring: megatron_cooldown_single\n"
-		 "  - _self_\n"
-		 "project:\n"
-		 "  name: keep\n"
-		 "  base_output_dir: %s/out/keep\n"
-		 "backend:\n"
-		 "  megatron:\n"
-		 "    train_iters: 60\n"
-		 "    save: ${project.base_output_dir}/checkpoints\n"
-		 "    load: ${project.base_output_dir}/checkpoints\n"
-		 "    save_interval: 10\n"
-		 "    lr: 3.0e-4\n"
-		 "monitoring:\n"
-		 "  log_path: ${project.base_output_dir}/train-%%j.log\n"
-		 "  drain_timeout_seconds: 42\n"
-		 "  metadata:\n"
-		 "    cooldown: {iteration: 20, length: 10}\n"
-		 "  log_events:\n"
-		 "    widget_error:\n"
-		 "      pattern: 'out of widgets'\n"
-		 "      pattern_type: substring\n"
-		 "      metadata: {kind: error, error_type: widgets, subsystem: custom}\n"
-		 "      actions:\n"
-		 "        - class_name: LogAction\n"
-		 "          message: 'the job ran out of widgets'\n",
-		 T);
+	         "defaults:\n"
+	         "  - monitoring: megatron_cooldown_single\n"
+	         "  - _self_\n"
+	         "project:\n"
+	         "  name: keep\n"
+	         "  base_output_dir: %s/out/keep\n"
+	         "backend:\n"
+	         "  megatron:\n"
+	         "    train_iters: 60\n"
+	         "    save: ${project.base_output_dir}/checkpoints\n"
+	         "    load: ${project.base_output_dir}/checkpoints\n"
+	         "    save_interval: 10\n"
+	         "    lr: 3.0e-4\n"
+	         "monitoring:\n"
+	         "  log_path: ${project.base_output_dir}/train-%%j.log\n"
+	         "  drain_timeout_seconds: 42\n"
+	         "  metadata:\n"
+	         "    cooldown: {iteration: 20, length: 10}\n"
+	         "  log_events:\n"
+	         "    widget_error:\n"
+	         "      pattern: 'out of widgets'\n"
+	         "      pattern_type: substring\n"
+	         "      metadata: {kind: error, error_type: widgets, "
+	         "subsystem: custom}\n"
+	         "      actions:\n"
+	         "        - class_name: LogAction\n"
+	         "          message: 'the job ran out of widgets'\n",
+	         T);
 	write_file(path, text);
 	if (start_job(path, dirs, 1, NULL, PARENT_TS, "400", &j) < 0) {
 		CHECK(!"the parent with its own monitoring starts");
@@ -1000,35 +1064,40 @@ static void test_preset_keeps_monitoring(void)
 		fprintf(stderr, "keep monitoring: %s\n", o.message);
 	json_decref(o.result);
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_20/config.yaml",
-		 j.prov);
+	         j.prov);
 	child = load_yaml(path);
 	CHECK(child != NULL);
 	/* what describes the job is kept, unresolved as the parent wrote it */
 	CHECK_STR(str_at(child, "monitoring.log_path"),
-		  "${project.base_output_dir}/train-%j.log");
+	          "${project.base_output_dir}/train-%j.log");
 	n = at(child, "monitoring.drain_timeout_seconds");
 	CHECK(n && n->type == AE_INT && n->u.i == 42);
-	CHECK_STR(str_at(child, "monitoring.log_events.widget_error.metadata.kind"),
-		  "error");
-	CHECK_STR(str_at(child, "monitoring.log_events.python_error.metadata.kind"),
-		  "error");
-	CHECK_STR(str_at(child, "monitoring.log_events.nccl_error.metadata.kind"),
-		  "error");
+	CHECK_STR(
+	    str_at(child, "monitoring.log_events.widget_error.metadata.kind"),
+	    "error");
+	CHECK_STR(
+	    str_at(child, "monitoring.log_events.python_error.metadata.kind"),
+	    "error");
+	CHECK_STR(
+	    str_at(child, "monitoring.log_events.nccl_error.metadata.kind"),
+	    "error");
 	CHECK(at(child, "monitoring.log_events.checkpoint_saved") != NULL);
 	/* what would start cooldowns is not */
 	CHECK(at(child, "monitoring.log_events.cooldown_checkpoint") == NULL);
 
-	/* the child as sbatch's plugin takes it: its log in its own directory */
+	/* the child as sbatch's plugin takes it: its log in its own directory
+	 */
 	env = stub_lines(sd, 1, "env:");
 	CHECK(start_job(path, NULL, 0, strv_get(env, "AUTOEXP_CONFIG_PATH"),
-			CHILD_TS, "9100", &cj) == 0);
+	                CHILD_TS, "9100", &cj) == 0);
 	strv_free(env);
 	snprintf(want, sizeof(want), "%s_cooldown_20_%s", j.out, CHILD_TS);
 	CHECK_STR(cj.out, want);
 	snprintf(want, sizeof(want), "%s_cooldown_20_%s/train-%%j.log", j.out,
-		 CHILD_TS);
+	         CHILD_TS);
 	CHECK_STR(str_at(cj.resolved, "monitoring.log_path"), want);
-	CHECK(at(cj.resolved, "monitoring.log_events.cooldown_checkpoint") == NULL);
+	CHECK(at(cj.resolved, "monitoring.log_events.cooldown_checkpoint") ==
+	      NULL);
 	CHECK(at(cj.resolved, "monitoring.log_events.widget_error") != NULL);
 
 	/* The delete is strict: a trigger under another name than the one
@@ -1041,21 +1110,21 @@ static void test_preset_keeps_monitoring(void)
 
 		ae_map_set(action, "name", ae_node_new_string("renamed"));
 		ae_seq_append(ovs, ae_node_new_string(
-				      "~monitoring.log_events.my_trigger"));
+		                       "~monitoring.log_events.my_trigger"));
 		run_action(action, &j, meta, sd2, &o);
 		CHECK_INT(o.status, AE_ACTION_FAILED);
 		CHECK_INT(stub_calls(sd2), 0);
 		json_decref(o.result);
 		snprintf(path, sizeof(path),
-			 "%s/cooldowns/renamed_it20/submission.json", j.prov);
+		         "%s/cooldowns/renamed_it20/submission.json", j.prov);
 		sub = load_json(path);
 		CHECK_STR(json_string_value(json_object_get(sub, "status")),
-			  "invalid");
+		          "invalid");
 		e = json_string_value(
-			json_array_get(json_object_get(sub, "errors"), 0));
+		    json_array_get(json_object_get(sub, "errors"), 0));
 		CHECK(e && strstr(e, "cannot delete "
-				     "'monitoring.log_events.my_trigger': "
-				     "key not found"));
+		                     "'monitoring.log_events.my_trigger': "
+		                     "key not found"));
 		json_decref(sub);
 	}
 out:
@@ -1068,19 +1137,19 @@ out:
 static void test_compile_errors(void)
 {
 	const char *bad[] = {
-		"{class_name: RunAutoexpAction, overrides: ['a=[']}",
-		"{class_name: RunAutoexpAction, overrides: 'a=1'}",
-		"{class_name: RunAutoexpAction, overrides: [{a: 1}]}",
-		"{class_name: RunAutoexpAction, sbatch_args: '--time=1'}",
-		"{class_name: RunAutoexpAction, bogus: 1}",
-		"{class_name: RunAutoexpAction, name: '{unclosed'}",
-		"{class_name: RunAutoexpAction, retry_seconds: -1}",
-		NULL};
+	    "{class_name: RunAutoexpAction, overrides: ['a=[']}",
+	    "{class_name: RunAutoexpAction, overrides: 'a=1'}",
+	    "{class_name: RunAutoexpAction, overrides: [{a: 1}]}",
+	    "{class_name: RunAutoexpAction, sbatch_args: '--time=1'}",
+	    "{class_name: RunAutoexpAction, bogus: 1}",
+	    "{class_name: RunAutoexpAction, name: '{unclosed'}",
+	    "{class_name: RunAutoexpAction, retry_seconds: -1}",
+	    NULL};
 	ae_error err;
 
 	for (size_t i = 0; bad[i]; i++) {
-		ae_node *n = ae_yaml_load_string(bad[i], strlen(bad[i]), "act.yaml",
-						 NULL, &err);
+		ae_node *n = ae_yaml_load_string(bad[i], strlen(bad[i]),
+		                                 "act.yaml", NULL, &err);
 		ae_action *a = n ? ae_action_compile(n, 0, &err) : NULL;
 
 		CHECK(a == NULL);
@@ -1094,9 +1163,11 @@ static void test_compile_errors(void)
 	/* at submission, an override that still has interpolations is not
 	 * judged yet */
 	{
-		const char *ok = "{class_name: RunAutoexpAction, overrides: ['a=[${b}'], "
-				 "sbatch_args: ['--x={y}']}";
-		ae_node *n = ae_yaml_load_string(ok, strlen(ok), "act.yaml", NULL, &err);
+		const char *ok =
+		    "{class_name: RunAutoexpAction, overrides: ['a=[${b}'], "
+		    "sbatch_args: ['--x={y}']}";
+		ae_node *n =
+		    ae_yaml_load_string(ok, strlen(ok), "act.yaml", NULL, &err);
 		ae_action *a = ae_action_compile(n, 1, &err);
 
 		CHECK(a != NULL);
@@ -1111,9 +1182,10 @@ static void test_compile_errors(void)
 
 static void test_quote_escape(void)
 {
-	const char *vals[] = {"plain", "a b", "a;b", "a,b", "it's", "say \"hi\"",
-			      "back\\slash", "end\\", "q\\'", "${x}", "[1,2]",
-			      "", "\\\\'", NULL};
+	const char *vals[] = {"plain", "a b",        "a;b",         "a,b",
+	                      "it's",  "say \"hi\"", "back\\slash", "end\\",
+	                      "q\\'",  "${x}",       "[1,2]",       "",
+	                      "\\\\'", NULL};
 	ae_error err;
 
 	for (size_t i = 0; vals[i]; i++) {
@@ -1143,24 +1215,25 @@ static void test_relative_checkpoint(void)
 	outcome o;
 
 	meta = event_meta("40", "./output/exp/checkpoints");
-	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd, &o);
+	run_action(find_action(parent.resolved, "ckpt", 0), &parent, meta, sd,
+	           &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	json_decref(o.result);
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it40/config.yaml",
-		 parent.prov);
+	         parent.prov);
 	child = load_yaml(path);
 	snprintf(want, sizeof(want), "%s/work/output/exp/checkpoints", T);
 	CHECK_STR(str_at(child, "backend.megatron.load"), want);
 	CHECK_STR(str_at(child, "autoexp.parent.checkpoint_path"), want);
 	/* the event as the log had it */
 	CHECK_STR(str_at(child, "autoexp.parent.event.checkpoint_path"),
-		  "./output/exp/checkpoints");
+	          "./output/exp/checkpoints");
 	cwd = stub_lines(sd, 1, "cwd:");
 	snprintf(want, sizeof(want), "%s/work", T);
 	CHECK_STR(cwd[0], want);
 	strv_free(cwd);
-	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it40/submission.json",
-		 parent.prov);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/cooldown_it40/submission.json", parent.prov);
 	sub = load_json(path);
 	CHECK_STR(json_string_value(json_object_get(sub, "cwd")), want);
 	CHECK(json_integer_value(json_object_get(sub, "retry_until")) >
@@ -1195,7 +1268,7 @@ static ae_node *patient_event(const char *iter, char *path, size_t size)
 
 	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
 	snprintf(path, size, "%s/cooldowns/patient_it%s/submission.json",
-		 parent.prov, iter);
+	         parent.prov, iter);
 	return event_meta(iter, ckpt);
 }
 
@@ -1215,38 +1288,39 @@ static void check_status(const char *path, const char *want)
 static void test_resume(void)
 {
 	static const struct {
-		const char *left;  /* status left behind (NULL: as it is) */
-		int until;         /* retry_until, seconds from now (0: keep) */
+		const char *left; /* status left behind (NULL: as it is) */
+		int until;        /* retry_until, seconds from now (0: keep) */
 		const char *plan;
 		ae_action_status want;
 		int calls;
 		const char *says;  /* in the message */
 		const char *after; /* the record's status */
 	} steps[] = {
-		/* the first start: refused for good, recorded failed */
-		{NULL, 0, "fail sbatch: error: Batch job submission failed: "
-			  "Invalid account\n",
-		 AE_ACTION_FAILED, 1, "Invalid account", "failed"},
-		/* left "retrying": goes on, attempts and errors kept */
-		{"retrying", 300, "ok 9100\n", AE_ACTION_SUCCESS, 1,
-		 "submitted as job 9100", "submitted"},
-		/* submitted: the same job, sbatch not run */
-		{NULL, 0, "ok 9999\n", AE_ACTION_SUCCESS, 0,
-		 "already submitted as job 9100", "submitted"},
-		/* left "submitting": the job may exist, never submitted again */
-		{"submitting", 0, "ok 9200\n", AE_ACTION_FAILED, 0,
-		 "may or may not", "unknown"},
-		/* decided before: fails again without sbatch */
-		{NULL, 0, "ok 9300\n", AE_ACTION_FAILED, 0, "already unknown",
-		 "unknown"},
-		/* "stopped" (a drain ended while it retried, the job was
-		 * requeued): goes on like "retrying" */
-		{"stopped", 300, "ok 9400\n", AE_ACTION_SUCCESS, 1,
-		 "submitted as job 9400", "submitted"},
-		/* "preparing" with the window run out while no helper ran: one
-		 * more attempt, no retries after it */
-		{"preparing", -10, "transient\n", AE_ACTION_FAILED, 1,
-		 "giving up", "failed"},
+	    /* the first start: refused for good, recorded failed */
+	    {NULL, 0,
+	     "fail sbatch: error: Batch job submission failed: "
+	     "Invalid account\n",
+	     AE_ACTION_FAILED, 1, "Invalid account", "failed"},
+	    /* left "retrying": goes on, attempts and errors kept */
+	    {"retrying", 300, "ok 9100\n", AE_ACTION_SUCCESS, 1,
+	     "submitted as job 9100", "submitted"},
+	    /* submitted: the same job, sbatch not run */
+	    {NULL, 0, "ok 9999\n", AE_ACTION_SUCCESS, 0,
+	     "already submitted as job 9100", "submitted"},
+	    /* left "submitting": the job may exist, never submitted again */
+	    {"submitting", 0, "ok 9200\n", AE_ACTION_FAILED, 0,
+	     "may or may not", "unknown"},
+	    /* decided before: fails again without sbatch */
+	    {NULL, 0, "ok 9300\n", AE_ACTION_FAILED, 0, "already unknown",
+	     "unknown"},
+	    /* "stopped" (a drain ended while it retried, the job was
+	     * requeued): goes on like "retrying" */
+	    {"stopped", 300, "ok 9400\n", AE_ACTION_SUCCESS, 1,
+	     "submitted as job 9400", "submitted"},
+	    /* "preparing" with the window run out while no helper ran: one
+	     * more attempt, no retries after it */
+	    {"preparing", -10, "transient\n", AE_ACTION_FAILED, 1, "giving up",
+	     "failed"},
 	};
 	char path[PATH_MAX + 128];
 	const ae_node *act = find_action(parent.resolved, "ckpt", 6);
@@ -1259,8 +1333,9 @@ static void test_resume(void)
 
 		if (steps[i].left)
 			doctor(path, steps[i].left,
-			       steps[i].until ? (json_int_t)time(NULL) + steps[i].until
-					      : 0);
+			       steps[i].until
+			           ? (json_int_t)time(NULL) + steps[i].until
+			           : 0);
 		run_action(act, &parent, meta, sd, &o);
 		CHECK_INT(o.status, steps[i].want);
 		CHECK_INT(stub_calls(sd), steps[i].calls);
@@ -1270,9 +1345,14 @@ static void test_resume(void)
 		check_status(path, steps[i].after);
 		if (i == 1) {
 			sub = load_json(path);
-			CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 2);
-			CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
-			CHECK_INT(json_integer_value(json_object_get(sub, "resumed")), 1);
+			CHECK_INT(
+			    json_array_size(json_object_get(sub, "attempts")),
+			    2);
+			CHECK_INT(
+			    json_array_size(json_object_get(sub, "errors")), 1);
+			CHECK_INT(
+			    json_integer_value(json_object_get(sub, "resumed")),
+			    1);
 			json_decref(sub);
 		}
 	}
@@ -1316,14 +1396,15 @@ static void test_stop_request(void)
 	check_status(path, "retrying");
 	fd = open(parent.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(ae_cooldown_stop_open(fd, parent.prov, "drain ended", NULL, NULL,
-				    &err) >= 1);
+	                            &err) >= 1);
 	close(fd);
 	check_status(path, "stopped");
 	/* the requeued job's helper resumes it: the second line of the plan */
 	run_action(act, &parent, meta, sd, &o);
 	CHECK_INT(o.status, AE_ACTION_SUCCESS);
 	CHECK_INT(stub_calls(sd), 2);
-	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")), "9500");
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")),
+	          "9500");
 	json_decref(o.result);
 	ae_node_free(meta);
 }
@@ -1332,9 +1413,10 @@ static void test_stop_request(void)
  * else is touched. */
 static void test_stop_open(void)
 {
-	static const char *const left[][2] = {
-		{"left_retrying", "retrying"}, {"left_preparing", "preparing"},
-		{"left_submitting", "submitting"}, {"left_done", "submitted"}};
+	static const char *const left[][2] = {{"left_retrying", "retrying"},
+	                                      {"left_preparing", "preparing"},
+	                                      {"left_submitting", "submitting"},
+	                                      {"left_done", "submitted"}};
 	char path[PATH_MAX + 128];
 	json_t *sub;
 	ae_error err;
@@ -1344,35 +1426,40 @@ static void test_stop_open(void)
 		char text[256];
 
 		snprintf(path, sizeof(path), "%s/cooldowns/%s", parent.prov,
-			 left[i][0]);
+		         left[i][0]);
 		CHECK(mkdir(path, 0755) == 0);
 		snprintf(path, sizeof(path), "%s/cooldowns/%s/submission.json",
-			 parent.prov, left[i][0]);
+		         parent.prov, left[i][0]);
 		snprintf(text, sizeof(text),
-			 "{\"status\": \"%s\", \"errors\": [\"x\"], \"job_id\": null}\n",
-			 left[i][1]);
+		         "{\"status\": \"%s\", \"errors\": [\"x\"], "
+		         "\"job_id\": null}\n",
+		         left[i][1]);
 		write_file(path, text);
 	}
 	fd = open(parent.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK_INT((int)ae_cooldown_stop_open(fd, parent.prov, "drain ended",
-					     on_stopped, NULL, &err), 2);
+	                                     on_stopped, NULL, &err),
+	          2);
 	CHECK_INT(n_stopped, 2);
 	/* done once: nothing left to mark */
 	CHECK_INT((int)ae_cooldown_stop_open(fd, parent.prov, "again", NULL,
-					     NULL, &err), 0);
+	                                     NULL, &err),
+	          0);
 	close(fd);
-	snprintf(path, sizeof(path), "%s/cooldowns/left_retrying/submission.json",
-		 parent.prov);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/left_retrying/submission.json", parent.prov);
 	sub = load_json(path);
 	CHECK_STR(json_string_value(json_object_get(sub, "status")), "stopped");
 	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 2);
-	CHECK_STR(json_string_value(json_array_get(json_object_get(sub, "errors"), 1)),
-		  "drain ended");
+	CHECK_STR(json_string_value(
+	              json_array_get(json_object_get(sub, "errors"), 1)),
+	          "drain ended");
 	json_decref(sub);
-	snprintf(path, sizeof(path), "%s/cooldowns/left_submitting/submission.json",
-		 parent.prov);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/left_submitting/submission.json", parent.prov);
 	sub = load_json(path);
-	CHECK_STR(json_string_value(json_object_get(sub, "status")), "submitting");
+	CHECK_STR(json_string_value(json_object_get(sub, "status")),
+	          "submitting");
 	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
 	json_decref(sub);
 	/* no cooldowns directory: nothing to do */
@@ -1389,14 +1476,16 @@ static void test_builtin_class(void)
 	ae_action *a;
 	ae_error err;
 
-	n = ae_yaml_load_string("{class_name: RunAutoexpAction, overrides: ['a={b']}", 51,
-				"t.yaml", NULL, &err);
+	n = ae_yaml_load_string(
+	    "{class_name: RunAutoexpAction, overrides: ['a={b']}", 51, "t.yaml",
+	    NULL, &err);
 	a = n ? ae_action_compile(n, 1, &err) : NULL;
 	CHECK(a == NULL);
 	CHECK(strstr(err.text, "unterminated") != NULL);
 	ae_node_free(n);
-	n = ae_yaml_load_string("{class_name: RunAutoexpAction, retry_seconds: soon}", 51,
-				"t.yaml", NULL, &err);
+	n = ae_yaml_load_string(
+	    "{class_name: RunAutoexpAction, retry_seconds: soon}", 51, "t.yaml",
+	    NULL, &err);
 	a = n ? ae_action_compile(n, 1, &err) : NULL;
 	CHECK(a == NULL);
 	ae_node_free(n);
@@ -1429,7 +1518,8 @@ int main(void)
 		const char *dirs[1] = {conf};
 
 		snprintf(exp, sizeof(exp), "%s/exp.yaml", conf);
-		if (start_job(exp, dirs, 1, NULL, PARENT_TS, "100", &parent) < 0) {
+		if (start_job(exp, dirs, 1, NULL, PARENT_TS, "100", &parent) <
+		    0) {
 			CHECK(!"the parent starts");
 			TEST_MAIN_END();
 		}

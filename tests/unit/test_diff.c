@@ -14,14 +14,15 @@
 static char seen[2048];
 
 static int collect(void *ctx, ae_diff_kind kind, const char *path,
-		   const ae_node *old, const ae_node *new)
+                   const ae_node *old, const ae_node *new)
 {
-	static const char mark[] = { '+', '-', '~' };
+	static const char mark[] = {'+', '-', '~'};
 	size_t len = strlen(seen);
 
 	(void)ctx;
-	CHECK(kind == AE_DIFF_ADDED ? !old && new :
-	      kind == AE_DIFF_REMOVED ? old && !new : old && new);
+	CHECK(kind == AE_DIFF_ADDED     ? !old && new
+	      : kind == AE_DIFF_REMOVED ? old && !new
+	                                : old &&new);
 	snprintf(seen + len, sizeof(seen) - len, "%c%s ", mark[kind], path);
 	return 0;
 }
@@ -29,8 +30,8 @@ static int collect(void *ctx, ae_diff_kind kind, const char *path,
 static ae_node *yaml(const char *text)
 {
 	ae_error err;
-	ae_node *n = ae_yaml_load_string(text, strlen(text), "t.yaml", NULL,
-					 &err);
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "t.yaml", NULL, &err);
 
 	CHECK(n != NULL);
 	return n;
@@ -49,7 +50,7 @@ static long diff(const char *a, const char *b)
 }
 
 static int stop_at_first(void *ctx, ae_diff_kind kind, const char *path,
-			 const ae_node *old, const ae_node *new)
+                         const ae_node *old, const ae_node *new)
 {
 	(void)kind;
 	(void)path;
@@ -65,11 +66,14 @@ int main(void)
 	int calls = 0;
 
 	/* key order does not count */
-	CHECK_INT(diff("a: 1\nb: {c: 2, d: 3}\n", "b: {d: 3, c: 2}\na: 1\n"), 0);
+	CHECK_INT(diff("a: 1\nb: {c: 2, d: 3}\n", "b: {d: 3, c: 2}\na: 1\n"),
+	          0);
 	CHECK_STR(seen, "");
-	/* changed, removed, added; nested paths; a's order, then b's new keys */
+	/* changed, removed, added; nested paths; a's order, then b's new keys
+	 */
 	CHECK_INT(diff("a: 1\nb: {c: 2, d: 3}\ne: x\n",
-		       "b: {c: 5, f: true}\na: 1\ng: null\n"), 5);
+	               "b: {c: 5, f: true}\na: 1\ng: null\n"),
+	          5);
 	CHECK_STR(seen, "~b.c -b.d +b.f -e +g ");
 	/* a string "20" is not the integer 20; a type change is a change */
 	CHECK_INT(diff("it: 20\nm: {k: 1}\n", "it: '20'\nm: [1]\n"), 2);

@@ -35,7 +35,8 @@ static rec *jfind(journal *j, const ae_fire_key *k, int create)
 {
 	char key[256];
 
-	snprintf(key, sizeof(key), "%s|%s|%u", k->event, k->dedup_key, k->binding);
+	snprintf(key, sizeof(key), "%s|%s|%u", k->event, k->dedup_key,
+	         k->binding);
 	for (size_t i = 0; i < j->n; i++)
 		if (!strcmp(j->r[i].key, key))
 			return &j->r[i];
@@ -55,7 +56,7 @@ static int j_have(void *ctx, const ae_fire_key *k, ae_error *err)
 }
 
 static int j_pending(void *ctx, const ae_fire_key *k, const ae_event *ev,
-		     const char *state, ae_error *err)
+                     const char *state, ae_error *err)
 {
 	rec *r = jfind(ctx, k, 1);
 
@@ -67,7 +68,7 @@ static int j_pending(void *ctx, const ae_fire_key *k, const ae_event *ev,
 }
 
 static int j_started(void *ctx, const ae_fire_key *k, const ae_event *ev,
-		     const char *cls, ae_error *err)
+                     const char *cls, ae_error *err)
 {
 	journal *j = ctx;
 	rec *r;
@@ -82,7 +83,7 @@ static int j_started(void *ctx, const ae_fire_key *k, const ae_event *ev,
 }
 
 static int j_finished(void *ctx, const ae_fire_key *k, ae_fire_outcome o,
-		      const char *msg, const char *result, ae_error *err)
+                      const char *msg, const char *result, ae_error *err)
 {
 	rec *r = jfind(ctx, k, 1);
 
@@ -99,13 +100,13 @@ static const ae_journal_ops jops = {j_have, j_pending, j_started, j_finished};
 static char logbuf[4096];
 
 static void logfn(void *ctx, const ae_fire_key *k, const char *cls,
-		  ae_fire_outcome o, const char *msg)
+                  ae_fire_outcome o, const char *msg)
 {
 	size_t l = strlen(logbuf);
 
 	(void)ctx;
 	snprintf(logbuf + l, sizeof(logbuf) - l, "%s/%u %s %d %s\n", k->event,
-		 k->binding, cls, (int)o, msg);
+	         k->binding, cls, (int)o, msg);
 }
 
 static double wall(void)
@@ -157,29 +158,34 @@ static void line(ae_rules *r, ae_engine *e, const char *text, double now)
 	feed_ctx f = {e, now};
 	ae_error err;
 
-	CHECK(ae_rules_match_line(r, text, strlen(text), 0, 0, "log", to_engine, &f, &err) >= 0);
+	CHECK(ae_rules_match_line(r, text, strlen(text), 0, 0, "log", to_engine,
+	                          &f, &err) >= 0);
 }
 
 static const char *rules_yaml =
-	"log_events:\n"
-	"  checkpoint_saved:\n"
-	"    pattern: 'successfully saved checkpoint from iteration\\s+(?P<iteration>\\d+) to (?P<path>\\S+)'\n"
-	"    extract_groups: {checkpoint_iteration: iteration, checkpoint_path: path}\n"
-	"    actions:\n"
-	"      - class_name: LogAction\n"
-	"        message: 'saved {checkpoint_iteration} in {output_dir}'\n"
-	"      - class_name: EventAction\n"
-	"        mode: queue\n"
-	"        conditions:\n"
-	"          - {class_name: MetadataCondition, key: checkpoint_iteration, equals: 100}\n"
-	"          - class_name: FileExistsCondition\n"
-	"            path: '{checkpoint_path}/iter_{checkpoint_iteration:07d}'\n"
-	"            blocking: true\n"
-	"            timeout_seconds: 600\n"
-	"            poll_interval_seconds: 5\n"
-	"        action:\n"
-	"          class_name: RunCommandAction\n"
-	"          command: [touch, '{output_dir}/cooldown_{checkpoint_iteration}']\n";
+    "log_events:\n"
+    "  checkpoint_saved:\n"
+    "    pattern: 'successfully saved checkpoint from "
+    "iteration\\s+(?P<iteration>\\d+) to (?P<path>\\S+)'\n"
+    "    extract_groups: {checkpoint_iteration: iteration, checkpoint_path: "
+    "path}\n"
+    "    actions:\n"
+    "      - class_name: LogAction\n"
+    "        message: 'saved {checkpoint_iteration} in {output_dir}'\n"
+    "      - class_name: EventAction\n"
+    "        mode: queue\n"
+    "        conditions:\n"
+    "          - {class_name: MetadataCondition, key: checkpoint_iteration, "
+    "equals: 100}\n"
+    "          - class_name: FileExistsCondition\n"
+    "            path: '{checkpoint_path}/iter_{checkpoint_iteration:07d}'\n"
+    "            blocking: true\n"
+    "            timeout_seconds: 600\n"
+    "            poll_interval_seconds: 5\n"
+    "        action:\n"
+    "          class_name: RunCommandAction\n"
+    "          command: [touch, "
+    "'{output_dir}/cooldown_{checkpoint_iteration}']\n";
 
 int main(void)
 {
@@ -198,9 +204,10 @@ int main(void)
 	rec *rc;
 
 	snprintf(dir, sizeof(dir), "%s/ae_engine_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
-	cfg = ae_yaml_load_string(rules_yaml, strlen(rules_yaml), "r.yaml", NULL, &err);
+	cfg = ae_yaml_load_string(rules_yaml, strlen(rules_yaml), "r.yaml",
+	                          NULL, &err);
 	r = ae_rules_compile(ae_map_get(cfg, "log_events"), 0, &err);
 	CHECK(r != NULL);
 	if (!r) {
@@ -218,17 +225,26 @@ int main(void)
 	e = ae_engine_new(r, &o, &err);
 
 	/* iteration 50: logged inline, the cooldown is skipped (condition) */
-	snprintf(text, sizeof(text), "  successfully saved checkpoint from iteration      50 to %s [ t 1/1, p 1/1 ]", dir);
+	snprintf(text, sizeof(text),
+	         "  successfully saved checkpoint from iteration      50 to %s "
+	         "[ t 1/1, p 1/1 ]",
+	         dir);
 	line(r, e, text, t0);
-	CHECK(strstr(logbuf, "checkpoint_saved/0 LogAction 0 saved 50 in ") != NULL);
+	CHECK(strstr(logbuf, "checkpoint_saved/0 LogAction 0 saved 50 in ") !=
+	      NULL);
 	CHECK_INT(ae_engine_pending(e), 1); /* the queued binding */
 	CHECK(ae_engine_next_time(e, t0) <= t0);
 	CHECK_INT(ae_engine_step(e, t0, &err), 0);
 	CHECK_INT(ae_engine_pending(e), 0);
-	CHECK(strstr(logbuf, "checkpoint_saved/1 RunCommandAction 2 checkpoint_iteration is '50', not '100'") != NULL);
+	CHECK(strstr(logbuf,
+	             "checkpoint_saved/1 RunCommandAction 2 "
+	             "checkpoint_iteration is '50', not '100'") != NULL);
 
 	/* iteration 100: waits for the iteration directory */
-	snprintf(text, sizeof(text), "  successfully saved checkpoint from iteration     100 to %s [ t 1/1, p 1/1 ]", dir);
+	snprintf(text, sizeof(text),
+	         "  successfully saved checkpoint from iteration     100 to %s "
+	         "[ t 1/1, p 1/1 ]",
+	         dir);
 	line(r, e, text, t0);
 	CHECK_INT(ae_engine_step(e, t0, &err), 0);
 	CHECK_INT(ae_engine_pending(e), 1);
@@ -238,7 +254,8 @@ int main(void)
 	line(r, e, text, t0 + 1);
 	CHECK_INT(ae_engine_pending(e), 1);
 	ae_engine_get_stats(e, &st);
-	CHECK_INT(st.deduped, 2); /* the LogAction already fired, the cooldown is pending */
+	CHECK_INT(st.deduped,
+	          2); /* the LogAction already fired, the cooldown is pending */
 
 	/* restart: a new engine restores the waiting work from the journal */
 	{
@@ -248,7 +265,10 @@ int main(void)
 
 		ae_engine_free(e);
 		e = ae_engine_new(r, &o, &err);
-		snprintf(dk, sizeof(dk), "{\"checkpoint_iteration\":\"100\",\"checkpoint_path\":\"%s\"}", dir);
+		snprintf(dk, sizeof(dk),
+		         "{\"checkpoint_iteration\":\"100\",\"checkpoint_"
+		         "path\":\"%s\"}",
+		         dir);
 		k.event = "checkpoint_saved";
 		k.dedup_key = dk;
 		k.binding = 1;
@@ -257,16 +277,21 @@ int main(void)
 		ev->name = strdup("checkpoint_saved");
 		ev->dedup_key = strdup(dk);
 		ev->metadata = ae_node_new_map();
-		ae_map_set(ev->metadata, "checkpoint_iteration", ae_node_new_string("100"));
-		ae_map_set(ev->metadata, "checkpoint_path", ae_node_new_string(dir));
-		CHECK_INT(ae_engine_restore(e, 0, 1, ev, rc ? rc->state : "{}", t0 + 10, &err), 0);
+		ae_map_set(ev->metadata, "checkpoint_iteration",
+		           ae_node_new_string("100"));
+		ae_map_set(ev->metadata, "checkpoint_path",
+		           ae_node_new_string(dir));
+		CHECK_INT(ae_engine_restore(e, 0, 1, ev, rc ? rc->state : "{}",
+		                            t0 + 10, &err),
+		          0);
 		CHECK_INT(ae_engine_step(e, t0 + 10, &err), 0);
 		CHECK_INT(ae_engine_pending(e), 1);
 	}
 	/* the directory appears: the command runs, once */
 	snprintf(path, sizeof(path), "%s/iter_0000100", dir);
 	mkdir(path, 0700);
-	CHECK_INT(ae_engine_step(e, t0 + 12, &err), 0); /* not due before t0+15 */
+	CHECK_INT(ae_engine_step(e, t0 + 12, &err),
+	          0); /* not due before t0+15 */
 	CHECK_INT(ae_engine_pending(e), 1);
 	{
 		double now = wall();
@@ -281,13 +306,19 @@ int main(void)
 	CHECK(stat(path, &sb) == 0);
 	ae_engine_get_stats(e, &st);
 	CHECK_INT(st.succeeded, 1);
-	CHECK(strstr(logbuf, "checkpoint_saved/1 RunCommandAction 0 command exited 0") != NULL);
+	CHECK(
+	    strstr(logbuf,
+	           "checkpoint_saved/1 RunCommandAction 0 command exited 0") !=
+	    NULL);
 	/* the journal has the provenance of the command */
 	{
 		char dk[512];
 		ae_fire_key k = {"checkpoint_saved", dk, 1};
 
-		snprintf(dk, sizeof(dk), "{\"checkpoint_iteration\":\"100\",\"checkpoint_path\":\"%s\"}", dir);
+		snprintf(dk, sizeof(dk),
+		         "{\"checkpoint_iteration\":\"100\",\"checkpoint_"
+		         "path\":\"%s\"}",
+		         dir);
 		rc = jfind(&j, &k, 0);
 		CHECK(rc && rc->finished && rc->outcome == AE_FIRE_SUCCESS);
 		CHECK(rc && strstr(rc->result, "\"argv\":[\"touch\"") != NULL);
@@ -307,14 +338,18 @@ int main(void)
 		j2.fail_start = 1;
 		o.journal_ctx = &j2;
 		e = ae_engine_new(r, &o, &err);
-		snprintf(text, sizeof(text), "  successfully saved checkpoint from iteration     100 to %s", dir);
+		snprintf(text, sizeof(text),
+		         "  successfully saved checkpoint from iteration     "
+		         "100 to %s",
+		         dir);
 		line(r, e, text, wall());
 		drain(e, 5);
 		CHECK(stat(path, &sb) != 0);
 		ae_engine_get_stats(e, &st);
 		CHECK_INT(st.started, 0);
 		CHECK(st.journal_errors >= 2);
-		CHECK(strstr(logbuf, "not started: journal: disk full") != NULL);
+		CHECK(strstr(logbuf, "not started: journal: disk full") !=
+		      NULL);
 		ae_engine_free(e);
 		o.journal_ctx = &j;
 	}
@@ -327,14 +362,18 @@ int main(void)
 
 		o.journal_ctx = &j4;
 		e = ae_engine_new(r, &o, &err);
-		snprintf(text, sizeof(text), "  successfully saved checkpoint from iteration     100 to %s/later", dir);
+		snprintf(text, sizeof(text),
+		         "  successfully saved checkpoint from iteration     "
+		         "100 to %s/later",
+		         dir);
 		line(r, e, text, t0);
 		CHECK_INT(ae_engine_pending(e), 1); /* queued */
 		ae_engine_request_stop(e);
 		CHECK(isinf(ae_engine_next_time(e, t0)));
 		CHECK_INT(ae_engine_step(e, t0 + 100, &err), 0);
 		CHECK_INT(ae_engine_pending(e), 1);
-		CHECK_INT(j4.pending_calls, 0); /* its conditions were not asked */
+		CHECK_INT(j4.pending_calls,
+		          0); /* its conditions were not asked */
 		CHECK_INT(ae_engine_fds(e, fds, 4), 0);
 		CHECK_INT((int)ae_engine_critical_children(e), 0);
 		ae_engine_get_stats(e, &st);
@@ -349,7 +388,10 @@ int main(void)
 
 		o.journal_ctx = &j3;
 		e = ae_engine_new(r, &o, &err);
-		snprintf(text, sizeof(text), "  successfully saved checkpoint from iteration     100 to %s/nothere", dir);
+		snprintf(text, sizeof(text),
+		         "  successfully saved checkpoint from iteration     "
+		         "100 to %s/nothere",
+		         dir);
 		line(r, e, text, 1000);
 		CHECK_INT(ae_engine_step(e, 1000, &err), 0);
 		CHECK_INT(ae_engine_pending(e), 1);
@@ -368,11 +410,13 @@ int main(void)
 
 	/* concurrency is bounded; events are distinct triggers */
 	{
-		const char *y = "log_events:\n"
-				"  go:\n"
-				"    pattern: 'go (?P<n>\\d+)'\n"
-				"    actions:\n"
-				"      - {class_name: RunCommandAction, command: [sh, -c, 'sleep 0.2; echo {n} >> {output_dir}/order']}\n";
+		const char *y =
+		    "log_events:\n"
+		    "  go:\n"
+		    "    pattern: 'go (?P<n>\\d+)'\n"
+		    "    actions:\n"
+		    "      - {class_name: RunCommandAction, command: [sh, -c, "
+		    "'sleep 0.2; echo {n} >> {output_dir}/order']}\n";
 		journal j4 = {0};
 		double start;
 		int fd;

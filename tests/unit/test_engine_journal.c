@@ -95,9 +95,14 @@ static int resumable_start(const void *data, const ae_eval_env *env,
 }
 
 static const char *const resumable_fields[] = {"class_name", NULL};
-static const ae_action_class resumable_class = {
-    "ResumableAction", resumable_fields, resumable_compile, NULL,
-    resumable_start,   NULL,             NULL,              1};
+static const ae_action_class resumable_class = {"ResumableAction",
+                                                resumable_fields,
+                                                resumable_compile,
+                                                NULL,
+                                                resumable_start,
+                                                NULL,
+                                                NULL,
+                                                1};
 
 /* A collecting ae_journal_resume_fn. */
 typedef struct resumes {
@@ -345,9 +350,9 @@ int main(void)
 		CHECK_INT(ae_journal_record_started(j, &ev, "0",
 		                                    "ResumableAction", &err),
 		          0);
-		CHECK_INT(ae_journal_record_started(j, &ev, "1", "LogAction",
-		                                    &err),
-		          0);
+		CHECK_INT(
+		    ae_journal_record_started(j, &ev, "1", "LogAction", &err),
+		    0);
 		ae_node_free(meta);
 		close_all(j, &c);
 		for (int round = 0; round < 2; round++) {
@@ -360,7 +365,8 @@ int main(void)
 			close(fd2);
 			CHECK(j != NULL);
 			CHECK_INT(json_array_size(rs.list), 1);
-			CHECK_INT(count(dir, "action_interrupted", "\\\"400\\\""), 1);
+			CHECK_INT(
+			    count(dir, "action_interrupted", "\\\"400\\\""), 1);
 			if (round == 0)
 				ae_journal_free(j);
 		}
@@ -405,13 +411,14 @@ int main(void)
 		json_decref(rs.list);
 		/* a record without the rules' action is never resumable */
 		{
-			json_t *bad = json_pack("{s:s, s:s, s:s}", "event",
-			                        "ckpt", "action", "0", "key",
-			                        "{}");
+			json_t *bad =
+			    json_pack("{s:s, s:s, s:s}", "event", "ckpt",
+			              "action", "0", "key", "{}");
 
 			CHECK_INT(ae_engine_journal_resumable((void *)r, bad),
 			          0);
-			json_object_set_new(bad, "event", json_string("submit"));
+			json_object_set_new(bad, "event",
+			                    json_string("submit"));
 			json_object_set_new(bad, "action", json_string("9"));
 			CHECK_INT(ae_engine_journal_resumable((void *)r, bad),
 			          0);

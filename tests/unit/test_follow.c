@@ -32,7 +32,7 @@ typedef struct rec {
 static char dir[256];
 
 static int collect(const char *line, size_t len, uint64_t off, uint64_t no,
-		   void *ctx)
+                   void *ctx)
 {
 	rec *r = ctx;
 
@@ -286,12 +286,12 @@ static void test_cr_nul_utf8(void)
 	rec r;
 	ae_follow *f = follow("bytes.log", NULL);
 	static const char data[] = "crlf\r\n"
-				   " 10%\r 20%\r 30%\n"
-				   "\r\n"
-				   "bar\r\r\n"
-				   "a\0b\n"
-				   "\xff\xfe\xc3(\n"
-				   "\r\r\r\n";
+	                           " 10%\r 20%\r 30%\n"
+	                           "\r\n"
+	                           "bar\r\r\n"
+	                           "a\0b\n"
+	                           "\xff\xfe\xc3(\n"
+	                           "\r\r\r\n";
 
 	rec_init(&r);
 	append("bytes.log", data, sizeof(data) - 1);
@@ -362,7 +362,7 @@ static void test_long_line(void)
 static void test_restart(void)
 {
 	rec r;
-	ae_follow_opts o = { 0 };
+	ae_follow_opts o = {0};
 	ae_follow *f = follow("restart.log", NULL);
 	ae_follow_pos pos;
 
@@ -408,7 +408,7 @@ static void test_restart(void)
 static void test_restart_after_rotation(void)
 {
 	rec r;
-	ae_follow_opts o = { 0 };
+	ae_follow_opts o = {0};
 	ae_follow *f = follow("rr.log", NULL);
 	ae_follow_pos pos;
 
@@ -478,7 +478,7 @@ static void test_stop_and_inotify(void)
  * blocks, skipping across blocks) is taken; the result must match. */
 static void test_random(void)
 {
-	ae_follow_opts o = { 0 };
+	ae_follow_opts o = {0};
 	rec r;
 	ae_follow *f;
 	char *data = malloc(200000), *exp[MAXREC];
@@ -558,7 +558,7 @@ static void test_not_regular(void)
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "%s/ae_follow.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;

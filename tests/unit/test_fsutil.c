@@ -42,8 +42,10 @@ static void test_atomic(void)
 	struct stat st;
 	int fd;
 
-	CHECK_INT(ae_fsutil_write_atomic(dfd, "a.json", "first", 5, 0600, &err), 0);
-	CHECK_INT(ae_fsutil_read_file(dfd, "a.json", 100, &data, &len, &err), 1);
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "a.json", "first", 5, 0600, &err),
+	          0);
+	CHECK_INT(ae_fsutil_read_file(dfd, "a.json", 100, &data, &len, &err),
+	          1);
 	CHECK_INT(len, 5);
 	CHECK_STR(data, "first");
 	free(data);
@@ -53,15 +55,17 @@ static void test_atomic(void)
 	/* a reader holding the old file keeps the old content: it was
 	 * replaced, not rewritten in place */
 	fd = openat(dfd, "a.json", O_RDONLY);
-	CHECK_INT(ae_fsutil_write_atomic(dfd, "a.json", "second!", 7, 0644, &err), 0);
+	CHECK_INT(
+	    ae_fsutil_write_atomic(dfd, "a.json", "second!", 7, 0644, &err), 0);
 	{
-		char buf[16] = { 0 };
+		char buf[16] = {0};
 
 		CHECK(read(fd, buf, sizeof(buf)) == 5);
 		CHECK_STR(buf, "first");
 		close(fd);
 	}
-	CHECK_INT(ae_fsutil_read_file(dfd, "a.json", 100, &data, &len, &err), 1);
+	CHECK_INT(ae_fsutil_read_file(dfd, "a.json", 100, &data, &len, &err),
+	          1);
 	CHECK_STR(data, "second!");
 	free(data);
 	CHECK(fstatat(dfd, "a.json", &st, 0) == 0);
@@ -90,24 +94,29 @@ static void test_symlinks(void)
 	size_t len;
 	int fd;
 
-	CHECK_INT(ae_fsutil_write_atomic(dfd, "victim", "keep", 4, 0644, &err), 0);
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "victim", "keep", 4, 0644, &err),
+	          0);
 	CHECK(symlinkat("victim", dfd, "link") == 0);
 	fd = ae_fsutil_open(dfd, "link", O_RDONLY, 0, &err);
 	CHECK_INT(fd, -1);
 	CHECK_INT(errno, ELOOP);
 	CHECK(strstr(err.text, "symlink") != NULL);
 	CHECK_STR(err.file, "link");
-	fd = ae_fsutil_open(dfd, "link", O_WRONLY | O_APPEND | O_CREAT, 0644, &err);
+	fd = ae_fsutil_open(dfd, "link", O_WRONLY | O_APPEND | O_CREAT, 0644,
+	                    &err);
 	CHECK_INT(fd, -1);
 	CHECK_INT(ae_fsutil_read_file(dfd, "link", 100, &data, &len, &err), -1);
 	CHECK(data == NULL);
 	/* a dangling symlink is not created through either */
 	CHECK(symlinkat("created-through", dfd, "dangling") == 0);
-	CHECK_INT(ae_fsutil_open(dfd, "dangling", O_WRONLY | O_CREAT, 0644, &err), -1);
+	CHECK_INT(
+	    ae_fsutil_open(dfd, "dangling", O_WRONLY | O_CREAT, 0644, &err),
+	    -1);
 	CHECK(faccessat(dfd, "created-through", F_OK, 0) < 0);
 	/* atomic replacement replaces the link itself */
 	CHECK_INT(ae_fsutil_write_atomic(dfd, "link", "new", 3, 0644, &err), 0);
-	CHECK_INT(ae_fsutil_read_file(dfd, "victim", 100, &data, &len, &err), 1);
+	CHECK_INT(ae_fsutil_read_file(dfd, "victim", 100, &data, &len, &err),
+	          1);
 	CHECK_STR(data, "keep");
 	free(data);
 	CHECK_INT(ae_fsutil_read_file(dfd, "link", 100, &data, &len, &err), 1);
@@ -132,7 +141,9 @@ static void test_open_read(void)
 	CHECK_INT(errno, ENOENT);
 
 	/* too large */
-	CHECK_INT(ae_fsutil_write_atomic(dfd, "big", "0123456789", 10, 0644, &err), 0);
+	CHECK_INT(
+	    ae_fsutil_write_atomic(dfd, "big", "0123456789", 10, 0644, &err),
+	    0);
 	CHECK_INT(ae_fsutil_read_file(dfd, "big", 9, &data, &len, &err), -1);
 	CHECK(strstr(err.text, "too large") != NULL);
 	CHECK_INT(ae_fsutil_read_file(dfd, "big", 10, &data, &len, &err), 1);
@@ -145,7 +156,8 @@ static void test_open_read(void)
 	CHECK(strstr(err.text, "not a regular file") != NULL);
 
 	/* an appending fd is blocking and close-on-exec */
-	fd = ae_fsutil_open(dfd, "log", O_WRONLY | O_APPEND | O_CREAT, 0600, &err);
+	fd = ae_fsutil_open(dfd, "log", O_WRONLY | O_APPEND | O_CREAT, 0600,
+	                    &err);
 	CHECK(fd >= 0);
 	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK));
 	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
@@ -232,7 +244,7 @@ int main(void)
 {
 	umask(022);
 	snprintf(dir, sizeof(dir), "%s/ae_fsutil.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;

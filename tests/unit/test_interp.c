@@ -29,7 +29,10 @@ static void test_node_forms(void)
 	CHECK_STR(R("${d}"), "{'k': 1, 'j': 1}");
 	CHECK_STR(R("${l}"), "[1, 2, 3]");
 	CHECK_STR(R("${d.j}"), "1");
-	CHECK_ERR(R("${m}"), "a: interpolation to a missing value (\"?\?\?\"): m"); /* OmegaConf: InterpolationToMissingValueError */
+	CHECK_ERR(R("${m}"), "a: interpolation to a missing value (\"?\?\?\"): "
+	                     "m"); /* OmegaConf:
+	                              InterpolationToMissingValueError
+	                            */
 	CHECK_STR(R("${n}"), "None");
 	CHECK_STR(R("${s}"), "'hello'");
 }
@@ -110,7 +113,8 @@ static void test_typed_args(void)
 	CHECK_STR(R("${oc.if:true,[],0}"), "[]");
 	CHECK_STR(R("${oc.if:true,{a:1},0}"), "{'a': 1}");
 	CHECK_STR(R("${oc.if:true,{},0}"), "{}");
-	CHECK_STR(R("${oc.if:true,[1, [2, \"3\"], {a: b}],0}"), "[1, [2, '3'], {'a': 'b'}]");
+	CHECK_STR(R("${oc.if:true,[1, [2, \"3\"], {a: b}],0}"),
+	          "[1, [2, '3'], {'a': 'b'}]");
 	CHECK_STR(R("${oc.if:true,[a,,b],0}"), "['a', '', 'b']");
 	CHECK_STR(R("${oc.if:true,[,],0}"), "['', '']");
 	CHECK_STR(R("${oc.if:true,{a b: 1},0}"), "{'a b': 1}");
@@ -129,7 +133,10 @@ static void test_typed_args(void)
 static void test_nesting(void)
 {
 	CHECK_STR(R("${oc.if:${oc.if:true,${x},0},yes,no}"), "'yes'");
-	CHECK_ERR(R("${${kk}}"), "interpolation key 'k' not found"); /* OmegaConf: InterpolationKeyError */
+	CHECK_ERR(
+	    R("${${kk}}"),
+	    "interpolation key 'k' not found"); /* OmegaConf:
+	                                           InterpolationKeyError */
 	CHECK_STR(R("${d.${kk}}"), "1");
 	CHECK_STR(R("${d[${kk}]}"), "1");
 	CHECK_STR(R("${oc.${op}:2,3}"), "6.0");
@@ -138,48 +145,138 @@ static void test_nesting(void)
 
 static void test_grammar_errors(void)
 {
-	CHECK_ERR(R("${a..b}"), "invalid key in interpolation at offset 0 of \"${a.."); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${}"), "invalid key in interpolation at offset 0 of \"${}\""); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${x"), "unterminated interpolation at offset 0 of \"${x\""); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${x.}"), "invalid key in interpolation at offset 0 of \"${x.}"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${a b}"), "unexpected character ' ' in interpolation at offse"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${x:"), "expected a value at offset 4 of \"${x:\""); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.env}"), "interpolation key 'oc.env' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${.oc.env:1}"), "invalid resolver name at offset 0 of \"${.oc.env:1}"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc[env]:1}"), "invalid resolver name at offset 0 of \"${oc[env]:1}"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.if:true,(,0}"), "unexpected character '(' at offset 13 of \"${oc.if:"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.if:true,[a,0}"), "expected ',' or ']' at offset 17 of \"${oc.if:true,"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.if:true,\"abc,0}"), "unterminated quoted string at offset 20 of \"${oc.i"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.if:true,{a},0}"), "expected ':' in a dict at offset 15 of \"${oc.if:tr"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.if:true,\"a\"b,0}"), "expected ',' or '}' at offset 16 of \"${oc.if:true,"); /* OmegaConf: GrammarParseError */
-	CHECK_ERR(R("${oc.if:true,{:1},0}"), "expected a value at offset 14 of \"${oc.if:true,{:1"); /* OmegaConf: GrammarParseError */
+	CHECK_ERR(R("${a..b}"), "invalid key in interpolation at offset 0 of "
+	                        "\"${a.."); /* OmegaConf:
+	                                       GrammarParseError
+	                                     */
+	CHECK_ERR(R("${}"), "invalid key in interpolation at offset 0 of "
+	                    "\"${}\""); /* OmegaConf:
+	                                   GrammarParseError
+	                                 */
+	CHECK_ERR(R("${x"), "unterminated interpolation at offset 0 of "
+	                    "\"${x\""); /* OmegaConf:
+	                                   GrammarParseError
+	                                 */
+	CHECK_ERR(R("${x.}"), "invalid key in interpolation at offset 0 of "
+	                      "\"${x.}"); /* OmegaConf:
+	                                     GrammarParseError
+	                                   */
+	CHECK_ERR(R("${a b}"), "unexpected character ' ' in interpolation at "
+	                       "offse"); /* OmegaConf:
+	                                    GrammarParseError
+	                                  */
+	CHECK_ERR(
+	    R("${x:"),
+	    "expected a value at offset 4 of \"${x:\""); /* OmegaConf:
+	                                                    GrammarParseError */
+	CHECK_ERR(
+	    R("${oc.env}"),
+	    "interpolation key 'oc.env' not found"); /* OmegaConf:
+	                                                InterpolationKeyError */
+	CHECK_ERR(R("${.oc.env:1}"), "invalid resolver name at offset 0 of "
+	                             "\"${.oc.env:1}"); /* OmegaConf:
+	                                                   GrammarParseError
+	                                                 */
+	CHECK_ERR(R("${oc[env]:1}"), "invalid resolver name at offset 0 of "
+	                             "\"${oc[env]:1}"); /* OmegaConf:
+	                                                   GrammarParseError
+	                                                 */
+	CHECK_ERR(R("${oc.if:true,(,0}"),
+	          "unexpected character '(' at offset 13 of "
+	          "\"${oc.if:"); /* OmegaConf:
+	                            GrammarParseError
+	                          */
+	CHECK_ERR(R("${oc.if:true,[a,0}"),
+	          "expected ',' or ']' at offset 17 of "
+	          "\"${oc.if:true,"); /* OmegaConf:
+	                                 GrammarParseError
+	                               */
+	CHECK_ERR(R("${oc.if:true,\"abc,0}"),
+	          "unterminated quoted string at offset "
+	          "20 of \"${oc.i"); /* OmegaConf:
+	                                GrammarParseError
+	                              */
+	CHECK_ERR(R("${oc.if:true,{a},0}"),
+	          "expected ':' in a dict at offset 15 of "
+	          "\"${oc.if:tr"); /* OmegaConf:
+	                              GrammarParseError
+	                            */
+	CHECK_ERR(R("${oc.if:true,\"a\"b,0}"),
+	          "expected ',' or '}' at offset 16 of "
+	          "\"${oc.if:true,"); /* OmegaConf:
+	                                 GrammarParseError
+	                               */
+	CHECK_ERR(R("${oc.if:true,{:1},0}"),
+	          "expected a value at offset 14 of "
+	          "\"${oc.if:true,{:1"); /* OmegaConf:
+	                                    GrammarParseError
+	                                  */
 }
 
 static void test_key_errors(void)
 {
-	CHECK_ERR(R("${nope}"), "interpolation key 'nope' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${d.nope}"), "interpolation key 'd.nope' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${nope.x}"), "interpolation key 'nope.x' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${x.y}"), "'x' is not a container and cannot contain 'y'"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${l.a}"), "index 'a' of a sequence is not an int"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${l.5}"), "interpolation key 'l.5' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${l[-1]}"), "interpolation key 'l[-1]' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${d.0}"), "interpolation key 'd.0' not found"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${...e}"), "it goes above the root"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${..x}"), "it goes above the root"); /* OmegaConf: InterpolationKeyError */
-	CHECK_ERR(R("${m}"), "a: interpolation to a missing value (\"?\?\?\"): m"); /* OmegaConf: InterpolationToMissingValueError */
-	CHECK_ERR(R("y${m}"), "a: interpolation to a missing value (\"?\?\?\"): m"); /* OmegaConf: InterpolationToMissingValueError */
-	CHECK_ERR(R("${d.${x}}"), "the interpolation ${x} is used as a key or resolve"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${nope}"),
+	    "interpolation key 'nope' not found"); /* OmegaConf:
+	                                              InterpolationKeyError */
+	CHECK_ERR(
+	    R("${d.nope}"),
+	    "interpolation key 'd.nope' not found"); /* OmegaConf:
+	                                                InterpolationKeyError */
+	CHECK_ERR(
+	    R("${nope.x}"),
+	    "interpolation key 'nope.x' not found"); /* OmegaConf:
+	                                                InterpolationKeyError */
+	CHECK_ERR(
+	    R("${x.y}"),
+	    "'x' is not a container and cannot contain 'y'"); /* OmegaConf:
+	                                                         InterpolationResolutionError
+	                                                       */
+	CHECK_ERR(
+	    R("${l.a}"),
+	    "index 'a' of a sequence is not an int"); /* OmegaConf:
+	                                                 InterpolationResolutionError
+	                                               */
+	CHECK_ERR(
+	    R("${l.5}"),
+	    "interpolation key 'l.5' not found"); /* OmegaConf:
+	                                             InterpolationKeyError */
+	CHECK_ERR(
+	    R("${l[-1]}"),
+	    "interpolation key 'l[-1]' not found"); /* OmegaConf:
+	                                               InterpolationKeyError */
+	CHECK_ERR(
+	    R("${d.0}"),
+	    "interpolation key 'd.0' not found"); /* OmegaConf:
+	                                             InterpolationKeyError */
+	CHECK_ERR(
+	    R("${...e}"),
+	    "it goes above the root"); /* OmegaConf: InterpolationKeyError */
+	CHECK_ERR(
+	    R("${..x}"),
+	    "it goes above the root"); /* OmegaConf: InterpolationKeyError */
+	CHECK_ERR(R("${m}"), "a: interpolation to a missing value (\"?\?\?\"): "
+	                     "m"); /* OmegaConf:
+	                              InterpolationToMissingValueError
+	                            */
+	CHECK_ERR(R("y${m}"),
+	          "a: interpolation to a missing value "
+	          "(\"?\?\?\"): m"); /* OmegaConf:
+	                                InterpolationToMissingValueError
+	                              */
+	CHECK_ERR(R("${d.${x}}"), "the interpolation ${x} is used as a key or "
+	                          "resolve"); /* OmegaConf:
+	                                         InterpolationResolutionError
+	                                       */
 	CHECK_STR(R("${oc.select:d.${x}}"), "None");
 }
-
 
 /* ---- our "$${" escape (an intentional difference from OmegaConf) ---- */
 
 static void test_dollar_escape(void)
 {
 	ae_node *root = J("{'x': 1, 'a': 'x_$${oc.timestring:}', "
-			  "'b': '$${x}', 'c': '$$${x}', 'd': '\\\\$${x}'}");
+	                  "'b': '$${x}', 'c': '$$${x}', 'd': '\\\\$${x}'}");
 	ae_node *once, *twice;
 	ae_error err;
 
@@ -198,8 +295,7 @@ static void test_dollar_escape(void)
 	twice = ae_interp_resolve(once, &test_opts, &err);
 	CHECK(twice != NULL);
 	if (twice) {
-		CHECK_STR(ae_map_get(twice, "a")->u.str.s,
-			  "x_" TIMESTRING);
+		CHECK_STR(ae_map_get(twice, "a")->u.str.s, "x_" TIMESTRING);
 		CHECK_INT(ae_map_get(twice, "b")->type, AE_INT);
 		CHECK_STR(ae_map_get(twice, "c")->u.str.s, "${x}");
 		CHECK_STR(ae_map_get(twice, "d")->u.str.s, "${x}");
@@ -216,10 +312,11 @@ out:
 
 static void test_relative(void)
 {
-	ae_node *root = J("{'e': 2, 'a': {'b': '${.c}', 'c': 1, 'd': '${..e}',"
-			  " 'l': ['${..c}', '${.0}x', {'z': '${....e}'}],"
-			  " 's': '${oc.select:.c}', 't': '${oc.select:..e}',"
-			  " 'v': '${oc.dict.values:.w}', 'w': {'p': '${..c}'}}}");
+	ae_node *root =
+	    J("{'e': 2, 'a': {'b': '${.c}', 'c': 1, 'd': '${..e}',"
+	      " 'l': ['${..c}', '${.0}x', {'z': '${....e}'}],"
+	      " 's': '${oc.select:.c}', 't': '${oc.select:..e}',"
+	      " 'v': '${oc.dict.values:.w}', 'w': {'p': '${..c}'}}}");
 	ae_node *out, *a;
 	ae_error err;
 
@@ -231,8 +328,8 @@ static void test_relative(void)
 		a = ae_map_get(out, "a");
 		s = ae_py_repr(a);
 		CHECK_STR(s, "{'b': 1, 'c': 1, 'd': 2, 'l': [1, '1x', "
-			     "{'z': 2}], 's': 1, 't': 2, 'v': [1], "
-			     "'w': {'p': 1}}");
+		             "{'z': 2}], 's': 1, 't': 2, 'v': [1], "
+		             "'w': {'p': 1}}");
 		free(s);
 	}
 	ae_node_free(out);
@@ -244,8 +341,8 @@ static void test_relative(void)
 static void test_whole_value_copy(void)
 {
 	ae_node *root = J("{'x': 5, 'src': {'x': 6, 'a': '${x}', "
-			  "'b': ['${...x}', '${..x}'], 'c': '${.a}'}, "
-			  "'dst': '${src}', 'deep': '${dst.b}'}");
+	                  "'b': ['${...x}', '${..x}'], 'c': '${.a}'}, "
+	                  "'dst': '${src}', 'deep': '${dst.b}'}");
 	ae_node *before = ae_node_copy(root), *out, *dst;
 	ae_error err;
 	char path[64], *s;
@@ -261,13 +358,13 @@ static void test_whole_value_copy(void)
 		CHECK_INT(ae_map_get(dst, "a")->u.i, 5);
 		/* the copy is a proper part of the output tree */
 		CHECK_STR(ae_node_path(ae_seq_get(ae_map_get(dst, "b"), 0),
-				       path, sizeof(path)),
-			  "dst.b[0]");
+		                       path, sizeof(path)),
+		          "dst.b[0]");
 		CHECK_INT(ae_seq_get(ae_map_get(out, "deep"), 1)->u.i, 6);
 		s = ae_py_repr(out);
 		CHECK_STR(s, "{'x': 5, 'src': {'x': 6, 'a': 5, 'b': [5, 6], "
-			     "'c': 5}, 'dst': {'x': 6, 'a': 5, 'b': [5, 6], "
-			     "'c': 5}, 'deep': [5, 6]}");
+		             "'c': 5}, 'dst': {'x': 6, 'a': 5, 'b': [5, 6], "
+		             "'c': 5}, 'deep': [5, 6]}");
 		free(s);
 	}
 	ae_node_free(out);
@@ -288,7 +385,8 @@ static void test_missing(void)
 	out = ae_interp_resolve(root, &test_opts, &err);
 	CHECK(out != NULL);
 	s = out ? ae_py_repr(out) : NULL;
-	CHECK_STR(s, "{'m': '?\?\?', 'd': {'x': '?\?\?'}, 'c': {'x': '?\?\?'}}");
+	CHECK_STR(s,
+	          "{'m': '?\?\?', 'd': {'x': '?\?\?'}, 'c': {'x': '?\?\?'}}");
 	free(s);
 	ae_node_free(out);
 	ae_node_free(root);
@@ -309,7 +407,7 @@ static ae_node *marked(const char *json, const char *key, int line, int col)
 	for (part = strtok_r(k, ".", &save); part && n;
 	     part = strtok_r(NULL, ".", &save)) {
 		next = n->type == AE_SEQ ? ae_seq_get(n, (size_t)atoi(part))
-					 : ae_map_get(n, part);
+		                         : ae_map_get(n, part);
 		n = next;
 	}
 	if (n)
@@ -321,7 +419,7 @@ static ae_node *marked(const char *json, const char *key, int line, int col)
 
 /* Resolve and check where the error points and what it says. */
 static void check_error(const char *json, const char *key, const char *path,
-			const char *text)
+                        const char *text)
 {
 	ae_node *root = marked(json, key, 7, 3), *out;
 	ae_error err;
@@ -336,7 +434,7 @@ static void check_error(const char *json, const char *key, const char *path,
 	if (!strstr(err.text, text)) {
 		test_failures++;
 		fprintf(stderr, "%s: error \"%s\" lacks \"%s\"\n", json,
-			err.text, text);
+		        err.text, text);
 	}
 	test_checks++;
 	ae_node_free(out);
@@ -346,39 +444,40 @@ static void check_error(const char *json, const char *key, const char *path,
 static void test_errors(void)
 {
 	check_error("{'a': {'b': '${nope}'}}", "a.b", "a.b",
-		    "interpolation key 'nope' not found");
+	            "interpolation key 'nope' not found");
 	check_error("{'x': 1, 'a': ['${x}', '${x.y}']}", "a.1", "a[1]",
-		    "not a container");
+	            "not a container");
 	check_error("{'a': '${foo:1}'}", "a", "a", "unknown resolver 'foo'");
 	check_error("{'a': '${oc.eval:1}'}", "a", "a",
-		    "oc.eval is not supported: it evaluates Python code");
+	            "oc.eval is not supported: it evaluates Python code");
 	check_error("{'a': '${oc.sub:1}'}", "a", "a",
-		    "oc.sub takes 2 arguments (1 given)");
+	            "oc.sub takes 2 arguments (1 given)");
 	check_error("{'a': 'x${oc.env:AE_SURELY_UNSET_VAR}'}", "a", "a",
-		    "environment variable 'AE_SURELY_UNSET_VAR' not found");
+	            "environment variable 'AE_SURELY_UNSET_VAR' not found");
 	check_error("{'a': '${x'}", "a", "a", "unterminated interpolation");
 	check_error("{'m': '?\?\?', 'a': '${m}'}", "a", "a", "missing value");
 	/* an error inside a referenced node points at that node */
 	check_error("{'a': '${b}', 'b': '${oc.sqrt:-1}'}", "b", "b",
-		    "math domain error");
+	            "math domain error");
 }
 
 static void test_cycles(void)
 {
-	check_error("{'a': '${a}'}", "a", "a", "recursive interpolation: a -> a");
+	check_error("{'a': '${a}'}", "a", "a",
+	            "recursive interpolation: a -> a");
 	check_error("{'a': '${b}', 'b': '${a}'}", "a", "a",
-		    "recursive interpolation: a -> b -> a");
+	            "recursive interpolation: a -> b -> a");
 	check_error("{'a': '${b}', 'b': '${c}', 'c': '${a}'}", "a", "a",
-		    "a -> b -> c -> a");
+	            "a -> b -> c -> a");
 	check_error("{'a': 'x${b}', 'b': 'y${a}'}", "a", "a", "a -> b -> a");
 	check_error("{'a': {'b': '${a}'}}", "a.b", "a.b",
-		    "refers to a node that contains it");
+	            "refers to a node that contains it");
 	check_error("{'a': {'b': '${c}'}, 'c': {'d': '${a}'}}", "a", "a",
-		    "recursive interpolation");
+	            "recursive interpolation");
 	check_error("{'l': ['${.1}', '${.0}']}", "l.0", "l[0]",
-		    "l[0] -> l[1] -> l[0]");
-	check_error("{'a': '${oc.select:b}', 'b': 'x${oc.select:a}'}",
-		    "a", "a", "a -> b -> a");
+	            "l[0] -> l[1] -> l[0]");
+	check_error("{'a': '${oc.select:b}', 'b': 'x${oc.select:a}'}", "a", "a",
+	            "a -> b -> a");
 	/* not a cycle: str() of a mapping does not resolve inside it */
 	CHECK_STR(R("${oc.if:true,x,0}"), "'x'");
 	{
@@ -387,7 +486,7 @@ static void test_cycles(void)
 		char *s = out ? ae_py_repr(out) : NULL;
 
 		CHECK_STR(s, "{'a': {'b': \"x{'d': '${a}'}\"}, "
-			     "'c': {'d': {'b': \"x{'d': '${a}'}\"}}}");
+		             "'c': {'d': {'b': \"x{'d': '${a}'}\"}}}");
 		free(s);
 		ae_node_free(out);
 		ae_node_free(root);
@@ -407,15 +506,13 @@ static const char *counting_env(const char *name, void *ctx)
 
 static void test_check_and_defer(void)
 {
-	ae_resolve_opts defer = { .timestring = TIMESTRING,
-				  .env = counting_env,
-				  .defer_env = 1 };
-	ae_resolve_opts now = { .timestring = TIMESTRING,
-				.env = counting_env };
+	ae_resolve_opts defer = {
+	    .timestring = TIMESTRING, .env = counting_env, .defer_env = 1};
+	ae_resolve_opts now = {.timestring = TIMESTRING, .env = counting_env};
 	ae_node *ok = J("{'out': '${oc.env:UNSET}/run', 'b': '${out}',"
-			" 'c': '${oc.concat:${oc.env:UNSET},x}', 'n': 3,"
-			" 'm': '${oc.mul:${n},2}', 't': '${oc.env:${k}}', "
-			"'k': 'UNSET'}");
+	                " 'c': '${oc.concat:${oc.env:UNSET},x}', 'n': 3,"
+	                " 'm': '${oc.mul:${n},2}', 't': '${oc.env:${k}}', "
+	                "'k': 'UNSET'}");
 	ae_node *out;
 	ae_error err;
 
@@ -428,10 +525,11 @@ static void test_check_and_defer(void)
 	out = ae_interp_resolve(ok, &defer, &err);
 	CHECK(out != NULL);
 	if (out) {
-		CHECK_STR(ae_map_get(out, "out")->u.str.s, "${oc.env:UNSET}/run");
+		CHECK_STR(ae_map_get(out, "out")->u.str.s,
+		          "${oc.env:UNSET}/run");
 		CHECK_STR(ae_map_get(out, "b")->u.str.s, "${out}");
 		CHECK_STR(ae_map_get(out, "c")->u.str.s,
-			  "${oc.concat:${oc.env:UNSET},x}");
+		          "${oc.concat:${oc.env:UNSET},x}");
 		CHECK_INT(ae_map_get(out, "m")->type, AE_FLOAT);
 	}
 	ae_node_free(out);
@@ -439,13 +537,13 @@ static void test_check_and_defer(void)
 	/* the rest is still checked with defer_env */
 	{
 		const char *bad[] = {
-			"{'a': '${oc.env:X}', 'b': '${nope}'}",
-			"{'a': '${oc.env:X,${nope}}'}",
-			"{'a': '${oc.nope:1}'}",
-			"{'a': '${oc.eval:1}'}",
-			"{'a': '${oc.env:X'}",
-			"{'a': '${oc.sub:1,2,3}'}",
-			"{'a': '${oc.env:X,1,2}'}",
+		    "{'a': '${oc.env:X}', 'b': '${nope}'}",
+		    "{'a': '${oc.env:X,${nope}}'}",
+		    "{'a': '${oc.nope:1}'}",
+		    "{'a': '${oc.eval:1}'}",
+		    "{'a': '${oc.env:X'}",
+		    "{'a': '${oc.sub:1,2,3}'}",
+		    "{'a': '${oc.env:X,1,2}'}",
 		};
 		size_t i;
 
@@ -464,7 +562,7 @@ static void test_memoized(void)
 {
 	ae_node *root = J("{'v': '${oc.env:SET}', 'l': []}");
 	ae_node *l = ae_map_get(root, "l"), *out;
-	ae_resolve_opts o = { .timestring = TIMESTRING, .env = counting_env };
+	ae_resolve_opts o = {.timestring = TIMESTRING, .env = counting_env};
 	int i;
 
 	for (i = 0; i < 100; i++)
@@ -481,8 +579,9 @@ static void test_memoized(void)
 
 static void test_timestring(void)
 {
-	ae_node *root = J("{'a': '${oc.timestring:}', 'b': 'x_${oc.timestring:}',"
-			  " 'c': ['${oc.timestring:}']}");
+	ae_node *root =
+	    J("{'a': '${oc.timestring:}', 'b': 'x_${oc.timestring:}',"
+	      " 'c': ['${oc.timestring:}']}");
 	ae_node *out = ae_interp_resolve(root, NULL, NULL);
 	char now[32];
 
@@ -513,21 +612,21 @@ static void test_single_node_and_string(void)
 	CHECK(out && ae_map_get(out, "b")->u.i == 2);
 	ae_node_free(out);
 	out = ae_interp_resolve_string(root, ae_map_get(a, "c"),
-				       "${.b}-${..x}-${oc.mul:${x},2}",
-				       &test_opts, &err);
+	                               "${.b}-${..x}-${oc.mul:${x},2}",
+	                               &test_opts, &err);
 	CHECK_STR(out ? out->u.str.s : NULL, "2-2-4.0");
 	ae_node_free(out);
 	out = ae_interp_resolve_string(root, ae_map_get(a, "c"),
-				       "${oc.select:..a}", &test_opts, &err);
+	                               "${oc.select:..a}", &test_opts, &err);
 	CHECK(out && out->type == AE_MAP);
 	ae_node_free(out);
 	/* a reference to the mapping holding the site */
 	out = ae_interp_resolve_string(root, ae_map_get(a, "c"), "${..a}",
-				       &test_opts, &err);
+	                               &test_opts, &err);
 	CHECK(out == NULL);
 	ae_node_free(out);
 	out = ae_interp_resolve_string(root, ae_map_get(a, "c"), "${nope}",
-				       &test_opts, &err);
+	                               &test_opts, &err);
 	CHECK(out == NULL);
 	CHECK_STR(err.path, "a.c");
 	ae_node_free(root);
@@ -536,12 +635,12 @@ static void test_single_node_and_string(void)
 static void test_yaml_marks(void)
 {
 	const char *text = "x: 1\n"
-			   "a:\n"
-			   "  b: ${x}\n"
-			   "  c: \"${oc.nope:}\"\n";
+	                   "a:\n"
+	                   "  b: ${x}\n"
+	                   "  c: \"${oc.nope:}\"\n";
 	ae_error err;
-	ae_node *root = ae_yaml_load_string(text, strlen(text), "t.yaml",
-					    NULL, &err);
+	ae_node *root =
+	    ae_yaml_load_string(text, strlen(text), "t.yaml", NULL, &err);
 	ae_node *out;
 
 	CHECK(root != NULL);
@@ -591,7 +690,7 @@ static void test_performance(void)
 	if (out)
 		CHECK_STR(ae_map_get(out, "i1")->u.str.s, "x_1_0");
 	fprintf(stderr, "resolving 2000 keys / 500 interpolations: %.2f ms\n",
-		ms);
+	        ms);
 	ae_node_free(out);
 	ae_node_free(root);
 }

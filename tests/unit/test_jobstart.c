@@ -68,7 +68,7 @@ static char *prepare(const char *yaml, const char *ts)
 	fclose(f);
 	ae_error_clear(&err);
 	if (ae_submit_prepare(path, NULL, 0, NULL, NULL, NULL, ts, NULL, &res,
-			      &err) < 0) {
+	                      &err) < 0) {
 		fprintf(stderr, "prepare: %s\n", err.text);
 		return NULL;
 	}
@@ -81,9 +81,9 @@ static char *prepare(const char *yaml, const char *ts)
 }
 
 static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
-		 ae_error *err)
+                 ae_error *err)
 {
-	ae_jobstart_info info = { 0 };
+	ae_jobstart_info info = {0};
 	json_t *meta = json_pack("{s:s}", "job_id", job_id);
 	int rv;
 
@@ -103,14 +103,14 @@ static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
 static void test_first_start_and_restart(void)
 {
 	const char *yaml =
-		"project:\n"
-		"  name: run\n"
-		"  base_output_dir: ${oc.env:OUT}/${.name}_${oc.timestring:}\n"
-		"data: ${oc.env:DATA_DIR}\n"
-		"backend:\n"
-		"  megatron:\n"
-		"    save: ${project.base_output_dir}/checkpoints\n"
-		"    api_token: s3cr3t\n";
+	    "project:\n"
+	    "  name: run\n"
+	    "  base_output_dir: ${oc.env:OUT}/${.name}_${oc.timestring:}\n"
+	    "data: ${oc.env:DATA_DIR}\n"
+	    "backend:\n"
+	    "  megatron:\n"
+	    "    save: ${project.base_output_dir}/checkpoints\n"
+	    "    api_token: s3cr3t\n";
 	char *cap = prepare(yaml, "20250101_000000_000");
 	char want[512];
 	ae_jobstart_result res;
@@ -143,8 +143,9 @@ static void test_first_start_and_restart(void)
 	meta = ae_provenance_read_json(dfd, "run_metadata.json", &err);
 	close(dfd);
 	CHECK(meta && json_is_array(json_object_get(meta, "restarts")));
-	CHECK(meta && strlen(json_string_value(json_object_get(
-			      json_object_get(meta, "config_sha256"), "resolved"))) == 64);
+	CHECK(meta &&
+	      strlen(json_string_value(json_object_get(
+	          json_object_get(meta, "config_sha256"), "resolved"))) == 64);
 	json_decref(meta);
 
 	/* the same job again (requeue): provenance kept, restart recorded */
@@ -152,22 +153,29 @@ static void test_first_start_and_restart(void)
 	CHECK_INT(res.restarted, 1);
 	close(res.prov_fd);
 	text = slurp(res.provenance_dir, "run_metadata.json");
-	CHECK(text && strstr(text, "\"restarts\": [\n    {\n      \"start_time\": 1700000000"));
+	CHECK(
+	    text &&
+	    strstr(text,
+	           "\"restarts\": [\n    {\n      \"start_time\": 1700000000"));
 	free(text);
 
-	/* another job in the same output dir: the earlier provenance moves aside */
+	/* another job in the same output dir: the earlier provenance moves
+	 * aside */
 	CHECK_INT(start(cap, "12", &res, &err), 0);
 	CHECK_INT(res.restarted, 0);
 	close(res.prov_fd);
-	snprintf(want, sizeof(want), "%s/run_20250101_000000_000/provenance.11/run_metadata.json", base);
+	snprintf(want, sizeof(want),
+	         "%s/run_20250101_000000_000/provenance.11/run_metadata.json",
+	         base);
 	CHECK(access(want, F_OK) == 0);
 	free(cap);
 }
 
 static void test_errors(void)
 {
-	char *cap = prepare("project:\n  name: x\n  base_output_dir: ${oc.env:NOPE}/x\n",
-			    "20250101_000000_000");
+	char *cap = prepare(
+	    "project:\n  name: x\n  base_output_dir: ${oc.env:NOPE}/x\n",
+	    "20250101_000000_000");
 	ae_jobstart_result res;
 	ae_error err;
 
@@ -191,11 +199,11 @@ static void test_output_dir(void)
 	static const struct {
 		const char *dir, *workdir, *task, *want;
 	} cases[] = {
-		{ "./output/run", "/home/u/exp", NULL, "/home/u/exp/output/run" },
-		{ "output//run/.", "/w/", NULL, "/w/output/run" },
-		{ "/abs/./x/", "/w", "3", "/abs/x/array_task_3" },
-		{ "../up/./x", "/w/sub", NULL, "/w/sub/../up/x" },
-		{ "a.b/.c", "/w", NULL, "/w/a.b/.c" },
+	    {"./output/run", "/home/u/exp", NULL, "/home/u/exp/output/run"},
+	    {"output//run/.", "/w/", NULL, "/w/output/run"},
+	    {"/abs/./x/", "/w", "3", "/abs/x/array_task_3"},
+	    {"../up/./x", "/w/sub", NULL, "/w/sub/../up/x"},
+	    {"a.b/.c", "/w", NULL, "/w/a.b/.c"},
 	};
 	char buf[4096], yaml[256];
 	ae_error err;
@@ -203,13 +211,15 @@ static void test_output_dir(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ae_node *cfg;
 
-		snprintf(yaml, sizeof(yaml), "project:\n  base_output_dir: '%s'\n",
-			 cases[i].dir);
-		cfg = ae_yaml_load_string(yaml, strlen(yaml), "t.yaml", NULL, &err);
+		snprintf(yaml, sizeof(yaml),
+		         "project:\n  base_output_dir: '%s'\n", cases[i].dir);
+		cfg = ae_yaml_load_string(yaml, strlen(yaml), "t.yaml", NULL,
+		                          &err);
 		CHECK(cfg != NULL);
 		CHECK_INT(ae_jobstart_output_dir(cfg, cases[i].workdir,
-						 cases[i].task, buf, sizeof(buf),
-						 &err), 0);
+		                                 cases[i].task, buf,
+		                                 sizeof(buf), &err),
+		          0);
 		CHECK_STR(buf, cases[i].want);
 		ae_node_free(cfg);
 	}

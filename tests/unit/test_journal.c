@@ -56,7 +56,10 @@ static int count_type(const char *type)
 	while (getline(&line, &cap, f) > 0) {
 		json_t *rec = json_loads(line, 0, NULL);
 
-		if (rec && !strcmp(json_string_value(json_object_get(rec, "type")) ?: "", type))
+		if (rec &&
+		    !strcmp(json_string_value(json_object_get(rec, "type"))
+		                ?: "",
+		            type))
 			n++;
 		json_decref(rec);
 	}
@@ -95,7 +98,7 @@ static ae_journal *jopen(void)
 
 static void test_fired_and_reopen(void)
 {
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_journal *j;
 	ae_error err;
 	struct stat st;
@@ -114,26 +117,31 @@ static void test_fired_and_reopen(void)
 	CHECK(stat(path_of(AE_JOURNAL_FILE), &st) == 0);
 	CHECK_INT(st.st_mode & 0777, 0644);
 	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
-		  AE_JOURNAL_NONE);
+	          AE_JOURNAL_NONE);
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", "cooldown", &err), 0);
 	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "0", ev.dedup_key), 1);
 	/* other action, other key, other event: independent */
 	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "1", ev.dedup_key), 0);
-	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "0", "{\"step\":\"200\"}"), 0);
+	CHECK_INT(
+	    ae_journal_has_fired(j, "loss_spike", "0", "{\"step\":\"200\"}"),
+	    0);
 	CHECK_INT(ae_journal_has_fired(j, "other", "0", ev.dedup_key), 0);
 	/* the second attempt is refused without writing */
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", "cooldown", &err), 1);
 	CHECK_INT(count_type("action_started"), 1);
 
 	rec = last_record();
-	CHECK_STR(json_string_value(json_object_get(rec, "event")), "loss_spike");
+	CHECK_STR(json_string_value(json_object_get(rec, "event")),
+	          "loss_spike");
 	CHECK_STR(json_string_value(json_object_get(rec, "action")), "0");
-	CHECK_STR(json_string_value(json_object_get(rec, "action_name")), "cooldown");
+	CHECK_STR(json_string_value(json_object_get(rec, "action_name")),
+	          "cooldown");
 	CHECK_STR(json_string_value(json_object_get(rec, "key")), ev.dedup_key);
 	CHECK_INT(json_integer_value(json_object_get(rec, "offset")), 4096);
 	CHECK_INT(json_integer_value(json_object_get(rec, "line")), 17);
-	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "metadata"), "step")),
-		  "100");
+	CHECK_STR(json_string_value(json_object_get(
+	              json_object_get(rec, "metadata"), "step")),
+	          "100");
 	CHECK(json_string_value(json_object_get(rec, "ts")) != NULL);
 	json_decref(rec);
 
@@ -141,16 +149,18 @@ static void test_fired_and_reopen(void)
 	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", res, &err), 0);
 	json_decref(res);
 	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
-		  AE_JOURNAL_FINISHED);
+	          AE_JOURNAL_FINISHED);
 	/* an end without a start (or a second end) is an error */
-	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), -1);
-	CHECK_INT(ae_journal_record_finished(j, &ev, "7", "ok", NULL, &err), -1);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err),
+	          -1);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "7", "ok", NULL, &err),
+	          -1);
 	CHECK(strstr(err.text, "not running") != NULL);
 	ae_journal_free(j);
 
 	j = jopen();
 	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
-		  AE_JOURNAL_FINISHED);
+	          AE_JOURNAL_FINISHED);
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 1);
 	s = ae_journal_stats_get(j);
 	CHECK_INT(s.records, 2);
@@ -160,8 +170,9 @@ static void test_fired_and_reopen(void)
 	CHECK_INT(s.appended, 0);
 	rec = last_record();
 	CHECK_STR(json_string_value(json_object_get(rec, "status")), "ok");
-	CHECK_INT(json_integer_value(json_object_get(json_object_get(rec, "result"), "job_id")),
-		  1234);
+	CHECK_INT(json_integer_value(json_object_get(
+	              json_object_get(rec, "result"), "job_id")),
+	          1234);
 	json_decref(rec);
 	ae_journal_free(j);
 	ae_node_free(ev.metadata);
@@ -169,7 +180,7 @@ static void test_fired_and_reopen(void)
 
 static void test_interrupted(void)
 {
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_journal *j;
 	ae_error err;
 
@@ -181,19 +192,22 @@ static void test_interrupted(void)
 	ae_journal_free(j);
 
 	j = jopen();
-	CHECK_INT(ae_journal_lookup(j, "crash", "0", "k"), AE_JOURNAL_INTERRUPTED);
+	CHECK_INT(ae_journal_lookup(j, "crash", "0", "k"),
+	          AE_JOURNAL_INTERRUPTED);
 	CHECK_INT(ae_journal_stats_get(j).interrupted, 1);
 	CHECK_INT(ae_journal_has_fired(j, "crash", "0", "k"), 1);
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 1);
 	CHECK_INT(count_type("action_interrupted"), 1);
 	/* cannot be finished late either */
-	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), -1);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err),
+	          -1);
 	ae_journal_free(j);
 
 	/* marked once only */
 	j = jopen();
 	CHECK_INT(ae_journal_stats_get(j).interrupted, 0);
-	CHECK_INT(ae_journal_lookup(j, "crash", "0", "k"), AE_JOURNAL_INTERRUPTED);
+	CHECK_INT(ae_journal_lookup(j, "crash", "0", "k"),
+	          AE_JOURNAL_INTERRUPTED);
 	CHECK_INT(count_type("action_interrupted"), 1);
 	ae_journal_free(j);
 }
@@ -212,7 +226,7 @@ static int resume_yes(void *ctx, const json_t *started)
 static void test_resumed(void)
 {
 	ae_node *meta = ae_node_new_map();
-	ae_event ev = { 0 }, other = { 0 };
+	ae_event ev = {0}, other = {0};
 	char saved_dir[sizeof(dir)];
 	json_t *seen = NULL;
 	ae_journal *j;
@@ -242,9 +256,10 @@ static void test_resumed(void)
 	CHECK(seen != NULL);
 	CHECK_STR(json_string_value(json_object_get(seen, "key")), "r");
 	CHECK_INT(json_integer_value(json_object_get(seen, "offset")), 42);
-	CHECK_STR(json_string_value(json_object_get(
-		      json_object_get(seen, "metadata"), "checkpoint_iteration")),
-		  "20");
+	CHECK_STR(
+	    json_string_value(json_object_get(json_object_get(seen, "metadata"),
+	                                      "checkpoint_iteration")),
+	    "20");
 	CHECK_INT(ae_journal_stats_get(j).resumable, 1);
 	CHECK_INT(ae_journal_lookup(j, "sub", "0", "r"), AE_JOURNAL_STARTED);
 	/* never a second start, only the resume */
@@ -271,12 +286,12 @@ static void test_resumed(void)
 
 static void test_torn_and_bad(void)
 {
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_journal *j;
 	ae_error err;
 	ae_journal_stats s;
-	static const char torn[] =
-		"{\"type\":\"action_started\",\"event\":\"torn\",\"action\":\"0\",\"key\":\"k\"}";
+	static const char torn[] = "{\"type\":\"action_started\",\"event\":"
+	                           "\"torn\",\"action\":\"0\",\"key\":\"k\"}";
 
 	ev.name = "torn";
 	ev.dedup_key = "k";
@@ -290,7 +305,9 @@ static void test_torn_and_bad(void)
 	CHECK_INT(ae_journal_has_fired(j, "torn", "0", "k"), 0);
 	/* the earlier records were still replayed */
 	CHECK_INT(ae_journal_has_fired(j, "crash", "0", "k"), 1);
-	CHECK_INT(ae_journal_has_fired(j, "loss_spike", "0", "{\"step\":\"100\"}"), 1);
+	CHECK_INT(
+	    ae_journal_has_fired(j, "loss_spike", "0", "{\"step\":\"100\"}"),
+	    1);
 	CHECK_INT(count_type("journal_repaired"), 1);
 	/* cut, not kept as a line of its own */
 	CHECK_INT(count_type("action_started"), 2);
@@ -308,8 +325,10 @@ static void test_torn_and_bad(void)
 	ae_journal_free(j);
 
 	/* a record of another kind with a missing key part is not valid */
-	raw_append(AE_JOURNAL_FILE, "{\"type\":\"action_started\",\"event\":\"x\"}\n");
-	raw_append(AE_JOURNAL_FILE, "{\"type\":\"helper_started\",\"pid\":1}\n");
+	raw_append(AE_JOURNAL_FILE,
+	           "{\"type\":\"action_started\",\"event\":\"x\"}\n");
+	raw_append(AE_JOURNAL_FILE,
+	           "{\"type\":\"helper_started\",\"pid\":1}\n");
 	j = jopen();
 	s = ae_journal_stats_get(j);
 	CHECK_INT(s.bad_lines, 2);
@@ -319,7 +338,7 @@ static void test_torn_and_bad(void)
 
 static void test_conditions(void)
 {
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_journal *j;
 	ae_error err;
 	off_t size;
@@ -328,24 +347,33 @@ static void test_conditions(void)
 	ev.dedup_key = "k";
 	j = jopen();
 	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_PENDING,
-					      "checkpoint not written yet", &err), 0);
+	                                      "checkpoint not written yet",
+	                                      &err),
+	          0);
 	CHECK_INT(ae_journal_lookup(j, "cond", "0", "k"), AE_JOURNAL_PENDING);
 	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_FAILED,
-					      "timed out", &err), 0);
+	                                      "timed out", &err),
+	          0);
 	CHECK_INT(ae_journal_lookup(j, "cond", "0", "k"), AE_JOURNAL_FAILED);
 	CHECK_INT(ae_journal_has_fired(j, "cond", "0", "k"), 0);
 	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_STARTED,
-					      NULL, &err), -1);
+	                                      NULL, &err),
+	          -1);
 
 	ev.name = "cond2";
-	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_MET, NULL, &err), 0);
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_MET, NULL,
+	                                      &err),
+	          0);
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
 	size = file_size(AE_JOURNAL_FILE);
 	/* a condition record after the start changes nothing */
-	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_FAILED, NULL, &err), 0);
+	CHECK_INT(ae_journal_record_condition(j, &ev, "0", AE_JOURNAL_FAILED,
+	                                      NULL, &err),
+	          0);
 	CHECK_INT(file_size(AE_JOURNAL_FILE), size);
 	CHECK_INT(ae_journal_lookup(j, "cond2", "0", "k"), AE_JOURNAL_STARTED);
-	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "failed", NULL, &err), 0);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "failed", NULL, &err),
+	          0);
 	ae_journal_free(j);
 
 	j = jopen();
@@ -356,7 +384,7 @@ static void test_conditions(void)
 
 static void test_metadata_not_json(void)
 {
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_journal *j = jopen();
 	ae_error err;
 	json_t *rec, *fields;
@@ -376,7 +404,8 @@ static void test_metadata_not_json(void)
 	CHECK_INT(ae_journal_record(j, "helper_started", fields, &err), 0);
 	json_decref(fields);
 	rec = last_record();
-	CHECK_STR(json_string_value(json_object_get(rec, "type")), "helper_started");
+	CHECK_STR(json_string_value(json_object_get(rec, "type")),
+	          "helper_started");
 	CHECK_INT(json_integer_value(json_object_get(rec, "pid")), 42);
 	json_decref(rec);
 	ae_journal_free(j);
@@ -386,7 +415,7 @@ static void test_metadata_not_json(void)
 static void test_state(void)
 {
 	ae_journal *j = jopen();
-	ae_journal_state st = { 0 }, back;
+	ae_journal_state st = {0}, back;
 	ae_error err;
 	struct stat sb;
 	int fd;
@@ -441,7 +470,7 @@ static void test_symlinks_and_lock(void)
 {
 	char sub[512], target[512];
 	ae_journal *j, *j2;
-	ae_journal_state st = { 0 };
+	ae_journal_state st = {0};
 	ae_error err;
 	int fd;
 
@@ -479,7 +508,6 @@ static void test_symlinks_and_lock(void)
 	ae_journal_free(NULL);
 }
 
-
 /* The helper's loop in small: each log line is an event that fires one
  * action. The state is saved after two lines only, then the helper "crashes";
  * the restart re-reads three lines from the saved position, and the journal
@@ -490,10 +518,10 @@ typedef struct run {
 } run;
 
 static int on_line(const char *line, size_t len, uint64_t off, uint64_t no,
-		   void *ctx)
+                   void *ctx)
 {
 	run *r = ctx;
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_error err;
 	char key[32];
 	int rc;
@@ -517,11 +545,11 @@ static int on_line(const char *line, size_t len, uint64_t off, uint64_t no,
 static void test_crash_between_append_and_state(void)
 {
 	char sub[512], log[600];
-	ae_follow_opts o = { 0 };
-	ae_journal_state st = { 0 };
+	ae_follow_opts o = {0};
+	ae_journal_state st = {0};
 	ae_follow *f;
 	ae_error err;
-	run r = { 0 };
+	run r = {0};
 	int fd;
 
 	snprintf(sub, sizeof(sub), "%s/crash", dir);
@@ -562,7 +590,7 @@ static void test_crash_between_append_and_state(void)
  * never recorded, or differ only in where a part ends, are not fired. */
 static void test_many_keys(void)
 {
-	ae_event ev = { 0 };
+	ae_event ev = {0};
 	ae_journal *j;
 	ae_error err;
 	char key[64];
@@ -578,7 +606,8 @@ static void test_many_keys(void)
 		snprintf(key, sizeof(key), "{\"it\":\"%d\"}", i);
 		bad += ae_journal_record_started(j, &ev, "0", NULL, &err) != 0;
 		if (i % 1000 != 7)
-			bad += ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err) != 0;
+			bad += ae_journal_record_finished(j, &ev, "0", "ok",
+			                                  NULL, &err) != 0;
 	}
 	CHECK_INT(bad, 0);
 	ev.name = "a\",\"b";
@@ -596,19 +625,22 @@ static void test_many_keys(void)
 	for (int i = 0; i < 3000; i++) {
 		snprintf(key, sizeof(key), "{\"it\":\"%d\"}", i);
 		bad += ae_journal_lookup(j, "ckpt", "0", key) !=
-		       (i % 1000 == 7 ? AE_JOURNAL_INTERRUPTED : AE_JOURNAL_FINISHED);
+		       (i % 1000 == 7 ? AE_JOURNAL_INTERRUPTED
+		                      : AE_JOURNAL_FINISHED);
 		bad += ae_journal_has_fired(j, "ckpt", "1", key);
 	}
 	CHECK_INT(bad, 0);
 	CHECK_INT(ae_journal_has_fired(j, "ckpt", "0", "{\"it\":\"3000\"}"), 0);
-	CHECK_INT(ae_journal_lookup(j, "a\",\"b", "1", "[\"x\"]"), AE_JOURNAL_INTERRUPTED);
+	CHECK_INT(ae_journal_lookup(j, "a\",\"b", "1", "[\"x\"]"),
+	          AE_JOURNAL_INTERRUPTED);
 	/* the same bytes split differently are another key */
 	CHECK_INT(ae_journal_has_fired(j, "a\",\"b1", "", "[\"x\"]"), 0);
 	CHECK_INT(ae_journal_has_fired(j, "ck", "pt0", "{\"it\":\"1\"}"), 0);
 	CHECK_INT(count_type("action_interrupted"), 4);
 	rec = last_record();
 	CHECK(rec != NULL);
-	CHECK_STR(json_string_value(json_object_get(rec, "type")), "action_interrupted");
+	CHECK_STR(json_string_value(json_object_get(rec, "type")),
+	          "action_interrupted");
 	ae_journal_free(j);
 	json_decref(rec);
 	/* an action_finished is written without its own fdatasync, but is in
@@ -619,7 +651,8 @@ static void test_many_keys(void)
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
 	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", NULL, &err), 0);
 	rec = last_record();
-	CHECK_STR(json_string_value(json_object_get(rec, "type")), "action_finished");
+	CHECK_STR(json_string_value(json_object_get(rec, "type")),
+	          "action_finished");
 	json_decref(rec);
 	CHECK_INT(ae_journal_sync(j, &err), 0);
 	ae_journal_free(j);
@@ -629,7 +662,7 @@ int main(void)
 {
 	umask(022);
 	snprintf(dir, sizeof(dir), "%s/ae_journal.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;

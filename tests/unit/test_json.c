@@ -68,7 +68,8 @@ static void test_types_and_back(void)
 	CHECK(json_is_string(json_array_get(json_object_get(j, "alpha"), 1)));
 	CHECK(json_is_true(json_array_get(json_object_get(j, "alpha"), 2)));
 	CHECK(json_is_null(json_array_get(json_object_get(j, "alpha"), 3)));
-	json_object_foreach(j, key, val) {
+	json_object_foreach(j, key, val)
+	{
 		CHECK_STR(key, ae_map_key(root, i));
 		i++;
 	}

@@ -35,13 +35,11 @@ static ae_node *from_json(json_t *j)
 		return ae_node_new_string(json_string_value(j));
 	case JSON_ARRAY:
 		n = ae_node_new_seq();
-		json_array_foreach(j, i, v)
-			ae_seq_append(n, from_json(v));
+		json_array_foreach(j, i, v) ae_seq_append(n, from_json(v));
 		return n;
 	case JSON_OBJECT:
 		n = ae_node_new_map();
-		json_object_foreach(j, key, v)
-			ae_map_set(n, key, from_json(v));
+		json_object_foreach(j, key, v) ae_map_set(n, key, from_json(v));
 		return n;
 	}
 	return NULL;
@@ -72,7 +70,7 @@ static json_t *to_json(const ae_node *n)
 		j = json_object();
 		for (i = 0; i < ae_map_size(n); i++)
 			json_object_set_new(j, ae_map_key(n, i),
-					    to_json(ae_map_value(n, i)));
+			                    to_json(ae_map_value(n, i)));
 		return j;
 	}
 	return NULL;
@@ -101,111 +99,55 @@ struct mcase {
 };
 
 static const struct mcase cases[] = {
-	{ "{\"a\": {\"b\": 1, \"c\": 2}}",
-	  "{\"a\": {\"b\": 3, \"d\": 4}}",
-	  "{\"a\":{\"b\":3,\"c\":2,\"d\":4}}" },
-	{ "{\"a\": [1, 2, 3]}",
-	  "{\"a\": [4]}",
-	  "{\"a\":[4]}" },
-	{ "{\"a\": 5}",
-	  "{\"a\": {\"b\": 1}}",
-	  "{\"a\":{\"b\":1}}" },
-	{ "{\"a\": {\"b\": 1}}",
-	  "{\"a\": 5}",
-	  "{\"a\":5}" },
-	{ "{\"a\": null}",
-	  "{\"a\": {\"b\": 1}}",
-	  "{\"a\":{\"b\":1}}" },
-	{ "{\"a\": {\"b\": 1}}",
-	  "{\"a\": null}",
-	  "{\"a\":null}" },
-	{ "{\"a\": 1}",
-	  "{\"a\": \"???\"}",
-	  "{\"a\":1}" },
-	{ "{\"a\": {\"b\": 1}}",
-	  "{\"a\": \"???\"}",
-	  "{\"a\":{\"b\":1}}" },
-	{ "{\"a\": [1]}",
-	  "{\"a\": \"???\"}",
-	  "{\"a\":[1]}" },
-	{ "{\"a\": \"???\"}",
-	  "{\"a\": 3}",
-	  "{\"a\":3}" },
-	{ "{}",
-	  "{\"a\": \"???\"}",
-	  "{\"a\":\"???\"}" },
-	{ "{\"a\": \"???\"}",
-	  "{\"a\": {\"b\": 1}}",
-	  "{\"a\":{\"b\":1}}" },
-	{ "{\"a\": {\"b\": \"???\"}}",
-	  "{\"a\": {\"b\": \"???\"}}",
-	  "{\"a\":{\"b\":\"???\"}}" },
-	{ "{\"a\": \"${x}\", \"x\": 1}",
-	  "{\"a\": {\"b\": 1}}",
-	  "{\"a\":{\"b\":1},\"x\":1}" },
-	{ "{\"a\": {\"b\": 1}, \"x\": 1}",
-	  "{\"a\": \"${x}\"}",
-	  "{\"a\":\"${x}\",\"x\":1}" },
-	{ "{\"a\": 1, \"x\": 2}",
-	  "{\"a\": \"${x}\"}",
-	  "{\"a\":\"${x}\",\"x\":2}" },
-	{ "{\"a\": \"${x}\", \"x\": 2}",
-	  "{\"a\": 7}",
-	  "{\"a\":7,\"x\":2}" },
-	{ "{\"a\": \"${x}\", \"x\": 2}",
-	  "{\"a\": \"${y}/z\"}",
-	  "{\"a\":\"${y}/z\",\"x\":2}" },
-	{ "{\"a\": [1]}",
-	  "{\"a\": {\"b\": 1}}",
-	  NULL },
-	{ "{\"a\": {\"b\": 1}}",
-	  "{\"a\": [1]}",
-	  NULL },
-	{ "{\"a\": 1, \"b\": 2}",
-	  "{\"c\": 3, \"a\": 4}",
-	  "{\"a\":4,\"b\":2,\"c\":3}" },
-	{ "{\"a\": {\"x\": 1}}",
-	  "{\"a\": {}}",
-	  "{\"a\":{\"x\":1}}" },
-	{ "{\"a\": [{\"x\": 1}]}",
-	  "{\"a\": [{\"y\": 2}]}",
-	  "{\"a\":[{\"y\":2}]}" },
-	{ "{\"a\": \"str\"}",
-	  "{\"a\": [1, 2]}",
-	  "{\"a\":[1,2]}" },
-	{ "{\"a\": 1}",
-	  "{\"a\": \"hello\"}",
-	  "{\"a\":\"hello\"}" },
-	{ "{\"a\": 1}",
-	  "{\"a\": 1.5}",
-	  "{\"a\":1.5}" },
-	{ "{\"a\": true}",
-	  "{\"a\": \"x\"}",
-	  "{\"a\":\"x\"}" },
-	{ "{\"m\": {\"log_events\": {\"e1\": {\"p\": \"x\"}}}}",
-	  "{\"m\": {\"log_events\": {\"e2\": {\"p\": \"y\"}, \"e1\": {\"q\": \"z\"}}}}",
-	  "{\"m\":{\"log_events\":{\"e1\":{\"p\":\"x\",\"q\":\"z\"},\"e2\":{\"p\":\"y\"}}}}" },
-	{ "{\"m\": {\"log_events\": [{\"name\": \"e1\"}]}}",
-	  "{\"m\": {\"log_events\": [{\"name\": \"e2\"}]}}",
-	  "{\"m\":{\"log_events\":[{\"name\":\"e2\"}]}}" },
-	{ "{\"a\": 1}",
-	  "{\"a\": \"${oc.env:X}\"}",
-	  "{\"a\":\"${oc.env:X}\"}" },
-	{ "{\"a\": [1]}",
-	  "{\"a\": null}",
-	  "{\"a\":null}" },
-	{ "{\"a\": null}",
-	  "{\"a\": [1]}",
-	  "{\"a\":[1]}" },
-	{ "{\"a\": {\"b\": {\"c\": 1, \"d\": [1]}}}",
-	  "{\"a\": {\"b\": {\"d\": [2, 3], \"e\": {\"f\": null}}}}",
-	  "{\"a\":{\"b\":{\"c\":1,\"d\":[2,3],\"e\":{\"f\":null}}}}" },
-	{ "{\"a\": []}",
-	  "{\"a\": []}",
-	  "{\"a\":[]}" },
-	{ "{\"a\": {}}",
-	  "{\"a\": {\"b\": \"???\"}}",
-	  "{\"a\":{\"b\":\"???\"}}" },
+    {"{\"a\": {\"b\": 1, \"c\": 2}}", "{\"a\": {\"b\": 3, \"d\": 4}}",
+     "{\"a\":{\"b\":3,\"c\":2,\"d\":4}}"},
+    {"{\"a\": [1, 2, 3]}", "{\"a\": [4]}", "{\"a\":[4]}"},
+    {"{\"a\": 5}", "{\"a\": {\"b\": 1}}", "{\"a\":{\"b\":1}}"},
+    {"{\"a\": {\"b\": 1}}", "{\"a\": 5}", "{\"a\":5}"},
+    {"{\"a\": null}", "{\"a\": {\"b\": 1}}", "{\"a\":{\"b\":1}}"},
+    {"{\"a\": {\"b\": 1}}", "{\"a\": null}", "{\"a\":null}"},
+    {"{\"a\": 1}", "{\"a\": \"???\"}", "{\"a\":1}"},
+    {"{\"a\": {\"b\": 1}}", "{\"a\": \"???\"}", "{\"a\":{\"b\":1}}"},
+    {"{\"a\": [1]}", "{\"a\": \"???\"}", "{\"a\":[1]}"},
+    {"{\"a\": \"???\"}", "{\"a\": 3}", "{\"a\":3}"},
+    {"{}", "{\"a\": \"???\"}", "{\"a\":\"???\"}"},
+    {"{\"a\": \"???\"}", "{\"a\": {\"b\": 1}}", "{\"a\":{\"b\":1}}"},
+    {"{\"a\": {\"b\": \"???\"}}", "{\"a\": {\"b\": \"???\"}}",
+     "{\"a\":{\"b\":\"???\"}}"},
+    {"{\"a\": \"${x}\", \"x\": 1}", "{\"a\": {\"b\": 1}}",
+     "{\"a\":{\"b\":1},\"x\":1}"},
+    {"{\"a\": {\"b\": 1}, \"x\": 1}", "{\"a\": \"${x}\"}",
+     "{\"a\":\"${x}\",\"x\":1}"},
+    {"{\"a\": 1, \"x\": 2}", "{\"a\": \"${x}\"}", "{\"a\":\"${x}\",\"x\":2}"},
+    {"{\"a\": \"${x}\", \"x\": 2}", "{\"a\": 7}", "{\"a\":7,\"x\":2}"},
+    {"{\"a\": \"${x}\", \"x\": 2}", "{\"a\": \"${y}/z\"}",
+     "{\"a\":\"${y}/z\",\"x\":2}"},
+    {"{\"a\": [1]}", "{\"a\": {\"b\": 1}}", NULL},
+    {"{\"a\": {\"b\": 1}}", "{\"a\": [1]}", NULL},
+    {"{\"a\": 1, \"b\": 2}", "{\"c\": 3, \"a\": 4}",
+     "{\"a\":4,\"b\":2,\"c\":3}"},
+    {"{\"a\": {\"x\": 1}}", "{\"a\": {}}", "{\"a\":{\"x\":1}}"},
+    {"{\"a\": [{\"x\": 1}]}", "{\"a\": [{\"y\": 2}]}", "{\"a\":[{\"y\":2}]}"},
+    {"{\"a\": \"str\"}", "{\"a\": [1, 2]}", "{\"a\":[1,2]}"},
+    {"{\"a\": 1}", "{\"a\": \"hello\"}", "{\"a\":\"hello\"}"},
+    {"{\"a\": 1}", "{\"a\": 1.5}", "{\"a\":1.5}"},
+    {"{\"a\": true}", "{\"a\": \"x\"}", "{\"a\":\"x\"}"},
+    {"{\"m\": {\"log_events\": {\"e1\": {\"p\": \"x\"}}}}",
+     "{\"m\": {\"log_events\": {\"e2\": {\"p\": \"y\"}, \"e1\": {\"q\": "
+     "\"z\"}}}}",
+     "{\"m\":{\"log_events\":{\"e1\":{\"p\":\"x\",\"q\":\"z\"},\"e2\":{\"p\":"
+     "\"y\"}}}}"},
+    {"{\"m\": {\"log_events\": [{\"name\": \"e1\"}]}}",
+     "{\"m\": {\"log_events\": [{\"name\": \"e2\"}]}}",
+     "{\"m\":{\"log_events\":[{\"name\":\"e2\"}]}}"},
+    {"{\"a\": 1}", "{\"a\": \"${oc.env:X}\"}", "{\"a\":\"${oc.env:X}\"}"},
+    {"{\"a\": [1]}", "{\"a\": null}", "{\"a\":null}"},
+    {"{\"a\": null}", "{\"a\": [1]}", "{\"a\":[1]}"},
+    {"{\"a\": {\"b\": {\"c\": 1, \"d\": [1]}}}",
+     "{\"a\": {\"b\": {\"d\": [2, 3], \"e\": {\"f\": null}}}}",
+     "{\"a\":{\"b\":{\"c\":1,\"d\":[2,3],\"e\":{\"f\":null}}}}"},
+    {"{\"a\": []}", "{\"a\": []}", "{\"a\":[]}"},
+    {"{\"a\": {}}", "{\"a\": {\"b\": \"???\"}}", "{\"a\":{\"b\":\"???\"}}"},
 };
 
 static void test_cases(void)
@@ -239,7 +181,7 @@ static void test_cases(void)
 		ae_node_free(src);
 	}
 	fprintf(stderr, "%zu OmegaConf merge cases\n",
-		sizeof(cases) / sizeof(*cases));
+	        sizeof(cases) / sizeof(*cases));
 }
 
 static void mark_all(ae_node *n, ae_src *src, int line)
@@ -256,7 +198,8 @@ static void mark_all(ae_node *n, ae_src *src, int line)
 static void test_marks_and_types(void)
 {
 	ae_node *dst = parse("{\"a\": {\"x\": 1, \"y\": 2}, \"b\": [1]}");
-	ae_node *src = parse("{\"a\": {\"y\": 3, \"z\": {\"k\": 1}}, \"b\": [2]}");
+	ae_node *src =
+	    parse("{\"a\": {\"y\": 3, \"z\": {\"k\": 1}}, \"b\": [2]}");
 	ae_src *fa = ae_src_new("base.yaml"), *fb = ae_src_new("child.yaml");
 	const ae_node *a;
 	ae_error err;
@@ -270,7 +213,7 @@ static void test_marks_and_types(void)
 	CHECK_STR(ae_node_file(ae_map_get(a, "y")), "child.yaml");
 	CHECK_INT(ae_map_get(a, "y")->line, 22);
 	CHECK_STR(ae_node_file(ae_map_get(ae_map_get(a, "z"), "k")),
-		  "child.yaml");
+	          "child.yaml");
 	CHECK_STR(ae_node_file(ae_map_get(dst, "b")), "child.yaml");
 	CHECK(ae_map_get(dst, "b")->flags & AE_NODE_QUOTED);
 	/* Parents are fixed up: a merged child knows its path. */
@@ -278,10 +221,10 @@ static void test_marks_and_types(void)
 		char path[64];
 
 		ae_node_path(ae_map_get(ae_map_get(a, "z"), "k"), path,
-			     sizeof(path));
+		             sizeof(path));
 		CHECK_STR(path, "a.z.k");
 		ae_node_path(ae_seq_get(ae_map_get(dst, "b"), 0), path,
-			     sizeof(path));
+		             sizeof(path));
 		CHECK_STR(path, "b[0]");
 	}
 	/* Error names the source node's place. */
@@ -302,14 +245,14 @@ static void test_marks_and_types(void)
 static void test_log_events_warning(void)
 {
 	ae_node *dst = parse("{\"monitoring\": {\"log_events\": ["
-			     "{\"name\": \"oom\"}, {\"name\": \"nccl\"},"
-			     "{\"name\": \"ckpt\"}]}}");
+	                     "{\"name\": \"oom\"}, {\"name\": \"nccl\"},"
+	                     "{\"name\": \"ckpt\"}]}}");
 	ae_node *src = parse("{\"monitoring\": {\"log_events\": ["
-			     "{\"name\": \"ckpt\"}]}}");
+	                     "{\"name\": \"ckpt\"}]}}");
 	ae_node *dmap = parse("{\"monitoring\": {\"log_events\": {"
-			      "\"oom\": {\"pattern\": \"x\"}}}}");
+	                      "\"oom\": {\"pattern\": \"x\"}}}}");
 	ae_node *smap = parse("{\"monitoring\": {\"log_events\": {"
-			      "\"ckpt\": {\"pattern\": \"y\"}}}}");
+	                      "\"ckpt\": {\"pattern\": \"y\"}}}}");
 	ae_src *fa = ae_src_new("megatron_production.yaml");
 	ae_src *fb = ae_src_new("megatron_cooldown.yaml");
 	ae_compose_warning *w = NULL;
@@ -322,20 +265,22 @@ static void test_log_events_warning(void)
 	CHECK_INT(nw, 1);
 	if (nw == 1) {
 		const char *prefix = "megatron_cooldown.yaml:7:3: "
-				     "monitoring.log_events: ";
+		                     "monitoring.log_events: ";
 
 		CHECK(strncmp(w[0].text, prefix, strlen(prefix)) == 0);
-		CHECK(strstr(w[0].text, "megatron_production.yaml:3:3") != NULL);
+		CHECK(strstr(w[0].text, "megatron_production.yaml:3:3") !=
+		      NULL);
 		CHECK(strstr(w[0].text, "oom, nccl") != NULL);
 		CHECK(strstr(w[0].text, "ckpt") == NULL);
 	}
 	/* The list was still replaced, as OmegaConf does. */
-	CHECK_INT(ae_seq_size(ae_map_get(ae_map_get(dst, "monitoring"),
-					 "log_events")), 1);
+	CHECK_INT(ae_seq_size(
+	              ae_map_get(ae_map_get(dst, "monitoring"), "log_events")),
+	          1);
 	/* Replacing by a superset drops nothing: no warning. */
 	ae_node_free(src);
 	src = parse("{\"monitoring\": {\"log_events\": [{\"name\": \"ckpt\"},"
-		    "{\"name\": \"new\"}]}}");
+	            "{\"name\": \"new\"}]}}");
 	CHECK_INT(ae_compose_merge_warn(dst, src, &w, &nw, &err), 0);
 	CHECK_INT(nw, 1);
 	/* The mapping form merges per event, without warnings. */
@@ -345,8 +290,8 @@ static void test_log_events_warning(void)
 		char *got = dump(dmap);
 
 		CHECK_STR(got, "{\"monitoring\":{\"log_events\":{\"oom\":"
-			       "{\"pattern\":\"x\"},\"ckpt\":{\"pattern\":"
-			       "\"y\"}}}}");
+		               "{\"pattern\":\"x\"},\"ckpt\":{\"pattern\":"
+		               "\"y\"}}}}");
 		free(got);
 	}
 	free(w);

@@ -21,7 +21,8 @@ static const char *srcdir(void)
 /* Check `monitoring:` text; returns the result, err filled. */
 static int check(const char *text, int unresolved, ae_error *err)
 {
-	ae_node *n = ae_yaml_load_string(text, strlen(text), "exp.yaml", NULL, err);
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "exp.yaml", NULL, err);
 	int rc;
 
 	if (!n)
@@ -31,25 +32,25 @@ static int check(const char *text, int unresolved, ae_error *err)
 	return rc;
 }
 
-#define BAD(text_, unres_, msg_, line_, path_)                                \
-	do {                                                                    \
-		ae_error e_;                                                    \
-		ae_error_clear(&e_);                                            \
-		CHECK_INT(check(text_, unres_, &e_), -1);                    \
-		if (!strstr(e_.text, msg_))                                      \
-			fprintf(stderr, "%s:%d: got \"%s\"\n", __FILE__,        \
-				__LINE__, e_.text);                             \
-		CHECK(strstr(e_.text, msg_) != NULL);                            \
-		CHECK_STR(e_.file, "exp.yaml");                                 \
-		CHECK_INT(e_.line, line_);                                      \
-		CHECK_STR(e_.path, path_);                                      \
+#define BAD(text_, unres_, msg_, line_, path_)                                 \
+	do {                                                                   \
+		ae_error e_;                                                   \
+		ae_error_clear(&e_);                                           \
+		CHECK_INT(check(text_, unres_, &e_), -1);                      \
+		if (!strstr(e_.text, msg_))                                    \
+			fprintf(stderr, "%s:%d: got \"%s\"\n", __FILE__,       \
+			        __LINE__, e_.text);                            \
+		CHECK(strstr(e_.text, msg_) != NULL);                          \
+		CHECK_STR(e_.file, "exp.yaml");                                \
+		CHECK_INT(e_.line, line_);                                     \
+		CHECK_STR(e_.path, path_);                                     \
 	} while (0)
 
 static void presets(void)
 {
-	static const char *const files[] = {"megatron_basic", "megatron_production",
-					    "megatron_cooldown_single",
-					    "megatron_cooldown_multi"};
+	static const char *const files[] = {
+	    "megatron_basic", "megatron_production", "megatron_cooldown_single",
+	    "megatron_cooldown_multi"};
 	char path[1024];
 	ae_error err;
 
@@ -57,7 +58,8 @@ static void presets(void)
 	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
 		ae_node *n;
 
-		snprintf(path, sizeof(path), "%s/config/monitoring/%s.yaml", srcdir(), files[i]);
+		snprintf(path, sizeof(path), "%s/config/monitoring/%s.yaml",
+		         srcdir(), files[i]);
 		n = ae_yaml_load_file(path, NULL, &err);
 		if (!n) {
 			fprintf(stderr, "skip %s: %s\n", path, err.text);
@@ -67,13 +69,15 @@ static void presets(void)
 		test_checks++;
 		if (ae_monitor_config_check(n, 1, &err) < 0) {
 			test_failures++;
-			fprintf(stderr, "%s:%d: %s:%d:%d: %s: %s\n", __FILE__, __LINE__,
-				err.file, err.line, err.column, err.path, err.text);
+			fprintf(stderr, "%s:%d: %s:%d:%d: %s: %s\n", __FILE__,
+			        __LINE__, err.file, err.line, err.column,
+			        err.path, err.text);
 		}
 		ae_node_free(n);
 	}
 	/* the rule-engine fixture */
-	snprintf(path, sizeof(path), "%s/tests/data/megatron/production.yaml", srcdir());
+	snprintf(path, sizeof(path), "%s/tests/data/megatron/production.yaml",
+	         srcdir());
 	{
 		ae_node *n = ae_yaml_load_file(path, NULL, &err);
 
@@ -88,21 +92,27 @@ static void presets(void)
 		ae_node *root;
 
 		snprintf(cdir, sizeof(cdir), "%s/config", srcdir());
-		snprintf(path, sizeof(path), "%s/config/examples/megatron_single_cooldown.yaml", srcdir());
+		snprintf(path, sizeof(path),
+		         "%s/config/examples/megatron_single_cooldown.yaml",
+		         srcdir());
 		o.search_path = sp;
 		o.n_search_path = 1;
 		root = ae_compose_file(path, &o, &err);
 		if (!root) {
-			fprintf(stderr, "compose (not checked): %s\n", err.text);
+			fprintf(stderr, "compose (not checked): %s\n",
+			        err.text);
 		} else {
 			test_checks++;
 			if (ae_monitor_config_check_root(root, 1, &err) < 0) {
 				test_failures++;
-				fprintf(stderr, "%s:%d: %s:%d:%d: %s: %s\n", __FILE__, __LINE__,
-					err.file, err.line, err.column, err.path, err.text);
+				fprintf(stderr, "%s:%d: %s:%d:%d: %s: %s\n",
+				        __FILE__, __LINE__, err.file, err.line,
+				        err.column, err.path, err.text);
 			}
-			CHECK(ae_map_get(ae_map_get(ae_map_get(root, "monitoring"), "log_events"),
-					 "cooldown_checkpoint") != NULL);
+			CHECK(ae_map_get(
+			          ae_map_get(ae_map_get(root, "monitoring"),
+			                     "log_events"),
+			          "cooldown_checkpoint") != NULL);
 			ae_node_free(root);
 		}
 	}
@@ -115,53 +125,73 @@ int main(void)
 	presets();
 	CHECK_INT(check("project: {name: x}\n", 0, &err), 0);
 	CHECK_INT(check("monitoring: null\n", 0, &err), 0);
-	CHECK_INT(check("monitoring:\n  class_name: NullMonitor\n", 0, &err), 0);
+	CHECK_INT(check("monitoring:\n  class_name: NullMonitor\n", 0, &err),
+	          0);
 
-	BAD("monitoring:\n  log_event: []\n", 1, "unknown field 'log_event' in monitoring", 2,
+	BAD("monitoring:\n  log_event: []\n", 1,
+	    "unknown field 'log_event' in monitoring", 2,
 	    "monitoring.log_event");
-	BAD("monitoring:\n  log_signals: []\n", 1, "write 'log_events'", 2, "monitoring.log_signals");
-	BAD("monitoring:\n  inactivity_threshold_seconds: 5\n", 1, "predecessor's host-side monitor", 2,
+	BAD("monitoring:\n  log_signals: []\n", 1, "write 'log_events'", 2,
+	    "monitoring.log_signals");
+	BAD("monitoring:\n  inactivity_threshold_seconds: 5\n", 1,
+	    "predecessor's host-side monitor", 2,
 	    "monitoring.inactivity_threshold_seconds");
-	BAD("monitoring:\n  class_name: Watcher\n", 1, "unknown monitoring class_name 'Watcher'", 2,
+	BAD("monitoring:\n  class_name: Watcher\n", 1,
+	    "unknown monitoring class_name 'Watcher'", 2,
 	    "monitoring.class_name");
-	BAD("monitoring:\n  drain_timeout_seconds: soon\n", 0, "number of seconds", 2,
-	    "monitoring.drain_timeout_seconds");
-	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: 'a(?P<x'\n", 1, "bad pattern", 4,
-	    "monitoring.log_events.ckpt.pattern");
-	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      actions:\n"
-	    "        - class_name: EventAction\n          action:\n            class_name: RunCommandAction\n"
+	BAD("monitoring:\n  drain_timeout_seconds: soon\n", 0,
+	    "number of seconds", 2, "monitoring.drain_timeout_seconds");
+	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: 'a(?P<x'\n",
+	    1, "bad pattern", 4, "monitoring.log_events.ckpt.pattern");
+	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      "
+	    "actions:\n"
+	    "        - class_name: EventAction\n          action:\n            "
+	    "class_name: RunCommandAction\n"
 	    "            command: [x]\n            timout_seconds: 3\n",
 	    1, "unknown field 'timout_seconds' in RunCommandAction", 10,
 	    "monitoring.log_events.ckpt.actions[0].action.timout_seconds");
-	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      actions:\n"
+	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      "
+	    "actions:\n"
 	    "        - class_name: EventAction\n          conditions:\n"
-	    "            - class_name: FileExistCondition\n              path: x\n"
+	    "            - class_name: FileExistCondition\n              path: "
+	    "x\n"
 	    "          action: {class_name: LogAction}\n",
 	    1, "unknown condition class_name 'FileExistCondition'", 8,
 	    "monitoring.log_events.ckpt.actions[0].conditions[0].class_name");
-	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      actions:\n"
-	    "        - class_name: LogAction\n          message: 'iteration {it:07q}'\n",
-	    1, "invalid format spec", 7, "monitoring.log_events.ckpt.actions[0].message");
-	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      actions:\n"
+	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      "
+	    "actions:\n"
+	    "        - class_name: LogAction\n          message: 'iteration "
+	    "{it:07q}'\n",
+	    1, "invalid format spec", 7,
+	    "monitoring.log_events.ckpt.actions[0].message");
+	BAD("monitoring:\n  log_events:\n    ckpt:\n      pattern: a\n      "
+	    "actions:\n"
 	    "        - class_name: EventAction\n          conditions:\n"
-	    "            - {class_name: MaxAttemptsCondition, max_attempts: 1}\n"
+	    "            - {class_name: MaxAttemptsCondition, max_attempts: "
+	    "1}\n"
 	    "          action: {class_name: LogAction}\n",
 	    1, "can never pass", 8,
 	    "monitoring.log_events.ckpt.actions[0].conditions[0].max_attempts");
-	BAD("monitoring:\n  log_events:\n    - name: a\n      pattern: x\n      extract_groups: {i: it}\n",
-	    1, "no group named 'it'", 5, "monitoring.log_events[0].extract_groups.i");
+	BAD("monitoring:\n  log_events:\n    - name: a\n      pattern: x\n     "
+	    " extract_groups: {i: it}\n",
+	    1, "no group named 'it'", 5,
+	    "monitoring.log_events[0].extract_groups.i");
 
 	/* interpolations and ??? are fine at submission, not at job start */
 	{
-		const char *t = "monitoring:\n  metadata:\n    it: ???\n  log_events:\n    c:\n"
-				"      pattern: '${oc.env:PAT}'\n      actions:\n"
-				"        - class_name: EventAction\n          conditions:\n"
-				"            - class_name: FileExistsCondition\n"
-				"              path: '{checkpoint_path}'\n"
-				"              blocking: ${monitoring.metadata.b}\n"
-				"              timeout_seconds: ???\n"
-				"            - {class_name: MetadataCondition, key: x, equals: '${monitoring.metadata.it}'}\n"
-				"          action: {class_name: LogAction, message: 'x_$${oc.timestring:}'}\n";
+		const char *t =
+		    "monitoring:\n  metadata:\n    it: ???\n  log_events:\n    "
+		    "c:\n"
+		    "      pattern: '${oc.env:PAT}'\n      actions:\n"
+		    "        - class_name: EventAction\n          conditions:\n"
+		    "            - class_name: FileExistsCondition\n"
+		    "              path: '{checkpoint_path}'\n"
+		    "              blocking: ${monitoring.metadata.b}\n"
+		    "              timeout_seconds: ???\n"
+		    "            - {class_name: MetadataCondition, key: x, "
+		    "equals: '${monitoring.metadata.it}'}\n"
+		    "          action: {class_name: LogAction, message: "
+		    "'x_$${oc.timestring:}'}\n";
 
 		CHECK_INT(check(t, 1, &err), 0);
 		CHECK_INT(check(t, 0, &err), -1);

@@ -28,7 +28,7 @@ static char *joined(const json_t *req, const char *key)
 }
 
 static void check_parse(char *const *argv, char *const *envp,
-			const char *want_options, const char *want_script)
+                        const char *want_options, const char *want_script)
 {
 	int argc = 0;
 	ae_error err;
@@ -43,7 +43,7 @@ static void check_parse(char *const *argv, char *const *envp,
 	CHECK_STR(got, want_options);
 	if (want_script)
 		CHECK_STR(json_string_value(json_object_get(req, "script")),
-			  want_script);
+		          want_script);
 	else
 		CHECK(json_is_null(json_object_get(req, "script")));
 	CHECK(json_object_get(req, "argv") == NULL); /* may hold secrets */
@@ -56,30 +56,48 @@ static void test_parse(void)
 	/* the issue's parent: short options with separate and attached
 	 * values, a flag, a long option with a separate value; the script's
 	 * own arguments are not options */
-	char *a1[] = {"sbatch", "-N", "2", "--ntasks-per-node=2", "--exclusive",
-		      "--gres", "gpu:1", "-c4", "-J", "train", "--autoexp-config=m6.yaml",
-		      "train.sh", "--nodes", "9", NULL};
+	char *a1[] = {"sbatch",
+	              "-N",
+	              "2",
+	              "--ntasks-per-node=2",
+	              "--exclusive",
+	              "--gres",
+	              "gpu:1",
+	              "-c4",
+	              "-J",
+	              "train",
+	              "--autoexp-config=m6.yaml",
+	              "train.sh",
+	              "--nodes",
+	              "9",
+	              NULL};
 	/* abbreviations as getopt_long takes them, -- before the script, a
 	 * cluster of short flags, optional arguments only with '=' */
-	char *a2[] = {"sbatch", "--ntasks-per-n=2", "-HQ", "--exclusive=user",
-		      "--time", "1:00:00", "-pgpu", "--", "-odd.sh", NULL};
+	char *a2[] = {"sbatch",  "--ntasks-per-n=2",
+	              "-HQ",     "--exclusive=user",
+	              "--time",  "1:00:00",
+	              "-pgpu",   "--",
+	              "-odd.sh", NULL};
 	/* another plugin's option, stdin script, an unknown short option */
-	char *a3[] = {"sbatch", "--container-image=x.sqsh", "-Z", "--mem", "10G", NULL};
+	char *a3[] = {
+	    "sbatch", "--container-image=x.sqsh", "-Z", "--mem", "10G", NULL};
 	/* a heterogeneous job: the first component's options */
 	char *a4[] = {"sbatch", "-N1", ":", "-N2", "het.sh", NULL};
 	/* --wrap: no script */
 	char *a5[] = {"sbatch", "--wrap", "echo hi", "--qos=low", NULL};
-	char *env[] = {"SBATCH_PARTITION=debug", "SBATCH_REQUEUE=1",
-		       "SBATCH_ACCOUNT=", "SBATCH_TIMELIMITX=5", "HOME=/h", NULL};
+	char *env[] = {
+	    "SBATCH_PARTITION=debug", "SBATCH_REQUEUE=1", "SBATCH_ACCOUNT=",
+	    "SBATCH_TIMELIMITX=5",    "HOME=/h",          NULL};
 
-	check_parse(a1, NULL,
-		    "--nodes=2 --ntasks-per-node=2 --exclusive --gres=gpu:1 "
-		    "--cpus-per-task=4 --job-name=train --autoexp-config=m6.yaml",
-		    "train.sh");
+	check_parse(
+	    a1, NULL,
+	    "--nodes=2 --ntasks-per-node=2 --exclusive --gres=gpu:1 "
+	    "--cpus-per-task=4 --job-name=train --autoexp-config=m6.yaml",
+	    "train.sh");
 	check_parse(a2, NULL,
-		    "--ntasks-per-node=2 --hold --quiet --exclusive=user "
-		    "--time=1:00:00 --partition=gpu",
-		    "-odd.sh");
+	            "--ntasks-per-node=2 --hold --quiet --exclusive=user "
+	            "--time=1:00:00 --partition=gpu",
+	            "-odd.sh");
 	check_parse(a3, NULL, "--container-image=x.sqsh -Z --mem=10G", NULL);
 	check_parse(a4, NULL, "--nodes=1", NULL);
 	check_parse(a5, NULL, "--wrap=echo hi --qos=low", NULL);
@@ -90,21 +108,22 @@ static void test_parse(void)
 		char *a6[] = {"sbatch", "-p", "gpu", "t.sh", NULL};
 
 		check_parse(a6, env,
-			    "--partition=debug --requeue --partition=gpu", "t.sh");
+		            "--partition=debug --requeue --partition=gpu",
+		            "t.sh");
 	}
 }
 
 static void test_directives(void)
 {
 	const char *script = "#!/bin/bash\n"
-			     "#SBATCH --nodes=2\n"
-			     "\n"
-			     "# a comment\n"
-			     "#SBATCH --gres=gpu:4   \r\n"
-			     "  #SBATCH\t--exclusive\n"
-			     "#SBATCHX --not-one\n"
-			     "srun train\n"
-			     "#SBATCH --after-the-first-command\n";
+	                     "#SBATCH --nodes=2\n"
+	                     "\n"
+	                     "# a comment\n"
+	                     "#SBATCH --gres=gpu:4   \r\n"
+	                     "  #SBATCH\t--exclusive\n"
+	                     "#SBATCHX --not-one\n"
+	                     "srun train\n"
+	                     "#SBATCH --after-the-first-command\n";
 	json_t *d = ae_request_directives(script);
 	char *got;
 	json_t *wrap = json_pack("{s:O}", "d", d);
@@ -121,17 +140,36 @@ static void test_directives(void)
 
 static void test_carried(void)
 {
-	const char *yes[] = {"--nodes=2", "--ntasks-per-node=2", "--exclusive",
-			     "--gres=gpu:1", "--gpus-per-node=4", "--mem=10G",
-			     "--time=1:00:00", "--account=a", "--qos=q",
-			     "--partition=p", "--constraint=c", "--reservation=r",
-			     "--open-mode=append", "--signal=B:USR1@90",
-			     "--requeue", "--cpus-per-task=4",
-			     "--container-image=x.sqsh", NULL};
-	const char *no[] = {"--job-name=x", "--array=0-3", "--dependency=afterok:1",
-			    "--autoexp-config=a.yaml", "--parsable", "--wait",
-			    "--hold", "--chdir=sub", "--wrap=echo", "--begin=now",
-			    "-Z", NULL};
+	const char *yes[] = {"--nodes=2",
+	                     "--ntasks-per-node=2",
+	                     "--exclusive",
+	                     "--gres=gpu:1",
+	                     "--gpus-per-node=4",
+	                     "--mem=10G",
+	                     "--time=1:00:00",
+	                     "--account=a",
+	                     "--qos=q",
+	                     "--partition=p",
+	                     "--constraint=c",
+	                     "--reservation=r",
+	                     "--open-mode=append",
+	                     "--signal=B:USR1@90",
+	                     "--requeue",
+	                     "--cpus-per-task=4",
+	                     "--container-image=x.sqsh",
+	                     NULL};
+	const char *no[] = {"--job-name=x",
+	                    "--array=0-3",
+	                    "--dependency=afterok:1",
+	                    "--autoexp-config=a.yaml",
+	                    "--parsable",
+	                    "--wait",
+	                    "--hold",
+	                    "--chdir=sub",
+	                    "--wrap=echo",
+	                    "--begin=now",
+	                    "-Z",
+	                    NULL};
 
 	char *c;
 
@@ -153,13 +191,16 @@ static void test_carried(void)
  * is not given the placeholder. */
 static void test_export_secret(void)
 {
-	char *a[] = {"sbatch", "--export=ALL,HF_TOKEN=hf_abc,OUT=/o,MY_API_KEY=k",
-		     "t.sh", NULL};
+	char *a[] = {"sbatch",
+	             "--export=ALL,HF_TOKEN=hf_abc,OUT=/o,MY_API_KEY=k", "t.sh",
+	             NULL};
 	ae_error err;
 	json_t *req = ae_request_from_sbatch(3, a, NULL, &err);
 	char *opts = joined(req, "options"), *c;
 
-	CHECK_STR(opts, "--export=ALL,HF_TOKEN=<redacted>,OUT=/o,MY_API_KEY=<redacted>");
+	CHECK_STR(
+	    opts,
+	    "--export=ALL,HF_TOKEN=<redacted>,OUT=/o,MY_API_KEY=<redacted>");
 	c = ae_request_carry(opts);
 	CHECK_STR(c, "--export=ALL,OUT=/o");
 	free(c);

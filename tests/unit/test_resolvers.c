@@ -25,10 +25,20 @@ static void test_oc_env(void)
 	CHECK_STR(R("${oc.env:NOPE_X,[1,\"a\"]}"), "\"[1, 'a']\"");
 	CHECK_STR(R("${oc.env:NOPE_X,${d}}"), "\"{'k': 1, 'j': '${x}'}\"");
 	CHECK_STR(R("a${oc.env:NOPE_X,null}b"), "'aNoneb'");
-	CHECK_ERR(R("${oc.env:NOPE_X}"), "environment variable 'NOPE_X' not found"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.env:1}"), "str expected, not int"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.env:NOPE_X}"),
+	          "environment variable 'NOPE_X' not "
+	          "found"); /* OmegaConf:
+	                       InterpolationResolutionError
+	                     */
+	CHECK_ERR(R("${oc.env:1}"),
+	          "str expected, not int"); /* OmegaConf:
+	                                       InterpolationResolutionError */
 	CHECK_STR(R("${oc.env: HOME }"), "'/root'");
-	CHECK_ERR(R("${oc.env:HOME,x,y}"), "oc.env takes 1 to 2 arguments (3 given) in ${oc.en"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.env:HOME,x,y}"),
+	          "oc.env takes 1 to 2 arguments (3 given) "
+	          "in ${oc.en"); /* OmegaConf:
+	                            InterpolationResolutionError
+	                          */
 }
 
 static void test_select(void)
@@ -36,7 +46,11 @@ static void test_select(void)
 	CHECK_STR(R("${oc.select:x}"), "1");
 	CHECK_STR(R("${oc.select:d.k}"), "1");
 	CHECK_STR(R("${oc.select:\"d.k\"}"), "1");
-	CHECK_ERR(R("${oc.select:l[1]}"), "expected ',' or '}' at offset 13 of \"${oc.select:l"); /* OmegaConf: GrammarParseError */
+	CHECK_ERR(R("${oc.select:l[1]}"),
+	          "expected ',' or '}' at offset 13 of "
+	          "\"${oc.select:l"); /* OmegaConf:
+	                                 GrammarParseError
+	                               */
 	CHECK_STR(R("${oc.select:nope,5}"), "5");
 	CHECK_STR(R("${oc.select:nope}"), "None");
 	CHECK_STR(R("${oc.select:m,5}"), "5");
@@ -47,12 +61,15 @@ static void test_select(void)
 	CHECK_STR(R("${oc.select:d}"), "{'k': 1, 'j': 1}");
 	CHECK_STR(R("p ${oc.select:d}"), "\"p {'k': 1, 'j': '${x}'}\"");
 	CHECK_STR(R("${oc.select:.x}"), "1");
-	CHECK_ERR(R("${oc.select:...x}"), "it goes above the root"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.select:...x}"),
+	          "it goes above the root"); /* OmegaConf:
+	                                        InterpolationResolutionError */
 }
 
 static void test_decode(void)
 {
-	CHECK_STR(R("${oc.decode:\"{a: 1, b: [x, 2.5]}\"}"), "{'a': 1, 'b': ['x', 2.5]}");
+	CHECK_STR(R("${oc.decode:\"{a: 1, b: [x, 2.5]}\"}"),
+	          "{'a': 1, 'b': ['x', 2.5]}");
 	CHECK_STR(R("${oc.decode:\"  5 \"}"), "'  5 '");
 	CHECK_STR(R("${oc.decode:\"abc def\"}"), "'abc def'");
 	CHECK_STR(R("${oc.decode:null}"), "None");
@@ -61,11 +78,31 @@ static void test_decode(void)
 	CHECK_STR(R("${oc.decode:'\"q\"'}"), "'q'");
 	CHECK_STR(R("${oc.decode:\"1_0\"}"), "10");
 	CHECK_STR(R("${oc.decode:\"[1,]\"}"), "[1, '']");
-	CHECK_ERR(R("${oc.decode:${x}}"), "oc.decode can only take strings or null as input, "); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.decode:\"a,b\"}"), "unexpected text after the value at offset 1 of \"a,"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.decode:\"\"}"), "expected a value at offset 0 of \"\""); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.decode:\"  \"}"), "a value cannot be only whitespace"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.decode:\"{a:1,}\"}"), "expected a value at offset 5 of \"{a:1,}\""); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.decode:${x}}"),
+	          "oc.decode can only take strings or null "
+	          "as input, "); /* OmegaConf:
+	                            InterpolationResolutionError
+	                          */
+	CHECK_ERR(R("${oc.decode:\"a,b\"}"),
+	          "unexpected text after the value at "
+	          "offset 1 of \"a,"); /* OmegaConf:
+	                                  InterpolationResolutionError
+	                                */
+	CHECK_ERR(R("${oc.decode:\"\"}"),
+	          "expected a value at offset 0 of "
+	          "\"\""); /* OmegaConf:
+	                      InterpolationResolutionError
+	                    */
+	CHECK_ERR(
+	    R("${oc.decode:\"  \"}"),
+	    "a value cannot be only whitespace"); /* OmegaConf:
+	                                             InterpolationResolutionError
+	                                           */
+	CHECK_ERR(R("${oc.decode:\"{a:1,}\"}"),
+	          "expected a value at offset 5 of "
+	          "\"{a:1,}\""); /* OmegaConf:
+	                            InterpolationResolutionError
+	                          */
 }
 
 static void test_create(void)
@@ -76,30 +113,59 @@ static void test_create(void)
 	CHECK_STR(R("${oc.create:\"a: 1\"}"), "{'a': 1}");
 	CHECK_STR(R("${oc.create:\"a\"}"), "{'a': None}");
 	CHECK_STR(R("${oc.create:${d}}"), "{'k': 1, 'j': 1}");
-	CHECK_ERR(R("${oc.create:5}"), "object of unsupported type: int"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.create:\"{b: \\${x}}\"}"), "did not find expected ',' or '}' (while parsing a "); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.create:5}"),
+	    "object of unsupported type: int"); /* OmegaConf:
+	                                           InterpolationResolutionError
+	                                         */
+	CHECK_ERR(
+	    R("${oc.create:\"{b: \\${x}}\"}"),
+	    "did not find expected ',' or '}' (while parsing a "); /* OmegaConf:
+	                                                              InterpolationResolutionError
+	                                                            */
 	CHECK_STR(R("${oc.create:\"- 1\n- b: 2\"}"), "[1, {'b': 2}]");
 	CHECK_STR(R("${oc.create:\"x: \\${..x}\"}"), "{'x': 1}");
 	CHECK_STR(R("${oc.create:\"x: \\${.y}\ny: 3\"}"), "{'x': 3, 'y': 3}");
-	CHECK_ERR(R("${oc.create:\"5\"}"), "object of unsupported type: int"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.create:\"5\"}"),
+	    "object of unsupported type: int"); /* OmegaConf:
+	                                           InterpolationResolutionError
+	                                         */
 }
 
 static void test_dict_keys_values(void)
 {
 	CHECK_STR(R("${oc.dict.keys:d}"), "['k', 'j']");
 	CHECK_STR(R("${oc.dict.values:d}"), "[1, 1]");
-	CHECK_ERR(R("${oc.dict.keys:l}"), "oc.dict.keys cannot be applied to sequence"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.dict.keys:nope}"), "'nope'"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.dict.keys:${d}}"), "oc.dict.keys requires a string as input, not mappi"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.dict.keys:m}"), "missing value (\"?\?\?\"): m"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.dict.keys:l}"),
+	          "oc.dict.keys cannot be applied to "
+	          "sequence"); /* OmegaConf:
+	                          InterpolationResolutionError
+	                        */
+	CHECK_ERR(R("${oc.dict.keys:nope}"),
+	          "'nope'"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.dict.keys:${d}}"),
+	          "oc.dict.keys requires a string as "
+	          "input, not mappi"); /* OmegaConf:
+	                                  InterpolationResolutionError
+	                                */
+	CHECK_ERR(
+	    R("${oc.dict.keys:m}"),
+	    "missing value (\"?\?\?\"): m"); /* OmegaConf:
+	                                        InterpolationResolutionError */
 	CHECK_STR(R("${oc.dict.keys:e}"), "['z']");
 }
 
 static void test_timestring(void)
 {
 	CHECK_STR(R("${oc.timestring:}"), "'20250101_000000_000'");
-	CHECK_STR(R("run_${oc.timestring:}_${oc.timestring:}"), "'run_20250101_000000_000_20250101_000000_000'");
-	CHECK_ERR(R("${oc.timestring:1}"), "oc.timestring takes 0 arguments (1 given) in ${oc."); /* OmegaConf: InterpolationResolutionError */
+	CHECK_STR(R("run_${oc.timestring:}_${oc.timestring:}"),
+	          "'run_20250101_000000_000_20250101_000000_000'");
+	CHECK_ERR(R("${oc.timestring:1}"),
+	          "oc.timestring takes 0 arguments (1 "
+	          "given) in ${oc."); /* OmegaConf:
+	                                 InterpolationResolutionError
+	                               */
 }
 
 static void test_mul(void)
@@ -141,14 +207,22 @@ static void test_addi(void)
 	CHECK_STR(R("${oc.addi:1,2.9,-0.5}"), "3");
 	CHECK_STR(R("${oc.addi:\"0x10\"}"), "0");
 	CHECK_STR(R("${oc.addi:\"+5\",\"-3\",\" 7 \"}"), "9");
-	CHECK_ERR(R("${oc.addi:inf}"), "cannot convert float infinity to integer"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.addi:inf}"),
+	          "cannot convert float infinity to "
+	          "integer"); /* OmegaConf:
+	                         InterpolationResolutionError
+	                       */
 }
 
 static void test_sub(void)
 {
 	CHECK_STR(R("${oc.sub:5,2}"), "3.0");
 	CHECK_STR(R("${oc.sub:a,2}"), "0.0");
-	CHECK_ERR(R("${oc.sub:1}"), "oc.sub takes 2 arguments (1 given) in ${oc.sub:1}"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.sub:1}"),
+	          "oc.sub takes 2 arguments (1 given) in "
+	          "${oc.sub:1}"); /* OmegaConf:
+	                             InterpolationResolutionError
+	                           */
 	CHECK_STR(R("${oc.sub:0.3,0.1}"), "0.19999999999999998");
 }
 
@@ -170,7 +244,8 @@ static void test_div(void)
 	CHECK_STR(R("${oc.div:${l},[1,2]}"), "[0.0, 0.0, 0.0]");
 	CHECK_STR(R("${oc.div:${l},${e}}"), "[0.0, 0.0, 0.0]");
 	CHECK_STR(R("${oc.div:${oc.slice:${l},0,2},2}"), "0.0");
-	CHECK_STR(R("${oc.div:${oc.concat:[4],${l}},2}"), "[2.0, 0.5, 1.0, 1.5]");
+	CHECK_STR(R("${oc.div:${oc.concat:[4],${l}},2}"),
+	          "[2.0, 0.5, 1.0, 1.5]");
 	CHECK_STR(R("${oc.div:${oc.if:1,${l},0},2}"), "[0.5, 1.0, 1.5]");
 	CHECK_STR(R("${oc.div:${oc.div:${l},1},2}"), "[0.5, 1.0, 1.5]");
 	CHECK_STR(R("${oc.div:${oc.select:l},2}"), "[0.5, 1.0, 1.5]");
@@ -190,7 +265,8 @@ static void test_divi(void)
 	CHECK_STR(R("${oc.divi:\"7\",2}"), "3");
 	CHECK_STR(R("${oc.divi:\"7.5\",2}"), "0");
 	CHECK_STR(R("${oc.divi:1,0}"), "0");
-	CHECK_STR(R("${oc.divi:-9223372036854775807,-1}"), "9223372036854775807");
+	CHECK_STR(R("${oc.divi:-9223372036854775807,-1}"),
+	          "9223372036854775807");
 }
 
 static void test_cdivi(void)
@@ -207,8 +283,14 @@ static void test_sqrt(void)
 {
 	CHECK_STR(R("${oc.sqrt:2}"), "1.4142135623730951");
 	CHECK_STR(R("${oc.sqrt:4}"), "2.0");
-	CHECK_ERR(R("${oc.sqrt:-1}"), "math domain error"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.sqrt:a}"), "could not convert string to float: 'a'"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.sqrt:-1}"),
+	    "math domain error"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.sqrt:a}"),
+	    "could not convert string to float: 'a'"); /* OmegaConf:
+	                                                  InterpolationResolutionError
+	                                                */
 	CHECK_STR(R("${oc.sqrt:\"16\"}"), "4.0");
 }
 
@@ -219,9 +301,15 @@ static void test_mul_round_int(void)
 	CHECK_STR(R("${oc.mul_round_int:3.5,1,1}"), "4");
 	CHECK_STR(R("${oc.mul_round_int:0.5,1,1}"), "0");
 	CHECK_STR(R("${oc.mul_round_int:-2.5,1,1}"), "-2");
-	CHECK_ERR(R("${oc.mul_round_int:1,1,0}"), "float division by zero"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.mul_round_int:1,1,0}"),
+	          "float division by zero"); /* OmegaConf:
+	                                        InterpolationResolutionError */
 	CHECK_STR(R("${oc.mul_round_int:7,3,2.5}"), "20");
-	CHECK_ERR(R("${oc.mul_round_int:a,1,1}"), "could not convert string to float: 'a'"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.mul_round_int:a,1,1}"),
+	    "could not convert string to float: 'a'"); /* OmegaConf:
+	                                                  InterpolationResolutionError
+	                                                */
 	CHECK_STR(R("${oc.mul_round_int:1000,0.3,64}"), "320");
 }
 
@@ -232,11 +320,25 @@ static void test_concat(void)
 	CHECK_STR(R("${oc.concat:[9],${l}}"), "[9, 1, 2, 3]");
 	CHECK_STR(R("${oc.concat:1,2}"), "3");
 	CHECK_STR(R("${oc.concat:a,b}"), "'ab'");
-	CHECK_ERR(R("${oc.concat:a,1}"), "can only concatenate str (not \"int\") to str"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.concat:a,1}"),
+	          "can only concatenate str (not \"int\") to "
+	          "str"); /* OmegaConf:
+	                     InterpolationResolutionError
+	                   */
 	CHECK_STR(R("${oc.concat:1.5,true}"), "2.5");
-	CHECK_ERR(R("${oc.concat:${d},${d}}"), "'DictConfig' and 'DictConfig'"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.concat:[1],${d}}"), "can only concatenate list (not \"DictConfig\") to li"); /* OmegaConf: InterpolationResolutionError */
-	CHECK_ERR(R("${oc.concat:null,null}"), "'NoneType' and 'NoneType'"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.concat:${d},${d}}"),
+	    "'DictConfig' and 'DictConfig'"); /* OmegaConf:
+	                                         InterpolationResolutionError */
+	CHECK_ERR(R("${oc.concat:[1],${d}}"),
+	          "can only concatenate list (not "
+	          "\"DictConfig\") to li"); /* OmegaConf:
+	                                       InterpolationResolutionError
+	                                     */
+	CHECK_ERR(
+	    R("${oc.concat:null,null}"),
+	    "'NoneType' and 'NoneType'"); /* OmegaConf:
+	                                     InterpolationResolutionError */
 	CHECK_STR(R("${oc.concat:true,true}"), "2");
 	CHECK_STR(R("${oc.concat:${s},_x}"), "'hello_x'");
 }
@@ -246,12 +348,24 @@ static void test_slice(void)
 	CHECK_STR(R("${oc.slice:${l},0,2}"), "[1, 2]");
 	CHECK_STR(R("${oc.slice:${s},1,-1}"), "'ell'");
 	CHECK_STR(R("${oc.slice:[1,2,3],-2,10}"), "[2, 3]");
-	CHECK_ERR(R("${oc.slice:${s},a,2}"), "invalid literal for int() with base 10: 'a'"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.slice:${s},a,2}"),
+	          "invalid literal for int() with base "
+	          "10: 'a'"); /* OmegaConf:
+	                         InterpolationResolutionError
+	                       */
 	CHECK_STR(R("${oc.slice:${s},1.7,3}"), "'el'");
 	CHECK_STR(R("${oc.slice:\"héllo\",1,3}"), "'él'");
-	CHECK_ERR(R("${oc.slice:${d},0,1}"), "'DictConfig' object is not subscriptable by a slic"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.slice:${d},0,1}"),
+	    "'DictConfig' object is not subscriptable by a slic"); /* OmegaConf:
+	                                                              InterpolationResolutionError
+	                                                            */
 	CHECK_STR(R("${oc.slice:${l},2,1}"), "[]");
-	CHECK_ERR(R("${oc.slice:${l},null,1}"), "int() argument must be a string or a number, not '"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.slice:${l},null,1}"),
+	          "int() argument must be a string or "
+	          "a number, not '"); /* OmegaConf:
+	                                 InterpolationResolutionError
+	                               */
 	CHECK_STR(R("x${oc.slice:${l},0,2}"), "'x[1, 2]'");
 }
 
@@ -269,7 +383,11 @@ static void test_int(void)
 	CHECK_STR(R("${oc.int:[]}"), "0");
 	CHECK_STR(R("${oc.int:true}"), "1");
 	CHECK_STR(R("${oc.int:nan}"), "1");
-	CHECK_ERR(R("${oc.int:inf}"), "cannot convert float infinity to integer"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.int:inf}"),
+	          "cannot convert float infinity to "
+	          "integer"); /* OmegaConf:
+	                         InterpolationResolutionError
+	                       */
 	CHECK_STR(R("${oc.int:\" -0 \"}"), "0");
 	CHECK_STR(R("${oc.int:\"1_000\"}"), "1000");
 }
@@ -279,10 +397,17 @@ static void test_len(void)
 	CHECK_STR(R("${oc.len:${l}}"), "3");
 	CHECK_STR(R("${oc.len:${s}}"), "5");
 	CHECK_STR(R("${oc.len:${d}}"), "2");
-	CHECK_ERR(R("${oc.len:5}"), "object of type 'int' has no len()"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(
+	    R("${oc.len:5}"),
+	    "object of type 'int' has no len()"); /* OmegaConf:
+	                                             InterpolationResolutionError
+	                                           */
 	CHECK_STR(R("${oc.len:[]}"), "0");
 	CHECK_STR(R("${oc.len:\"héllo\"}"), "5");
-	CHECK_ERR(R("${oc.len:null}"), "object of type 'NoneType' has no len()"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.len:null}"), "object of type 'NoneType' has no "
+	                               "len()"); /* OmegaConf:
+	                                            InterpolationResolutionError
+	                                          */
 }
 
 static void test_oc_if(void)
@@ -296,7 +421,11 @@ static void test_oc_if(void)
 	CHECK_STR(R("${oc.if:${l},a,b}"), "'a'");
 	CHECK_STR(R("${oc.if:[],a,b}"), "'b'");
 	CHECK_STR(R("${oc.if:\"\",a,b}"), "'b'");
-	CHECK_ERR(R("${oc.if:1,a}"), "oc.if takes 3 arguments (2 given) in ${oc.if:1,a}"); /* OmegaConf: InterpolationResolutionError */
+	CHECK_ERR(R("${oc.if:1,a}"),
+	          "oc.if takes 3 arguments (2 given) in "
+	          "${oc.if:1,a}"); /* OmegaConf:
+	                              InterpolationResolutionError
+	                            */
 	CHECK_STR(R("${oc.if:1,${d},b}"), "{'k': 1, 'j': 1}");
 	CHECK_STR(R("${oc.if:nan,a,b}"), "'a'");
 	CHECK_STR(R("${oc.if:${e},${x},${s}}"), "1");
@@ -307,16 +436,25 @@ static void test_dict_merge(void)
 	CHECK_STR(R("${oc.dict_merge:${d},${e}}"), "{'k': 1, 'j': 1, 'z': 2}");
 	CHECK_STR(R("${oc.dict_merge:${d},null,5,{k:9}}"), "{'k': 9, 'j': 1}");
 	CHECK_STR(R("${oc.dict_merge:}"), "{}");
-	CHECK_STR(R("${oc.dict_merge:{a:1,b:2},{a:3,c:4}}"), "{'a': 3, 'b': 2, 'c': 4}");
-	CHECK_STR(R("x${oc.dict_merge:${d},${e}}"), "\"x{'k': 1, 'j': 1, 'z': 2}\"");
+	CHECK_STR(R("${oc.dict_merge:{a:1,b:2},{a:3,c:4}}"),
+	          "{'a': 3, 'b': 2, 'c': 4}");
+	CHECK_STR(R("x${oc.dict_merge:${d},${e}}"),
+	          "\"x{'k': 1, 'j': 1, 'z': 2}\"");
 }
 
 static void test_misc(void)
 {
-	CHECK_ERR(R("${oc.nope:1}"), "unknown resolver 'oc.nope' in ${oc.nope:1}"); /* OmegaConf: UnsupportedInterpolationType */
-	CHECK_ERR(R("${nope:1}"), "unknown resolver 'nope' in ${nope:1}"); /* OmegaConf: UnsupportedInterpolationType */
+	CHECK_ERR(R("${oc.nope:1}"),
+	          "unknown resolver 'oc.nope' in "
+	          "${oc.nope:1}"); /* OmegaConf:
+	                              UnsupportedInterpolationType
+	                            */
+	CHECK_ERR(
+	    R("${nope:1}"),
+	    "unknown resolver 'nope' in ${nope:1}"); /* OmegaConf:
+	                                                UnsupportedInterpolationType
+	                                              */
 }
-
 
 /* ---- where we differ from the predecessor on purpose ---- */
 
@@ -324,7 +462,7 @@ static void test_intentional_differences(void)
 {
 	/* oc.eval would run Python code */
 	CHECK_ERR(R("${oc.eval:1+1}"),
-		  "oc.eval is not supported: it evaluates Python code");
+	          "oc.eval is not supported: it evaluates Python code");
 	/* 64-bit integers: Python would give a big integer */
 	CHECK_ERR(R("${oc.muli:99999999999,99999999999}"), "integer overflow");
 	CHECK_ERR(R("${oc.addi:9223372036854775807,1}"), "integer overflow");
@@ -332,7 +470,7 @@ static void test_intentional_differences(void)
 	CHECK_ERR(R("${oc.if:true,12345678901234567890,0}"), "out of range");
 	/* mapping keys are strings (OmegaConf keeps 2 and None) */
 	CHECK_STR(R("${oc.if:true,{2: b, null: c},0}"),
-		  "{'2': 'b', 'None': 'c'}");
+	          "{'2': 'b', 'None': 'c'}");
 }
 
 /* ---- oc.env through the caller's callback ---- */
@@ -345,8 +483,8 @@ static const char *fixed_env(const char *name, void *ctx)
 static void test_env_callback(void)
 {
 	ae_node *root = J("{'a': '${oc.env:RUN}', 'b': '${oc.env:RUN2,${a}}'}");
-	ae_resolve_opts o = { .timestring = TIMESTRING, .env = fixed_env,
-			      .env_ctx = "42" };
+	ae_resolve_opts o = {
+	    .timestring = TIMESTRING, .env = fixed_env, .env_ctx = "42"};
 	ae_node *out = ae_interp_resolve(root, &o, NULL);
 	char *s = out ? ae_py_repr(out) : NULL;
 
@@ -362,11 +500,15 @@ static void test_env_callback(void)
 static void test_registry(void)
 {
 	const char *names[] = {
-		"oc.env", "oc.select", "oc.decode", "oc.create", "oc.dict.keys",
-		"oc.dict.values", "oc.timestring", "oc.if", "oc.concat",
-		"oc.len", "oc.int", "oc.mul", "oc.muli", "oc.add", "oc.addi",
-		"oc.sub", "oc.subi", "oc.div", "oc.divi", "oc.cdivi", "oc.sqrt",
-		"oc.mul_round_int", "oc.slice", "oc.dict_merge", "oc.eval",
+	    "oc.env",           "oc.select",    "oc.decode",
+	    "oc.create",        "oc.dict.keys", "oc.dict.values",
+	    "oc.timestring",    "oc.if",        "oc.concat",
+	    "oc.len",           "oc.int",       "oc.mul",
+	    "oc.muli",          "oc.add",       "oc.addi",
+	    "oc.sub",           "oc.subi",      "oc.div",
+	    "oc.divi",          "oc.cdivi",     "oc.sqrt",
+	    "oc.mul_round_int", "oc.slice",     "oc.dict_merge",
+	    "oc.eval",
 	};
 	const ae_resolver *r;
 	char msg[128];
@@ -441,7 +583,7 @@ static void test_py_str(void)
 	ae_map_set(m, "e", ae_node_new_map());
 	s = ae_py_str(m);
 	CHECK_STR(s, "{'k': [1.5, None, True, \"it's\", 'a\"b\\'c', "
-		     "'x\\ny\\t\\x01\\\\', '\\xa0\xc3\xa9\\x85'], 'e': {}}");
+	             "'x\\ny\\t\\x01\\\\', '\\xa0\xc3\xa9\\x85'], 'e': {}}");
 	free(s);
 	s = ae_interp_to_string(ae_seq_get(l, 3));
 	CHECK_STR(s, "it's");
@@ -461,16 +603,25 @@ static void test_py_numbers(void)
 		int rc_float;
 		double f;
 	} cases[] = {
-		{ "12", 0, 12, 0, 12 },       { " -3 ", 0, -3, 0, -3 },
-		{ "+5", 0, 5, 0, 5 },         { "1_000", 0, 1000, 0, 1000 },
-		{ "1__0", -1, 0, -1, 0 },     { "_1", -1, 0, -1, 0 },
-		{ "1_", -1, 0, -1, 0 },       { "1.5", -1, 0, 0, 1.5 },
-		{ "0x10", -1, 0, -1, 0 },     { "", -1, 0, -1, 0 },
-		{ "010", 0, 10, 0, 10 },      { ".5", -1, 0, 0, 0.5 },
-		{ "5.", -1, 0, 0, 5 },        { ".", -1, 0, -1, 0 },
-		{ "1e3", -1, 0, 0, 1000 },    { "1_0.5", -1, 0, 0, 10.5 },
-		{ "1._5", -1, 0, -1, 0 },     { "abc", -1, 0, -1, 0 },
-		{ "99999999999999999999", -2, 0, 0, 1e20 },
+	    {"12", 0, 12, 0, 12},
+	    {" -3 ", 0, -3, 0, -3},
+	    {"+5", 0, 5, 0, 5},
+	    {"1_000", 0, 1000, 0, 1000},
+	    {"1__0", -1, 0, -1, 0},
+	    {"_1", -1, 0, -1, 0},
+	    {"1_", -1, 0, -1, 0},
+	    {"1.5", -1, 0, 0, 1.5},
+	    {"0x10", -1, 0, -1, 0},
+	    {"", -1, 0, -1, 0},
+	    {"010", 0, 10, 0, 10},
+	    {".5", -1, 0, 0, 0.5},
+	    {"5.", -1, 0, 0, 5},
+	    {".", -1, 0, -1, 0},
+	    {"1e3", -1, 0, 0, 1000},
+	    {"1_0.5", -1, 0, 0, 10.5},
+	    {"1._5", -1, 0, -1, 0},
+	    {"abc", -1, 0, -1, 0},
+	    {"99999999999999999999", -2, 0, 0, 1e20},
 	};
 	char msg[128];
 	size_t k;
@@ -484,7 +635,7 @@ static void test_py_numbers(void)
 		if (cases[k].rc_int == 0)
 			CHECK_INT(i, cases[k].i);
 		CHECK_INT(ae_py_float(n, &f, msg, sizeof(msg)),
-			  cases[k].rc_float);
+		          cases[k].rc_float);
 		if (cases[k].rc_float == 0)
 			CHECK(f == cases[k].f);
 		ae_node_free(n);

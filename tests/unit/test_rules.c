@@ -46,7 +46,9 @@ static const char *meta(const ae_event *ev, const char *key)
 
 	if (!v)
 		return "(absent)";
-	return v->type == AE_STRING ? v->u.str.s : v->type == AE_NULL ? "(null)" : "(other)";
+	return v->type == AE_STRING ? v->u.str.s
+	       : v->type == AE_NULL ? "(null)"
+	                            : "(other)";
 }
 
 static const char *srcdir(void)
@@ -66,7 +68,8 @@ static void feed_file(ae_rules *r, const char *name, sink *s)
 	uint64_t off = 0, no = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/tests/data/megatron/%s", srcdir(), name);
+	snprintf(path, sizeof(path), "%s/tests/data/megatron/%s", srcdir(),
+	         name);
 	f = fopen(path, "r");
 	CHECK(f != NULL);
 	if (!f)
@@ -75,7 +78,7 @@ static void feed_file(ae_rules *r, const char *name, sink *s)
 		ae_error err;
 
 		CHECK(ae_rules_match_line(r, line, (size_t)n, off, ++no, name,
-					  collect, s, &err) >= 0);
+		                          collect, s, &err) >= 0);
 		off += (uint64_t)n;
 	}
 	free(line);
@@ -84,8 +87,10 @@ static void feed_file(ae_rules *r, const char *name, sink *s)
 
 static ae_rules *compile_text(const char *text, ae_error *err)
 {
-	ae_node *n = ae_yaml_load_string(text, strlen(text), "rules.yaml", NULL, err);
-	ae_rules *r = n ? ae_rules_compile(ae_map_get(n, "log_events"), 0, err) : NULL;
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "rules.yaml", NULL, err);
+	ae_rules *r =
+	    n ? ae_rules_compile(ae_map_get(n, "log_events"), 0, err) : NULL;
 
 	ae_node_free(n);
 	return r;
@@ -117,7 +122,8 @@ static void test_production(void)
 	sink s = {0};
 	ae_rules_stats st;
 
-	snprintf(path, sizeof(path), "%s/tests/data/megatron/production.yaml", srcdir());
+	snprintf(path, sizeof(path), "%s/tests/data/megatron/production.yaml",
+	         srcdir());
 	cfg = ae_yaml_load_file(path, NULL, &err);
 	CHECK(cfg != NULL);
 	if (!cfg)
@@ -130,15 +136,21 @@ static void test_production(void)
 		return;
 	}
 	CHECK_INT(ae_rules_count(r), 20);
-	CHECK_STR(ae_rules_literal(r, (size_t)ae_rules_find(r, "checkpoint_saved")),
-		  "successfully saved checkpoint from iteration");
+	CHECK_STR(
+	    ae_rules_literal(r, (size_t)ae_rules_find(r, "checkpoint_saved")),
+	    "successfully saved checkpoint from iteration");
 	CHECK_STR(ae_rules_literal(r, (size_t)ae_rules_find(r, "cuda_oom")),
-		  "Tried to allocate ");
-	CHECK_STR(ae_rules_literal(r, (size_t)ae_rules_find(r, "torch_error")), "torch.");
-	CHECK_STR(ae_rules_literal(r, (size_t)ae_rules_find(r, "slurm_cancelled")),
-		  "slurmstepd: error: *** ");
-	CHECK(ae_rules_literal(r, (size_t)ae_rules_find(r, "gradient_nan")) == NULL);
-	CHECK_INT(ae_rules_nbindings(r, (size_t)ae_rules_find(r, "checkpoint_saved")), 1);
+	          "Tried to allocate ");
+	CHECK_STR(ae_rules_literal(r, (size_t)ae_rules_find(r, "torch_error")),
+	          "torch.");
+	CHECK_STR(
+	    ae_rules_literal(r, (size_t)ae_rules_find(r, "slurm_cancelled")),
+	    "slurmstepd: error: *** ");
+	CHECK(ae_rules_literal(r, (size_t)ae_rules_find(r, "gradient_nan")) ==
+	      NULL);
+	CHECK_INT(
+	    ae_rules_nbindings(r, (size_t)ae_rules_find(r, "checkpoint_saved")),
+	    1);
 
 	/* current format: timestamp prefix and [ t, p ] suffix */
 	feed_file(r, "current.log", &s);
@@ -146,16 +158,19 @@ static void test_production(void)
 	CHECK(ev != NULL);
 	if (ev) {
 		CHECK_STR(meta(ev, "checkpoint_iteration"), "100");
-		CHECK_STR(meta(ev, "checkpoint_path"), "/scratch/run/checkpoints");
+		CHECK_STR(meta(ev, "checkpoint_path"),
+		          "/scratch/run/checkpoints");
 		CHECK_STR(meta(ev, "kind"), "checkpoint");
 		CHECK_STR(meta(ev, "source_path"), "current.log");
 		CHECK_INT(ev->line_no, 6);
 		CHECK_STR(ev->dedup_key,
-			  "{\"checkpoint_iteration\":\"100\",\"checkpoint_path\":\"/scratch/run/checkpoints\"}");
+		          "{\"checkpoint_iteration\":\"100\",\"checkpoint_"
+		          "path\":\"/scratch/run/checkpoints\"}");
 	}
 	ev = find(&s, "checkpoint_saved", 1);
 	CHECK(ev && !strcmp(meta(ev, "checkpoint_iteration"), "200"));
-	CHECK(ev && !strcmp(meta(ev, "checkpoint_path"), "/scratch/run/checkpoints"));
+	CHECK(ev &&
+	      !strcmp(meta(ev, "checkpoint_path"), "/scratch/run/checkpoints"));
 	CHECK(find(&s, "checkpoint_saved", 2) == NULL);
 	ev = find(&s, "training_iteration", 1);
 	CHECK(ev && !strcmp(meta(ev, "current_iteration"), "100"));
@@ -187,7 +202,8 @@ static void test_production(void)
 	      !strcmp(meta(ev, "checkpoint_path"), "/x/ckpt"));
 	ev = find(&s, "checkpoint_saved", 1);
 	CHECK(ev && !strcmp(meta(ev, "checkpoint_iteration"), "50000"));
-	CHECK(ev && strcmp(ev->dedup_key, find(&s, "checkpoint_saved", 0)->dedup_key));
+	CHECK(ev && strcmp(ev->dedup_key,
+	                   find(&s, "checkpoint_saved", 0)->dedup_key));
 	ev = find(&s, "checkpoint_saved", 2);
 	CHECK(ev && !strcmp(meta(ev, "checkpoint_iteration"), "1234567") &&
 	      !strcmp(meta(ev, "checkpoint_path"), "/lustre/a-b_c.d/ckpt"));
@@ -202,7 +218,8 @@ static void test_production(void)
 	ev = find(&s, "checkpoint_saved", 0);
 	CHECK(ev && !strcmp(meta(ev, "checkpoint_iteration"), "300") &&
 	      !strcmp(meta(ev, "checkpoint_path"), "/scratch/run/checkpoints"));
-	CHECK(s.n == 3 && !strcmp(s.ev[0]->name, "checkpoint_async_scheduled") &&
+	CHECK(s.n == 3 &&
+	      !strcmp(s.ev[0]->name, "checkpoint_async_scheduled") &&
 	      !strcmp(s.ev[1]->name, "training_iteration") &&
 	      !strcmp(s.ev[2]->name, "checkpoint_saved"));
 	sink_clear(&s);
@@ -225,7 +242,8 @@ static void test_production(void)
 	/* the prefilter never hides a match: same events with it off */
 	{
 		sink s2 = {0};
-		const char *files[] = {"current.log", "old.log", "async.log", "errors.log"};
+		const char *files[] = {"current.log", "old.log", "async.log",
+		                       "errors.log"};
 
 		for (size_t f = 0; f < 4; f++) {
 			ae_rules_set_prefilter(r, 1);
@@ -235,7 +253,8 @@ static void test_production(void)
 			CHECK_INT(s.n, s2.n);
 			for (size_t i = 0; i < s.n && i < s2.n; i++) {
 				CHECK_STR(s.ev[i]->name, s2.ev[i]->name);
-				CHECK_STR(s.ev[i]->dedup_key, s2.ev[i]->dedup_key);
+				CHECK_STR(s.ev[i]->dedup_key,
+				          s2.ev[i]->dedup_key);
 			}
 			sink_clear(&s);
 			sink_clear(&s2);
@@ -258,18 +277,22 @@ static void test_forms(void)
 
 	/* mapping form, (?P<name>) natively, index and "match" groups,
 	 * metadata overridden by a group, unset optional group is null */
-	r = compile_text("log_events:\n"
-			 "  ckpt:\n"
-			 "    pattern: 'saved (?P<it>\\d+)(?: to (?P<path>\\S+))?'\n"
-			 "    metadata: {it: static, keep: yes}\n"
-			 "    extract_groups: {it: it, whole: match, first: 1, path: path}\n"
-			 "  plain:\n"
-			 "    pattern: 'a.b'\n"
-			 "    pattern_type: substring\n"
-			 "    extract_groups: {all: match}\n", &err);
+	r = compile_text(
+	    "log_events:\n"
+	    "  ckpt:\n"
+	    "    pattern: 'saved (?P<it>\\d+)(?: to (?P<path>\\S+))?'\n"
+	    "    metadata: {it: static, keep: yes}\n"
+	    "    extract_groups: {it: it, whole: match, first: 1, path: path}\n"
+	    "  plain:\n"
+	    "    pattern: 'a.b'\n"
+	    "    pattern_type: substring\n"
+	    "    extract_groups: {all: match}\n",
+	    &err);
 	CHECK(r != NULL);
 	if (r) {
-		CHECK_INT(ae_rules_match_line(r, "x saved 42 y a.b\n", 17, 0, 1, NULL, collect, &s, &err), 2);
+		CHECK_INT(ae_rules_match_line(r, "x saved 42 y a.b\n", 17, 0, 1,
+		                              NULL, collect, &s, &err),
+		          2);
 		CHECK_STR(s.ev[0]->name, "ckpt");
 		CHECK_STR(meta(s.ev[0], "it"), "42");
 		CHECK_STR(meta(s.ev[0], "first"), "42");
@@ -277,19 +300,28 @@ static void test_forms(void)
 		CHECK_STR(meta(s.ev[0], "path"), "(null)");
 		CHECK_STR(meta(s.ev[0], "keep"), "(other)");
 		CHECK_STR(meta(s.ev[0], "source_path"), "(absent)");
-		CHECK_STR(s.ev[0]->dedup_key, "{\"first\":\"42\",\"it\":\"42\",\"path\":null,\"whole\":\"saved 42\"}");
+		CHECK_STR(s.ev[0]->dedup_key,
+		          "{\"first\":\"42\",\"it\":\"42\",\"path\":null,"
+		          "\"whole\":\"saved 42\"}");
 		CHECK_STR(s.ev[1]->name, "plain");
 		CHECK_STR(meta(s.ev[1], "all"), "a.b");
 		sink_clear(&s);
 		/* a.b is a substring, not a regex */
-		CHECK_INT(ae_rules_match_line(r, "axb", 3, 0, 1, NULL, collect, &s, &err), 0);
-		/* invalid UTF-8 in a group is dropped; the JSON key stays valid */
+		CHECK_INT(ae_rules_match_line(r, "axb", 3, 0, 1, NULL, collect,
+		                              &s, &err),
+		          0);
+		/* invalid UTF-8 in a group is dropped; the JSON key stays valid
+		 */
 		/* invalid UTF-8 matches nothing (PCRE2_MATCH_INVALID_UTF): \\S+
 		 * stops before it */
-		CHECK_INT(ae_rules_match_line(r, "saved 7 to /p\xff\xfeq", 16, 0, 1, NULL, collect, &s, &err), 1);
+		CHECK_INT(ae_rules_match_line(r, "saved 7 to /p\xff\xfeq", 16,
+		                              0, 1, NULL, collect, &s, &err),
+		          1);
 		CHECK_STR(meta(s.ev[0], "path"), "/p");
 		sink_clear(&s);
-		CHECK_INT(ae_rules_match_line(r, "x a.b\xff", 6, 0, 1, NULL, collect, &s, &err), 1);
+		CHECK_INT(ae_rules_match_line(r, "x a.b\xff", 6, 0, 1, NULL,
+		                              collect, &s, &err),
+		          1);
 		CHECK_STR(meta(s.ev[0], "all"), "a.b");
 		CHECK_STR(s.ev[0]->dedup_key, "{\"all\":\"a.b\"}");
 		sink_clear(&s);
@@ -298,14 +330,18 @@ static void test_forms(void)
 
 	/* no extract_groups: every named group; once_per sets the key */
 	r = compile_text("log_events:\n"
-			 "  - name: c\n"
-			 "    pattern: 'iteration\\s+(?P<iteration>\\d+) to (?P<path>\\S+)'\n"
-			 "    once_per: '{iteration:07d}'\n", &err);
+	                 "  - name: c\n"
+	                 "    pattern: 'iteration\\s+(?P<iteration>\\d+) to "
+	                 "(?P<path>\\S+)'\n"
+	                 "    once_per: '{iteration:07d}'\n",
+	                 &err);
 	CHECK(r != NULL);
 	if (r) {
 		const char *l = "iteration     100 to /x";
 
-		CHECK_INT(ae_rules_match_line(r, l, strlen(l), 0, 1, NULL, collect, &s, &err), 1);
+		CHECK_INT(ae_rules_match_line(r, l, strlen(l), 0, 1, NULL,
+		                              collect, &s, &err),
+		          1);
 		CHECK_STR(meta(s.ev[0], "iteration"), "100");
 		CHECK_STR(meta(s.ev[0], "path"), "/x");
 		CHECK_STR(s.ev[0]->dedup_key, "\"0000100\"");
@@ -313,13 +349,16 @@ static void test_forms(void)
 		ae_rules_free(r);
 	}
 	/* the dedup key is the JSON that Jansson would write */
-	r = compile_text("log_events:\n  - {name: q, pattern: 'v=(?P<v>.*)'}\n", &err);
+	r = compile_text("log_events:\n  - {name: q, pattern: 'v=(?P<v>.*)'}\n",
+	                 &err);
 	if (r) {
 		const char *l = "v=a\"b\\c/\x01\xc3\xa9";
 		json_t *o = json_pack("{s:s}", "v", "a\"b\\c/\x01\xc3\xa9");
 		char *want = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 
-		CHECK_INT(ae_rules_match_line(r, l, strlen(l), 0, 1, NULL, collect, &s, &err), 1);
+		CHECK_INT(ae_rules_match_line(r, l, strlen(l), 0, 1, NULL,
+		                              collect, &s, &err),
+		          1);
 		CHECK_STR(s.ev[0]->dedup_key, want);
 		free(want);
 		json_decref(o);
@@ -327,36 +366,55 @@ static void test_forms(void)
 		ae_rules_free(r);
 	}
 	/* a once_per that cannot render drops the event and says why */
-	r = compile_text("log_events:\n  - {name: c, pattern: x, once_per: '{nokey}'}\n", &err);
+	r = compile_text(
+	    "log_events:\n  - {name: c, pattern: x, once_per: '{nokey}'}\n",
+	    &err);
 	if (r) {
 		ae_rules_stats st;
 
-		CHECK_INT(ae_rules_match_line(r, "x", 1, 0, 1, NULL, collect, &s, &err), 0);
+		CHECK_INT(ae_rules_match_line(r, "x", 1, 0, 1, NULL, collect,
+		                              &s, &err),
+		          0);
 		ae_rules_get_stats(r, &st);
 		CHECK_INT(st.errors, 1);
-		CHECK(strstr(st.last_error, "unknown template key {nokey}") != NULL);
+		CHECK(strstr(st.last_error, "unknown template key {nokey}") !=
+		      NULL);
 		ae_rules_free(r);
 	}
 
 	/* errors carry file:line:col and key path */
-	CHECK(!compile_text("log_events:\n  - name: a\n    pattern: x\n    patern_type: regex\n", &err));
+	CHECK(!compile_text("log_events:\n  - name: a\n    pattern: x\n    "
+	                    "patern_type: regex\n",
+	                    &err));
 	CHECK(strstr(err.text, "unknown field 'patern_type'") != NULL);
 	CHECK_STR(err.file, "rules.yaml");
 	CHECK_INT(err.line, 4);
 	CHECK_STR(err.path, "log_events[0].patern_type");
-	CHECK(!compile_text("log_events:\n  - name: a\n    pattern: '(unclosed'\n", &err));
+	CHECK(!compile_text(
+	    "log_events:\n  - name: a\n    pattern: '(unclosed'\n", &err));
 	CHECK(strstr(err.text, "bad pattern") != NULL);
 	CHECK_INT(err.line, 3);
-	CHECK(!compile_text("log_events:\n  - {name: a, pattern: '(?P<x>a)', extract_groups: {y: z}}\n", &err));
+	CHECK(!compile_text("log_events:\n  - {name: a, pattern: '(?P<x>a)', "
+	                    "extract_groups: {y: z}}\n",
+	                    &err));
 	CHECK(strstr(err.text, "no group named 'z'") != NULL);
-	CHECK(!compile_text("log_events:\n  - {name: a, pattern: '(a)', extract_groups: {y: 2}}\n", &err));
-	CHECK(!compile_text("log_events:\n  - {name: a, pattern: x}\n  - {name: a, pattern: y}\n", &err));
+	CHECK(!compile_text("log_events:\n  - {name: a, pattern: '(a)', "
+	                    "extract_groups: {y: 2}}\n",
+	                    &err));
+	CHECK(!compile_text("log_events:\n  - {name: a, pattern: x}\n  - "
+	                    "{name: a, pattern: y}\n",
+	                    &err));
 	CHECK(strstr(err.text, "duplicate rule name 'a'") != NULL);
 	CHECK(!compile_text("log_events:\n  - {pattern: x}\n", &err));
-	CHECK(!compile_text("log_events:\n  - {name: a, pattern: x, pattern_type: glob}\n", &err));
-	CHECK(!compile_text("log_events:\n  k: {name: other, pattern: x}\n", &err));
+	CHECK(!compile_text(
+	    "log_events:\n  - {name: a, pattern: x, pattern_type: glob}\n",
+	    &err));
+	CHECK(!compile_text("log_events:\n  k: {name: other, pattern: x}\n",
+	                    &err));
 	CHECK(strstr(err.text, "differs from its key") != NULL);
-	CHECK(!compile_text("log_events:\n  - {name: a, pattern: x, actions: [{class_name: LogAction, msg: x}]}\n", &err));
+	CHECK(!compile_text("log_events:\n  - {name: a, pattern: x, actions: "
+	                    "[{class_name: LogAction, msg: x}]}\n",
+	                    &err));
 	CHECK_STR(err.path, "log_events[0].actions[0].msg");
 	CHECK(!compile_text("log_events: 3\n", &err));
 	r = compile_text("log_events: []\n", &err);
@@ -369,21 +427,21 @@ static void test_literals(void)
 	static const struct {
 		const char *pattern, *literal;
 	} cases[] = {
-		{"abc\\s+def", "abc"},
-		{"ab?cdef", "cdef"},
-		{"xy*z12", "z12"},
-		{"abc{0,3}de", "ab"},
-		{"abcd{2}e", "abcd"},
-		{"a(?:long literal)b", NULL},
-		{"foo|barbaz", NULL},
-		{"(?i)hello world", NULL},
-		{"hello(?i) world", NULL},
-		{"\\Qa.b\\E", NULL},
-		{"\\[c10d\\] x", "[c10d] x"},
-		{"\\p{L}ong text", "ong text"},
-		{"[abc]defg[h]", "defg"},
-		{"caf\xc3\xa9? ok", "caf"},
-		{"x\\d{1,3}yz", "yz"},
+	    {"abc\\s+def", "abc"},
+	    {"ab?cdef", "cdef"},
+	    {"xy*z12", "z12"},
+	    {"abc{0,3}de", "ab"},
+	    {"abcd{2}e", "abcd"},
+	    {"a(?:long literal)b", NULL},
+	    {"foo|barbaz", NULL},
+	    {"(?i)hello world", NULL},
+	    {"hello(?i) world", NULL},
+	    {"\\Qa.b\\E", NULL},
+	    {"\\[c10d\\] x", "[c10d] x"},
+	    {"\\p{L}ong text", "ong text"},
+	    {"[abc]defg[h]", "defg"},
+	    {"caf\xc3\xa9? ok", "caf"},
+	    {"x\\d{1,3}yz", "yz"},
 	};
 	ae_error err;
 	char text[512];
@@ -397,18 +455,23 @@ static void test_literals(void)
 			char esc[256];
 			size_t o = 0;
 
-			for (const char *p = cases[i].pattern; *p && o + 2 < sizeof(esc); p++) {
+			for (const char *p = cases[i].pattern;
+			     *p && o + 2 < sizeof(esc); p++) {
 				if (*p == '\\')
 					esc[o++] = '\\';
 				esc[o++] = *p;
 			}
 			esc[o] = '\0';
-			snprintf(text, sizeof(text), "log_events:\n  - name: a\n    pattern: \"%s\"\n", esc);
+			snprintf(
+			    text, sizeof(text),
+			    "log_events:\n  - name: a\n    pattern: \"%s\"\n",
+			    esc);
 		}
 		r = compile_text(text, &err);
 		CHECK(r != NULL);
 		if (!r) {
-			fprintf(stderr, "  %s: %s\n", cases[i].pattern, err.text);
+			fprintf(stderr, "  %s: %s\n", cases[i].pattern,
+			        err.text);
 			continue;
 		}
 		lit = ae_rules_literal(r, 0);
@@ -416,9 +479,12 @@ static void test_literals(void)
 		if ((lit == NULL) != (cases[i].literal == NULL) ||
 		    (lit && strcmp(lit, cases[i].literal))) {
 			test_failures++;
-			fprintf(stderr, "%s:%d: literal of /%s/: got \"%s\", want \"%s\"\n",
-				__FILE__, __LINE__, cases[i].pattern, lit ? lit : "(none)",
-				cases[i].literal ? cases[i].literal : "(none)");
+			fprintf(
+			    stderr,
+			    "%s:%d: literal of /%s/: got \"%s\", want \"%s\"\n",
+			    __FILE__, __LINE__, cases[i].pattern,
+			    lit ? lit : "(none)",
+			    cases[i].literal ? cases[i].literal : "(none)");
 		}
 		ae_rules_free(r);
 	}
@@ -433,15 +499,17 @@ static void test_alternatives(void)
 		size_t n;
 		const char *lits[3];
 	} cases[] = {
-		{"foo|barbaz", 2, {"foo", "barbaz"}},
-		{"CUDA out of memory|CUDA error: (?!x)", 2, {"CUDA out of memory", "CUDA error: "}},
-		{"a(?:b|c)de|xyz", 2, {"de", "xyz"}},
-		{"foo|b", 0, {NULL}},
-		{"foo|", 0, {NULL}},
-		{"(?i)abc|def", 0, {NULL}},
-		{"ab\\|cd", 1, {"ab|cd"}},
-		{"[|]abc|xy", 2, {"abc", "xy"}},
-		{"a(b|cd", 0, {NULL}},
+	    {"foo|barbaz", 2, {"foo", "barbaz"}},
+	    {"CUDA out of memory|CUDA error: (?!x)",
+	     2,
+	     {"CUDA out of memory", "CUDA error: "}},
+	    {"a(?:b|c)de|xyz", 2, {"de", "xyz"}},
+	    {"foo|b", 0, {NULL}},
+	    {"foo|", 0, {NULL}},
+	    {"(?i)abc|def", 0, {NULL}},
+	    {"ab\\|cd", 1, {"ab|cd"}},
+	    {"[|]abc|xy", 2, {"abc", "xy"}},
+	    {"a(b|cd", 0, {NULL}},
 	};
 	ae_error err;
 	char text[512];
@@ -450,8 +518,8 @@ static void test_alternatives(void)
 		ae_rules *r;
 
 		snprintf(text, sizeof(text),
-			 "log_events:\n  - name: a\n    pattern: '%s'\n",
-			 cases[i].pattern);
+		         "log_events:\n  - name: a\n    pattern: '%s'\n",
+		         cases[i].pattern);
 		r = compile_text(text, &err);
 		if (!r) {
 			/* only the unbalanced one does not compile */
@@ -460,7 +528,8 @@ static void test_alternatives(void)
 		}
 		CHECK_INT(ae_rules_nliterals(r, 0), cases[i].n);
 		for (size_t k = 0; k < cases[i].n; k++)
-			CHECK_STR(ae_rules_literal_at(r, 0, k), cases[i].lits[k]);
+			CHECK_STR(ae_rules_literal_at(r, 0, k),
+			          cases[i].lits[k]);
 		CHECK(ae_rules_literal_at(r, 0, cases[i].n) == NULL);
 		ae_rules_free(r);
 	}
@@ -480,16 +549,20 @@ static void test_prefilter_random(void)
 	char line[48];
 	unsigned seed = 12345;
 
-	r = compile_text("log_events:\n"
-			 "  - {name: p1, pattern: 'ab+c|ca', extract_groups: {m: match}}\n"
-			 "  - {name: p2, pattern: 'abc?abc', extract_groups: {m: match}}\n"
-			 "  - {name: p3, pattern: '(?<!a)bc|cab', extract_groups: {m: match}}\n"
-			 "  - {name: p4, pattern: 'a\\s+b|bb', extract_groups: {m: match}}\n"
-			 "  - {name: p5, pattern: 'bca|ab(?:c|a)b', extract_groups: {m: match}}\n"
-			 "  - {name: p6, pattern: 'x a|cc*x|ba?b', extract_groups: {m: match}}\n"
-			 "  - {name: p7, pattern: 'ax', pattern_type: substring}\n"
-			 "  - {name: p8, pattern: 'c x+a|xx', extract_groups: {m: match}}\n",
-			 &err);
+	r = compile_text(
+	    "log_events:\n"
+	    "  - {name: p1, pattern: 'ab+c|ca', extract_groups: {m: match}}\n"
+	    "  - {name: p2, pattern: 'abc?abc', extract_groups: {m: match}}\n"
+	    "  - {name: p3, pattern: '(?<!a)bc|cab', extract_groups: {m: "
+	    "match}}\n"
+	    "  - {name: p4, pattern: 'a\\s+b|bb', extract_groups: {m: match}}\n"
+	    "  - {name: p5, pattern: 'bca|ab(?:c|a)b', extract_groups: {m: "
+	    "match}}\n"
+	    "  - {name: p6, pattern: 'x a|cc*x|ba?b', extract_groups: {m: "
+	    "match}}\n"
+	    "  - {name: p7, pattern: 'ax', pattern_type: substring}\n"
+	    "  - {name: p8, pattern: 'c x+a|xx', extract_groups: {m: match}}\n",
+	    &err);
 	CHECK(r != NULL);
 	if (!r)
 		return;
@@ -501,14 +574,18 @@ static void test_prefilter_random(void)
 			line[i] = alpha[rand_r(&seed) % 5];
 		line[len] = '\0';
 		ae_rules_set_prefilter(r, 1);
-		CHECK(ae_rules_match_line(r, line, len, 0, 1, NULL, collect, &on, &err) >= 0);
+		CHECK(ae_rules_match_line(r, line, len, 0, 1, NULL, collect,
+		                          &on, &err) >= 0);
 		ae_rules_set_prefilter(r, 0);
-		CHECK(ae_rules_match_line(r, line, len, 0, 1, NULL, collect, &off, &err) >= 0);
+		CHECK(ae_rules_match_line(r, line, len, 0, 1, NULL, collect,
+		                          &off, &err) >= 0);
 		test_checks++;
 		if (on.n != off.n) {
 			test_failures++;
-			fprintf(stderr, "%s:%d: '%s': %zu events with the prefilter, %zu without\n",
-				__FILE__, __LINE__, line, on.n, off.n);
+			fprintf(stderr,
+			        "%s:%d: '%s': %zu events with the prefilter, "
+			        "%zu without\n",
+			        __FILE__, __LINE__, line, on.n, off.n);
 		}
 		for (size_t i = 0; i < on.n && i < off.n; i++) {
 			CHECK_STR(on.ev[i]->name, off.ev[i]->name);
@@ -530,9 +607,10 @@ static void test_limits(void)
 	ae_rules_stats st;
 
 	r = compile_text("log_events:\n"
-			 "  - {name: evil, pattern: '^(a|aa)+$'}\n"
-			 "  - {name: evil2, pattern: '(x+x+)+[yz]'}\n"
-			 "  - {name: fine, pattern: 'aaa'}\n", &err);
+	                 "  - {name: evil, pattern: '^(a|aa)+$'}\n"
+	                 "  - {name: evil2, pattern: '(x+x+)+[yz]'}\n"
+	                 "  - {name: fine, pattern: 'aaa'}\n",
+	                 &err);
 	CHECK(r != NULL);
 	if (!r)
 		return;
@@ -543,7 +621,9 @@ static void test_limits(void)
 	t0 = mono();
 	/* the catastrophic patterns hit the limit, the line still matches
 	 * `fine`, and it takes no time */
-	CHECK_INT(ae_rules_match_line(r, line, strlen(line), 0, 1, NULL, collect, &s, &err), 1);
+	CHECK_INT(ae_rules_match_line(r, line, strlen(line), 0, 1, NULL,
+	                              collect, &s, &err),
+	          1);
 	CHECK(mono() - t0 < 2.0);
 	CHECK_STR(s.ev[0]->name, "fine");
 	ae_rules_get_stats(r, &st);

@@ -7,7 +7,7 @@
 
 static void test_order(void)
 {
-	const char *dirs[] = { "cli1", "cli2" };
+	const char *dirs[] = {"cli1", "cli2"};
 	const char *const *got;
 	ae_searchpath *sp;
 	ae_error err;
@@ -33,7 +33,7 @@ static void test_order(void)
 /* A directory named twice keeps its first (strongest) position. */
 static void test_duplicates(void)
 {
-	const char *dirs[] = { "a", "b", "a" };
+	const char *dirs[] = {"a", "b", "a"};
 	const char *const *got;
 	ae_searchpath *sp;
 	size_t n;

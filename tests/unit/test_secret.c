@@ -26,7 +26,8 @@ static void test_redact(void)
 	ae_node *keys = ae_node_new_seq();
 
 	ae_map_set(logging, "wandb_api_key", ae_node_new_string("abc123"));
-	ae_map_set(logging, "hf_token", ae_node_new_string("${oc.env:HF_TOKEN}"));
+	ae_map_set(logging, "hf_token",
+	           ae_node_new_string("${oc.env:HF_TOKEN}"));
 	ae_map_set(logging, "project", ae_node_new_string("llm"));
 	ae_seq_append(keys, ae_node_new_int(42));
 	ae_seq_append(keys, ae_node_new_string("k2"));
@@ -39,8 +40,10 @@ static void test_redact(void)
 
 	/* the unresolved copy keeps interpolations: they hold no secret */
 	CHECK_INT(ae_secret_redact(root, 1), 3);
-	CHECK_STR(ae_map_get(logging, "wandb_api_key")->u.str.s, AE_SECRET_REDACTED);
-	CHECK_STR(ae_map_get(logging, "hf_token")->u.str.s, "${oc.env:HF_TOKEN}");
+	CHECK_STR(ae_map_get(logging, "wandb_api_key")->u.str.s,
+	          AE_SECRET_REDACTED);
+	CHECK_STR(ae_map_get(logging, "hf_token")->u.str.s,
+	          "${oc.env:HF_TOKEN}");
 	CHECK_STR(ae_map_get(logging, "project")->u.str.s, "llm");
 	CHECK_STR(ae_seq_get(keys, 0)->u.str.s, AE_SECRET_REDACTED);
 	CHECK_INT(ae_map_get(logging, "secret_unset")->type, AE_NULL);

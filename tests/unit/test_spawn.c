@@ -22,7 +22,7 @@ static double mono(void)
 }
 
 static ae_child *run(const char *const *argv, const char *const *envp,
-		     const char *cwd, double timeout, size_t max)
+                     const char *cwd, double timeout, size_t max)
 {
 	ae_spawn_opts o = {0};
 	ae_error err;
@@ -47,7 +47,8 @@ int main(void)
 {
 	char dir[256];
 	char marker[300], path[800];
-	const char *const env[] = {"PATH=/usr/bin:/bin", "ONLY=this one", "X=", NULL};
+	const char *const env[] = {"PATH=/usr/bin:/bin", "ONLY=this one",
+	                           "X=", NULL};
 	struct stat st;
 	ae_child *c;
 	ae_error err;
@@ -55,20 +56,22 @@ int main(void)
 	int trunc;
 
 	snprintf(dir, sizeof(dir), "%s/ae_spawn_XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(marker, sizeof(marker), "%s/x", dir);
 
 	/* shell metacharacters are data: nothing extra runs */
 	{
 		char arg[700];
-		const char *argv[] = {"echo", arg, "$(touch x)", "`touch x`", "a|b", NULL};
+		const char *argv[] = {"echo",      arg,   "$(touch x)",
+		                      "`touch x`", "a|b", NULL};
 
 		snprintf(arg, sizeof(arg), "; touch %s", marker);
 		c = run(argv, env, dir, 0, 0);
 		CHECK(c != NULL);
 		CHECK_INT(ae_child_exit_code(c), 0);
-		snprintf(path, sizeof(path), "; touch %s $(touch x) `touch x` a|b\n", marker);
+		snprintf(path, sizeof(path),
+		         "; touch %s $(touch x) `touch x` a|b\n", marker);
 		CHECK_STR(ae_child_stdout(c, NULL, NULL), path);
 		CHECK(stat(marker, &st) != 0);
 		ae_child_free(c);
@@ -80,7 +83,7 @@ int main(void)
 
 		c = run(argv, env, NULL, 0, 0);
 		CHECK_STR(ae_child_stdout(c, NULL, NULL),
-			  "PATH=/usr/bin:/bin\nONLY=this one\nX=\n");
+		          "PATH=/usr/bin:/bin\nONLY=this one\nX=\n");
 		ae_child_free(c);
 		c = run(argv, NULL, NULL, 0, 0);
 		CHECK_STR(ae_child_stdout(c, &len, NULL), "");
@@ -93,13 +96,16 @@ int main(void)
 		const char *argv[] = {"env", NULL};
 		const char *const noenv[] = {"PATH=/nonexistent", NULL};
 
-		CHECK(ae_spawn_start(&(ae_spawn_opts){.argv = argv, .envp = noenv}, 0, &err) == NULL);
+		CHECK(ae_spawn_start(
+		          &(ae_spawn_opts){.argv = argv, .envp = noenv}, 0,
+		          &err) == NULL);
 		CHECK(strstr(err.text, "not found") != NULL);
 	}
 
 	/* cwd, exit code, stderr */
 	{
-		const char *argv[] = {"sh", "-c", "pwd; echo oops >&2; exit 7", NULL};
+		const char *argv[] = {"sh", "-c", "pwd; echo oops >&2; exit 7",
+		                      NULL};
 		char want[800];
 
 		c = run(argv, env, dir, 0, 0);
@@ -110,27 +116,35 @@ int main(void)
 		CHECK(ae_child_exited(c));
 		CHECK_INT(ae_child_timed_out(c), 0);
 		ae_child_free(c);
-		CHECK(ae_spawn_start(&(ae_spawn_opts){.argv = argv, .envp = env,
-						      .cwd = "/nonexistent/dir"}, 0, &err) == NULL);
+		CHECK(
+		    ae_spawn_start(&(ae_spawn_opts){.argv = argv,
+		                                    .envp = env,
+		                                    .cwd = "/nonexistent/dir"},
+		                   0, &err) == NULL);
 		CHECK(strstr(err.text, "/nonexistent/dir") != NULL);
 	}
 
 	/* output is bounded: the tail is kept */
 	{
-		const char *argv[] = {"sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); done", NULL};
+		const char *argv[] = {"sh", "-c",
+		                      "i=0; while [ $i -lt 3000 ]; do echo "
+		                      "line$i; i=$((i+1)); done",
+		                      NULL};
 
 		c = run(argv, env, NULL, 0, 100);
 		ae_child_stdout(c, &len, &trunc);
 		CHECK_INT(len, 100);
 		CHECK(trunc);
-		CHECK(strstr(ae_child_stdout(c, NULL, NULL), "line2999\n") != NULL);
+		CHECK(strstr(ae_child_stdout(c, NULL, NULL), "line2999\n") !=
+		      NULL);
 		ae_child_free(c);
 	}
 
 	/* timeout kills the child and what it started (its process group),
 	 * even when SIGTERM is ignored */
 	{
-		const char *argv[] = {"sh", "-c", "trap '' TERM; sleep 30 & sleep 30", NULL};
+		const char *argv[] = {
+		    "sh", "-c", "trap '' TERM; sleep 30 & sleep 30", NULL};
 		double t0 = mono();
 
 		c = run(argv, env, NULL, 0.3, 0);
@@ -156,15 +170,18 @@ int main(void)
 
 	/* output to files */
 	{
-		const char *argv[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+		const char *argv[] = {"sh", "-c", "echo out; echo err >&2",
+		                      NULL};
 		char outp[700], errp[700], buf[64] = {0};
 		int fd;
 
 		snprintf(outp, sizeof(outp), "%s/out.txt", dir);
 		snprintf(errp, sizeof(errp), "%s/err.txt", dir);
-		c = ae_spawn_start(&(ae_spawn_opts){.argv = argv, .envp = env,
-						    .stdout_path = outp,
-						    .stderr_path = errp}, mono(), &err);
+		c = ae_spawn_start(&(ae_spawn_opts){.argv = argv,
+		                                    .envp = env,
+		                                    .stdout_path = outp,
+		                                    .stderr_path = errp},
+		                   mono(), &err);
 		CHECK(c != NULL);
 		ae_child_wait(c, NULL);
 		CHECK_STR(ae_child_stdout(c, NULL, NULL), "");
@@ -181,7 +198,8 @@ int main(void)
 		double t0 = mono();
 		int pid;
 
-		c = ae_spawn_start(&(ae_spawn_opts){.argv = argv, .envp = env}, mono(), &err);
+		c = ae_spawn_start(&(ae_spawn_opts){.argv = argv, .envp = env},
+		                   mono(), &err);
 		CHECK(c != NULL);
 		CHECK_INT(ae_child_poll(c, mono()), 0);
 		pid = ae_child_pid(c);

@@ -13,7 +13,8 @@
 static ae_node *yaml(const char *text)
 {
 	ae_error err;
-	ae_node *n = ae_yaml_load_string(text, strlen(text), "t.yaml", NULL, &err);
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "t.yaml", NULL, &err);
 
 	if (!n)
 		fprintf(stderr, "yaml: %s\n", err.text);
@@ -25,7 +26,7 @@ static ae_template_ctx ctx;
 /* Render and compare; NULL expected means an error is expected, whose text
  * must contain `want_err`. */
 static void expect(const char *tpl, const char *want, const char *want_err,
-		   int line)
+                   int line)
 {
 	ae_error err;
 	char *got;
@@ -36,35 +37,38 @@ static void expect(const char *tpl, const char *want, const char *want_err,
 	if (want && (!got || strcmp(got, want))) {
 		test_failures++;
 		fprintf(stderr, "%s:%d: \"%s\" -> \"%s\" (%s), want \"%s\"\n",
-			__FILE__, line, tpl, got ? got : "(null)", err.text, want);
+		        __FILE__, line, tpl, got ? got : "(null)", err.text,
+		        want);
 	} else if (!want && (got || !strstr(err.text, want_err))) {
 		test_failures++;
-		fprintf(stderr, "%s:%d: \"%s\" -> \"%s\" / \"%s\", want error \"%s\"\n",
-			__FILE__, line, tpl, got ? got : "(null)", err.text,
-			want_err);
+		fprintf(stderr,
+		        "%s:%d: \"%s\" -> \"%s\" / \"%s\", want error \"%s\"\n",
+		        __FILE__, line, tpl, got ? got : "(null)", err.text,
+		        want_err);
 	}
 	free(got);
 }
 
-#define OK(t, w) expect(t, w, NULL, __LINE__)
+#define OK(t, w)  expect(t, w, NULL, __LINE__)
 #define BAD(t, e) expect(t, NULL, e, __LINE__)
 
 int main(void)
 {
 	ae_node *meta = yaml("checkpoint_iteration: '100'\n"
-			     "checkpoint_path: /x/ckpt\n"
-			     "loss: '2.5'\n"
-			     "neg: '-42'\n"
-			     "n: 1234567\n"
-			     "f: 0.125\n"
-			     "flag: true\n"
-			     "nothing: null\n"
-			     "name: abc\n"
-			     "project.name: shadowed\n"
-			     "uni: 'héllo'\n");
+	                     "checkpoint_path: /x/ckpt\n"
+	                     "loss: '2.5'\n"
+	                     "neg: '-42'\n"
+	                     "n: 1234567\n"
+	                     "f: 0.125\n"
+	                     "flag: true\n"
+	                     "nothing: null\n"
+	                     "name: abc\n"
+	                     "project.name: shadowed\n"
+	                     "uni: 'héllo'\n");
 	ae_node *vars = yaml("output_dir: /out/run\njob_id: '4242'\n");
-	ae_node *cfg = yaml("project:\n  name: demo\n  base_output_dir: ./output/demo_1\n"
-			    "list: [a, b, 3]\ntrain_iters: 200\n");
+	ae_node *cfg =
+	    yaml("project:\n  name: demo\n  base_output_dir: ./output/demo_1\n"
+	         "list: [a, b, 3]\ntrain_iters: 200\n");
 
 	ctx.metadata = meta;
 	ctx.vars = vars;
@@ -72,7 +76,8 @@ int main(void)
 
 	OK("plain text", "plain text");
 	OK("", "");
-	OK("it {checkpoint_iteration} at {checkpoint_path}", "it 100 at /x/ckpt");
+	OK("it {checkpoint_iteration} at {checkpoint_path}",
+	   "it 100 at /x/ckpt");
 	OK("{output_dir}/provenance/unresolved_config.yaml",
 	   "/out/run/provenance/unresolved_config.yaml");
 	OK("{job_id}", "4242");
@@ -90,7 +95,8 @@ int main(void)
 	OK("{checkpoint_iteration:#x}", "0x64");
 	OK("{checkpoint_iteration:#010b}", "0b01100100");
 	OK("{neg:05d}", "-0042");
-	OK("{neg:+d} {checkpoint_iteration:+d} {checkpoint_iteration: d}", "-42 +100  100");
+	OK("{neg:+d} {checkpoint_iteration:+d} {checkpoint_iteration: d}",
+	   "-42 +100  100");
 	OK("{n:,}", "1,234,567");
 	OK("{n:_d}", "1_234_567");
 	OK("{n:>12,d}|", "   1,234,567|");
@@ -108,13 +114,15 @@ int main(void)
 	OK("{flag} {nothing}", "True None");
 	OK("{flag:d}", "1");
 	OK("{list}", "['a', 'b', 3]");
-	OK("{project}", "{'name': 'demo', 'base_output_dir': './output/demo_1'}");
+	OK("{project}",
+	   "{'name': 'demo', 'base_output_dir': './output/demo_1'}");
 	/* braces */
 	OK("{{literal}} {{{name}}}", "{literal} {abc}");
 	/* ${...} left alone, including $$ and backslash forms */
 	OK("_cooldown_{checkpoint_iteration}_$${oc.timestring:}",
 	   "_cooldown_100_$${oc.timestring:}");
-	OK("{project.base_output_dir}_cooldown_{checkpoint_iteration}_\\${oc.timestring:}",
+	OK("{project.base_output_dir}_cooldown_{checkpoint_iteration}_\\${oc."
+	   "timestring:}",
 	   "./output/demo_1_cooldown_100_\\${oc.timestring:}");
 	OK("${oc.env:X,{a}}/{name}", "${oc.env:X,{a}}/abc");
 	OK("cost $5 {name}", "cost $5 abc");

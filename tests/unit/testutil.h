@@ -11,52 +11,51 @@
 static int test_failures;
 static int test_checks;
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		test_checks++;                                              \
-		if (!(cond)) {                                              \
-			test_failures++;                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-		}                                                           \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		test_checks++;                                                 \
+		if (!(cond)) {                                                 \
+			test_failures++;                                       \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+			        __LINE__, #cond);                              \
+		}                                                              \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                     \
-	do {                                                                \
-		const char *check_a_ = (a), *check_b_ = (b);               \
-		test_checks++;                                              \
-		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_)) { \
-			test_failures++;                                    \
-			fprintf(stderr,                                     \
-				"%s:%d: %s == %s: \"%s\" != \"%s\"\n",      \
-				__FILE__, __LINE__, #a, #b,                 \
-				check_a_ ? check_a_ : "(null)",             \
-				check_b_ ? check_b_ : "(null)");            \
-		}                                                           \
+#define CHECK_STR(a, b)                                                        \
+	do {                                                                   \
+		const char *check_a_ = (a), *check_b_ = (b);                   \
+		test_checks++;                                                 \
+		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_)) {    \
+			test_failures++;                                       \
+			fprintf(stderr, "%s:%d: %s == %s: \"%s\" != \"%s\"\n", \
+			        __FILE__, __LINE__, #a, #b,                    \
+			        check_a_ ? check_a_ : "(null)",                \
+			        check_b_ ? check_b_ : "(null)");               \
+		}                                                              \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                     \
-	do {                                                                \
-		long long check_a_ = (long long)(a);                        \
-		long long check_b_ = (long long)(b);                        \
-		test_checks++;                                              \
-		if (check_a_ != check_b_) {                                 \
-			test_failures++;                                    \
-			fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n",  \
-				__FILE__, __LINE__, #a, #b, check_a_,       \
-				check_b_);                                  \
-		}                                                           \
+#define CHECK_INT(a, b)                                                        \
+	do {                                                                   \
+		long long check_a_ = (long long)(a);                           \
+		long long check_b_ = (long long)(b);                           \
+		test_checks++;                                                 \
+		if (check_a_ != check_b_) {                                    \
+			test_failures++;                                       \
+			fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n",     \
+			        __FILE__, __LINE__, #a, #b, check_a_,          \
+			        check_b_);                                     \
+		}                                                              \
 	} while (0)
 
-#define TEST_MAIN_END()                                                     \
-	do {                                                                \
-		fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__,     \
-			test_checks, test_failures);                        \
-		return test_failures ? 1 : 0;                               \
+#define TEST_MAIN_END()                                                        \
+	do {                                                                   \
+		fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__,        \
+		        test_checks, test_failures);                           \
+		return test_failures ? 1 : 0;                                  \
 	} while (0)
 
-static inline int test_rm_entry(const char *path, const struct stat *st, int type,
-			 struct FTW *ftw)
+static inline int test_rm_entry(const char *path, const struct stat *st,
+                                int type, struct FTW *ftw)
 {
 	(void)st;
 	(void)type;
