@@ -18,13 +18,13 @@ const char *const ae_cooldown_spec_fields[] = {
 
 /* ---- override templates ---- */
 
-struct ae_cd_override {
+struct ae_cooldown_spec_override {
 	ae_template *key;
 	ae_template *value; /* NULL: no '=' (a delete) */
 	char *text;         /* as written, for messages */
 };
 
-char *ae_cooldown_escape(const char *text)
+char *ae_cooldown_spec_escape(const char *text)
 {
 	size_t len = strlen(text), o = 0, i = 0;
 	/* worst case: every character a backslash before "${" */
@@ -116,7 +116,7 @@ static int gives_back(const char *value, const char *text)
 	return yes;
 }
 
-char *ae_cooldown_quote_value(const char *text, ae_error *err)
+char *ae_cooldown_spec_quote_value(const char *text, ae_error *err)
 {
 	static const char quotes[] = {'\'', '"'};
 
@@ -161,7 +161,7 @@ static long split_at(const char *s)
 	return -1;
 }
 
-void ae_cd_override_free(ae_cd_override *o)
+void ae_cooldown_spec_override_free(ae_cooldown_spec_override *o)
 {
 	if (!o)
 		return;
@@ -194,10 +194,11 @@ static ae_template *part(const ae_node *node, const char *s, size_t len,
 	return t;
 }
 
-ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
-                                       ae_error *err)
+ae_cooldown_spec_override *
+ae_cooldown_spec_override_compile(const ae_node *node, int unresolved,
+                                  ae_error *err)
 {
-	ae_cd_override *o = NULL;
+	ae_cooldown_spec_override *o = NULL;
 	const char *s;
 	long eq;
 	char *text = NULL;
@@ -228,7 +229,7 @@ ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
 	    !(unresolved && strstr(s, "${"))) {
 		ae_template_ctx none = {0};
 
-		text = ae_cd_override_render(o, &none, &none, &perr);
+		text = ae_cooldown_spec_override_render(o, &none, &none, &perr);
 		if (!text) {
 			ae_node_error(err, node, "override '%s': %s", s,
 			              perr.text);
@@ -247,7 +248,7 @@ ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
 fail:
 	ae_override_free(ov);
 	free(text);
-	ae_cd_override_free(o);
+	ae_cooldown_spec_override_free(o);
 	return NULL;
 }
 
@@ -263,9 +264,10 @@ static int typed_scalar(const char *ov_text)
 	return yes;
 }
 
-char *ae_cd_override_render(const ae_cd_override *o,
-                            const ae_template_ctx *plain,
-                            const ae_template_ctx *escaped, ae_error *err)
+char *ae_cooldown_spec_override_render(const ae_cooldown_spec_override *o,
+                                       const ae_template_ctx *plain,
+                                       const ae_template_ctx *escaped,
+                                       ae_error *err)
 {
 	char *key = NULL, *value = NULL, *quoted = NULL, *out = NULL;
 
@@ -292,7 +294,7 @@ char *ae_cd_override_render(const ae_cd_override *o,
 		goto out;
 	free(out);
 	out = NULL;
-	quoted = ae_cooldown_quote_value(value, err);
+	quoted = ae_cooldown_spec_quote_value(value, err);
 	if (quoted && asprintf(&out, "%s=%s", key, quoted) < 0)
 		goto nomem;
 	goto out;
@@ -319,7 +321,7 @@ void ae_cooldown_spec_free(void *data)
 	ae_template_free(c->script);
 	ae_template_free(c->sbatch);
 	for (size_t i = 0; i < c->n_ovs; i++)
-		ae_cd_override_free(c->ovs[i]);
+		ae_cooldown_spec_override_free(c->ovs[i]);
 	free(c->ovs);
 	for (size_t i = 0; i < c->n_args; i++)
 		ae_template_free(c->args[i]);
@@ -377,8 +379,10 @@ int ae_cooldown_spec_compile(const ae_node *cfg, int unresolved, void **data,
 		if (!c->ovs)
 			goto nomem;
 		for (; c->n_ovs < ae_seq_size(ovs); c->n_ovs++)
-			if (!(c->ovs[c->n_ovs] = ae_cd_override_compile(
-			          ae_seq_get(ovs, c->n_ovs), unresolved, err)))
+			if (!(c->ovs[c->n_ovs] =
+			          ae_cooldown_spec_override_compile(
+			              ae_seq_get(ovs, c->n_ovs), unresolved,
+			              err)))
 				goto out;
 	}
 	if (ae_fields_argv(cfg, "sbatch_args", 0, &args, err) < 0)

@@ -20,13 +20,13 @@
 #define AE_COOLDOWN_CLASS "RunAutoexpAction"
 
 /* One override template, split at its first '=' into key and value. */
-typedef struct ae_cd_override ae_cd_override;
+typedef struct ae_cooldown_spec_override ae_cooldown_spec_override;
 
 /* A compiled RunAutoexpAction (the data of its class; all members
  * owned). */
 typedef struct ae_cooldown_spec {
 	ae_template *name, *config_path, *script, *sbatch;
-	ae_cd_override **ovs;
+	ae_cooldown_spec_override **ovs;
 	size_t n_ovs;
 	ae_template **args; /* sbatch_args */
 	size_t n_args;
@@ -55,27 +55,29 @@ int ae_cooldown_spec_start(const void *data, const ae_eval_env *env,
  * against Hydra's grammar now, unless `unresolved` and they still hold "${"
  * (their text changes when the config is resolved). NULL with err set at
  * node. */
-ae_cd_override *ae_cd_override_compile(const ae_node *node, int unresolved,
-                                       ae_error *err);
-void ae_cd_override_free(ae_cd_override *o);
+ae_cooldown_spec_override *
+ae_cooldown_spec_override_compile(const ae_node *node, int unresolved,
+                                  ae_error *err);
+void ae_cooldown_spec_override_free(ae_cooldown_spec_override *o);
 
 /* The override text for ae_compose. The key and a constant value are
  * rendered with plain; a value with template fields is rendered with
  * escaped (event values made interpolation-safe) and then written so that
  * Hydra's parser gives back exactly the rendered text (or its number, bool
  * or null). New string (caller frees) or NULL with err set. */
-char *ae_cd_override_render(const ae_cd_override *o,
-                            const ae_template_ctx *plain,
-                            const ae_template_ctx *escaped, ae_error *err);
+char *ae_cooldown_spec_override_render(const ae_cooldown_spec_override *o,
+                                       const ae_template_ctx *plain,
+                                       const ae_template_ctx *escaped,
+                                       ae_error *err);
 
 /* Escape text so that resolving it as a config string gives it back:
  * every "${" gets a backslash (and backslashes before it are doubled).
  * Returns a new string (caller frees) or NULL when memory runs out. */
-char *ae_cooldown_escape(const char *text);
+char *ae_cooldown_spec_escape(const char *text);
 
 /* Quote text as a Hydra override value that parses back to exactly the
  * string text. Returns a new string (caller frees) or NULL with err set
  * when no quoting gives text back (a quote inside an interpolation). */
-char *ae_cooldown_quote_value(const char *text, ae_error *err);
+char *ae_cooldown_spec_quote_value(const char *text, ae_error *err);
 
 #endif /* AE_COOLDOWN_SPEC_H */

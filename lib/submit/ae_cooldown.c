@@ -618,7 +618,8 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	sp = json_object_get(ref, "search_path");
 	search = calloc(json_array_size(sp) + 1, sizeof(*search));
 	ov_texts = calloc(c->n_ovs + 1, sizeof(*ov_texts));
-	esc.metadata = t->metadata ? ae_cd_escaped_copy(t->metadata) : NULL;
+	esc.metadata =
+	    t->metadata ? ae_cooldown_config_escaped_copy(t->metadata) : NULL;
 	if (!search || !ov_texts || (t->metadata && !esc.metadata)) {
 		rv = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
@@ -632,7 +633,8 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 		goto out;
 	}
 	for (size_t i = 0; i < c->n_ovs; i++) {
-		ov_texts[i] = ae_cd_override_render(c->ovs[i], t, &esc, &e);
+		ov_texts[i] =
+		    ae_cooldown_spec_override_render(c->ovs[i], t, &esc, &e);
 		if (!ov_texts[i]) {
 			fail_rec(s, x, "invalid", "override %zu: %s", i + 1,
 			         fmt_err(&e, ebuf, sizeof(ebuf)));
@@ -641,9 +643,9 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 		json_array_append_new(json_object_get(s->rec, "overrides"),
 		                      jstr(ov_texts[i]));
 	}
-	s->child =
-	    ae_cd_compose(abs_config, search, n_search, ov_texts, c->n_ovs,
-	                  json_object_get(s->rec, "warnings"), &e);
+	s->child = ae_cooldown_config_compose(
+	    abs_config, search, n_search, ov_texts, c->n_ovs,
+	    json_object_get(s->rec, "warnings"), &e);
 	if (!s->child) {
 		fail_rec(s, x, "invalid",
 		         "cannot compose the cooldown config: %s",
@@ -653,7 +655,8 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	parent = parent_record(s, t->metadata, org->event, org->job_id,
 	                       org->run_meta, org->output_dir, org->prov_dir,
 	                       abs_config);
-	if (!parent || ae_cd_set_parent(s->child, parent, &e) < 0 ||
+	if (!parent ||
+	    ae_cooldown_config_set_parent(s->child, parent, &e) < 0 ||
 	    !(yaml = ae_yaml_emit(s->child, &e)) ||
 	    ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_CONFIG, yaml,
 	                           strlen(yaml), 0644, &e) < 0) {

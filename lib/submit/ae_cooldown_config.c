@@ -14,7 +14,7 @@
 static int escape_tree(ae_node *n)
 {
 	if (n->type == AE_STRING && strstr(n->u.str.s, "${")) {
-		char *e = ae_cooldown_escape(n->u.str.s);
+		char *e = ae_cooldown_spec_escape(n->u.str.s);
 
 		if (!e)
 			return -1;
@@ -33,7 +33,7 @@ static int escape_tree(ae_node *n)
 	return 0;
 }
 
-ae_node *ae_cd_escaped_copy(const ae_node *node)
+ae_node *ae_cooldown_config_escaped_copy(const ae_node *node)
 {
 	ae_node *c = ae_node_copy(node);
 
@@ -44,9 +44,10 @@ ae_node *ae_cd_escaped_copy(const ae_node *node)
 	return c;
 }
 
-ae_node *ae_cd_compose(const char *config_path, const char *const *search,
-                       size_t n_search, char *const *overrides,
-                       size_t n_overrides, json_t *warnings, ae_error *err)
+ae_node *ae_cooldown_config_compose(const char *config_path,
+                                    const char *const *search, size_t n_search,
+                                    char *const *overrides, size_t n_overrides,
+                                    json_t *warnings, ae_error *err)
 {
 	ae_compose_warning *w = NULL;
 	size_t nw = 0;
@@ -66,7 +67,8 @@ ae_node *ae_cd_compose(const char *config_path, const char *const *search,
 	return root;
 }
 
-int ae_cd_set_parent(ae_node *root, const json_t *parent, ae_error *err)
+int ae_cooldown_config_set_parent(ae_node *root, const json_t *parent,
+                                  ae_error *err)
 {
 	ae_node *rec = ae_json_to_node(parent, err), *holder;
 

@@ -15,18 +15,20 @@
 #define AE_COOLDOWN_PARENT_KEY   "parent"
 
 /* A deep copy of a tree whose strings containing "${" are escaped
- * (ae_cooldown_escape). NULL when memory runs out. */
-ae_node *ae_cd_escaped_copy(const ae_node *node);
+ * (ae_cooldown_spec_escape). NULL when memory runs out. */
+ae_node *ae_cooldown_config_escaped_copy(const ae_node *node);
 
 /* Compose config_path with the override texts against search (n_search
  * directories after the config's own). Warnings are appended to warnings
  * (a JSON array, may be NULL) as strings. New tree or NULL with err set. */
-ae_node *ae_cd_compose(const char *config_path, const char *const *search,
-                       size_t n_search, char *const *overrides,
-                       size_t n_overrides, json_t *warnings, ae_error *err);
+ae_node *ae_cooldown_config_compose(const char *config_path,
+                                    const char *const *search, size_t n_search,
+                                    char *const *overrides, size_t n_overrides,
+                                    json_t *warnings, ae_error *err);
 
 /* Set root.autoexp.parent to the JSON object parent, every string escaped
  * (a non-mapping `autoexp` is replaced). 0 or -1 with err set. */
-int ae_cd_set_parent(ae_node *root, const json_t *parent, ae_error *err);
+int ae_cooldown_config_set_parent(ae_node *root, const json_t *parent,
+                                  ae_error *err);
 
 #endif /* AE_COOLDOWN_CONFIG_H */

@@ -1189,13 +1189,13 @@ static void test_quote_escape(void)
 	ae_error err;
 
 	for (size_t i = 0; vals[i]; i++) {
-		char *q = ae_cooldown_quote_value(vals[i], &err);
+		char *q = ae_cooldown_spec_quote_value(vals[i], &err);
 
 		CHECK(q != NULL);
 		free(q);
 	}
 	{
-		char *e = ae_cooldown_escape("a ${b} \\${c} $${d} x");
+		char *e = ae_cooldown_spec_escape("a ${b} \\${c} $${d} x");
 
 		CHECK_STR(e, "a \\${b} \\\\\\${c} $\\${d} x");
 		free(e);
