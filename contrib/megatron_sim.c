@@ -18,17 +18,65 @@
  *     inverse-square-root/WSD decay) and its checkpoint check: a resumed run
  *     whose schedule differs from the checkpoint's fails unless
  *     --override-opt-param-scheduler or --use-checkpoint-opt_param-scheduler;
- *   - --train-iters is absolute; --async-save finalizes iterations later.
+ *   - --train-iters is absolute; --async-save finalizes iterations later;
+ *   - ends of training (training.py): --exit-interval N exits after an
+ *     iteration divisible by N, --exit-duration-in-mins M after an
+ *     iteration that ends more than M minutes (wall time, a float) after
+ *     the start, each saving a checkpoint first when --save is set (and
+ *     none was saved at that iteration) and printing "[exiting program at
+ *     iteration N] datetime: ..." or "[exiting program after M' minutes]
+ *     datetime: ..." (M' the elapsed minutes, as Python prints a float);
+ *     --exit-signal-handler catches SIGTERM, finishes the iteration, saves
+ *     and prints "[exiting program after receiving SIGTERM.] datetime: ...";
+ *     all three exit 0. Without the flag SIGTERM kills as by default.
  * Deliberate differences: --exit-on-missing-checkpoint exits with status 1
  * (Megatron's sys.exit() gives 0, which hides the failure from Slurm);
  * unknown flags are accepted and listed in the arguments dump (Megatron's
  * argparse rejects them); --log-interval defaults to 1 (Megatron: 100);
  * --lr defaults to 1e-4; the checkpoint files hold a few lines of text.
  *
- * Simulator options: --sim-ms-per-iter N (default 5), --sim-fail-at N (exit 1
- * during iteration N), --sim-fail-message TEXT, --sim-hang-at N (stop
- * printing during iteration N, until killed), --sim-async-delay N (async
- * saves finalize N iterations later, default 2).
+ * Simulator options: --sim-ms-per-iter N (default 5), --sim-async-delay N
+ * (async saves finalize N iterations later, default 2), and faults:
+ *   --sim-fail-at N        crash during iteration N (it is never logged):
+ *                          a Python traceback on stderr, then exit;
+ *   --sim-fail-kind K      the error printed, as PyTorch prints it:
+ *                          python (default) "RuntimeError: simulated
+ *                          failure at iteration N"; nccl
+ *                          "torch.distributed.DistBackendError: NCCL error
+ *                          in: ...ProcessGroupNCCL.cpp:1275, unhandled
+ *                          system error ..., NCCL version 2.19.3" and
+ *                          "ncclSystemError: ..."; cuda "RuntimeError: CUDA
+ *                          error: an illegal memory access was
+ *                          encountered"; oom "torch.OutOfMemoryError: CUDA
+ *                          out of memory. Tried to allocate 2.00 GiB. ...";
+ *   --sim-fail-message T   the exception line instead of the kind's;
+ *   --sim-fail-node NAME   name the failing node, in two shapes. For kind
+ *                          nccl, NCCL's own warning before the traceback:
+ *     NAME:PID:TID [0] misc/socket.cc:484 NCCL WARN socketStartConnect: ...
+ *                          read by the PCRE2
+ *     ^(?P<node>[^\s:]+):\d+:\d+ \[\d+\] \S+ NCCL WARN
+ *                          and for every kind, after the traceback,
+ *                          torchrun's ChildFailedError summary, whose line
+ *     "  host      : NAME"
+ *                          is read by
+ *     ^\s+host\s+: (?P<node>\S+)$
+ *                          (the summary also fires megatron_production's
+ *                          child_failed event, as under torchrun);
+ *   --sim-fail-exit-code K the crash's exit status (default 1, Python's for
+ *                          an uncaught exception; another, e.g. 93, to test
+ *                          rules on exit codes);
+ *   --sim-hang-at N        stop printing during iteration N and keep
+ *                          running, until killed: like a rank stuck in a
+ *                          collective, also with --exit-signal-handler,
+ *                          whose flag is only checked between iterations
+ *                          (SIGKILL, or SIGTERM without the handler, ends
+ *                          it);
+ *   --sim-first-start-only the crash or hang only when the save directory
+ *                          (--save, required) has no marker file
+ *                          .megatron_sim_first_start_done; the fault writes
+ *                          it before it happens, so the restarted job, the
+ *                          same command, runs through (and resumes from the
+ *                          tracker when --load is --save).
  */
 
 #include <errno.h>
@@ -72,6 +120,7 @@ struct sim {
 	long long eval_interval;
 	long long eval_iters;
 	long long exit_interval;
+	double exit_duration_in_mins;
 	int exit_signal_handler;
 	int async_save;
 	char *ckpt_format;
@@ -81,7 +130,11 @@ struct sim {
 	long long sim_ms_per_iter;
 	long long sim_fail_at;
 	char *sim_fail_message;
+	char *sim_fail_kind;
+	char *sim_fail_node;
+	long long sim_fail_exit_code;
 	long long sim_hang_at;
+	int sim_first_start_only;
 	long long sim_async_delay;
 };
 
@@ -132,6 +185,8 @@ static const struct opt opts[] = {
     O("--eval-interval", "eval_interval", K_INT, eval_interval, 0),
     O("--eval-iters", "eval_iters", K_INT, eval_iters, 0),
     O("--exit-interval", "exit_interval", K_INT, exit_interval, 1),
+    O("--exit-duration-in-mins", "exit_duration_in_mins", K_FLOAT,
+      exit_duration_in_mins, 1),
     O("--exit-signal-handler", "exit_signal_handler", K_FLAG,
       exit_signal_handler, 0),
     O("--async-save", "async_save", K_FLAG, async_save, 0),
@@ -142,7 +197,13 @@ static const struct opt opts[] = {
     O("--sim-ms-per-iter", "sim_ms_per_iter", K_INT, sim_ms_per_iter, 0),
     O("--sim-fail-at", "sim_fail_at", K_INT, sim_fail_at, 1),
     O("--sim-fail-message", "sim_fail_message", K_STR, sim_fail_message, 1),
+    O("--sim-fail-kind", "sim_fail_kind", K_STR, sim_fail_kind, 0),
+    O("--sim-fail-node", "sim_fail_node", K_STR, sim_fail_node, 1),
+    O("--sim-fail-exit-code", "sim_fail_exit_code", K_INT, sim_fail_exit_code,
+      0),
     O("--sim-hang-at", "sim_hang_at", K_INT, sim_hang_at, 1),
+    O("--sim-first-start-only", "sim_first_start_only", K_FLAG,
+      sim_first_start_only, 0),
     O("--sim-async-delay", "sim_async_delay", K_INT, sim_async_delay, 0),
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -170,6 +231,8 @@ struct state {
 };
 
 static volatile sig_atomic_t got_sigterm;
+/* Megatron's _TRAIN_START_TIME, for --exit-duration-in-mins */
+static double start_ms;
 
 static void on_sigterm(int sig)
 {
@@ -197,6 +260,8 @@ static void sim_defaults(struct sim *s)
 	s->seed = 1234;
 	s->sim_ms_per_iter = 5;
 	s->sim_async_delay = 2;
+	s->sim_fail_kind = "python";
+	s->sim_fail_exit_code = 1;
 }
 
 /* Python's repr() of a float: the shortest digits that read back, fixed
@@ -362,6 +427,10 @@ static int parse_args(struct sim *s, int argc, char **argv,
 			    "[--exit-on-missing-checkpoint] [--lr LR] ...\n"
 			    "       [--sim-ms-per-iter MS] [--sim-fail-at N] "
 			    "[--sim-hang-at N]\n"
+			    "       [--sim-fail-kind python|nccl|cuda|oom] "
+			    "[--sim-fail-node NAME]\n"
+			    "       [--sim-fail-exit-code K] "
+			    "[--sim-first-start-only]\n"
 			    "A Megatron-LM stand-in for tests; see the "
 			    "comment at the top of megatron_sim.c.\n");
 			exit(0);
@@ -1003,18 +1072,224 @@ static void print_validation(const char *prefix, long long it)
 	       "------------------------------------------------------------");
 }
 
+/* A crash as PyTorch reports it: the frames down to the failing call,
+ * then the exception. Paths relative to Megatron's checkout. */
+struct fail_kind {
+	const char *name;
+	const char *frames;
+	const char *error; /* NULL: python's, which names the iteration */
+};
+
+#define TRAIN_FRAMES                                                           \
+	"  File \"" PROG "\", line 309, in <module>\n"                         \
+	"    pretrain(\n"                                                      \
+	"  File \"megatron/training/training.py\", line 386, in pretrain\n"    \
+	"    iteration, num_floating_point_operations_so_far = train(\n"       \
+	"  File \"megatron/training/training.py\", line 1445, in train\n"      \
+	"    train_step(forward_step_func,\n"                                  \
+	"  File \"megatron/training/training.py\", line 754, in "              \
+	"train_step\n"                                                         \
+	"    losses_reduced = forward_backward_func(\n"
+#define FORWARD_FRAMES                                                         \
+	"  File \"megatron/core/pipeline_parallel/schedules.py\", line 275, "  \
+	"in forward_step\n"                                                    \
+	"    output_tensor, loss_func = forward_step_func(data_iterator, "     \
+	"model)\n"                                                             \
+	"  File \"megatron/core/transformer/transformer_layer.py\", line "     \
+	"303, in forward\n"                                                    \
+	"    attention_output_with_bias = self.self_attention(\n"
+
+static const struct fail_kind fail_kinds[] = {
+    {"python",
+     TRAIN_FRAMES "  File \"" PROG "\", line 160, in forward_step\n"
+                  "    tokens, labels, loss_mask, attention_mask, "
+                  "position_ids = get_batch(\n",
+     NULL},
+    {"nccl",
+     TRAIN_FRAMES
+     "  File \"megatron/core/distributed/finalize_model_grads.py\", line "
+     "141, in finalize_model_grads\n"
+     "    model_chunk.finish_grad_sync()\n"
+     "  File \"torch/distributed/distributed_c10d.py\", line 2219, in "
+     "all_reduce\n"
+     "    work = group.allreduce([tensor], opts)\n",
+     "torch.distributed.DistBackendError: NCCL error in: "
+     "../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1275, unhandled "
+     "system error (run with NCCL_DEBUG=INFO for details), NCCL version "
+     "2.19.3\n"
+     "ncclSystemError: System call (e.g. socket, malloc) or external "
+     "library call failed or device error. \n"
+     "Last error:\n"
+     "socketStartConnect: Connect to 10.0.0.2<35813> failed : Software "
+     "caused connection abort\n"},
+    {"cuda", TRAIN_FRAMES FORWARD_FRAMES,
+     "RuntimeError: CUDA error: an illegal memory access was encountered\n"
+     "CUDA kernel errors might be asynchronously reported at some other "
+     "API call, so the stacktrace below might be incorrect.\n"
+     "For debugging consider passing CUDA_LAUNCH_BLOCKING=1\n"
+     "Compile with `TORCH_USE_CUDA_DSA` to enable device-side "
+     "assertions.\n"},
+    {"oom", TRAIN_FRAMES FORWARD_FRAMES,
+     "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 "
+     "GiB. GPU 0 has a total capacity of 79.10 GiB of which 1.25 GiB is "
+     "free. Including non-PyTorch memory, this process has 77.84 GiB "
+     "memory in use. Of the allocated memory 74.12 GiB is allocated by "
+     "PyTorch, and 2.10 GiB is reserved by PyTorch but unallocated. If "
+     "reserved but unallocated memory is large try setting "
+     "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to avoid "
+     "fragmentation.  See documentation for Memory Management  "
+     "(https://pytorch.org/docs/stable/notes/cuda.html#environment-"
+     "variables)\n"},
+};
+#define N_FAIL_KINDS (sizeof(fail_kinds) / sizeof(fail_kinds[0]))
+
+static const struct fail_kind *find_fail_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_FAIL_KINDS; i++)
+		if (strcmp(fail_kinds[i].name, name) == 0)
+			return &fail_kinds[i];
+	return NULL;
+}
+
+#define FIRST_START_MARKER ".megatron_sim_first_start_done"
+
+/* Whether the fault planned for iteration `at` happens now. With
+ * --sim-first-start-only the marker is written first, so the restarted
+ * job runs through even when this one is killed while it hangs. */
+static int fault_due(const struct sim *s, long long it, long long at)
+{
+	char path[4200];
+
+	if (!at || it != at)
+		return 0;
+	if (!s->sim_first_start_only)
+		return 1;
+	snprintf(path, sizeof(path), "%s/" FIRST_START_MARKER, s->save);
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (mkdir_p(s->save) < 0)
+		fail_errno("OSError", s->save);
+	if (write_file(path, "megatron_sim: the first start's fault is "
+	                     "done\n") < 0)
+		fail_errno("OSError", path);
+	return 1;
+}
+
+/* torchrun's summary of a failed worker, the one place where a Python
+ * crash names its host. */
+static void print_child_failed(const struct sim *s, const char *node)
+{
+	char ts[64];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d_%H:%M:%S", &tm);
+	fprintf(
+	    stderr,
+	    "Traceback (most recent call last):\n"
+	    "  File \"/usr/local/bin/torchrun\", line 8, in <module>\n"
+	    "    sys.exit(main())\n"
+	    "  File \"torch/distributed/run.py\", line 892, in run\n"
+	    "    elastic_launch(\n"
+	    "torch.distributed.elastic.multiprocessing.errors."
+	    "ChildFailedError: \n"
+	    "============================================================"
+	    "\n" PROG " FAILED\n"
+	    "------------------------------------------------------------\n"
+	    "Failures:\n"
+	    "  <NO_OTHER_FAILURES>\n"
+	    "------------------------------------------------------------\n"
+	    "Root Cause (first observed failure):\n"
+	    "[0]:\n"
+	    "  time      : %s\n"
+	    "  host      : %s\n"
+	    "  rank      : 0 (local_rank: 0)\n"
+	    "  exitcode  : %lld (pid: %ld)\n"
+	    "  error_file: <N/A>\n"
+	    "  traceback : To enable traceback see: "
+	    "https://pytorch.org/docs/stable/elastic/errors.html\n"
+	    "============================================================\n",
+	    ts, node, s->sim_fail_exit_code, (long)getpid());
+}
+
 static void fail_now(const struct sim *s, long long it)
 {
+	const struct fail_kind *k = find_fail_kind(s->sim_fail_kind);
+
 	fflush(stdout);
-	fprintf(stderr, "Traceback (most recent call last):\n"
-	                "  File \"" PROG "\", line 1, in <module>\n");
+	if (s->sim_fail_node && strcmp(k->name, "nccl") == 0)
+		fprintf(stderr,
+		        "%s:%ld:%ld [0] misc/socket.cc:484 NCCL WARN "
+		        "socketStartConnect: Connect to 10.0.0.2<35813> failed "
+		        ": Software caused connection abort\n",
+		        s->sim_fail_node, (long)getpid(), (long)getpid() + 53);
+	fprintf(stderr, "Traceback (most recent call last):\n%s", k->frames);
 	if (s->sim_fail_message)
 		fprintf(stderr, "%s\n", s->sim_fail_message);
+	else if (k->error)
+		fputs(k->error, stderr);
 	else
 		fprintf(stderr,
 		        "RuntimeError: simulated failure at iteration %lld\n",
 		        it);
-	exit(1);
+	if (s->sim_fail_node)
+		print_child_failed(s, s->sim_fail_node);
+	exit((int)s->sim_fail_exit_code);
+}
+
+/* A rank stuck in a collective: no output, no exit. A SIGTERM handler
+ * only sets a flag that the training loop never reaches again. */
+static void hang(void)
+{
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* The end-of-iteration exits of Megatron's checkpoint_and_decide_exit:
+ * SIGTERM, the save interval, duration, iteration; 1 when exiting. */
+static int decide_exit(const struct sim *s, const struct state *st,
+                       struct pending *pend)
+{
+	long long it = st->iteration;
+	int saved = 0;
+	char what[128], mins_text[48];
+	double mins;
+
+	if (s->exit_signal_handler && got_sigterm) {
+		if (s->save)
+			save_checkpoint(s, st, pend, it);
+		finalize_async(s, pend, it, 1);
+		print_datetime("exiting program after receiving SIGTERM.");
+		return 1;
+	}
+	if (s->save && s->save_interval && it % s->save_interval == 0) {
+		save_checkpoint(s, st, pend, it + s->sim_async_delay);
+		saved = 1;
+	}
+	mins = (now_ms() - start_ms) / 60000.0;
+	if (s->exit_duration_in_mins > 0 && mins > s->exit_duration_in_mins) {
+		if (s->save && !saved)
+			save_checkpoint(s, st, pend, it);
+		finalize_async(s, pend, it, 1);
+		snprintf(what, sizeof(what), "exiting program after %s minutes",
+		         pyfloat(mins, mins_text, sizeof(mins_text)));
+		print_datetime(what);
+		return 1;
+	}
+	if (s->exit_interval && it % s->exit_interval == 0) {
+		if (s->save && !saved)
+			save_checkpoint(s, st, pend, it);
+		finalize_async(s, pend, it, 1);
+		snprintf(what, sizeof(what),
+		         "exiting program at iteration %lld", it);
+		print_datetime(what);
+		return 1;
+	}
+	return 0;
 }
 
 static int train(struct sim *s, struct state *st, struct sched *sc)
@@ -1027,24 +1302,12 @@ static int train(struct sim *s, struct state *st, struct sched *sc)
 	print_datetime("before the start of training step");
 	while (st->iteration < s->train_iters) {
 		long long it = st->iteration + 1;
-		int saved = 0;
 
 		finalize_async(s, &pend, st->iteration, 0);
-		if (got_sigterm && s->exit_signal_handler) {
-			if (s->save)
-				save_checkpoint(s, st, &pend, st->iteration);
-			finalize_async(s, &pend, st->iteration, 1);
-			print_datetime("exiting program after receiving "
-			               "SIGTERM.");
-			goto out;
-		}
-		if (s->sim_fail_at && it == s->sim_fail_at)
+		if (fault_due(s, it, s->sim_fail_at))
 			fail_now(s, it);
-		if (s->sim_hang_at && it == s->sim_hang_at) {
-			while (!got_sigterm)
-				pause();
-			continue; /* SIGTERM: handled at the top */
-		}
+		if (fault_due(s, it, s->sim_hang_at))
+			hang();
 		sleep_ms(s->sim_ms_per_iter);
 		st->iteration = it;
 		st->consumed += s->global_batch_size;
@@ -1072,19 +1335,8 @@ static int train(struct sim *s, struct state *st, struct sched *sc)
 			snprintf(prefix, sizeof(prefix), "iteration %lld", it);
 			print_validation(prefix, it);
 		}
-		if (s->save && s->save_interval && it % s->save_interval == 0) {
-			save_checkpoint(s, st, &pend, it + s->sim_async_delay);
-			saved = 1;
-		}
-		if (s->exit_interval && it % s->exit_interval == 0) {
-			if (s->save && !saved)
-				save_checkpoint(s, st, &pend, it);
-			finalize_async(s, &pend, it, 1);
-			snprintf(prefix, sizeof(prefix),
-			         "exiting program at iteration %lld", it);
-			print_datetime(prefix);
+		if (decide_exit(s, st, &pend))
 			goto out;
-		}
 	}
 	finalize_async(s, &pend, st->iteration, 1);
 	print_datetime("after training is done");
@@ -1117,6 +1369,7 @@ int main(int argc, char **argv)
 	int rv;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	start_ms = now_ms();
 	sim_defaults(&s);
 	extras = calloc((size_t)argc, sizeof(*extras));
 	if (!extras)
@@ -1136,6 +1389,23 @@ int main(int argc, char **argv)
 		usage_fail("--log-interval and --global-batch-size must be "
 		           "positive, intervals and --ckpt-step not "
 		           "negative");
+		goto out;
+	}
+	if (!find_fail_kind(s.sim_fail_kind)) {
+		usage_fail("argument --sim-fail-kind: invalid choice: '%s' "
+		           "(choose from 'python', 'nccl', 'cuda', 'oom')",
+		           s.sim_fail_kind);
+		goto out;
+	}
+	if (s.sim_fail_exit_code < 0 || s.sim_fail_exit_code > 255) {
+		usage_fail("argument --sim-fail-exit-code: %lld is not an exit "
+		           "status (0 to 255)",
+		           s.sim_fail_exit_code);
+		goto out;
+	}
+	/* the marker lives in the save directory */
+	if (s.sim_first_start_only && !s.save) {
+		usage_fail("--sim-first-start-only needs --save");
 		goto out;
 	}
 	rv = sched_from_args(&s, &args_sched);

@@ -1,10 +1,12 @@
 #!/bin/bash
 # Behaviour of contrib/megatron_sim, the Megatron-LM stand-in used by the
 # monitoring tests and the demo: checkpoint layout, tracker, load rules,
-# log formats and the regex the monitoring presets use on them.
+# log formats and the regex the monitoring presets use on them; crashes,
+# hangs, first-start-only faults, early exits and SIGTERM handling.
 set -u
 
 builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 sim=$builddir/contrib/megatron_sim
 if [ ! -x "$sim" ]; then
 	echo "SKIP: $sim not built"
@@ -170,6 +172,188 @@ check "failure: message" grep -qx 'torch.OutOfMemoryError: CUDA out of memory.' 
 	"$work/fail.log"
 check "failure: iteration 5 never logged" not grep -qE 'iteration +5/' "$work/fail.log"
 check "failure: iteration 4 logged" grep -qE 'iteration +4/' "$work/fail.log"
+
+# 7a. Failure kinds: PyTorch's text, and the production preset's events on
+# it (through `autoexp replay` when it is built, else its patterns, copied).
+declare -A kind_line=(
+	[python]='^RuntimeError: simulated failure at iteration 5$'
+	[nccl]='^torch\.distributed\.DistBackendError: NCCL error in: \.\./torch/csrc/distributed/c10d/ProcessGroupNCCL\.cpp:1275, unhandled system error \(run with NCCL_DEBUG=INFO for details\), NCCL version 2\.19\.3$'
+	[cuda]='^RuntimeError: CUDA error: an illegal memory access was encountered$'
+	[oom]='^torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate '
+)
+declare -A kind_event=([python]=python_error [nccl]=nccl_error
+	[cuda]=cuda_error [oom]=cuda_oom)
+declare -A preset_re=(
+	[python_error]='Traceback \(most recent call last\):'
+	[nccl_error]='NCCL error|ncclInternalError|ncclSystemError|ncclUnhandledCudaError|ncclRemoteError|ncclInvalidUsage'
+	[cuda_error]='CUDA error: (?!out of memory)(?P<message>[^\n]+)'
+	[cuda_oom]='CUDA out of memory|CUDA error: out of memory'
+)
+autoexp=$builddir/helper/autoexp
+preset=$srcdir/config/monitoring/megatron_production.yaml
+events_of() { # log: the event names the preset fires on it, sorted
+	if [ -x "$autoexp" ] && [ -f "$preset" ]; then
+		"$autoexp" replay --config "$preset" "$1" 2>/dev/null |
+			awk '{print $2}' | sort -u | tr '\n' ' '
+	else
+		local e
+		for e in "${!preset_re[@]}"; do
+			grep -qP -- "${preset_re[$e]}" "$1" && echo "$e"
+		done | sort | tr '\n' ' '
+	fi
+}
+for kind in python nccl cuda oom; do
+	run "$work/kind_$kind.log" --train-iters 10 --sim-fail-at 5 \
+		--sim-fail-kind "$kind"
+	check "$kind: exit 1" [ "$rc" -eq 1 ]
+	check "$kind: traceback" grep -qx 'Traceback (most recent call last):' \
+		"$work/kind_$kind.log"
+	check "$kind: PyTorch's error line" grep -qP -- "${kind_line[$kind]}" \
+		"$work/kind_$kind.log"
+	want="python_error "
+	[ "$kind" != python ] && want=$(printf '%s\n' python_error \
+		"${kind_event[$kind]}" | sort | tr '\n' ' ')
+	got=$(events_of "$work/kind_$kind.log")
+	check "$kind: megatron_production fires '$want' (got '$got')" \
+		[ "$got" = "$want" ]
+done
+# oom is not a host MemoryError (cpu_oom's lookbehind), cuda not an OOM
+check "oom: not cpu_oom" not grep -qP '(?<!OutOf)MemoryError' "$work/kind_oom.log"
+check "cuda: not cuda_oom" not grep -qP "${preset_re[cuda_oom]}" "$work/kind_cuda.log"
+
+# 7b. The failing node, in the two documented shapes, and the exit code.
+run "$work/node.log" --train-iters 10 --sim-fail-at 3 --sim-fail-kind nccl \
+	--sim-fail-node gpu-node042 --sim-fail-exit-code 93
+check "node: exit code 93" [ "$rc" -eq 93 ]
+check "node: from NCCL's WARN line" [ "$(grep -oP \
+	'^(?P<node>[^\s:]+):\d+:\d+ \[\d+\] \S+ NCCL WARN ' "$work/node.log" |
+	cut -d: -f1)" = gpu-node042 ]
+check "node: from torchrun's summary" [ "$(grep -oP \
+	'^\s+host\s+: \K(?P<node>\S+)$' "$work/node.log")" = gpu-node042 ]
+check "node: the summary's exit code" grep -qE '^  exitcode  : 93 \(pid: [0-9]+\)$' \
+	"$work/node.log"
+run "$work/node_cuda.log" --train-iters 10 --sim-fail-at 3 --sim-fail-kind cuda \
+	--sim-fail-node n7
+check "node, cuda: no NCCL line" not grep -q 'NCCL WARN' "$work/node_cuda.log"
+check "node, cuda: host line" grep -qx '  host      : n7' "$work/node_cuda.log"
+run "$work/badkind.log" --train-iters 10 --sim-fail-kind gpu
+check "unknown kind: exit 2" [ "$rc" -eq 2 ]
+
+# 7c. First start only: the marker, then the restart resumes and runs
+# through (--load is --save, as a requeued job has it).
+fs=$work/ck_first
+run "$work/first1.log" --train-iters 20 --save "$fs" --load "$fs" \
+	--save-interval 5 --sim-fail-at 12 --sim-first-start-only
+check "first start: crashes" [ "$rc" -eq 1 ]
+check "first start: marker written" [ -f "$fs/.megatron_sim_first_start_done" ]
+check "first start: tracker at 10" [ "$(cat "$fs/latest_checkpointed_iteration.txt")" = 10 ]
+run "$work/first2.log" --train-iters 20 --save "$fs" --load "$fs" \
+	--save-interval 5 --sim-fail-at 12 --sim-first-start-only
+check "restart: exit 0" [ "$rc" -eq 0 ]
+check "restart: loads iteration 10" grep -qxF \
+	" loading checkpoint from $fs at iteration 10" "$work/first2.log"
+check "restart: resumes at 11" [ "$(first_iteration "$work/first2.log")" = 11 ]
+check "restart: passes iteration 12" grep -qE 'iteration +12/ +20 \|' "$work/first2.log"
+check "restart: trains to 20" [ "$(cat "$fs/latest_checkpointed_iteration.txt")" = 20 ]
+run "$work/first_nosave.log" --train-iters 5 --sim-fail-at 2 --sim-first-start-only
+check "first start only without --save: exit 2" [ "$rc" -eq 2 ]
+# without the option the fault repeats on every start
+run "$work/again.log" --train-iters 20 --save "$fs" --load "$fs" --sim-fail-at 22
+check "fault after the last iteration: never" [ "$rc" -eq 0 ]
+
+# 7d. Hang: no new lines, still alive, until killed; also with the
+# SIGTERM handler (its flag is only read between iterations).
+alive_and_quiet() { # pid log
+	local before after
+	before=$(wc -l <"$2")
+	sleep 1
+	after=$(wc -l <"$2")
+	kill -0 "$1" 2>/dev/null && [ "$before" = "$after" ]
+}
+wait_for() { # pattern file: up to 5 s
+	local i
+	for i in $(seq 50); do
+		grep -qE "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+"$sim" --sim-ms-per-iter 1 --eval-iters 0 --train-iters 100 --sim-hang-at 4 \
+	>"$work/hang.log" 2>&1 &
+pid=$!
+check "hang: reaches iteration 3" wait_for 'iteration +3/' "$work/hang.log"
+check "hang: alive, no new lines after 1 s" alive_and_quiet "$pid" "$work/hang.log"
+check "hang: iteration 4 never logged" not grep -qE 'iteration +4/' "$work/hang.log"
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+rc=$?
+check "hang: SIGTERM kills it (143, got $rc)" [ "$rc" -eq 143 ]
+"$sim" --sim-ms-per-iter 1 --eval-iters 0 --train-iters 100 --sim-hang-at 4 \
+	--exit-signal-handler >"$work/hang_h.log" 2>&1 &
+pid=$!
+wait_for 'iteration +3/' "$work/hang_h.log"
+kill -TERM "$pid"
+check "hang with the handler: SIGTERM does not end it" \
+	alive_and_quiet "$pid" "$work/hang_h.log"
+# (quietly: bash reports a job killed by a signal)
+{
+	kill -KILL "$pid"
+	wait "$pid"
+	rc=$?
+} 2>/dev/null
+check "hang with the handler: SIGKILL ends it (137, got $rc)" [ "$rc" -eq 137 ]
+
+# 7e. Early exits: --exit-interval, --exit-duration-in-mins; each saves
+# first and exits 0.
+run "$work/exit_int.log" --train-iters 100 --save "$work/ck_ei" \
+	--save-interval 4 --exit-interval 6
+check "exit interval: exit 0" [ "$rc" -eq 0 ]
+check "exit interval: message" grep -qE \
+	'^\[exiting program at iteration 6\] datetime: ' "$work/exit_int.log"
+check "exit interval: saved 6" [ "$(cat "$work/ck_ei/latest_checkpointed_iteration.txt")" = 6 ]
+check "exit interval: no iteration 7" not grep -qE 'iteration +7/' "$work/exit_int.log"
+run "$work/exit_int8.log" --train-iters 100 --save "$work/ck_ei8" \
+	--save-interval 4 --exit-interval 8
+check "exit interval on a save iteration: saved once" [ "$(grep -c \
+	'successfully saved checkpoint from iteration +8 ' -E "$work/exit_int8.log")" -eq 1 ]
+"$sim" --sim-ms-per-iter 10 --eval-iters 0 --train-iters 100000 \
+	--save "$work/ck_dur" --exit-duration-in-mins 0.005 >"$work/dur.log" 2>&1
+rc=$?
+check "duration: exit 0" [ "$rc" -eq 0 ]
+check "duration: Megatron's message" grep -qE \
+	'^\[exiting program after 0\.00[5-9][0-9]* minutes\] datetime: ' "$work/dur.log"
+last=$(grep -oP '^ \[[^]]*\] iteration\s+\K\d+' "$work/dur.log" | tail -n 1)
+check "duration: checkpoint of the last iteration ($last)" \
+	[ "$(cat "$work/ck_dur/latest_checkpointed_iteration.txt")" = "$last" ]
+check "duration: stopped early" [ "${last:-0}" -lt 100000 ]
+
+# 7f. SIGTERM with --exit-signal-handler: the iteration finishes, a save,
+# Megatron's message, exit 0; without the flag, the default action.
+"$sim" --sim-ms-per-iter 20 --eval-iters 0 --train-iters 100000 \
+	--save "$work/ck_sig" --exit-signal-handler >"$work/sig.log" 2>&1 &
+pid=$!
+wait_for 'iteration +3/' "$work/sig.log"
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+rc=$?
+check "SIGTERM handler: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "SIGTERM handler: message" grep -qE \
+	'^\[exiting program after receiving SIGTERM\.\] datetime: ' "$work/sig.log"
+last=$(grep -oP '^ \[[^]]*\] iteration\s+\K\d+' "$work/sig.log" | tail -n 1)
+check "SIGTERM handler: saved the last iteration ($last)" \
+	[ "$(cat "$work/ck_sig/latest_checkpointed_iteration.txt" 2>/dev/null)" = "$last" ]
+check "SIGTERM handler: the message is the last line" \
+	grep -qE '^\[exiting program after receiving SIGTERM' \
+	<(tail -n 1 "$work/sig.log")
+"$sim" --sim-ms-per-iter 20 --eval-iters 0 --train-iters 100000 \
+	--save "$work/ck_nosig" >"$work/nosig.log" 2>&1 &
+pid=$!
+wait_for 'iteration +3/' "$work/nosig.log"
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+rc=$?
+check "no handler: SIGTERM kills (143, got $rc)" [ "$rc" -eq 143 ]
+check "no handler: no save" [ ! -e "$work/ck_nosig/latest_checkpointed_iteration.txt" ]
 
 # 8. Argument errors as argparse reports them.
 run "$work/bad.log" --train-iters abc
