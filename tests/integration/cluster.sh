@@ -28,11 +28,19 @@
 # AUTOEXP_TEST_NET_PREFIX.ID.0/24 (prefix default 10.211), bridge aexIDbr,
 # namespaces and host ends of the veth pairs aexIDnK. Two clusters running at
 # once need different ports and ids.
+# Process tracking: AUTOEXP_TEST_PROCTRACK (linuxproc, the default, or
+# cgroup: cgroup v1 with a cgroup.conf of its own) and AUTOEXP_TEST_TASKPLUGIN
+# (task/none, or task/cgroup). Under cgroup, Slurm names its hierarchy
+# slurm_<node name>: two one-node clusters at once (both "localhost", both
+# counting jobs from 1) share job cgroups and break each other's jobs, so
+# the tests keep linuxproc until each cluster's nodes get names of their own.
 set -euo pipefail
 
 AUTOEXP_TEST_USER=${AUTOEXP_TEST_USER:-autoexp-test}
 CTLD_PORT=${AUTOEXP_TEST_CTLD_PORT:-6917}
 SLURMD_PORT=${AUTOEXP_TEST_SLURMD_PORT:-6918}
+PROCTRACK=${AUTOEXP_TEST_PROCTRACK:-linuxproc}
+TASKPLUGIN=${AUTOEXP_TEST_TASKPLUGIN:-task/none}
 NET_ID_WANTED=${AUTOEXP_TEST_NET_ID:-250}
 NET_PREFIX=${AUTOEXP_TEST_NET_PREFIX:-10.211}
 MAX_NODES=9
@@ -98,6 +106,13 @@ write_conf() {
 	# Stay below what slurmd detects, or the node drains (INVAL). Each node
 	# of a multi-node cluster sees the whole machine: they share its cores.
 	mem=$(( mem > 4000 ? 2000 : mem / 2 ))
+	if [ "$PROCTRACK" = cgroup ]; then
+		# cgroup v1 (the machines mount its controllers); one hierarchy
+		# per cluster, so that clusters started at once never share one
+		printf 'CgroupPlugin=cgroup/v1\nCgroupMountpoint=/sys/fs/cgroup\nConstrainCores=no\nConstrainRAMSpace=no\nConstrainDevices=no\n' >"$d/etc/cgroup.conf"
+	else
+		rm -f "$d/etc/cgroup.conf"
+	fi
 	if [ "$NODES" = 1 ]; then
 		ctld=localhost spool=$d/spool
 		pidf=$d/run/slurmd.pid logf=$d/log/slurmd.log
@@ -125,8 +140,8 @@ SlurmctldLogFile=$d/log/slurmctld.log
 SlurmdLogFile=$logf
 SlurmdDebug=debug
 PlugStackConfig=$d/etc/plugstack.conf
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+ProctrackType=proctrack/$PROCTRACK
+TaskPlugin=$TASKPLUGIN
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
