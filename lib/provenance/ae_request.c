@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ae_secret.h"
+#include "ae_strbuf.h"
 
 enum { NO_ARG, REQ_ARG, OPT_ARG };
 
@@ -217,70 +218,64 @@ static const sbatch_opt *find_long(const char *name, size_t len)
 	return found;
 }
 
-/* --export=ALL,HF_TOKEN=abc,...: the value of each secret-named variable
- * replaced (ae_secret), so the record can go into provenance. New string. */
-static char *redact_export(const char *value)
+/* Append the elements of an --export value (comma-separated: ALL, NONE,
+ * NAME, NAME=value) to b. For the record (for_followup 0) the value of each
+ * secret-named variable (ae_secret) is replaced by AE_SECRET_REDACTED, so
+ * the record can go into provenance; for a follow-up (1) the variables
+ * whose value was redacted are left out: it cannot give them. */
+static void rewrite_export(ae_strbuf *b, const char *value, int for_followup)
 {
-	char *out =
-	    malloc(strlen(value) * 2 + sizeof(AE_SECRET_REDACTED) * 8 + 1);
+	const size_t rlen = strlen(AE_SECRET_REDACTED);
 	const char *p = value;
-	size_t n = 0, cap;
+	int first = 1;
 
-	if (!out)
-		return NULL;
-	cap = strlen(value) * 2 + sizeof(AE_SECRET_REDACTED) * 8;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		const char *eq = memchr(p, '=', len);
-		char name[256];
+		size_t nlen = eq ? (size_t)(eq - p) : len;
+		char *name = eq ? strndup(p, nlen) : NULL;
+		int secret = name && ae_secret_name(name);
+		int redacted = eq && len - nlen - 1 == rlen &&
+		               !strncmp(eq + 1, AE_SECRET_REDACTED, rlen);
 
-		if (eq && (size_t)(eq - p) < sizeof(name)) {
-			memcpy(name, p, (size_t)(eq - p));
-			name[eq - p] = '\0';
-		} else {
-			name[0] = '\0';
-		}
-		if (n + len + sizeof(AE_SECRET_REDACTED) + 2 > cap) {
-			char *bigger = realloc(out, (cap = cap * 2 + len + 64));
-
-			if (!bigger) {
-				free(out);
-				return NULL;
+		if (eq && !name)
+			b->oom = 1;
+		if (!(for_followup && redacted)) {
+			if (!first)
+				ae_strbuf_add(b, ",", 1);
+			first = 0;
+			if (!for_followup && secret) {
+				ae_strbuf_add(b, p, nlen + 1);
+				ae_strbuf_puts(b, AE_SECRET_REDACTED);
+			} else {
+				ae_strbuf_add(b, p, len);
 			}
-			out = bigger;
 		}
-		if (eq && ae_secret_name(name))
-			n += (size_t)sprintf(out + n, "%s=%s", name,
-			                     AE_SECRET_REDACTED);
-		else
-			n += (size_t)sprintf(out + n, "%.*s", (int)len, p);
+		free(name);
 		if (!p[len])
 			break;
-		out[n++] = ',';
 		p += len + 1;
 	}
-	out[n] = '\0';
-	return out;
 }
 
+/* "--name[=value]" onto out, an --export value redacted. */
 static int push_option(json_t *out, const char *name, size_t len,
                        const char *value)
 {
-	char *s, *redacted = NULL;
+	ae_strbuf b = {0};
+	char *s;
 	int rc;
 
-	if (value && len == 6 && !strncmp(name, "export", 6)) {
-		if (!(redacted = redact_export(value)))
-			return -1;
-		value = redacted;
-	}
+	ae_strbuf_puts(&b, "--");
+	ae_strbuf_add(&b, name, len);
 	if (value) {
-		rc = asprintf(&s, "--%.*s=%s", (int)len, name, value);
-	} else {
-		rc = asprintf(&s, "--%.*s", (int)len, name);
+		ae_strbuf_add(&b, "=", 1);
+		if (len == 6 && !strncmp(name, "export", 6))
+			rewrite_export(&b, value, 0);
+		else
+			ae_strbuf_puts(&b, value);
 	}
-	free(redacted);
-	if (rc < 0)
+	if (!(s = ae_strbuf_take(&b)))
 		return -1;
 	rc = json_array_append_new(out, json_string(s));
 	free(s);
@@ -457,38 +452,6 @@ static const sbatch_opt *entry_of(const char *option)
 	return NULL;
 }
 
-/* --export=...: without the redacted variables (their values were never
- * recorded; the child's sbatch cannot give them). */
-static char *carry_export(const char *option)
-{
-	char *out = strdup(option), *dst, *p;
-
-	if (!out)
-		return NULL;
-	dst = p = out + strlen("--export=");
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		const char *eq = memchr(p, '=', len);
-		int keep = !(eq &&
-		             (size_t)(p + len - eq - 1) ==
-		                 strlen(AE_SECRET_REDACTED) &&
-		             !strncmp(eq + 1, AE_SECRET_REDACTED,
-		                      len - (size_t)(eq - p) - 1));
-
-		if (keep) {
-			if (dst != out + strlen("--export="))
-				*dst++ = ',';
-			memmove(dst, p, len);
-			dst += len;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	*dst = '\0';
-	return out;
-}
-
 char *ae_request_carry(const char *option)
 {
 	const sbatch_opt *o;
@@ -499,8 +462,13 @@ char *ae_request_carry(const char *option)
 	o = entry_of(option);
 	if (o && !o->carried)
 		return NULL;
-	if (o && !strcmp(o->name, "export") && strchr(option, '='))
-		return carry_export(option);
+	if (o && !strcmp(o->name, "export") && strchr(option, '=')) {
+		ae_strbuf b = {0};
+
+		ae_strbuf_puts(&b, "--export=");
+		rewrite_export(&b, strchr(option, '=') + 1, 1);
+		return ae_strbuf_take(&b);
+	}
 	/* another plugin's option is part of what the job asked for */
 	return strdup(option);
 }

@@ -204,6 +204,20 @@ static void test_export_secret(void)
 	c = ae_request_carry(opts);
 	CHECK_STR(c, "--export=ALL,OUT=/o");
 	free(c);
+	/* a long name is still a name: redacted, not passed through */
+	{
+		char opt[400], *argv2[] = {"sbatch", opt, "t.sh", NULL};
+		json_t *r2;
+		char *o2;
+
+		snprintf(opt, sizeof(opt), "--export=%0300d_TOKEN=v", 0);
+		r2 = ae_request_from_sbatch(3, argv2, NULL, &err);
+		o2 = joined(r2, "options");
+		CHECK(o2 && strstr(o2, "_TOKEN=<redacted>") &&
+		      !strstr(o2, "=v"));
+		free(o2);
+		json_decref(r2);
+	}
 	c = ae_request_carry("--export=NONE");
 	CHECK_STR(c, "--export=NONE");
 	free(c);
