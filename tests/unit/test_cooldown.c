@@ -938,6 +938,38 @@ static void test_retries(void)
 	ae_node_free(meta);
 }
 
+/* Start a parent from config (job id job_id) and run its preset's
+ * cooldown_checkpoint action for the checkpoint of iteration 20 against the
+ * sbatch stub in sd. Returns the action (inside j->resolved) and sets *meta
+ * to the event (caller frees both), or NULL when the parent did not start
+ * or has no such action. */
+static ae_node *fire_preset_at_20(const char *config, const char *const *dirs,
+                                  const char *job_id, const char *sd, job *j,
+                                  ae_node **meta, outcome *o)
+{
+	char ckpt[PATH_MAX + 32];
+	ae_node *action;
+
+	*meta = NULL;
+	if (start_job(config, dirs, 1, NULL, PARENT_TS, job_id, j) < 0) {
+		CHECK(!"the parent starts");
+		j->resolved = NULL;
+		return NULL;
+	}
+	action = find_action(j->resolved, "cooldown_checkpoint", 0);
+	CHECK(action != NULL);
+	if (!action)
+		return NULL;
+	ae_map_set(action, "sbatch", ae_node_new_string(stub));
+	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", j->out);
+	*meta = event_meta("20", ckpt);
+	run_action(action, j, *meta, sd, o);
+	CHECK_INT(o->status, AE_ACTION_SUCCESS);
+	if (o->status != AE_ACTION_SUCCESS)
+		fprintf(stderr, "%s: %s\n", config, o->message);
+	return action;
+}
+
 /* The shipped preset: megatron_cooldown_single through the example. */
 static void test_shipped_preset(void)
 {
@@ -952,21 +984,10 @@ static void test_shipped_preset(void)
 	snprintf(cfgdir, sizeof(cfgdir), "%s/config", srcdir());
 	snprintf(example, sizeof(example),
 	         "%s/examples/megatron_single_cooldown.yaml", cfgdir);
-	if (start_job(example, dirs, 1, NULL, PARENT_TS, "300", &j) < 0) {
-		CHECK(!"the shipped example starts");
-		return;
-	}
-	action = find_action(j.resolved, "cooldown_checkpoint", 0);
-	CHECK(action != NULL);
+	action = fire_preset_at_20(example, dirs, "300", sd, &j, &meta, &o);
 	if (!action)
 		goto out;
-	ae_map_set(action, "sbatch", ae_node_new_string(stub));
 	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", j.out);
-	meta = event_meta("20", ckpt);
-	run_action(action, &j, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_SUCCESS);
-	if (o.status != AE_ACTION_SUCCESS)
-		fprintf(stderr, "preset: %s\n", o.message);
 	/* `name` is a job-name suffix and the record's key */
 	CHECK_STR(json_string_value(json_object_get(o.result, "key")),
 	          "cooldown_20");
@@ -1004,7 +1025,7 @@ out:
  * that starts cooldowns is gone (megatron_cooldown_single deletes it). */
 static void test_preset_keeps_monitoring(void)
 {
-	char cfgdir[PATH_MAX], path[PATH_MAX + 128], ckpt[PATH_MAX + 32];
+	char cfgdir[PATH_MAX], path[PATH_MAX + 128];
 	char want[PATH_MAX + 64], text[4096];
 	const char *dirs[1] = {cfgdir};
 	const char *sd = stub_dir("ok 9100\n");
@@ -1047,21 +1068,9 @@ static void test_preset_keeps_monitoring(void)
 	         "          message: 'the job ran out of widgets'\n",
 	         T);
 	write_file(path, text);
-	if (start_job(path, dirs, 1, NULL, PARENT_TS, "400", &j) < 0) {
-		CHECK(!"the parent with its own monitoring starts");
-		return;
-	}
-	action = find_action(j.resolved, "cooldown_checkpoint", 0);
-	CHECK(action != NULL);
+	action = fire_preset_at_20(path, dirs, "400", sd, &j, &meta, &o);
 	if (!action)
 		goto out;
-	ae_map_set(action, "sbatch", ae_node_new_string(stub));
-	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", j.out);
-	meta = event_meta("20", ckpt);
-	run_action(action, &j, meta, sd, &o);
-	CHECK_INT(o.status, AE_ACTION_SUCCESS);
-	if (o.status != AE_ACTION_SUCCESS)
-		fprintf(stderr, "keep monitoring: %s\n", o.message);
 	json_decref(o.result);
 	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_20/config.yaml",
 	         j.prov);
