@@ -12,6 +12,9 @@ lib_libautoexp_la_SOURCES = \
 	lib/provenance/ae_provenance.c lib/provenance/ae_provenance.h \
 	lib/submit/ae_submit.c lib/submit/ae_submit.h \
 	lib/provenance/ae_jobstart.c lib/provenance/ae_jobstart.h \
+	lib/provenance/ae_run.c lib/provenance/ae_run.h \
+	lib/provenance/ae_runlock.c lib/provenance/ae_runlock.h \
+	lib/provenance/ae_taskdir.c lib/provenance/ae_taskdir.h \
 	lib/config/ae_searchpath.c lib/config/ae_searchpath.h \
 	lib/config/ae_args.c lib/config/ae_args.h \
 	lib/config/ae_yaml.c lib/config/ae_yaml_emit.c lib/config/ae_yaml_emit.h lib/config/ae_yaml_scalar.c lib/config/ae_yaml_scalar.h lib/config/ae_json.c \

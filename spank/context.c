@@ -13,7 +13,8 @@
 
 #include "spank_api.h"
 
-ae_plugin_state ae_plugin = {.on_error_fail = 1, .prov_fd = -1};
+ae_plugin_state ae_plugin = {
+    .on_error_fail = 1, .prov_fd = -1, .job_fd = -1, .lock_fd = -1};
 
 /* Job-start problems for the job's stderr, written from task_init. Failing a
  * SPANK callback in slurmstepd would drain the node for what is the user's
@@ -55,11 +56,18 @@ int ae_plug_flush(void)
 	return 0;
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 void ae_plug_clear(void)
 {
-	if (ae_plugin.prov_fd >= 0)
-		close(ae_plugin.prov_fd);
-	ae_plugin.prov_fd = -1;
+	close_fd(&ae_plugin.job_fd);
+	close_fd(&ae_plugin.prov_fd);
+	close_fd(&ae_plugin.lock_fd); /* the run is free for its next job */
 	free(ae_plugin.config_path);
 	free(ae_plugin.helper_path);
 	free(ae_plugin.presets_dir);

@@ -20,7 +20,11 @@ typedef struct ae_plugin_state {
 
 	/* batch slurmstepd */
 	int active;  /* this job asked for autoexp */
-	int prov_fd; /* provenance directory, or -1 */
+	int prov_fd; /* the run's provenance directory, or -1 */
+	int job_fd;  /* this start's directory (provenance/jobs/...), or -1 */
+	int lock_fd; /* the run's lock, held until the job ends, or -1 */
+	long start;  /* this start's number in the run */
+	char job_id[32];
 	uid_t uid;
 	gid_t gid;
 	int have_exit_status;
@@ -43,8 +47,8 @@ int ae_plug_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * that the batch script does not run. Returns 0 otherwise. */
 int ae_plug_flush(void);
 
-/* End of the plugin in this process: close the provenance directory and free
- * what the state owns. */
+/* End of the plugin in this process: close the provenance directories and
+ * the run's lock (releasing it), and free what the state owns. */
 void ae_plug_clear(void);
 
 #endif /* AE_SPANK_CONTEXT_H */

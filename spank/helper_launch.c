@@ -98,10 +98,12 @@ static void env_pass(char **envp, int *n, char **job_env, const char *name)
 		}
 }
 
-int ae_plug_helper_launch(const char *workdir, const char *output_dir,
-                          const char *provenance_dir, const char *config_file,
+int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
                           const char *job_id, char **job_env)
 {
+	const char *output_dir = res->output_dir;
+	const char *provenance_dir = res->provenance_dir;
+	const char *config_file = res->config_file;
 	const char *path =
 	    ae_plugin.helper_path ? ae_plugin.helper_path : AE_HELPER_PATH;
 	char *argv[] = {(char *)path,           "--provenance-dir",
@@ -109,7 +111,7 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 	                (char *)config_file,    "--job-id",
 	                (char *)job_id,         NULL};
 	char home[4200], user[300], logname[300], out[4200], prov[4200],
-	    conf[4200], slurm_conf[4200];
+	    conf[4200], jobdir[4200], slurm_conf[4200];
 	char *envp[24];
 	gid_t groups[MAX_GROUPS];
 	int ngroups = MAX_GROUPS, n = 0, report[2], status;
@@ -141,13 +143,16 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 	snprintf(prov, sizeof(prov), "AUTOEXP_PROVENANCE_DIR=%s",
 	         provenance_dir);
 	snprintf(conf, sizeof(conf), "AUTOEXP_CONFIG=%s", config_file);
+	snprintf(jobdir, sizeof(jobdir), "AUTOEXP_JOB_DIR=%s", res->job_dir);
 	envp[n++] = home;
 	envp[n++] = user;
 	envp[n++] = logname;
 	envp[n++] = out;
 	envp[n++] = prov;
 	envp[n++] = conf;
+	envp[n++] = jobdir;
 	env_pass(envp, &n, job_env, "SLURM_JOB_ID");
+	env_pass(envp, &n, job_env, "SLURM_RESTART_COUNT");
 	env_pass(envp, &n, job_env, "TZ");
 	{
 		int before = n;
@@ -197,8 +202,8 @@ int ae_plug_helper_launch(const char *workdir, const char *output_dir,
 	ae_plugin.helper_start = ae_proc_start_ticks(helper);
 	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
 	                (json_int_t)ae_plugin.helper_start, "path", path);
-	if (ae_provenance_metadata_set(ae_plugin.prov_fd, "helper", rec, &err) <
-	    0)
+	if (ae_provenance_metadata_set(ae_plugin.job_fd, AE_PROV_JOB_METADATA,
+	                               "helper", rec, &err) < 0)
 		ae_spank_error(
 		    "autoexp: job start: cannot record the helper: %s",
 		    err.text);

@@ -3,12 +3,14 @@
 #ifndef AE_SPANK_HELPER_LAUNCH_H
 #define AE_SPANK_HELPER_LAUNCH_H
 
+#include "ae_jobstart.h"
+
 /* user_init: start autoexp-helper as the job user, detached from the step,
  * in workdir (the job's working directory, against which the job and
- * Megatron resolve relative paths; output_dir when NULL or not reachable);
- * record its pid in provenance. Returns ae_plug_fail's 0. */
-int ae_plug_helper_launch(const char *workdir, const char *output_dir,
-                          const char *provenance_dir, const char *config_file,
+ * Megatron resolve relative paths; the output directory when NULL or not
+ * reachable), for the start `res` describes; record its pid in the start's
+ * job_metadata.json. Returns ae_plug_fail's 0. */
+int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
                           const char *job_id, char **job_env);
 
 /* exit (root): SIGTERM to the helper, if it is still ours. */

@@ -72,9 +72,19 @@ static void write_end_as_user(void)
 	    getuid() != ae_plugin.uid)
 		_exit(2);
 	end = end_record();
-	if (ae_provenance_metadata_append(ae_plugin.prov_fd, "ends",
-	                                  json_deep_copy(end), &err) < 0 ||
-	    ae_provenance_metadata_set(ae_plugin.prov_fd, "end", end, &err) < 0)
+	/* the start's own record first: the helper reads it there; then the
+	 * run's list of ends (the lock is still held: slurmstepd closes it
+	 * after this child is done) */
+	if (ae_provenance_metadata_set(ae_plugin.job_fd, AE_PROV_JOB_METADATA,
+	                               "end", json_deep_copy(end), &err) < 0)
+		_exit(1);
+	json_object_set_new(end, "start", json_integer(ae_plugin.start));
+	json_object_set_new(end, "job_id", json_string(ae_plugin.job_id));
+	if (ae_provenance_metadata_append(ae_plugin.prov_fd, AE_PROV_METADATA,
+	                                  "ends", json_deep_copy(end),
+	                                  &err) < 0 ||
+	    ae_provenance_metadata_set(ae_plugin.prov_fd, AE_PROV_METADATA,
+	                               "end", end, &err) < 0)
 		_exit(1);
 	_exit(0);
 }
@@ -85,7 +95,7 @@ int ae_plug_jobend_exit(void)
 	int status, waited;
 	pid_t pid;
 
-	if (!ae_plugin.active || ae_plugin.prov_fd < 0)
+	if (!ae_plugin.active || ae_plugin.prov_fd < 0 || ae_plugin.job_fd < 0)
 		return 0;
 	/* the end is recorded before the helper is told to drain, so that it
 	 * finds it */

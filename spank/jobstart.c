@@ -106,6 +106,22 @@ static json_t *slurm_metadata(char **envv, uid_t uid, gid_t gid)
 	return meta;
 }
 
+/* SLURM_RESTART_COUNT: unset at a job's first start, then 1, 2, ... The
+ * job's environment is the user's to set: anything but a small number counts
+ * as 0. */
+static int restart_count(char **envv)
+{
+	const char *v = job_env("SLURM_RESTART_COUNT", envv);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	return *end || errno || n < 0 || n > 1000000 ? 0 : (int)n;
+}
+
 /* The batch script as it runs: slurmstepd passes its path as argv[0]. Read
  * with the user's ids, without following a symlink. */
 static char *read_script(spank_t sp, size_t *len)
@@ -144,7 +160,7 @@ int ae_plug_jobstart(spank_t sp)
 	ae_jobstart_result res;
 	char *header = NULL, *capture = NULL, *script = NULL;
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
-	char **envv = NULL;
+	char **envv = NULL, job_id[32], host[256] = "";
 	const char *workdir;
 	json_t *meta = NULL;
 	ae_error err;
@@ -175,7 +191,13 @@ int ae_plug_jobstart(spank_t sp)
 	if (!workdir || workdir[0] != '/')
 		workdir = job_env("SLURM_SUBMIT_DIR", envv);
 	info.uid = ae_plugin.uid;
-	info.job_id = job_env("SLURM_JOB_ID", envv);
+	if (ae_spank_job_id(sp, job_id, sizeof(job_id)) < 0) {
+		rv = ae_plug_fail("autoexp: job start: cannot read the job id");
+		goto out;
+	}
+	info.job_id = job_id;
+	info.restart_count = restart_count(envv);
+	info.host = gethostname(host, sizeof(host)) == 0 ? host : NULL;
 	info.workdir = workdir;
 	info.array_task_id = job_env("SLURM_ARRAY_TASK_ID", envv);
 	info.env = job_env;
@@ -188,19 +210,27 @@ int ae_plug_jobstart(spank_t sp)
 		rv = ae_plug_fail("autoexp: job start: %s", msg);
 		goto out;
 	}
+	/* slurmstepd keeps the run's lock until the job ends */
 	ae_plugin.prov_fd = res.prov_fd;
+	ae_plugin.job_fd = res.job_fd;
+	ae_plugin.lock_fd = res.lock_fd;
+	ae_plugin.start = res.start;
+	snprintf(ae_plugin.job_id, sizeof(ae_plugin.job_id), "%s", job_id);
+	if (!res.lock_held)
+		ae_spank_error("autoexp: job start: %s: the run is not locked "
+		               "against a second job",
+		               err.text);
 	if (ae_spank_setenv(sp, "AUTOEXP_OUTPUT_DIR", res.output_dir) < 0 ||
 	    ae_spank_setenv(sp, "AUTOEXP_PROVENANCE_DIR", res.provenance_dir) <
 	        0 ||
+	    ae_spank_setenv(sp, "AUTOEXP_JOB_DIR", res.job_dir) < 0 ||
 	    ae_spank_setenv(sp, "AUTOEXP_CONFIG", res.config_file) < 0)
 		rv = ae_plug_fail(
 		    "autoexp: job start: cannot export AUTOEXP_* to the job");
 	if (res.want_helper)
-		rv = ae_plug_helper_launch(
-		    workdir, res.output_dir, res.provenance_dir,
-		    res.config_file, info.job_id ? info.job_id : "", envv);
-	ae_spank_debug("autoexp: provenance in %s%s", res.provenance_dir,
-	               res.restarted ? " (restart recorded)" : "");
+		rv = ae_plug_helper_launch(workdir, &res, job_id, envv);
+	ae_spank_debug("autoexp: provenance in %s, start %ld of the run",
+	               res.job_dir, res.start);
 out:
 	json_decref(meta);
 	free(script);

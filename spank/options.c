@@ -86,7 +86,7 @@ void ae_plug_options_forget_inherited(void)
 
 int ae_plug_options_init(spank_t sp, int ac, char **av)
 {
-	ae_plugin.prov_fd = -1;
+	ae_plugin.prov_fd = ae_plugin.job_fd = ae_plugin.lock_fd = -1;
 	if (ae_plug_options_parse_args(&ae_plugin, ac, av) < 0)
 		return -1;
 	if (ae_spank_option_register(sp, &config_option) < 0) {

@@ -71,6 +71,16 @@ int ae_spank_job_ids(spank_t sp, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+int ae_spank_job_id(spank_t sp, char *buf, size_t size)
+{
+	uint32_t id;
+
+	if (spank_get_item(sp, S_JOB_ID, &id) != ESPANK_SUCCESS)
+		return -1;
+	snprintf(buf, size, "%u", (unsigned)id);
+	return 0;
+}
+
 int ae_spank_job_env(spank_t sp, char ***env)
 {
 	return spank_get_item(sp, S_JOB_ENV, env) == ESPANK_SUCCESS ? 0 : -1;

@@ -29,6 +29,9 @@ int ae_spank_control_setenv(spank_t sp, const char *name, const char *value);
 /* The job user's ids. Returns 0 or -1. */
 int ae_spank_job_ids(spank_t sp, uid_t *uid, gid_t *gid);
 
+/* The job id, as decimal text into buf. 0 or -1. */
+int ae_spank_job_id(spank_t sp, char *buf, size_t size);
+
 /* The job's environment (Slurm's array, not to be freed). Returns 0 or -1. */
 int ae_spank_job_env(spank_t sp, char ***env);
 

@@ -17,6 +17,7 @@ typedef struct fsbatch_file {
 	char *name;
 	char tmp[512];
 	int fd;
+	int dirfd; /* its directory (borrowed) */
 } fsbatch_file;
 
 struct ae_fsbatch {
@@ -42,6 +43,12 @@ static int fail(ae_error *err, const char *name, const char *what, int e)
 int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
                    size_t len, mode_t mode, ae_error *err)
 {
+	return ae_fsbatch_add_at(b, b->dirfd, name, data, len, mode, err);
+}
+
+int ae_fsbatch_add_at(ae_fsbatch *b, int dirfd, const char *name,
+                      const void *data, size_t len, mode_t mode, ae_error *err)
+{
 	fsbatch_file *f;
 
 	if (b->n == b->cap) {
@@ -58,8 +65,9 @@ int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
 	f->name = strdup(name);
 	if (!f->name)
 		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
-	f->fd = ae_fsutil_create_temp(b->dirfd, name, mode, f->tmp,
-	                              sizeof(f->tmp), err);
+	f->dirfd = dirfd;
+	f->fd = ae_fsutil_create_temp(dirfd, name, mode, f->tmp, sizeof(f->tmp),
+	                              err);
 	if (f->fd < 0) {
 		free(f->name);
 		return -1;
@@ -85,14 +93,29 @@ int ae_fsbatch_commit(ae_fsbatch *b, ae_error *err)
 	for (i = 0; i < b->n; i++) {
 		fsbatch_file *f = &b->files[i];
 
-		if (renameat(b->dirfd, f->tmp, b->dirfd, f->name) < 0)
+		if (renameat(f->dirfd, f->tmp, f->dirfd, f->name) < 0)
 			return fail(err, f->name, "cannot rename into place",
 			            errno);
 		f->tmp[0] = '\0';
 	}
-	return b->n
-	           ? ae_fsutil_fsync_dir(b->dirfd, b->files[b->n - 1].name, err)
-	           : 0;
+	/* each directory once, the batch's own (holding the commit record)
+	 * last */
+	for (i = 0; i < b->n; i++) {
+		fsbatch_file *f = &b->files[i];
+		size_t j;
+
+		for (j = i + 1; j < b->n; j++)
+			if (b->files[j].dirfd == f->dirfd)
+				break;
+		if (j == b->n && f->dirfd != b->dirfd &&
+		    ae_fsutil_fsync_dir(f->dirfd, f->name, err) < 0)
+			return -1;
+	}
+	for (i = b->n; i-- > 0;)
+		if (b->files[i].dirfd == b->dirfd)
+			return ae_fsutil_fsync_dir(b->dirfd, b->files[i].name,
+			                           err);
+	return 0;
 }
 
 void ae_fsbatch_free(ae_fsbatch *b)
@@ -103,7 +126,7 @@ void ae_fsbatch_free(ae_fsbatch *b)
 		return;
 	for (i = 0; i < b->n; i++) {
 		if (b->files[i].tmp[0])
-			unlinkat(b->dirfd, b->files[i].tmp, 0);
+			unlinkat(b->files[i].dirfd, b->files[i].tmp, 0);
 		close(b->files[i].fd);
 		free(b->files[i].name);
 	}

@@ -30,6 +30,13 @@ ae_fsbatch *ae_fsbatch_new(int dirfd);
 int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
                    size_t len, mode_t mode, ae_error *err);
 
+/* The same for a file of another directory (borrowed, open until the batch
+ * is freed), e.g. a subdirectory made for this batch: its files are renamed
+ * in the order added with the others, and each directory is fsynced once
+ * at the commit, dirfd's last. */
+int ae_fsbatch_add_at(ae_fsbatch *b, int dirfd, const char *name,
+                      const void *data, size_t len, mode_t mode, ae_error *err);
+
 /* Make every added file durable and put it in place (see above). 0, or -1
  * with err set: files renamed before the failure stay renamed. */
 int ae_fsbatch_commit(ae_fsbatch *b, ae_error *err);

@@ -35,8 +35,8 @@ ae_node *ae_vars_new(const ae_node *config, const ae_vars_job *job,
 	if (!out) {
 		/* a config without a project output directory: the workdir */
 		if (!config ||
-		    ae_jobstart_output_dir(config, workdir, job->array_task_id,
-		                           dir, sizeof(dir), &ignored) < 0)
+		    ae_jobstart_output_dir(config, workdir, dir, sizeof(dir),
+		                           &ignored) < 0)
 			snprintf(dir, sizeof(dir), "%s", workdir);
 		out = dir;
 	}

@@ -33,8 +33,8 @@ typedef struct ae_vars_job {
 
 /* The variables as a new mapping (caller frees), or NULL with err set.
  * Without an output_dir it is the resolved config's output directory, as
- * the job start computes it (ae_jobstart_output_dir, against workdir, for
- * array_task_id), else workdir itself. config (borrowed) may be NULL. */
+ * the job start computes it (ae_jobstart_output_dir, against workdir), else
+ * workdir itself. config (borrowed) may be NULL. */
 ae_node *ae_vars_new(const ae_node *config, const ae_vars_job *job,
                      ae_error *err);
 

@@ -13,11 +13,14 @@
 #include <unistd.h>
 
 #include "ae_capture.h"
-#include "ae_request.h"
 #include "ae_fsutil.h"
 #include "ae_json.h"
 #include "ae_provenance.h"
+#include "ae_request.h"
+#include "ae_run.h"
+#include "ae_runlock.h"
 #include "ae_safedir.h"
+#include "ae_taskdir.h"
 #include "ae_yaml.h"
 
 static const char *string_at(const ae_node *root, const char *section,
@@ -69,8 +72,7 @@ static void drop_dot_segments(char *path)
 }
 
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
-                           const char *array_task_id, char *buf, size_t size,
-                           ae_error *err)
+                           char *buf, size_t size, ae_error *err)
 {
 	const char *dir = string_at(resolved, "project", "output_dir");
 	int n;
@@ -91,70 +93,11 @@ int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 		                    "relative output directory '%s' and no "
 		                    "absolute working directory to place it in",
 		                    dir);
-	if (n >= 0 && (size_t)n < size && array_task_id && *array_task_id)
-		n += snprintf(buf + n, size - (size_t)n, "/array_task_%s",
-		              array_task_id);
 	if (n < 0 || (size_t)n >= size)
 		return ae_error_set(err, NULL, 0, 0, "project.base_output_dir",
 		                    "output directory path is too long");
 	drop_dot_segments(buf);
 	return 0;
-}
-
-/* The previous run's provenance, left by another job in the same output
- * directory, is kept under provenance.<its job id>: nothing is lost and the
- * canonical place holds the current job. Returns 0 when the directory is free
- * for this job, 1 when this job already wrote there (a restart), -1 on error.
- */
-static int claim_provenance(int outfd, const char *outdir,
-                            const ae_jobstart_info *info, ae_error *err)
-{
-	ae_error rerr;
-	json_t *meta;
-	const char *owner;
-	char aside[128];
-	int fd, rv = 0;
-
-	fd = ae_safedir_openat(outfd, "provenance", outdir, info->uid, 0, 1,
-	                       &rerr);
-	if (fd < 0)
-		return 0; /* absent (or unusable: the create step reports it) */
-	meta = ae_provenance_read_json(fd, AE_PROV_METADATA, &rerr);
-	close(fd);
-	if (!meta)
-		return 0;
-	owner = json_string_value(json_object_get(meta, "job_id"));
-	if (owner && info->job_id && strcmp(owner, info->job_id) == 0) {
-		rv = 1;
-	} else {
-		/* renameat2(RENAME_NOREPLACE) would be atomic, but is not on
-		 * every filesystem that holds output directories (NFS): probe.
-		 */
-		int i;
-
-		for (i = 0; i < 1000; i++) {
-			struct stat st;
-
-			if (i == 0)
-				snprintf(aside, sizeof(aside),
-				         "provenance.%.100s",
-				         owner ? owner : "previous");
-			else
-				snprintf(aside, sizeof(aside),
-				         "provenance.%.100s.%d",
-				         owner ? owner : "previous", i);
-			if (fstatat(outfd, aside, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				break;
-		}
-		if (renameat(outfd, "provenance", outfd, aside) < 0) {
-			rv = ae_error_set(err, outdir, 0, 0, NULL,
-			                  "cannot move the earlier provenance "
-			                  "aside to %s: %s",
-			                  aside, strerror(errno));
-		}
-	}
-	json_decref(meta);
-	return rv;
 }
 
 /* What the job asked Slurm for: sbatch's options from the capture and the
@@ -173,10 +116,12 @@ static json_t *job_request(const ae_jobstart_info *info, const ae_capture *cap)
 	return req;
 }
 
-static json_t *first_metadata(const ae_jobstart_info *info,
+/* This start's job_metadata.json: Slurm's facts about the job, what it
+ * asked for, and its place in the run. */
+static json_t *start_metadata(const ae_jobstart_info *info,
                               const ae_jobstart_result *res,
-                              const ae_capture *cap, const ae_node *resolved,
-                              const ae_provenance_digests *digests)
+                              const ae_capture *cap, const char *run_id,
+                              const char *resolved_sha256)
 {
 	json_t *meta =
 	    info->metadata ? json_deep_copy(info->metadata) : json_object();
@@ -185,17 +130,62 @@ static json_t *first_metadata(const ae_jobstart_info *info,
 		return NULL;
 	if (info->job_id && !json_object_get(meta, "job_id"))
 		json_object_set_new(meta, "job_id", json_string(info->job_id));
+	json_object_set_new(meta, "run_id", json_string(run_id));
+	json_object_set_new(meta, "start", json_integer(res->start));
+	json_object_set_new(meta, "restart_count",
+	                    json_integer(info->restart_count));
 	json_object_set_new(meta, "autoexp_version",
 	                    json_string(PACKAGE_VERSION));
 	json_object_set_new(meta, "output_dir", json_string(res->output_dir));
 	json_object_set_new(meta, "provenance_dir",
 	                    json_string(res->provenance_dir));
+	json_object_set_new(meta, "job_dir", json_string(res->job_dir));
 	json_object_set_new(meta, "config_path",
 	                    ae_json_string_or_null(cap->config_path));
 	json_object_set_new(meta, "submit_time",
 	                    json_integer(cap->submit_time));
 	json_object_set_new(meta, "start_time", json_integer(info->start_time));
 	json_object_set_new(meta, "timestring", json_string(cap->timestring));
+	json_object_set_new(meta, "config_sha256",
+	                    json_pack("{s:s}", "resolved", resolved_sha256));
+	json_object_set_new(
+	    meta, "run_lock",
+	    json_string(res->lock_held ? "held" : "unavailable"));
+	json_object_set_new(meta, "request", job_request(info, cap));
+	return meta;
+}
+
+/* The entry of "starts" in run_metadata.json for this start. */
+static json_t *start_entry(const ae_jobstart_info *info,
+                           const ae_jobstart_result *res, const char *name)
+{
+	return json_pack("{s:I, s:s?, s:i, s:I, s:O?, s:s+}", "start",
+	                 (json_int_t)res->start, "job_id", info->job_id,
+	                 "restart_count", info->restart_count, "start_time",
+	                 (json_int_t)info->start_time, "node_list",
+	                 json_object_get(info->metadata, "node_list"), "dir",
+	                 AE_PROV_JOBS_DIR "/", name);
+}
+
+/* A new run's run_metadata.json: its first start's metadata, the run's key,
+ * the unresolved config's digest, the parent of a cooldown and the list of
+ * starts. */
+static json_t *run_metadata(json_t *job_meta, const ae_capture *cap,
+                            const ae_node *resolved, const char *key,
+                            const ae_provenance_digests *digests)
+{
+	json_t *meta = json_deep_copy(job_meta);
+
+	if (!meta)
+		return NULL;
+	json_object_del(meta, "start");
+	json_object_del(meta, "restart_count");
+	json_object_del(meta, "job_dir");
+	json_object_set_new(meta, "run",
+	                    json_pack("{s:O, s:s}", "id",
+	                              json_object_get(job_meta, "run_id"),
+	                              "config_sha256", key));
+	json_object_del(meta, "run_id");
 	json_object_set_new(meta, "config_sha256",
 	                    json_pack("{s:s, s:s}", "resolved",
 	                              digests->resolved, "unresolved",
@@ -213,25 +203,185 @@ static json_t *first_metadata(const ae_jobstart_info *info,
 
 		json_object_set_new(meta, "parent", pj ? pj : json_null());
 	}
-	json_object_set_new(meta, "request", job_request(info, cap));
-	json_object_set_new(meta, "restarts", json_array());
+	json_object_set_new(meta, "starts", json_array());
 	return meta;
+}
+
+/* An array task whose directories do not depend on the task is refused: the
+ * tasks would share one run (ae_taskdir). */
+static int check_array_task(const ae_jobstart_info *info,
+                            const ae_node *unresolved,
+                            const ae_resolve_opts *ropts, ae_error *err)
+{
+	ae_error unknown;
+
+	if (!info->array_task_id || !*info->array_task_id)
+		return 0;
+	ae_error_clear(&unknown);
+	return ae_taskdir_check(unresolved, ropts, &unknown) < 0
+	           ? (*err = unknown, -1)
+	           : 0;
+}
+
+/* Take the run's lock; a refusal says what to do. */
+static int lock_run(const ae_jobstart_info *info, ae_jobstart_result *res,
+                    ae_error *err)
+{
+	ae_error lerr;
+
+	ae_error_clear(&lerr);
+	res->lock_fd = ae_runlock_take(
+	    res->prov_fd, res->provenance_dir, info->uid, info->job_id,
+	    info->start_time, info->host, &res->lock_held, &lerr);
+	if (res->lock_fd >= 0)
+		return 0;
+	if (strstr(lerr.text, "in use by"))
+		return ae_error_set(
+		    err, lerr.file, 0, 0, NULL,
+		    "%s; a run takes one job at a time: chain its jobs with "
+		    "sbatch --dependency=singleton (one job name) or "
+		    "--dependency=afterany:JOBID, or give this job a directory "
+		    "of its own",
+		    lerr.text);
+	*err = lerr;
+	return -1;
+}
+
+/* jobs/<name>/ for this start, created. */
+static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
+                          char *name, size_t size, ae_error *err)
+{
+	char jobs[PATH_MAX];
+	int jobs_fd;
+
+	if (ae_run_start_name(info->job_id, info->restart_count, name, size,
+	                      err) < 0)
+		return -1;
+	snprintf(jobs, sizeof(jobs), "%.*s/%s",
+	         (int)(sizeof(jobs) - sizeof(AE_PROV_JOBS_DIR) - 2),
+	         res->provenance_dir, AE_PROV_JOBS_DIR);
+	if ((size_t)snprintf(res->job_dir, sizeof(res->job_dir), "%s/%s", jobs,
+	                     name) >= sizeof(res->job_dir) ||
+	    (size_t)snprintf(res->config_file, sizeof(res->config_file),
+	                     "%s/%s", res->job_dir,
+	                     AE_PROV_RESOLVED_YAML) >= sizeof(res->config_file))
+		return ae_error_set(err, res->provenance_dir, 0, 0, NULL,
+		                    "path too long");
+	jobs_fd = ae_safedir_openat(res->prov_fd, AE_PROV_JOBS_DIR, jobs,
+	                            info->uid, 1, 1, err);
+	if (jobs_fd < 0)
+		return -1;
+	res->job_fd = ae_safedir_openat(jobs_fd, name, res->job_dir, info->uid,
+	                                1, 1, err);
+	/* the new entry in jobs/ is made durable with the batch's fsyncs of
+	 * the start's directory; jobs/ itself is fsynced here, cheaply */
+	if (res->job_fd >= 0 &&
+	    ae_fsutil_fsync_dir(jobs_fd, res->job_dir, err) < 0) {
+		close(res->job_fd);
+		res->job_fd = -1;
+	}
+	close(jobs_fd);
+	return res->job_fd < 0 ? -1 : 0;
+}
+
+/* The run's id: its first job's id (a record from before runs had ids: the
+ * job id it names). */
+static const char *run_id_of(const json_t *run_meta,
+                             const ae_jobstart_info *info)
+{
+	const char *id = json_string_value(
+	    json_object_get(json_object_get(run_meta, "run"), "id"));
+
+	if (!id)
+		id = json_string_value(json_object_get(run_meta, "job_id"));
+	if (!run_meta || !id)
+		id = info->job_id;
+	return id ? id : "";
+}
+
+/* The files of this start (and, for a new run, the run's) in one batch,
+ * run_metadata.json last: its presence means the set is complete. */
+static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
+                       const ae_capture *cap, const ae_node *resolved,
+                       const ae_node *unresolved, json_t *run_meta,
+                       const char *key, const char *name, ae_error *err)
+{
+	int dirs[2] = {res->job_fd, res->prov_fd};
+	ae_provenance_digests digests;
+	ae_fsbatch *batch = ae_fsbatch_new(res->prov_fd);
+	json_t *job_meta = NULL, *new_meta = NULL, *entry = NULL;
+	char run_id[64];
+	int rv = -1;
+
+	if (!batch)
+		goto nomem;
+	snprintf(run_id, sizeof(run_id), "%.32s", run_id_of(run_meta, info));
+	if (ae_provenance_add_configs(batch, dirs, run_meta ? 1 : 2, resolved,
+	                              run_meta ? NULL : unresolved, &digests,
+	                              err) < 0)
+		goto out;
+	if (info->job_script &&
+	    (ae_fsbatch_add_at(batch, res->job_fd, AE_PROV_JOB_SCRIPT,
+	                       info->job_script, info->job_script_len, 0644,
+	                       err) < 0 ||
+	     (!run_meta &&
+	      ae_fsbatch_add(batch, AE_PROV_JOB_SCRIPT, info->job_script,
+	                     info->job_script_len, 0644, err) < 0)))
+		goto out;
+	job_meta = start_metadata(info, res, cap, run_id, digests.resolved);
+	entry = start_entry(info, res, name);
+	if (!job_meta || !entry)
+		goto nomem;
+	if (run_meta) {
+		new_meta = json_deep_copy(run_meta);
+	} else {
+		if (ae_provenance_add_reference(batch, cap, err) < 0)
+			goto out;
+		new_meta = run_metadata(job_meta, cap, resolved, key, &digests);
+	}
+	if (!new_meta)
+		goto nomem;
+	if (!json_is_array(json_object_get(new_meta, "starts")))
+		json_object_set_new(new_meta, "starts", json_array());
+	json_array_append(json_object_get(new_meta, "starts"), entry);
+	if (ae_provenance_add_json_at(batch, res->job_fd, AE_PROV_JOB_METADATA,
+	                              job_meta, err) < 0 ||
+	    ae_provenance_add_json(batch, AE_PROV_METADATA, new_meta, err) <
+	        0 ||
+	    ae_fsbatch_commit(batch, err) < 0)
+		goto out;
+	rv = 0;
+	goto out;
+nomem:
+	ae_error_set(err, res->provenance_dir, 0, 0, NULL, "out of memory");
+out:
+	ae_fsbatch_free(batch); /* before the fds close: it unlinks there */
+	json_decref(entry);
+	json_decref(new_meta);
+	json_decref(job_meta);
+	return rv;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
                     ae_jobstart_result *res, ae_error *err)
 {
 	ae_resolve_opts ropts = {0};
-	ae_provenance_digests digests;
-	ae_fsbatch *batch = NULL;
 	ae_capture *cap = NULL;
 	ae_node *unresolved = NULL, *resolved = NULL;
-	json_t *meta = NULL;
-	char name[PATH_MAX + 32];
-	int outfd = -1, claimed, rv = -1;
+	json_t *run_meta = NULL;
+	char name[PATH_MAX + 32], key[65], start_name[64];
+	ae_error rerr;
+	int outfd = -1, rv = -1;
 
 	memset(res, 0, sizeof(*res));
-	res->prov_fd = -1;
+	res->prov_fd = res->job_fd = res->lock_fd = -1;
 	cap = ae_capture_decode(capture_json, err);
 	if (!cap)
 		goto out;
@@ -245,78 +395,51 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	ropts.env = info->env;
 	ropts.env_ctx = info->env_ctx;
 	resolved = ae_interp_resolve(unresolved, &ropts, err);
-	if (!resolved)
+	if (!resolved || check_array_task(info, unresolved, &ropts, err) < 0)
 		goto out;
 	res->want_helper = ae_jobstart_wants_helper(resolved);
-	if (ae_jobstart_output_dir(resolved, info->workdir, info->array_task_id,
-	                           res->output_dir, sizeof(res->output_dir),
-	                           err) < 0)
+	if (ae_jobstart_output_dir(resolved, info->workdir, res->output_dir,
+	                           sizeof(res->output_dir), err) < 0)
 		goto out;
 	snprintf(res->provenance_dir, sizeof(res->provenance_dir),
 	         "%.*s/provenance", (int)(sizeof(res->provenance_dir) - 12),
 	         res->output_dir);
-	snprintf(res->config_file, sizeof(res->config_file), "%.*s/%s",
-	         (int)(sizeof(res->config_file) - 24), res->provenance_dir,
-	         AE_PROV_RESOLVED_YAML);
 
 	outfd = ae_safedir_open(res->output_dir, info->uid, 1, 0, err);
 	if (outfd < 0)
 		goto out;
-	claimed = claim_provenance(outfd, res->output_dir, info, err);
-	if (claimed < 0)
-		goto out;
 	res->prov_fd = ae_safedir_openat(
 	    outfd, "provenance", res->provenance_dir, info->uid, 1, 1, err);
-	if (res->prov_fd < 0)
+	if (res->prov_fd < 0 || lock_run(info, res, err) < 0)
 		goto out;
-
-	if (claimed == 1) {
-		/* requeued or restarted: the first provenance stays */
-		res->restarted = 1;
-		if (ae_provenance_metadata_append(
-		        res->prov_fd, "restarts",
-		        json_pack("{s:I}", "start_time",
-		                  (json_int_t)info->start_time),
-		        err) < 0)
-			goto out;
-		rv = 0;
+	/* from here on, this job is the only one in the run */
+	ae_error_clear(&rerr);
+	run_meta =
+	    ae_provenance_read_json(res->prov_fd, AE_PROV_METADATA, &rerr);
+	if (!run_meta && ae_error_isset(&rerr)) {
+		*err = rerr;
 		goto out;
 	}
-	batch = ae_fsbatch_new(res->prov_fd);
-	if (!batch) {
-		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
-		             "out of memory");
+	ae_run_key(cap->unresolved, key);
+	if (ae_run_admit(run_meta, key, info->job_id, res->provenance_dir,
+	                 err) < 0)
 		goto out;
-	}
-	if (ae_provenance_add_configs(batch, resolved, unresolved, &digests,
-	                              err) < 0 ||
-	    ae_provenance_add_reference(batch, cap, err) < 0)
-		goto out;
-	if (info->job_script &&
-	    ae_fsbatch_add(batch, AE_PROV_JOB_SCRIPT, info->job_script,
-	                   info->job_script_len, 0644, err) < 0)
-		goto out;
-	/* run_metadata.json goes last: claim_provenance takes its presence
-	 * as the sign that this job's provenance is complete */
-	meta = first_metadata(info, res, cap, resolved, &digests);
-	if (!meta) {
-		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL,
-		             "out of memory");
-		goto out;
-	}
-	if (ae_provenance_add_json(batch, AE_PROV_METADATA, meta, err) < 0 ||
-	    ae_fsbatch_commit(batch, err) < 0)
+	res->start = ae_run_next_start(run_meta);
+	if (open_start_dir(info, res, start_name, sizeof(start_name), err) <
+	        0 ||
+	    write_start(info, res, cap, resolved, unresolved, run_meta, key,
+	                start_name, err) < 0)
 		goto out;
 	rv = 0;
 out:
-	ae_fsbatch_free(batch); /* before prov_fd closes: it unlinks there */
-	if (rv < 0 && res->prov_fd >= 0) {
-		close(res->prov_fd);
-		res->prov_fd = -1;
+	if (rv < 0) {
+		close_fd(&res->job_fd);
+		close_fd(&res->lock_fd);
+		close_fd(&res->prov_fd);
 	}
 	if (outfd >= 0)
 		close(outfd);
-	json_decref(meta);
+	json_decref(run_meta);
 	ae_node_free(resolved);
 	ae_node_free(unresolved);
 	ae_capture_free(cap);

@@ -1,8 +1,9 @@
 /* ae_jobstart: what happens when an autoexp job starts, without Slurm: the
  * captured config is resolved in the job's environment, the output directory
- * is chosen, and the provenance is written there (or, for a requeued or
- * restarted job, the restart is recorded next to the first provenance).
- * The SPANK plugin calls it in the batch step with the user's privileges. */
+ * is chosen, the run's lock is taken (ae_runlock), and the start is written:
+ * a new run's provenance, or another start of the run already there
+ * (ae_run), each start with its own files under provenance/jobs/. The SPANK
+ * plugin calls it in the batch step with the user's privileges. */
 #ifndef AE_JOBSTART_H
 #define AE_JOBSTART_H
 
@@ -20,6 +21,8 @@ typedef struct ae_jobstart_info {
 	const char *job_id;        /* "123" */
 	const char *workdir;       /* the job's working directory */
 	const char *array_task_id; /* NULL unless an array task */
+	int restart_count;         /* SLURM_RESTART_COUNT: 0 at the first */
+	const char *host;          /* the batch host, for messages; or NULL */
 	ae_env_fn env;             /* the job's environment, for oc.env */
 	void *env_ctx;
 	const json_t *metadata; /* run_metadata fields from Slurm, borrowed */
@@ -30,15 +33,20 @@ typedef struct ae_jobstart_info {
 
 typedef struct ae_jobstart_result {
 	char output_dir[PATH_MAX];
-	char provenance_dir[PATH_MAX];
-	char config_file[PATH_MAX]; /* resolved_config.yaml */
+	char provenance_dir[PATH_MAX]; /* the run's */
+	char job_dir[PATH_MAX];        /* this start's, under jobs/ */
+	char config_file[PATH_MAX];    /* this start's resolved_config.yaml */
 	int prov_fd;     /* provenance directory, open; caller closes */
-	int restarted;   /* 1 when this job had written provenance before */
+	int job_fd;      /* this start's directory, open; caller closes */
+	int lock_fd;     /* the run's lock: the caller keeps it open until the
+	                    job ends, then closes it */
+	int lock_held;   /* 0 when the file system cannot lock */
+	long start;      /* this start's number in the run, from 1 */
 	int want_helper; /* the config has monitoring rules to follow */
 } ae_jobstart_result;
 
 /* Run the job-start work for a capture (ae_capture JSON). On failure returns
- * -1 with err set and res->prov_fd == -1. */
+ * -1 with err set and every fd in res -1 (closed). */
 int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
                     ae_jobstart_result *res, ae_error *err);
 
@@ -47,11 +55,10 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 int ae_jobstart_wants_helper(const ae_node *resolved);
 
 /* The output directory of a resolved config: project.output_dir when set,
- * else project.base_output_dir, made absolute against workdir, and for an
- * array task followed by "/array_task_<id>"; "." components and doubled
- * slashes are dropped. Returns 0 or -1 with err. */
+ * else project.base_output_dir, made absolute against workdir; "." components
+ * and doubled slashes are dropped. Array tasks get no suffix: their config
+ * names the task (ae_taskdir). Returns 0 or -1 with err. */
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
-                           const char *array_task_id, char *buf, size_t size,
-                           ae_error *err);
+                           char *buf, size_t size, ae_error *err);
 
 #endif /* AE_JOBSTART_H */

@@ -69,6 +69,20 @@ int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
 	return rv;
 }
 
+int ae_provenance_add_json_at(ae_fsbatch *batch, int dirfd, const char *name,
+                              const json_t *obj, ae_error *err)
+{
+	size_t len;
+	char *text = encode_json(obj, name, &len, err);
+	int rv;
+
+	if (!text)
+		return -1;
+	rv = ae_fsbatch_add_at(batch, dirfd, name, text, len, 0644, err);
+	free(text);
+	return rv;
+}
+
 json_t *ae_provenance_read_json(int dirfd, const char *name, ae_error *err)
 {
 	json_error_t jerr;
@@ -87,55 +101,56 @@ json_t *ae_provenance_read_json(int dirfd, const char *name, ae_error *err)
 	return obj;
 }
 
-/* Write the tree's YAML and, when hex is given, its sha256 (of the bytes
- * written, so `sha256sum` of the file checks it). */
-static int add_yaml(ae_fsbatch *batch, const char *name, const ae_node *tree,
-                    char hex[65], ae_error *err)
+/* The tree's YAML; when hex is given, its sha256 (of the bytes written, so
+ * `sha256sum` of the file checks it). NULL with err set. */
+static char *emit_yaml(const ae_node *tree, char hex[65], ae_error *err)
 {
 	char *text = ae_yaml_emit(tree, err);
-	size_t len;
-	int rv;
 
-	if (!text)
-		return -1;
-	len = strlen(text);
-	if (hex)
-		ae_sha256_hex(text, len, hex);
-	rv = ae_fsbatch_add(batch, name, text, len, 0644, err);
-	free(text);
-	return rv;
+	if (text && hex)
+		ae_sha256_hex(text, strlen(text), hex);
+	return text;
 }
 
-int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
+int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
+                              size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
                               ae_provenance_digests *digests, ae_error *err)
 {
 	ae_node *res = ae_node_copy(resolved);
-	ae_node *unres = ae_node_copy(unresolved);
-	char *json = NULL;
+	ae_node *unres = unresolved ? ae_node_copy(unresolved) : NULL;
+	char *yaml = NULL, *json = NULL, *unres_yaml = NULL;
+	size_t i;
 	int rv = -1;
 
-	if (!res || !unres) {
+	if (!res || (unresolved && !unres) || ae_secret_redact(res, 0) < 0 ||
+	    (unres && ae_secret_redact(unres, 1) < 0)) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
-	if (ae_secret_redact(res, 0) < 0 || ae_secret_redact(unres, 1) < 0) {
-		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	yaml = emit_yaml(res, digests ? digests->resolved : NULL, err);
+	json = yaml ? ae_json_dump(res, err) : NULL;
+	if (!json)
 		goto out;
+	for (i = 0; i < n_dirfds; i++)
+		if (ae_fsbatch_add_at(batch, dirfds[i], AE_PROV_RESOLVED_YAML,
+		                      yaml, strlen(yaml), 0644, err) < 0 ||
+		    ae_fsbatch_add_at(batch, dirfds[i], AE_PROV_RESOLVED_JSON,
+		                      json, strlen(json), 0644, err) < 0)
+			goto out;
+	if (unres) {
+		unres_yaml =
+		    emit_yaml(unres, digests ? digests->unresolved : NULL, err);
+		if (!unres_yaml ||
+		    ae_fsbatch_add(batch, AE_PROV_UNRESOLVED_YAML, unres_yaml,
+		                   strlen(unres_yaml), 0644, err) < 0)
+			goto out;
 	}
-	if (add_yaml(batch, AE_PROV_RESOLVED_YAML, res,
-	             digests ? digests->resolved : NULL, err) < 0)
-		goto out;
-	json = ae_json_dump(res, err);
-	if (!json || ae_fsbatch_add(batch, AE_PROV_RESOLVED_JSON, json,
-	                            strlen(json), 0644, err) < 0)
-		goto out;
-	if (add_yaml(batch, AE_PROV_UNRESOLVED_YAML, unres,
-	             digests ? digests->unresolved : NULL, err) < 0)
-		goto out;
 	rv = 0;
 out:
+	free(unres_yaml);
 	free(json);
+	free(yaml);
 	ae_node_free(res);
 	ae_node_free(unres);
 	return rv;
@@ -188,25 +203,24 @@ json_t *ae_provenance_env_json(char *const *envv)
 	return obj;
 }
 
-static json_t *load_metadata(int dirfd, ae_error *err)
+static json_t *load_metadata(int dirfd, const char *name, ae_error *err)
 {
-	json_t *meta = ae_provenance_read_json(dirfd, AE_PROV_METADATA, err);
+	json_t *meta = ae_provenance_read_json(dirfd, name, err);
 
 	if (!meta && !ae_error_isset(err))
 		meta = json_object();
 	if (meta && !json_is_object(meta)) {
 		json_decref(meta);
-		ae_error_set(err, AE_PROV_METADATA, 0, 0, NULL,
-		             "not a JSON object");
+		ae_error_set(err, name, 0, 0, NULL, "not a JSON object");
 		return NULL;
 	}
 	return meta;
 }
 
-int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
-                                  ae_error *err)
+int ae_provenance_metadata_append(int dirfd, const char *name, const char *key,
+                                  json_t *entry, ae_error *err)
 {
-	json_t *meta = load_metadata(dirfd, err);
+	json_t *meta = load_metadata(dirfd, name, err);
 	json_t *arr;
 	int rv = -1;
 
@@ -218,23 +232,23 @@ int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
 		json_object_set_new(meta, key, arr);
 	}
 	json_array_append(arr, entry);
-	rv = ae_provenance_write_json(dirfd, AE_PROV_METADATA, meta, err);
+	rv = ae_provenance_write_json(dirfd, name, meta, err);
 out:
 	json_decref(entry);
 	json_decref(meta);
 	return rv;
 }
 
-int ae_provenance_metadata_set(int dirfd, const char *key, json_t *value,
-                               ae_error *err)
+int ae_provenance_metadata_set(int dirfd, const char *name, const char *key,
+                               json_t *value, ae_error *err)
 {
-	json_t *meta = load_metadata(dirfd, err);
+	json_t *meta = load_metadata(dirfd, name, err);
 	int rv = -1;
 
 	if (!meta)
 		goto out;
 	json_object_set(meta, key, value);
-	rv = ae_provenance_write_json(dirfd, AE_PROV_METADATA, meta, err);
+	rv = ae_provenance_write_json(dirfd, name, meta, err);
 out:
 	json_decref(value);
 	json_decref(meta);

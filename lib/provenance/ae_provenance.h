@@ -1,6 +1,7 @@
 /* ae_provenance: the files under {output_dir}/provenance/ that record what a
- * job ran: the resolved and unresolved config, its reference, and the run's
- * metadata (with its restarts and its end). Every file is written atomically
+ * run ran: the resolved and unresolved config, its reference, the run's
+ * metadata (with its starts and their ends), and each start's own files
+ * under jobs/ (docs/runs.md). Every file is written atomically
  * (temporary file, fsync, rename) relative to a directory fd that the caller
  * opened safely (ae_safedir), so no path is looked up twice. Job start adds
  * its files to one ae_fsbatch, run_metadata.json last: it is the record that
@@ -23,6 +24,8 @@
 #define AE_PROV_REFERENCE       "config_reference.json"
 #define AE_PROV_METADATA        "run_metadata.json"
 #define AE_PROV_JOB_SCRIPT      "job_script.sh"
+#define AE_PROV_JOBS_DIR        "jobs"
+#define AE_PROV_JOB_METADATA    "job_metadata.json"
 
 /* Pretty JSON (indent 2, trailing newline), atomically. */
 int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
@@ -31,6 +34,10 @@ int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
 /* The same JSON, added to a batch (written at ae_fsbatch_commit). */
 int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
                            const json_t *obj, ae_error *err);
+
+/* The same into another directory of the batch (ae_fsbatch_add_at). */
+int ae_provenance_add_json_at(ae_fsbatch *batch, int dirfd, const char *name,
+                              const json_t *obj, ae_error *err);
 
 /* Read dirfd/name as JSON (new reference, caller decrefs); NULL with err set,
  * or NULL with err cleared when the file does not exist. */
@@ -43,10 +50,13 @@ typedef struct ae_provenance_digests {
 	char unresolved[65];
 } ae_provenance_digests;
 
-/* resolved_config.yaml, resolved_config.json and unresolved_config.yaml, with
- * secret-looking values redacted (ae_secret). The trees are not modified.
- * digests (may be NULL) receives the two YAML files' sha256. */
-int ae_provenance_add_configs(ae_fsbatch *batch, const ae_node *resolved,
+/* resolved_config.yaml and resolved_config.json into each of the n_dirfds
+ * directories (borrowed; a first start writes the run's and its own), and,
+ * when unresolved is not NULL, unresolved_config.yaml into the batch's own
+ * directory; secret-looking values redacted (ae_secret). The trees are not
+ * modified. digests (may be NULL) receives the YAML files' sha256. */
+int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
+                              size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
                               ae_provenance_digests *digests, ae_error *err);
 
@@ -59,13 +69,15 @@ int ae_provenance_add_reference(ae_fsbatch *batch, const ae_capture *cap,
  * NULL-ended "NAME=value" strings. New reference. */
 json_t *ae_provenance_env_json(char *const *envv);
 
-/* Append `entry` (reference stolen) to the array `key` of run_metadata.json
- * (created when missing), rewriting it atomically. */
-int ae_provenance_metadata_append(int dirfd, const char *key, json_t *entry,
-                                  ae_error *err);
+/* Append `entry` (reference stolen) to the array `key` of the JSON object
+ * in dirfd/name (run_metadata.json or a start's job_metadata.json; created
+ * when missing), rewriting it atomically. */
+int ae_provenance_metadata_append(int dirfd, const char *name, const char *key,
+                                  json_t *entry, ae_error *err);
 
-/* Set `key` of run_metadata.json to `value` (reference stolen). */
-int ae_provenance_metadata_set(int dirfd, const char *key, json_t *value,
-                               ae_error *err);
+/* Set `key` of the JSON object in dirfd/name to `value` (reference
+ * stolen). */
+int ae_provenance_metadata_set(int dirfd, const char *name, const char *key,
+                               json_t *value, ae_error *err);
 
 #endif /* AE_PROVENANCE_H */

@@ -328,8 +328,7 @@ static json_t *child_output_dir(const sub *s)
 	json_t *j = json_null();
 
 	r = ae_interp_resolve(s->child, &o, &e);
-	if (r &&
-	    ae_jobstart_output_dir(r, wd, NULL, buf, sizeof(buf), &e) == 0) {
+	if (r && ae_jobstart_output_dir(r, wd, buf, sizeof(buf), &e) == 0) {
 		json_decref(j);
 		j = jstr(buf);
 	}

@@ -6,11 +6,13 @@
 #endif
 
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ae_jobstart.h"
@@ -28,6 +30,8 @@ static const char *fake_env(const char *name, void *ctx)
 		return base;
 	if (strcmp(name, "DATA_DIR") == 0)
 		return "/data/tokens";
+	if (strcmp(name, "SLURM_ARRAY_TASK_ID") == 0)
+		return "3";
 	return NULL;
 }
 
@@ -80,8 +84,8 @@ static char *prepare(const char *yaml, const char *ts)
 	return cap;
 }
 
-static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
-                 ae_error *err)
+static int start_as(const char *cap, const char *job_id, int restart_count,
+                    const char *task, ae_jobstart_result *res, ae_error *err)
 {
 	ae_jobstart_info info = {0};
 	json_t *meta = json_pack("{s:s}", "job_id", job_id);
@@ -89,6 +93,9 @@ static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
 
 	info.uid = getuid();
 	info.job_id = job_id;
+	info.restart_count = restart_count;
+	info.array_task_id = task;
+	info.host = "node1";
 	info.workdir = base;
 	info.env = fake_env;
 	info.metadata = meta;
@@ -100,75 +107,244 @@ static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
 	return rv;
 }
 
+static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
+                 ae_error *err)
+{
+	return start_as(cap, job_id, 0, NULL, res, err);
+}
+
+static void close_all(ae_jobstart_result *res)
+{
+	close(res->prov_fd);
+	close(res->job_fd);
+	close(res->lock_fd); /* the job ends: the run is free */
+}
+
+static json_t *read_json(const char *dir, const char *name)
+{
+	ae_error err;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	json_t *obj =
+	    dfd >= 0 ? ae_provenance_read_json(dfd, name, &err) : NULL;
+
+	if (dfd >= 0)
+		close(dfd);
+	return obj;
+}
+
+static const char run_yaml[] =
+    "project:\n"
+    "  name: run\n"
+    "  base_output_dir: ${oc.env:OUT}/${.name}_${oc.timestring:}\n"
+    "data: ${oc.env:DATA_DIR}\n"
+    "backend:\n"
+    "  megatron:\n"
+    "    save: ${project.base_output_dir}/checkpoints\n"
+    "    api_token: s3cr3t\n";
+
 static void test_first_start_and_restart(void)
 {
-	const char *yaml =
-	    "project:\n"
-	    "  name: run\n"
-	    "  base_output_dir: ${oc.env:OUT}/${.name}_${oc.timestring:}\n"
-	    "data: ${oc.env:DATA_DIR}\n"
-	    "backend:\n"
-	    "  megatron:\n"
-	    "    save: ${project.base_output_dir}/checkpoints\n"
-	    "    api_token: s3cr3t\n";
-	char *cap = prepare(yaml, "20250101_000000_000");
-	char want[512];
-	ae_jobstart_result res;
+	char *cap = prepare(run_yaml, "20250101_000000_000");
+	char *other = prepare("project:\n  name: run\n  base_output_dir: "
+	                      "${oc.env:OUT}/run_20250101_000000_000\n"
+	                      "x: 1\n",
+	                      NULL);
+	char want[PATH_MAX + 16], first_prov[PATH_MAX];
+	ae_jobstart_result res, res2;
 	ae_error err;
 	char *text;
-	json_t *meta;
-	int dfd;
+	json_t *meta, *starts;
 
-	CHECK(cap != NULL);
-	if (!cap)
+	CHECK(cap != NULL && other != NULL);
+	if (!cap || !other)
 		return;
 	ae_error_clear(&err);
 	CHECK_INT(start(cap, "11", &res, &err), 0);
 	snprintf(want, sizeof(want), "%s/run_20250101_000000_000", base);
 	CHECK_STR(res.output_dir, want);
-	CHECK_INT(res.restarted, 0);
-	close(res.prov_fd);
-	text = slurp(res.provenance_dir, "resolved_config.yaml");
+	snprintf(want, sizeof(want),
+	         "%s/run_20250101_000000_000/provenance/jobs/11", base);
+	CHECK_STR(res.job_dir, want);
+	CHECK_INT(res.start, 1);
+	CHECK_INT(res.lock_held, 1);
+	snprintf(first_prov, sizeof(first_prov), "%s", res.provenance_dir);
+
+	/* while job 11 runs, job 12 of the same run is refused: the lock */
+	CHECK_INT(start(cap, "12", &res2, &err), -1);
+	CHECK(strstr(err.text, "in use by job 11") != NULL);
+	CHECK(strstr(err.text, "on node1") != NULL);
+	CHECK(strstr(err.text, "--dependency=singleton") != NULL);
+	CHECK_INT(res2.prov_fd, -1);
+	CHECK_INT(res2.lock_fd, -1);
+	close_all(&res);
+
+	text = slurp(first_prov, "resolved_config.yaml");
 	CHECK(text && strstr(text, "/data/tokens"));
 	CHECK(text && strstr(text, "run_20250101_000000_000/checkpoints"));
 	CHECK(text && !strstr(text, "s3cr3t"));
 	free(text);
-	text = slurp(res.provenance_dir, "unresolved_config.yaml");
+	text = slurp(res.job_dir, "resolved_config.yaml");
+	CHECK(text && strstr(text, "/data/tokens"));
+	free(text);
+	CHECK(strstr(res.config_file, "/provenance/jobs/11/resolved_config"));
+	text = slurp(first_prov, "unresolved_config.yaml");
 	CHECK(text && strstr(text, "${project.base_output_dir}/checkpoints"));
 	free(text);
-	text = slurp(res.provenance_dir, "job_script.sh");
+	text = slurp(first_prov, "job_script.sh");
 	CHECK(text && strcmp(text, "#!/bin/sh\ntrue\n") == 0);
 	free(text);
-	dfd = open(res.provenance_dir, O_RDONLY | O_DIRECTORY);
-	meta = ae_provenance_read_json(dfd, "run_metadata.json", &err);
-	close(dfd);
-	CHECK(meta && json_is_array(json_object_get(meta, "restarts")));
+	meta = read_json(first_prov, "run_metadata.json");
+	CHECK_STR(json_string_value(
+	              json_object_get(json_object_get(meta, "run"), "id")),
+	          "11");
+	CHECK_INT((int)json_array_size(json_object_get(meta, "starts")), 1);
 	CHECK(meta &&
 	      strlen(json_string_value(json_object_get(
 	          json_object_get(meta, "config_sha256"), "resolved"))) == 64);
 	json_decref(meta);
 
-	/* the same job again (requeue): provenance kept, restart recorded */
-	CHECK_INT(start(cap, "11", &res, &err), 0);
-	CHECK_INT(res.restarted, 1);
-	close(res.prov_fd);
-	text = slurp(res.provenance_dir, "run_metadata.json");
-	CHECK(
-	    text &&
-	    strstr(text,
-	           "\"restarts\": [\n    {\n      \"start_time\": 1700000000"));
-	free(text);
-
-	/* another job in the same output dir: the earlier provenance moves
-	 * aside */
+	/* the same job again (requeue): a second start of the run, its own
+	 * directory; the first start's files stay */
+	CHECK_INT(start_as(cap, "11", 1, NULL, &res, &err), 0);
+	CHECK_INT(res.start, 2);
+	CHECK(strstr(res.job_dir, "/jobs/11_requeue1") != NULL);
+	close_all(&res);
+	/* another job of the same config continues the run */
 	CHECK_INT(start(cap, "12", &res, &err), 0);
-	CHECK_INT(res.restarted, 0);
-	close(res.prov_fd);
-	snprintf(want, sizeof(want),
-	         "%s/run_20250101_000000_000/provenance.11/run_metadata.json",
-	         base);
-	CHECK(access(want, F_OK) == 0);
+	CHECK_INT(res.start, 3);
+	CHECK_STR(res.provenance_dir, first_prov);
+	close_all(&res);
+	meta = read_json(first_prov, "run_metadata.json");
+	starts = json_object_get(meta, "starts");
+	CHECK_INT((int)json_array_size(starts), 3);
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(starts, 1), "dir")),
+	          "jobs/11_requeue1");
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(starts, 2), "job_id")),
+	          "12");
+	CHECK_STR(json_string_value(json_object_get(meta, "job_id")), "11");
+	json_decref(meta);
+	meta = read_json(res.job_dir, "job_metadata.json");
+	CHECK_STR(json_string_value(json_object_get(meta, "run_id")), "11");
+	CHECK_INT((int)json_integer_value(json_object_get(meta, "start")), 3);
+	json_decref(meta);
+
+	/* a job of another config into the same directory: refused, nothing
+	 * written for it */
+	CHECK_INT(start(other, "13", &res, &err), -1);
+	CHECK(strstr(err.text, "holds run 11") != NULL);
+	snprintf(want, sizeof(want), "%s/jobs/13", first_prov);
+	CHECK(access(want, F_OK) != 0);
+	free(other);
 	free(cap);
+}
+
+/* A child of test_concurrent_starts: start job `job` when told, report,
+ * and keep the run (its lock) until the parent says both have tried. */
+static void race_child(const char *cap, const char *job, int go, int tried,
+                       int release)
+{
+	ae_jobstart_result res;
+	ae_error err;
+	char c;
+	int rc;
+
+	if (read(go, &c, 1) != 1)
+		_exit(3);
+	rc = start(cap, job, &res, &err);
+	if (write(tried, "x", 1) != 1 || read(release, &c, 1) != 1)
+		_exit(3);
+	/* "in use by job N", or "by another job" when the holder had not
+	 * written its name yet */
+	_exit(rc == 0 ? 0 : strstr(err.text, "in use by ") ? 1 : 2);
+}
+
+/* Two processes start two jobs of one run at the same moment, many rounds:
+ * exactly one starts and the other is refused with the lock's message, and
+ * the run records exactly one complete start. */
+static void test_concurrent_starts(void)
+{
+	int round, bad = 0;
+
+	for (round = 0; round < 50; round++) {
+		char yaml[128], dir[512], *cap, c[2];
+		int go[2], tried[2], release[2], i, ok = 0, refused = 0;
+		pid_t pid[2];
+		json_t *meta;
+
+		snprintf(yaml, sizeof(yaml),
+		         "project:\n  base_output_dir: ${oc.env:OUT}/race%d\n",
+		         round);
+		cap = prepare(yaml, "20250101_000000_000");
+		if (!cap || pipe(go) < 0 || pipe(tried) < 0 ||
+		    pipe(release) < 0) {
+			bad++;
+			free(cap);
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			pid[i] = fork();
+			if (pid[i] == 0)
+				race_child(cap, i ? "201" : "200", go[0],
+				           tried[1], release[0]);
+		}
+		/* both wait on one pipe: released together */
+		if (write(go[1], "gg", 2) != 2 || read(tried[0], c, 1) != 1 ||
+		    read(tried[0], c, 1) != 1 ||
+		    write(release[1], "rr", 2) != 2)
+			bad++;
+		for (i = 0; i < 2; i++) {
+			int st;
+
+			waitpid(pid[i], &st, 0);
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+				ok++;
+			else if (WIFEXITED(st) && WEXITSTATUS(st) == 1)
+				refused++;
+		}
+		close(go[0]), close(go[1]), close(tried[0]), close(tried[1]);
+		close(release[0]), close(release[1]);
+		snprintf(dir, sizeof(dir), "%s/race%d/provenance", base, round);
+		meta = read_json(dir, "run_metadata.json");
+		if (ok != 1 || refused != 1 ||
+		    json_array_size(json_object_get(meta, "starts")) != 1)
+			bad++;
+		json_decref(meta);
+		free(cap);
+	}
+	CHECK_INT(bad, 0);
+}
+
+/* Array tasks: a directory that does not name the task is refused; one that
+ * does is used as it is, without another level. */
+static void test_array_task(void)
+{
+	char *shared = prepare("project:\n  base_output_dir: "
+	                       "${oc.env:OUT}/arr\n",
+	                       "20250101_000000_000");
+	char *own = prepare("project:\n  base_output_dir: "
+	                    "${oc.env:OUT}/arr_${oc.env:SLURM_ARRAY_TASK_ID}\n",
+	                    "20250101_000000_000");
+	char want[512];
+	ae_jobstart_result res;
+	ae_error err;
+
+	CHECK(shared && own);
+	if (!shared || !own)
+		return;
+	CHECK_INT(start_as(shared, "300", 0, "3", &res, &err), -1);
+	CHECK(strstr(err.text, "SLURM_ARRAY_TASK_ID") != NULL);
+	CHECK_STR(err.path, "project.base_output_dir");
+	/* the same config is fine for a job that is not an array task */
+	CHECK_INT(start_as(shared, "301", 0, NULL, &res, &err), 0);
+	close_all(&res);
+	CHECK_INT(start_as(own, "302", 0, "3", &res, &err), 0);
+	snprintf(want, sizeof(want), "%s/arr_3", base);
+	CHECK_STR(res.output_dir, want);
+	close_all(&res);
+	free(shared);
+	free(own);
 }
 
 static void test_errors(void)
@@ -201,7 +377,7 @@ static void test_output_dir(void)
 	} cases[] = {
 	    {"./output/run", "/home/u/exp", NULL, "/home/u/exp/output/run"},
 	    {"output//run/.", "/w/", NULL, "/w/output/run"},
-	    {"/abs/./x/", "/w", "3", "/abs/x/array_task_3"},
+	    {"/abs/./x/", "/w", NULL, "/abs/x"},
 	    {"../up/./x", "/w/sub", NULL, "/w/sub/../up/x"},
 	    {"a.b/.c", "/w", NULL, "/w/a.b/.c"},
 	};
@@ -216,8 +392,7 @@ static void test_output_dir(void)
 		cfg = ae_yaml_load_string(yaml, strlen(yaml), "t.yaml", NULL,
 		                          &err);
 		CHECK(cfg != NULL);
-		CHECK_INT(ae_jobstart_output_dir(cfg, cases[i].workdir,
-		                                 cases[i].task, buf,
+		CHECK_INT(ae_jobstart_output_dir(cfg, cases[i].workdir, buf,
 		                                 sizeof(buf), &err),
 		          0);
 		CHECK_STR(buf, cases[i].want);
@@ -231,6 +406,8 @@ int main(void)
 		return 1;
 	chmod(base, 0755);
 	test_first_start_and_restart();
+	test_concurrent_starts();
+	test_array_task();
 	test_errors();
 	test_output_dir();
 	test_rmtree(base);

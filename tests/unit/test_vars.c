@@ -103,9 +103,9 @@ static void test_output_dir_from_config(void)
 	CHECK(cfg != NULL);
 	vars = ae_vars_new(cfg, &job, &err);
 	CHECK(vars != NULL);
-	CHECK_STR(str(vars, "output_dir"), "/work/runs/x/array_task_4");
-	CHECK_STR(str(vars, "provenance_dir"),
-	          "/work/runs/x/array_task_4/provenance");
+	/* an array task's config names the task itself: no suffix */
+	CHECK_STR(str(vars, "output_dir"), "/work/runs/x");
+	CHECK_STR(str(vars, "provenance_dir"), "/work/runs/x/provenance");
 	ae_node_free(vars);
 
 	job.array_task_id = NULL;
