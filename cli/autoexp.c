@@ -4,7 +4,8 @@
 
 /* autoexp: the command-line front end of the config engine.
  *
- *   autoexp check  [--config-dir DIR] CONFIG [OVERRIDE...]
+ *   autoexp check  [--config-dir DIR] [--script FILE] [--sbatch OPTION]...
+ *                  CONFIG [OVERRIDE...]
  *   autoexp render [--resolve] [--format yaml|json] [--config-dir DIR]
  *                  [--timestring TS] CONFIG [OVERRIDE...]
  *
@@ -12,11 +13,13 @@
  * this file only parses arguments and prints.
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ae_compose.h"
 #include "ae_error.h"
@@ -24,7 +27,9 @@
 #include "ae_json.h"
 #include "ae_node.h"
 #include "ae_searchpath.h"
+#include "ae_request.h"
 #include "ae_submit.h"
+#include "ae_timecheck.h"
 #include "ae_yaml.h"
 #include "cmd_args.h"
 #include "cmd_diff.h"
@@ -42,6 +47,7 @@ static const char *const presets_dir = NULL;
 
 enum { EXIT_OK = 0, EXIT_CONFIG = 1, EXIT_USAGE = 2 };
 enum format { FORMAT_YAML, FORMAT_JSON };
+enum { OPT_SCRIPT = 256, OPT_SBATCH };
 
 struct cli {
 	const char *cmd;
@@ -53,10 +59,15 @@ struct cli {
 	const char *config;
 	const char *const *overrides; /* into argv */
 	size_t n_overrides;
+	const char *script;  /* check: the batch script, for the time check */
+	const char **sbatch; /* check: sbatch options, into argv */
+	size_t n_sbatch;
 };
 
 static const char usage_text[] =
-    "Usage: autoexp check [--config-dir DIR]... CONFIG [OVERRIDE...]\n"
+    "Usage: autoexp check [--config-dir DIR]... [--script FILE] "
+    "[--sbatch OPTION]...\n"
+    "                     CONFIG [OVERRIDE...]\n"
     "       autoexp render [--resolve] [--format yaml|json] "
     "[--config-dir DIR]...\n"
     "                      [--timestring TS] CONFIG [OVERRIDE...]\n"
@@ -80,6 +91,13 @@ static const char usage_text[] =
     "  -r, --resolve          resolve interpolations (render)\n"
     "  -f, --format FMT       output format: yaml (default) or json\n"
     "  -t, --timestring TS    value of ${oc.timestring:} (render)\n"
+    "      --script FILE      check: the batch script, whose #SBATCH lines\n"
+    "                         the time check reads as sbatch would\n"
+    "      --sbatch OPTION    check: one sbatch option (--time=1-0), as on\n"
+    "                         sbatch's command line (repeatable); with\n"
+    "                         either, check warns as sbatch does when\n"
+    "                         --time and --signal leave Megatron no time\n"
+    "                         to save a checkpoint\n"
     "  -h, --help             show this help\n"
     "  -V, --version          show the version\n"
     "\n"
@@ -123,6 +141,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, int *status)
 	    {"format", required_argument, NULL, 'f'},
 	    {"timestring", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"script", required_argument, NULL, OPT_SCRIPT},
+	    {"sbatch", required_argument, NULL, OPT_SBATCH},
 	    {NULL, 0, NULL, 0},
 	};
 	int is_render = strcmp(cli->cmd, "render") == 0;
@@ -160,6 +180,19 @@ static int parse_args(struct cli *cli, int argc, char **argv, int *status)
 				                optarg);
 				return -1;
 			}
+			break;
+		case OPT_SCRIPT:
+		case OPT_SBATCH:
+			if (is_render) {
+				*status = usage_error(
+				    "%s: option not valid for render",
+				    c == OPT_SCRIPT ? "--script" : "--sbatch");
+				return -1;
+			}
+			if (c == OPT_SCRIPT)
+				cli->script = optarg;
+			else
+				cli->sbatch[cli->n_sbatch++] = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -213,6 +246,77 @@ out:
 	return root;
 }
 
+/* Largest batch script read (Slurm's default max_script_size). */
+#define SCRIPT_MAX (4L * 1024 * 1024)
+
+/* The whole of a file (caller frees), or NULL with a message printed. */
+static char *read_script(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (f) {
+		text = malloc(SCRIPT_MAX + 1);
+		if (text)
+			len = fread(text, 1, SCRIPT_MAX + 1, f);
+	}
+	if (!f || !text || ferror(f) || len > SCRIPT_MAX) {
+		fprintf(stderr, "autoexp: --script: cannot read %s: %s\n", path,
+		        f && text && !ferror(f) ? "larger than 4 MiB"
+		                                : strerror(errno));
+		free(text);
+		text = NULL;
+	} else {
+		text[len] = '\0';
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* sbatch's time check (ae_timecheck) for the options given with --sbatch
+ * and the script given with --script, read as sbatch would read them, with
+ * the SBATCH_* variables of this environment. 0 or -1 (message printed). */
+static int time_check(const struct cli *cli, const ae_submit_result *res)
+{
+	char **argv = calloc(cli->n_sbatch + 2, sizeof(*argv));
+	ae_compose_warning *w = NULL;
+	char *script = NULL;
+	json_t *req = NULL;
+	size_t n = 0, i;
+	ae_error err;
+	int rv = -1;
+
+	ae_error_clear(&err);
+	if (!argv) {
+		fprintf(stderr, "autoexp: out of memory\n");
+		return -1;
+	}
+	argv[0] = "sbatch";
+	for (i = 0; i < cli->n_sbatch; i++)
+		argv[i + 1] = (char *)cli->sbatch[i];
+	if (cli->script && !(script = read_script(cli->script)))
+		goto out;
+	req =
+	    ae_request_from_sbatch((int)cli->n_sbatch + 1, argv, environ, &err);
+	if (!req || ae_timecheck_run(json_object_get(req, "options"), script,
+	                             res->unresolved, res->timestring, &w, &n,
+	                             &err) < 0) {
+		print_error(&err);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "warning: %s\n", w[i].text);
+	rv = 0;
+out:
+	json_decref(req);
+	free(script);
+	free(argv);
+	free(w);
+	return rv;
+}
+
 /* Exactly what sbatch's plugin checks (ae_submit_prepare): composition,
  * interpolations (oc.env only for its grammar: the job's environment is
  * not known here) and the monitoring section with its actions. */
@@ -240,6 +344,8 @@ static int run_check(const struct cli *cli)
 	}
 	for (i = 0; i < res.n_warnings; i++)
 		fprintf(stderr, "warning: %s\n", res.warnings[i].text);
+	if ((cli->script || cli->n_sbatch) && time_check(cli, &res) < 0)
+		goto out;
 	status = EXIT_OK;
 out:
 	ae_submit_result_clear(&res);
@@ -329,7 +435,10 @@ int main(int argc, char **argv)
 		return usage_error("unknown command '%s'", cli.cmd);
 	/* At most one --config-dir per remaining argument. */
 	cli.config_dirs = calloc((size_t)argc, sizeof(*cli.config_dirs));
-	if (!cli.config_dirs) {
+	cli.sbatch = calloc((size_t)argc, sizeof(*cli.sbatch));
+	if (!cli.config_dirs || !cli.sbatch) {
+		free(cli.config_dirs);
+		free(cli.sbatch);
 		fprintf(stderr, "autoexp: out of memory\n");
 		return EXIT_CONFIG;
 	}
@@ -337,5 +446,6 @@ int main(int argc, char **argv)
 		status = strcmp(cli.cmd, "check") == 0 ? run_check(&cli)
 		                                       : run_render(&cli);
 	free(cli.config_dirs);
+	free(cli.sbatch);
 	return status;
 }

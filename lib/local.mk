@@ -33,6 +33,8 @@ lib_libautoexp_la_SOURCES = \
 	lib/submit/ae_cooldown_config.c lib/submit/ae_cooldown_config.h \
 	lib/monitor/ae_cooldown_spec.c lib/monitor/ae_cooldown_spec.h \
 	lib/monitor/ae_engine_journal.c lib/monitor/ae_engine_journal.h \
-	lib/config/ae_diff.c lib/config/ae_diff.h
+	lib/config/ae_diff.c lib/config/ae_diff.h \
+	lib/provenance/ae_jobtime.c lib/provenance/ae_jobtime.h \
+	lib/submit/ae_timecheck.c lib/submit/ae_timecheck.h
 lib_libautoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 lib_libautoexp_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS) -lm

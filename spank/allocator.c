@@ -22,6 +22,7 @@
 #include "ae_request.h"
 #include "ae_searchpath.h"
 #include "ae_submit.h"
+#include "ae_timecheck.h"
 #include "allocator.h"
 #include "context.h"
 #include "spank_api.h"
@@ -71,16 +72,16 @@ static const char *fixed_timestring(void)
 #define AE_CMDLINE_MAX (1024u * 1024u)
 
 /* What sbatch was asked, from its own command line and environment (this
- * process is the user's sbatch), as JSON text (caller frees); NULL when it
- * cannot be read: the job then runs without the record, and a follow-up
- * falls back to the parent's resources. */
-static char *sbatch_request(void)
+ * process is the user's sbatch), as ae_request JSON (caller frees); NULL
+ * when it cannot be read: the job then runs without the record, and a
+ * follow-up falls back to the parent's resources. */
+static json_t *sbatch_request(void)
 {
-	char *buf = malloc(AE_CMDLINE_MAX), **argv = NULL, *text = NULL;
+	char *buf = malloc(AE_CMDLINE_MAX), **argv = NULL;
 	size_t len = 0, i;
 	int argc = 0, fd;
 	ssize_t n;
-	json_t *req;
+	json_t *req = NULL;
 
 	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 	if (!buf || fd < 0)
@@ -95,29 +96,91 @@ static char *sbatch_request(void)
 	for (i = 0; i < len; i += strlen(buf + i) + 1)
 		argv[argc++] = buf + i;
 	req = ae_request_from_sbatch(argc, argv, environ, NULL);
-	if (req)
-		text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
 out:
 	if (fd >= 0)
 		close(fd);
 	free(argv);
 	free(buf);
-	return text;
+	return req;
 }
 
 /* The capture with the request added (caller frees), or NULL. */
-static char *with_request(const char *capture, ae_error *err)
+static char *with_request(const char *capture, const json_t *req, ae_error *err)
 {
 	ae_capture *cap = ae_capture_decode(capture, err);
 	char *out = NULL;
 
 	if (!cap)
 		return NULL;
-	cap->request = sbatch_request();
+	cap->request = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	out = ae_capture_encode(cap, err);
 	ae_capture_free(cap);
 	return out;
+}
+
+/* Largest batch script read for its #SBATCH lines (Slurm's default
+ * max_script_size). */
+#define AE_SCRIPT_MAX (4u * 1024u * 1024u)
+
+/* The batch script's text into *text (caller frees; NULL for --wrap).
+ * -1 when its #SBATCH lines cannot be known: a script on stdin (sbatch has
+ * read it), or a file that is not a readable regular file. */
+static int batch_script(const json_t *req, char **text)
+{
+	const char *path = json_string_value(json_object_get(req, "script"));
+	const json_t *options = json_object_get(req, "options");
+	struct stat st;
+	size_t len = 0, i;
+	ssize_t n;
+	int fd;
+
+	*text = NULL;
+	if (!path) {
+		for (i = 0; i < json_array_size(options); i++) {
+			const char *o =
+			    json_string_value(json_array_get(options, i));
+
+			if (o && !strncmp(o, "--wrap=", 7))
+				return 0;
+		}
+		return -1;
+	}
+	/* sbatch runs as the user and has read this file already */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size >= AE_SCRIPT_MAX ||
+	    !(*text = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -1;
+	}
+	while (len < (size_t)st.st_size &&
+	       (n = read(fd, *text + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	(*text)[len] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* Warn, never refuse, when the job's --time and --signal leave Megatron no
+ * time to save a checkpoint (lib/submit/ae_timecheck.c). Printed at info
+ * level, as sbatch prints what is not an error (--quiet hides them). */
+static void time_check(const json_t *req, const ae_submit_result *res)
+{
+	ae_compose_warning *w = NULL;
+	char *script = NULL;
+	size_t n = 0, i;
+
+	if (!req || batch_script(req, &script) < 0)
+		return; /* the job's --time and --signal are not known */
+	if (ae_timecheck_run(json_object_get(req, "options"), script,
+	                     res->unresolved, res->timestring, &w, &n,
+	                     NULL) > 0)
+		for (i = 0; i < n; i++)
+			ae_spank_info("autoexp: warning: %s", w[i].text);
+	free(w);
+	free(script);
 }
 
 int ae_plug_allocator_check_config(const char *path)
@@ -126,6 +189,7 @@ int ae_plug_allocator_check_config(const char *path)
 	    ae_plugin.presets_dir ? ae_plugin.presets_dir : AE_PRESETS_DIR;
 	ae_submit_result res = {0};
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	json_t *req;
 	ae_error err;
 	size_t i;
 
@@ -141,8 +205,11 @@ int ae_plug_allocator_check_config(const char *path)
 	}
 	for (i = 0; i < res.n_warnings; i++)
 		ae_spank_error("autoexp: warning: %s", res.warnings[i].text);
+	req = sbatch_request();
+	time_check(req, &res);
 	free(ae_plugin.capture);
-	ae_plugin.capture = with_request(res.capture, &err);
+	ae_plugin.capture = with_request(res.capture, req, &err);
+	json_decref(req);
 	ae_submit_result_clear(&res);
 	if (!ae_plugin.capture) {
 		ae_spank_error("autoexp: --autoexp-config: %s", err.text);

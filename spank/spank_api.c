@@ -27,6 +27,17 @@ void ae_spank_error(const char *fmt, ...)
 	slurm_error("%s", buf);
 }
 
+void ae_spank_info(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	slurm_info("%s", buf);
+}
+
 void ae_spank_debug(const char *fmt, ...)
 {
 	char buf[2048];

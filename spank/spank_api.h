@@ -9,8 +9,9 @@
 
 #include <slurm/spank.h>
 
-/* Messages (slurm_error / slurm_verbose / slurm_debug). */
+/* Messages (slurm_error / slurm_info / slurm_debug). */
 void ae_spank_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ae_spank_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ae_spank_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The context this process runs the plugin in (spank_context()). */

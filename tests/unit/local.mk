@@ -141,3 +141,12 @@ tests_unit_test_decide_LDADD = lib/libautoexp.la
 tests_unit_test_vars_CFLAGS = $(unit_cflags)
 tests_unit_test_vars_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_decide tests/unit/test_vars
+
+# The time check at submission: --time and --signal as sbatch reads them,
+# and the warnings against backend.megatron.
+check_PROGRAMS += tests/unit/test_jobtime tests/unit/test_timecheck
+tests_unit_test_jobtime_CFLAGS = $(unit_cflags)
+tests_unit_test_jobtime_LDADD = lib/libautoexp.la
+tests_unit_test_timecheck_CFLAGS = $(unit_cflags)
+tests_unit_test_timecheck_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_jobtime tests/unit/test_timecheck
