@@ -27,6 +27,7 @@
 #include "ae_yaml.h"
 #include "helper_jobinfo.h"
 #include "helper_log.h"
+#include "helper_states.h"
 #include "helper_worker.h"
 
 extern char **environ;
@@ -64,6 +65,8 @@ typedef struct worker {
 	ae_node *config;
 	const ae_node *monitoring;
 	ae_rules *rules;
+	ae_monitor_settings settings;
+	helper_states *states;
 	ae_node *vars;
 	ae_template_ctx tctx;
 	ae_journal *journal;
@@ -75,6 +78,7 @@ typedef struct worker {
 	char *log_path;
 	double drain_timeout;
 	int attempt;
+	int restart_count;
 	int sfd;
 	int term;
 	int draining;
@@ -162,6 +166,7 @@ static int emit(void *ctx, size_t rule, ae_event *ev)
 	int n;
 
 	w->st.events++;
+	helper_states_event(w->states, ev);
 	if (ae_rules_nbindings(w->rules, rule) == 0) {
 		ae_event_free(ev);
 		return 0;
@@ -188,6 +193,7 @@ static int on_line(const char *line, size_t len, uint64_t offset,
 	ae_error err;
 
 	w->st.lines++;
+	helper_states_line(w->states, line, len);
 	if (ae_rules_match_line(w->rules, line, len, offset, line_no,
 	                        w->log_path, emit, w, &err) < 0)
 		log_error("matching", &err);
@@ -218,8 +224,11 @@ static void save_state(worker *w, int force)
 		return;
 	st.log_path = w->log_path;
 	st.pending = ae_engine_journal_pending(w->ej);
-	if (!st.pending) {
+	st.facts = helper_states_save(w->states);
+	if (!st.pending || !st.facts) {
 		helper_log("cannot save the state: out of memory");
+		json_decref(st.pending);
+		json_decref(st.facts);
 		return;
 	}
 	if (ae_journal_state_save(w->journal, &st, &err) < 0) {
@@ -237,6 +246,18 @@ static void save_state(worker *w, int force)
 	}
 	w->last_save = mono_now();
 	json_decref(st.pending);
+	json_decref(st.facts);
+}
+
+/* Tell the stall timer how far the log is. */
+static void activity(worker *w)
+{
+	ae_follow_stats fs = ae_follow_stats_get(w->follow);
+	ae_follow_pos pos = ae_follow_position(w->follow);
+
+	helper_states_activity(
+	    w->states, fs.bytes + fs.rotations + fs.truncations + fs.opens,
+	    fs.bytes > 0 || pos.offset > 0, mono_now());
 }
 
 /* Read what the log has. Returns 1 when it stopped early to save the state
@@ -248,6 +269,7 @@ static int follow(worker *w, int final)
 
 	rc = final ? ae_follow_drain(w->follow, on_line, w, &err)
 	           : ae_follow_poll(w->follow, on_line, w, &err);
+	activity(w);
 	if (rc < 0) {
 		w->st.follow_errors++;
 		/* the same error every second is said once */
@@ -281,8 +303,24 @@ static void start_drain(worker *w)
 	           w->drain_timeout, ae_engine_pending(w->engine));
 	while (follow(w, 1))
 		save_state(w, 0);
+	/* all of the log is read: the end's facts are known */
+	helper_states_end(w->states);
 	step(w);
 	save_state(w, 0);
+}
+
+/* A stall is due: look at the log once more (it may have grown since the
+ * follower's last check), then fire it if it is still silent. */
+static int check_stall(worker *w)
+{
+	int busy;
+
+	if (w->draining || helper_states_timeout_ms(w->states, mono_now()) != 0)
+		return 0;
+	busy = follow(w, 0);
+	helper_states_check_stall(
+	    w->states, ae_follow_position(w->follow).offset, mono_now());
+	return busy;
 }
 
 /* SIGTERM/SIGINT start the drain, SIGUSR1 logs the statistics. */
@@ -360,6 +398,12 @@ static int loop(worker *w)
 		}
 
 		timeout = busy ? 0 : ae_follow_timeout_ms(w->follow);
+		if (!w->draining) {
+			int s = helper_states_timeout_ms(w->states, mono_now());
+
+			if (s >= 0 && s < timeout)
+				timeout = s;
+		}
 		now = wall_now();
 		next = ae_engine_next_time(w->engine, now);
 		if (isfinite(next) && ms_until(next, now) < timeout)
@@ -389,6 +433,7 @@ static int loop(worker *w)
 		             ae_follow_timeout_ms(w->follow) == 0;
 		if (follow_due)
 			busy = follow(w, 0);
+		busy = check_stall(w) || busy;
 		for (int i = 0; i < ne; i++)
 			engine_due = engine_due || pfd[n + i].revents;
 		now = wall_now();
@@ -519,9 +564,15 @@ static int setup_signals(worker *w, sigset_t *old)
 	return w->sfd < 0 ? -1 : 0;
 }
 
+/* A non-empty list or mapping. */
+static int non_empty(const ae_node *n)
+{
+	return n && (ae_map_size(n) > 0 || ae_seq_size(n) > 0);
+}
+
 static int load_config(worker *w)
 {
-	const ae_node *cls, *events;
+	const ae_node *cls;
 	ae_error err;
 
 	w->config = ae_yaml_load_file(w->o->config_path, NULL, &err);
@@ -539,13 +590,19 @@ static int load_config(worker *w)
 		log_error("config", &err);
 		return HELPER_EXIT_FATAL;
 	}
+	if (ae_monitor_config_settings(w->monitoring, 0, &w->settings, &err) <
+	    0) {
+		log_error("config", &err);
+		return HELPER_EXIT_FATAL;
+	}
 	cls = ae_map_get(w->monitoring, "class_name");
-	events = ae_map_get(w->monitoring, "log_events");
 	if ((cls && cls->type == AE_STRING &&
 	     !strcmp(cls->u.str.s, "NullMonitor")) ||
-	    !events || events->type == AE_NULL) {
-		helper_log(
-		    "monitoring has no log events to follow: nothing to do");
+	    (!non_empty(ae_map_get(w->monitoring, "log_events")) &&
+	     !non_empty(ae_map_get(w->monitoring, "state_events")) &&
+	     w->settings.inactivity <= 0)) {
+		helper_log("monitoring has no log events, no state events and "
+		           "no inactivity threshold: nothing to do");
 		return -1;
 	}
 	w->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
@@ -554,7 +611,7 @@ static int load_config(worker *w)
 		log_error("config", &err);
 		return HELPER_EXIT_FATAL;
 	}
-	w->rules = ae_rules_compile(events, 0, &err);
+	w->rules = ae_monitor_config_rules(w->monitoring, 0, &err);
 	if (!w->rules) {
 		log_error("config", &err);
 		return HELPER_EXIT_FATAL;
@@ -624,6 +681,62 @@ static int resume_started(worker *w)
 	return n;
 }
 
+/* This start's SLURM_RESTART_COUNT, else scontrol's Restarts, else 0. */
+static int restart_count(const helper_jobinfo *ji)
+{
+	const char *v = getenv("SLURM_RESTART_COUNT");
+	char *end;
+	long n;
+
+	if (v && *v) {
+		n = strtol(v, &end, 10);
+		if (!*end && n >= 0 && n < INT_MAX)
+			return (int)n;
+	}
+	return ji->restarts >= 0 ? ji->restarts : 0;
+}
+
+/* backend.megatron.train_iters of the resolved config, -1 when absent. */
+static long long config_train_iters(const ae_node *config)
+{
+	const ae_node *b = ae_map_get(config, "backend");
+	const ae_node *m =
+	    b && b->type == AE_MAP ? ae_map_get(b, "megatron") : NULL;
+	const ae_node *v =
+	    m && m->type == AE_MAP ? ae_map_get(m, "train_iters") : NULL;
+	char *end;
+	long long n;
+
+	if (v && v->type == AE_INT)
+		return v->u.i > 0 ? v->u.i : -1;
+	if (v && v->type == AE_STRING) {
+		n = strtoll(v->u.str.s, &end, 10);
+		if (end != v->u.str.s && !*end && n > 0)
+			return n;
+	}
+	return -1;
+}
+
+/* The job's states (helper_states), from the saved facts. */
+static int make_states(worker *w, const json_t *saved)
+{
+	helper_states_opts so;
+
+	memset(&so, 0, sizeof(so));
+	so.settings = w->settings;
+	so.config_train_iters = config_train_iters(w->config);
+	so.job_id = w->o->job_id;
+	so.restart_count = w->restart_count;
+	so.attempt = w->attempt;
+	so.provenance_dir = w->o->provenance_dir;
+	so.rules = w->rules;
+	so.engine = w->engine;
+	so.ej = w->ej;
+	so.journal = w->journal;
+	w->states = helper_states_new(&so, saved, wall_now(), mono_now());
+	return w->states ? 0 : -1;
+}
+
 static int start(worker *w)
 {
 	ae_journal_state st;
@@ -662,7 +775,8 @@ static int start(worker *w)
 	                         w->sfd, &w->ji, &err) < 0 &&
 	    need_scontrol)
 		log_error("job information", &err);
-	w->attempt = w->ji.restarts >= 0 ? w->ji.restarts + 1 : 1;
+	w->restart_count = restart_count(&w->ji);
+	w->attempt = w->restart_count + 1;
 	if (make_vars(w) < 0) {
 		helper_log("out of memory");
 		rc = 1;
@@ -708,6 +822,10 @@ static int start(worker *w)
 		log_error("engine", &err);
 		goto out;
 	}
+	if (make_states(w, st.facts) < 0) {
+		helper_log("out of memory");
+		goto out;
+	}
 	if (st.pending) {
 		restored = ae_engine_journal_restore(
 		    w->ej, w->engine, st.pending, wall_now(), &dropped, &err);
@@ -736,6 +854,7 @@ out:
 static void cleanup(worker *w)
 {
 	json_decref(w->resume);
+	helper_states_free(w->states);
 	ae_engine_free(w->engine);
 	ae_engine_journal_free(w->ej);
 	ae_follow_free(w->follow);

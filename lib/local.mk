@@ -33,6 +33,9 @@ lib_libautoexp_la_SOURCES = \
 	lib/submit/ae_cooldown_config.c lib/submit/ae_cooldown_config.h \
 	lib/monitor/ae_cooldown_spec.c lib/monitor/ae_cooldown_spec.h \
 	lib/monitor/ae_engine_journal.c lib/monitor/ae_engine_journal.h \
+	lib/monitor/ae_endstate.c lib/monitor/ae_endstate.h \
+	lib/monitor/ae_logfacts.c lib/monitor/ae_logfacts.h \
+	lib/monitor/ae_state_events.c lib/monitor/ae_state_events.h \
 	lib/config/ae_diff.c lib/config/ae_diff.h \
 	lib/provenance/ae_jobtime.c lib/provenance/ae_jobtime.h \
 	lib/submit/ae_timecheck.c lib/submit/ae_timecheck.h

@@ -50,6 +50,9 @@ EXTRA_DIST += tests/integration/configs \
 	tests/bad-input/cases/resolver_unclosed_args.yaml \
 	tests/bad-input/cases/root_is_list.yaml \
 	tests/bad-input/cases/root_is_scalar.yaml \
+	tests/bad-input/cases/state_event_unknown_action.yaml \
+	tests/bad-input/cases/state_event_unknown_condition.yaml \
+	tests/bad-input/cases/state_event_unknown_name.yaml \
 	tests/bad-input/cases/syntax_bad_indent.yaml \
 	tests/bad-input/cases/syntax_colon_in_plain.yaml \
 	tests/bad-input/cases/syntax_unclosed_flow.yaml \

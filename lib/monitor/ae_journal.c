@@ -915,6 +915,11 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 	    (json_int_t)st->pos.dev, "ino", (json_int_t)st->pos.ino, "offset",
 	    (json_int_t)st->pos.offset, "line_no", (json_int_t)st->pos.line_no,
 	    "pending", st->pending ? json_incref(st->pending) : json_array());
+	if (obj && st->facts &&
+	    json_object_set(obj, "facts", (json_t *)st->facts) < 0) {
+		json_decref(obj);
+		obj = NULL;
+	}
 	if (!obj) {
 		oom(err);
 		goto out;
@@ -1000,6 +1005,8 @@ int ae_journal_state_load(ae_journal *j, ae_journal_state *st, ae_error *err)
 		goto out;
 	}
 	st->pending = pending ? json_incref(pending) : NULL;
+	v = json_object_get(obj, "facts");
+	st->facts = json_is_object(v) ? json_incref(v) : NULL;
 	rv = 1;
 out:
 	if (rv < 0)
@@ -1015,5 +1022,6 @@ void ae_journal_state_clear(ae_journal_state *st)
 		return;
 	free(st->log_path);
 	json_decref(st->pending);
+	json_decref(st->facts);
 	memset(st, 0, sizeof(*st));
 }

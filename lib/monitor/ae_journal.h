@@ -36,7 +36,8 @@
  * `action_resumed`, and it ends with `action_finished` as any other.
  *
  * monitor_state.json holds what a restart needs beyond the journal: the
- * follower position and the pending condition evaluations. It is replaced
+ * follower position, the pending condition evaluations and the facts of the
+ * log that the job-end classification needs. It is replaced
  * atomically (ae_fsutil_write_atomic) and may lag behind the journal; a
  * crash between an append and the state write re-reads some log lines, and
  * the journal stops them from firing again.
@@ -212,6 +213,10 @@ typedef struct ae_journal_state {
 	ae_follow_pos pos;
 	json_t *pending; /* owned reference to an array of the rule engine's
 	                  * pending evaluations (opaque here); NULL = none */
+	json_t *facts;   /* owned reference to an object: what the helper
+	                  * learnt from the log of this job start (opaque
+	                  * here, ae_logfacts and the stall timer); NULL =
+	                  * none */
 } ae_journal_state;
 
 /* Replace monitor_state.json atomically with st, after syncing the journal

@@ -50,6 +50,7 @@ struct ae_rules {
 	/* seen[rule] == gen when the current line has one of its literals */
 	uint32_t *seen;
 	size_t *first; /* where the first of them starts, when seen */
+	size_t nseen;  /* rules when seen and first were made */
 	uint32_t gen;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -111,6 +112,7 @@ static int build_prefilter(ae_rules *rs)
 		nlits[i] = rs->rules[i].nlits;
 	}
 	rs->pf = ae_prefilter_new(lits, nlits, rs->n);
+	rs->nseen = rs->n;
 	rs->seen = calloc(rs->n + 1, sizeof(*rs->seen));
 	rs->first = calloc(rs->n + 1, sizeof(*rs->first));
 	if (rs->pf && rs->seen && rs->first)
@@ -379,6 +381,44 @@ fail:
 	return NULL;
 }
 
+long ae_rules_add_unmatched(ae_rules *rs, const char *name,
+                            const ae_node *metadata, ae_binding **bindings,
+                            size_t n, const ae_node *cfg, ae_error *err)
+{
+	rule *v, *r;
+
+	if (ae_rules_find(rs, name) >= 0) {
+		ae_node_error(err, cfg, "duplicate rule name '%s'", name);
+		goto fail;
+	}
+	/* the prefilter's tables are not grown: this rule has no literal and
+	 * no regex, so matching never looks at its slots */
+	v = realloc(rs->rules, (rs->n + 2) * sizeof(*v));
+	if (!v)
+		goto nomem;
+	rs->rules = v;
+	r = &rs->rules[rs->n];
+	memset(r, 0, sizeof(*r));
+	r->name = strdup(name);
+	r->metadata = metadata && metadata->type == AE_MAP
+	                  ? ae_node_copy(metadata)
+	                  : ae_node_new_map();
+	if (!r->name || !r->metadata) {
+		rule_clear(r);
+		goto nomem;
+	}
+	r->bindings = bindings;
+	r->nbind = n;
+	return (long)rs->n++;
+nomem:
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+fail:
+	for (size_t i = 0; i < n; i++)
+		ae_binding_free(bindings[i]);
+	free(bindings);
+	return -1;
+}
+
 size_t ae_rules_count(const ae_rules *rs)
 {
 	return rs->n;
@@ -395,6 +435,11 @@ long ae_rules_find(const ae_rules *rs, const char *name)
 		if (!strcmp(rs->rules[i].name, name))
 			return (long)i;
 	return -1;
+}
+
+const ae_node *ae_rules_metadata(const ae_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i].metadata : NULL;
 }
 
 size_t ae_rules_nbindings(const ae_rules *rs, size_t i)
@@ -637,7 +682,7 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 	rs->stats.lines++;
 	if (rs->prefilter) {
 		if (++rs->gen == 0) {
-			memset(rs->seen, 0, rs->n * sizeof(*rs->seen));
+			memset(rs->seen, 0, rs->nseen * sizeof(*rs->seen));
 			rs->gen = 1;
 		}
 		ae_prefilter_scan(rs->pf, line, len, rs->gen, rs->seen,

@@ -48,10 +48,21 @@ ae_rules *ae_rules_compile(const ae_node *log_events, int unresolved,
                            ae_error *err);
 void ae_rules_free(ae_rules *rules);
 
+/* Add a rule that no line matches: its events are made by the caller
+ * (ae_state_events). name is copied; metadata (a mapping or NULL) is
+ * copied; bindings (n of them) are taken, also on failure. Returns the new
+ * rule's index, or -1 with err set (out of memory, or a rule of that name
+ * exists: cfg, may be NULL, is where the error points). */
+long ae_rules_add_unmatched(ae_rules *rules, const char *name,
+                            const ae_node *metadata, ae_binding **bindings,
+                            size_t n, const ae_node *cfg, ae_error *err);
+
 size_t ae_rules_count(const ae_rules *rules);
 const char *ae_rules_name(const ae_rules *rules, size_t i);
 /* Index of the rule with that name, or -1. */
 long ae_rules_find(const ae_rules *rules, const char *name);
+/* The static metadata of rule i (a mapping, borrowed), NULL when none. */
+const ae_node *ae_rules_metadata(const ae_rules *rules, size_t i);
 size_t ae_rules_nbindings(const ae_rules *rules, size_t i);
 const ae_binding *ae_rules_binding(const ae_rules *rules, size_t i, size_t j);
 /* The prefilter literal of rule i when it has exactly one (borrowed), else

@@ -87,6 +87,10 @@ tests_unit_test_engine_CFLAGS = $(unit_cflags)
 tests_unit_test_engine_LDADD = lib/libautoexp.la
 tests_unit_test_monitor_config_CFLAGS = $(unit_cflags)
 tests_unit_test_monitor_config_LDADD = lib/libautoexp.la
+check_PROGRAMS += tests/unit/test_endstate
+tests_unit_test_endstate_CFLAGS = $(unit_cflags)
+tests_unit_test_endstate_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_endstate
 TESTS += tests/unit/test_template tests/unit/test_spawn \
 	tests/unit/test_condition tests/unit/test_action tests/unit/test_rules \
 	tests/unit/test_prefilter tests/unit/test_engine tests/unit/test_monitor_config

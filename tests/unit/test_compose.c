@@ -402,6 +402,12 @@ static void test_log_events(void)
 	          "cpu_oom,checkpoint_saved,cooldown_done");
 	CHECK_STR(val(r, "monitoring.log_events.checkpoint_saved.pattern"),
 	          "saved checkpoint (cooldown)");
+	/* state_events in the mapping form merge the same way */
+	CHECK_STR(keys(r, "monitoring.state_events"), "crash,stall,success");
+	CHECK_STR(val(r, "monitoring.state_events.crash.actions.0.message"),
+	          "base");
+	CHECK_STR(val(r, "monitoring.state_events.crash.metadata.from"),
+	          "child");
 	CHECK_INT(nw, 0);
 	ae_node_free(r);
 	free(w);

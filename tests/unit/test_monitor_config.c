@@ -118,6 +118,90 @@ static void presets(void)
 	}
 }
 
+/* state_events and the stall settings: accepted with their meaning, and
+ * refused with place and key path when wrong. */
+static void state_events(void)
+{
+	ae_monitor_settings set;
+	ae_error err;
+	ae_node *n;
+	const char *t;
+
+	CHECK_INT(check("monitoring:\n  inactivity_threshold_seconds: 5\n"
+	                "  termination_string: DONE\n  state_events:\n"
+	                "    - name: crash\n      metadata: {k: v}\n"
+	                "      actions:\n        - class_name: LogAction\n"
+	                "          message: '{reason}'\n"
+	                "    - {name: stall}\n"
+	                "    - {class_name: StateEvent, name: cancelled, "
+	                "state: {class_name: CrashState}}\n",
+	                0, &err),
+	          0);
+	CHECK_INT(check("monitoring:\n  state_events:\n    success:\n"
+	                "      actions: [{class_name: LogAction}]\n"
+	                "    timeout: {}\n",
+	                0, &err),
+	          0);
+	/* the settings, with the save threshold's default */
+	t = "inactivity_threshold_seconds: 5\n";
+	n = ae_yaml_load_string(t, strlen(t), "exp.yaml", NULL, &err);
+	CHECK_INT(ae_monitor_config_settings(n, 0, &set, &err), 0);
+	CHECK(set.inactivity == 5 &&
+	      set.save_inactivity == AE_MONITOR_SAVE_THRESHOLD_MIN);
+	CHECK(set.termination == NULL);
+	ae_node_free(n);
+	t = "inactivity_threshold_seconds: 4000\n";
+	n = ae_yaml_load_string(t, strlen(t), "exp.yaml", NULL, &err);
+	CHECK_INT(ae_monitor_config_settings(n, 0, &set, &err), 0);
+	CHECK(set.save_inactivity == 4000);
+	ae_node_free(n);
+	t = "save_inactivity_threshold_seconds: 9\n";
+	n = ae_yaml_load_string(t, strlen(t), "exp.yaml", NULL, &err);
+	CHECK_INT(ae_monitor_config_settings(n, 0, &set, &err), 0);
+	CHECK(set.inactivity == 0 && set.save_inactivity == 0);
+	ae_node_free(n);
+
+	BAD("monitoring:\n  inactivity_threshold_seconds: 0\n", 1,
+	    "must be more than 0", 2,
+	    "monitoring.inactivity_threshold_seconds");
+	BAD("monitoring:\n  inactivity_threshold_seconds: soon\n", 1,
+	    "number of seconds", 2, "monitoring.inactivity_threshold_seconds");
+	BAD("monitoring:\n  inactivity_threshold_seconds: 600\n"
+	    "  save_inactivity_threshold_seconds: 60\n",
+	    0, "must not be less than", 3,
+	    "monitoring.save_inactivity_threshold_seconds");
+	BAD("monitoring:\n  termination_string: ''\n", 0, "must not be empty",
+	    2, "monitoring.termination_string");
+	BAD("monitoring:\n  termination_string: [a]\n", 0, "", 2,
+	    "monitoring.termination_string");
+	BAD("monitoring:\n  state_events:\n    - name: crashed\n", 1,
+	    "unknown state event 'crashed'", 3,
+	    "monitoring.state_events[0].name");
+	BAD("monitoring:\n  state_events:\n    finished:\n      actions: []\n",
+	    1, "unknown state event 'finished'", 4,
+	    "monitoring.state_events.finished");
+	BAD("monitoring:\n  state_events:\n    - name: stall\n"
+	    "      actions:\n        - class_name: RestartActoin\n",
+	    1, "RestartActoin", 5,
+	    "monitoring.state_events[0].actions[0].class_name");
+	BAD("monitoring:\n  state_events:\n    - name: crash\n      actions:\n"
+	    "        - class_name: EventAction\n          conditions:\n"
+	    "            - {class_name: MaxAttemptCondition}\n"
+	    "          action: {class_name: LogAction}\n",
+	    1, "unknown condition class_name 'MaxAttemptCondition'", 7,
+	    "monitoring.state_events[0].actions[0].conditions[0].class_name");
+	BAD("monitoring:\n  state_events:\n    - name: crash\n"
+	    "    - name: crash\n",
+	    1, "duplicate state event 'crash'", 4,
+	    "monitoring.state_events[1]");
+	BAD("monitoring:\n  state_events:\n    - name: crash\n      when: x\n",
+	    1, "unknown field 'when'", 4, "monitoring.state_events[0].when");
+	BAD("monitoring:\n  state_events:\n    crash:\n      name: stall\n", 1,
+	    "differs from its key", 4, "monitoring.state_events.crash.name");
+	BAD("monitoring:\n  state_events: crash\n", 1,
+	    "state_events must be a list", 2, "monitoring.state_events");
+}
+
 int main(void)
 {
 	ae_error err;
@@ -133,9 +217,12 @@ int main(void)
 	    "monitoring.log_event");
 	BAD("monitoring:\n  log_signals: []\n", 1, "write 'log_events'", 2,
 	    "monitoring.log_signals");
-	BAD("monitoring:\n  inactivity_threshold_seconds: 5\n", 1,
+	BAD("monitoring:\n  poll_interval_seconds: 5\n", 1,
 	    "predecessor's host-side monitor", 2,
-	    "monitoring.inactivity_threshold_seconds");
+	    "monitoring.poll_interval_seconds");
+	BAD("monitoring:\n  debug_sync: true\n", 1,
+	    "predecessor's host-side monitor", 2, "monitoring.debug_sync");
+	state_events();
 	BAD("monitoring:\n  class_name: Watcher\n", 1,
 	    "unknown monitoring class_name 'Watcher'", 2,
 	    "monitoring.class_name");
