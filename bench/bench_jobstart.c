@@ -172,6 +172,8 @@ int main(int argc, char **argv)
 			}
 			tj[i] = now_ms() - t0;
 			close(res.prov_fd);
+			close(res.job_fd);
+			close(res.lock_fd);
 			ae_submit_result_clear(&sub);
 			if (!plain)
 				plain_len =

@@ -19,7 +19,9 @@
 #include "ae_capture.h"
 #include "ae_compose.h"
 #include "ae_interp.h"
+#include "ae_jobtime.h"
 #include "ae_request.h"
+#include "ae_taskdir.h"
 #include "ae_searchpath.h"
 #include "ae_submit.h"
 #include "ae_timecheck.h"
@@ -183,6 +185,48 @@ static void time_check(const json_t *req, const ae_submit_result *res)
 	free(script);
 }
 
+/* The submitting environment: oc.env at sbatch, for the array check. */
+static const char *submit_env(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* An array job whose tasks would share their output or checkpoint
+ * directory is refused here when that can be seen (ae_taskdir); what needs
+ * the job's environment is checked again at job start. 0 or -1. */
+static int array_check(const json_t *req, const ae_submit_result *res)
+{
+	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	ae_resolve_opts opts = {0};
+	json_t *dirs = NULL;
+	char *script = NULL;
+	ae_jobtime jt;
+	ae_error err;
+	int rv = 0;
+
+	if (!req)
+		return 0;
+	/* a script on stdin: its #SBATCH lines are not known here */
+	if (batch_script(req, &script) == 0 && script)
+		dirs = ae_request_directives(script);
+	ae_error_clear(&err);
+	if (ae_jobtime_from_request(&jt, dirs, json_object_get(req, "options"),
+	                            &err) == 0 &&
+	    jt.array) {
+		opts.timestring = res->timestring;
+		opts.env = submit_env;
+		if (ae_taskdir_check(res->unresolved, &opts, &err) < 0) {
+			ae_error_format(&err, msg, sizeof(msg));
+			ae_spank_error("autoexp: --autoexp-config: %s", msg);
+			rv = -1;
+		}
+	}
+	json_decref(dirs);
+	free(script);
+	return rv;
+}
+
 int ae_plug_allocator_check_config(const char *path)
 {
 	const char *presets =
@@ -206,6 +250,11 @@ int ae_plug_allocator_check_config(const char *path)
 	for (i = 0; i < res.n_warnings; i++)
 		ae_spank_error("autoexp: warning: %s", res.warnings[i].text);
 	req = sbatch_request();
+	if (array_check(req, &res) < 0) {
+		json_decref(req);
+		ae_submit_result_clear(&res);
+		return -1;
+	}
 	time_check(req, &res);
 	free(ae_plugin.capture);
 	ae_plugin.capture = with_request(res.capture, req, &err);

@@ -152,7 +152,6 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	envp[n++] = conf;
 	envp[n++] = jobdir;
 	env_pass(envp, &n, job_env, "SLURM_JOB_ID");
-	env_pass(envp, &n, job_env, "SLURM_RESTART_COUNT");
 	env_pass(envp, &n, job_env, "TZ");
 	{
 		int before = n;

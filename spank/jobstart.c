@@ -106,22 +106,6 @@ static json_t *slurm_metadata(char **envv, uid_t uid, gid_t gid)
 	return meta;
 }
 
-/* SLURM_RESTART_COUNT: unset at a job's first start, then 1, 2, ... The
- * job's environment is the user's to set: anything but a small number counts
- * as 0. */
-static int restart_count(char **envv)
-{
-	const char *v = job_env("SLURM_RESTART_COUNT", envv);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	return *end || errno || n < 0 || n > 1000000 ? 0 : (int)n;
-}
-
 /* The batch script as it runs: slurmstepd passes its path as argv[0]. Read
  * with the user's ids, without following a symlink. */
 static char *read_script(spank_t sp, size_t *len)
@@ -196,7 +180,6 @@ int ae_plug_jobstart(spank_t sp)
 		goto out;
 	}
 	info.job_id = job_id;
-	info.restart_count = restart_count(envv);
 	info.host = gethostname(host, sizeof(host)) == 0 ? host : NULL;
 	info.workdir = workdir;
 	info.array_task_id = job_env("SLURM_ARRAY_TASK_ID", envv);

@@ -16,8 +16,10 @@
 typedef struct fsbatch_file {
 	char *name;
 	char tmp[512];
-	int fd;
-	int dirfd; /* its directory (borrowed) */
+	int fd;         /* -1 for a link */
+	int dirfd;      /* its directory (borrowed) */
+	int link_dirfd; /* a link: the file it names (added before) */
+	char *link_name;
 } fsbatch_file;
 
 struct ae_fsbatch {
@@ -62,6 +64,7 @@ int ae_fsbatch_add_at(ae_fsbatch *b, int dirfd, const char *name,
 		b->cap = cap;
 	}
 	f = &b->files[b->n];
+	memset(f, 0, sizeof(*f));
 	f->name = strdup(name);
 	if (!f->name)
 		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
@@ -82,17 +85,83 @@ int ae_fsbatch_add_at(ae_fsbatch *b, int dirfd, const char *name,
 	return 0;
 }
 
+int ae_fsbatch_add_link(ae_fsbatch *b, int dirfd, const char *name,
+                        int target_dirfd, const char *target_name,
+                        ae_error *err)
+{
+	fsbatch_file *f;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 8;
+		fsbatch_file *files = realloc(b->files, cap * sizeof(*files));
+
+		if (!files)
+			return ae_error_set(err, name, 0, 0, NULL,
+			                    "out of memory");
+		b->files = files;
+		b->cap = cap;
+	}
+	f = &b->files[b->n];
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->dirfd = dirfd;
+	f->link_dirfd = target_dirfd;
+	f->name = strdup(name);
+	f->link_name = strdup(target_name);
+	if (!f->name || !f->link_name) {
+		free(f->name);
+		free(f->link_name);
+		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
+	}
+	b->n++;
+	return 0;
+}
+
+/* Largest file copied where a hard link cannot be made. */
+#define FSBATCH_COPY_MAX (64u * 1024u * 1024u)
+
+/* Put a link entry in place: a hard link to the file it names (in place by
+ * now), over a name left by an earlier, unfinished batch. A file system
+ * without hard links between directories (some parallel file systems) gets
+ * a durable copy instead. */
+static int place_link(const fsbatch_file *f, ae_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rv;
+
+	if (linkat(f->link_dirfd, f->link_name, f->dirfd, f->name, 0) == 0)
+		return 0;
+	if (errno == EEXIST && unlinkat(f->dirfd, f->name, 0) == 0 &&
+	    linkat(f->link_dirfd, f->link_name, f->dirfd, f->name, 0) == 0)
+		return 0;
+	if (ae_fsutil_read_file(f->link_dirfd, f->link_name, FSBATCH_COPY_MAX,
+	                        &data, &len, err) <= 0)
+		return ae_error_isset(err)
+		           ? -1
+		           : fail(err, f->name, "cannot link into place",
+		                  ENOENT);
+	rv = ae_fsutil_write_atomic(f->dirfd, f->name, data, len, 0644, err);
+	free(data);
+	return rv;
+}
+
 int ae_fsbatch_commit(ae_fsbatch *b, ae_error *err)
 {
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (fsync(b->files[i].fd) < 0)
+		if (b->files[i].fd >= 0 && fsync(b->files[i].fd) < 0)
 			return fail(err, b->files[i].name, "cannot fsync",
 			            errno);
 	for (i = 0; i < b->n; i++) {
 		fsbatch_file *f = &b->files[i];
 
+		if (f->fd < 0) {
+			if (place_link(f, err) < 0)
+				return -1;
+			continue;
+		}
 		if (renameat(f->dirfd, f->tmp, f->dirfd, f->name) < 0)
 			return fail(err, f->name, "cannot rename into place",
 			            errno);
@@ -127,8 +196,10 @@ void ae_fsbatch_free(ae_fsbatch *b)
 	for (i = 0; i < b->n; i++) {
 		if (b->files[i].tmp[0])
 			unlinkat(b->files[i].dirfd, b->files[i].tmp, 0);
-		close(b->files[i].fd);
+		if (b->files[i].fd >= 0)
+			close(b->files[i].fd);
 		free(b->files[i].name);
+		free(b->files[i].link_name);
 	}
 	free(b->files);
 	free(b);

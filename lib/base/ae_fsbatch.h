@@ -37,6 +37,15 @@ int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
 int ae_fsbatch_add_at(ae_fsbatch *b, int dirfd, const char *name,
                       const void *data, size_t len, mode_t mode, ae_error *err);
 
+/* A hard link dirfd/name to target_dirfd/target_name, a file added to this
+ * batch before: the same bytes under a second name for the price of no
+ * write and no fsync. It is put in place at the commit in the order added
+ * (after its target); a name left there by an unfinished batch is
+ * replaced. Both names must stay on one file system. 0 or -1 with err. */
+int ae_fsbatch_add_link(ae_fsbatch *b, int dirfd, const char *name,
+                        int target_dirfd, const char *target_name,
+                        ae_error *err);
+
 /* Make every added file durable and put it in place (see above). 0, or -1
  * with err set: files renamed before the failure stay renamed. */
 int ae_fsbatch_commit(ae_fsbatch *b, ae_error *err);

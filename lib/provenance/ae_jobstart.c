@@ -33,10 +33,15 @@ static const char *string_at(const ae_node *root, const char *section,
 	                                                     : NULL;
 }
 
+static int non_empty(const ae_node *n)
+{
+	return n && (ae_map_size(n) > 0 || ae_seq_size(n) > 0);
+}
+
 int ae_jobstart_wants_helper(const ae_node *resolved)
 {
 	const ae_node *mon = ae_map_get(resolved, "monitoring");
-	const ae_node *events, *cls;
+	const ae_node *cls;
 
 	if (!mon || mon->type != AE_MAP)
 		return 0;
@@ -44,8 +49,9 @@ int ae_jobstart_wants_helper(const ae_node *resolved)
 	if (cls && cls->type == AE_STRING &&
 	    strcmp(cls->u.str.s, "NullMonitor") == 0)
 		return 0;
-	events = ae_map_get(mon, "log_events");
-	return events && (ae_map_size(events) > 0 || ae_seq_size(events) > 0);
+	return non_empty(ae_map_get(mon, "log_events")) ||
+	       non_empty(ae_map_get(mon, "state_events")) ||
+	       ae_map_get(mon, "inactivity_threshold_seconds");
 }
 
 /* Drop "." components and doubled slashes from an absolute path, in place:
@@ -132,8 +138,6 @@ static json_t *start_metadata(const ae_jobstart_info *info,
 		json_object_set_new(meta, "job_id", json_string(info->job_id));
 	json_object_set_new(meta, "run_id", json_string(run_id));
 	json_object_set_new(meta, "start", json_integer(res->start));
-	json_object_set_new(meta, "restart_count",
-	                    json_integer(info->restart_count));
 	json_object_set_new(meta, "autoexp_version",
 	                    json_string(PACKAGE_VERSION));
 	json_object_set_new(meta, "output_dir", json_string(res->output_dir));
@@ -159,12 +163,11 @@ static json_t *start_metadata(const ae_jobstart_info *info,
 static json_t *start_entry(const ae_jobstart_info *info,
                            const ae_jobstart_result *res, const char *name)
 {
-	return json_pack("{s:I, s:s?, s:i, s:I, s:O?, s:s+}", "start",
-	                 (json_int_t)res->start, "job_id", info->job_id,
-	                 "restart_count", info->restart_count, "start_time",
-	                 (json_int_t)info->start_time, "node_list",
-	                 json_object_get(info->metadata, "node_list"), "dir",
-	                 AE_PROV_JOBS_DIR "/", name);
+	return json_pack(
+	    "{s:I, s:s?, s:I, s:O?, s:s+}", "start", (json_int_t)res->start,
+	    "job_id", info->job_id, "start_time", (json_int_t)info->start_time,
+	    "node_list", json_object_get(info->metadata, "node_list"), "dir",
+	    AE_PROV_JOBS_DIR "/", name);
 }
 
 /* A new run's run_metadata.json: its first start's metadata, the run's key,
@@ -179,7 +182,6 @@ static json_t *run_metadata(json_t *job_meta, const ae_capture *cap,
 	if (!meta)
 		return NULL;
 	json_object_del(meta, "start");
-	json_object_del(meta, "restart_count");
 	json_object_del(meta, "job_dir");
 	json_object_set_new(meta, "run",
 	                    json_pack("{s:O, s:s}", "id",
@@ -247,39 +249,42 @@ static int lock_run(const ae_jobstart_info *info, ae_jobstart_result *res,
 	return -1;
 }
 
-/* jobs/<name>/ for this start, created. */
+/* jobs/<name>/ for this start, created: <job id>, or <job id>_start<N> for
+ * a job id the run has seen start before (a requeue). */
 static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
                           char *name, size_t size, ae_error *err)
 {
 	char jobs[PATH_MAX];
-	int jobs_fd;
+	int jobs_fd, again;
 
-	if (ae_run_start_name(info->job_id, info->restart_count, name, size,
-	                      err) < 0)
-		return -1;
 	snprintf(jobs, sizeof(jobs), "%.*s/%s",
 	         (int)(sizeof(jobs) - sizeof(AE_PROV_JOBS_DIR) - 2),
 	         res->provenance_dir, AE_PROV_JOBS_DIR);
+	jobs_fd = ae_safedir_openat(res->prov_fd, AE_PROV_JOBS_DIR, jobs,
+	                            info->uid, 1, 1, err);
+	if (jobs_fd < 0)
+		return -1;
+	/* a start never reuses another's directory */
+	for (again = 0; again < 2; again++) {
+		if (ae_run_start_name(info->job_id, res->start, again, name,
+		                      size, err) < 0)
+			goto out;
+		if (mkdirat(jobs_fd, name, 0755) == 0 || errno != EEXIST)
+			break;
+	}
 	if ((size_t)snprintf(res->job_dir, sizeof(res->job_dir), "%s/%s", jobs,
 	                     name) >= sizeof(res->job_dir) ||
 	    (size_t)snprintf(res->config_file, sizeof(res->config_file),
 	                     "%s/%s", res->job_dir,
 	                     AE_PROV_RESOLVED_YAML) >= sizeof(res->config_file))
-		return ae_error_set(err, res->provenance_dir, 0, 0, NULL,
-		                    "path too long");
-	jobs_fd = ae_safedir_openat(res->prov_fd, AE_PROV_JOBS_DIR, jobs,
-	                            info->uid, 1, 1, err);
-	if (jobs_fd < 0)
-		return -1;
-	res->job_fd = ae_safedir_openat(jobs_fd, name, res->job_dir, info->uid,
-	                                1, 1, err);
-	/* the new entry in jobs/ is made durable with the batch's fsyncs of
-	 * the start's directory; jobs/ itself is fsynced here, cheaply */
-	if (res->job_fd >= 0 &&
-	    ae_fsutil_fsync_dir(jobs_fd, res->job_dir, err) < 0) {
-		close(res->job_fd);
-		res->job_fd = -1;
-	}
+		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
+		             "path too long");
+	else
+		res->job_fd = ae_safedir_openat(jobs_fd, name, res->job_dir,
+		                                info->uid, 1, 1, err);
+	/* no fsync of jobs/ for the new entry: the batch's directory fsyncs
+	 * commit the file system's journal, with this mkdir in it */
+out:
 	close(jobs_fd);
 	return res->job_fd < 0 ? -1 : 0;
 }
@@ -325,8 +330,8 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 	                       info->job_script, info->job_script_len, 0644,
 	                       err) < 0 ||
 	     (!run_meta &&
-	      ae_fsbatch_add(batch, AE_PROV_JOB_SCRIPT, info->job_script,
-	                     info->job_script_len, 0644, err) < 0)))
+	      ae_fsbatch_add_link(batch, res->prov_fd, AE_PROV_JOB_SCRIPT,
+	                          res->job_fd, AE_PROV_JOB_SCRIPT, err) < 0)))
 		goto out;
 	job_meta = start_metadata(info, res, cap, run_id, digests.resolved);
 	entry = start_entry(info, res, name);

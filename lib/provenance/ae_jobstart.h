@@ -21,7 +21,6 @@ typedef struct ae_jobstart_info {
 	const char *job_id;        /* "123" */
 	const char *workdir;       /* the job's working directory */
 	const char *array_task_id; /* NULL unless an array task */
-	int restart_count;         /* SLURM_RESTART_COUNT: 0 at the first */
 	const char *host;          /* the batch host, for messages; or NULL */
 	ae_env_fn env;             /* the job's environment, for oc.env */
 	void *env_ctx;
@@ -50,8 +49,9 @@ typedef struct ae_jobstart_result {
 int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
                     ae_jobstart_result *res, ae_error *err);
 
-/* 1 when a resolved config asks for monitoring: monitoring.log_events is a
- * non-empty list or mapping and monitoring.class_name is not NullMonitor. */
+/* 1 when a resolved config asks for monitoring: monitoring.class_name is not
+ * NullMonitor, and log_events or state_events is a non-empty list or mapping
+ * or inactivity_threshold_seconds is set (stall detection alone). */
 int ae_jobstart_wants_helper(const ae_node *resolved);
 
 /* The output directory of a resolved config: project.output_dir when set,

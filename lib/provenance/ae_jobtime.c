@@ -275,7 +275,9 @@ static void apply_options(ae_jobtime *job, const json_t *options)
 
 		if (!o)
 			continue;
-		if (!strncmp(o, "--time=", 7)) {
+		if (!strncmp(o, "--array=", 8)) {
+			job->array = 1;
+		} else if (!strncmp(o, "--time=", 7)) {
 			t = ae_jobtime_parse_time(o + 7);
 			if (t == AE_JOBTIME_INVALID)
 				continue;

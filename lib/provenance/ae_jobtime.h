@@ -1,4 +1,5 @@
-/* ae_jobtime: the time limit and the warning signal a batch job asks for,
+/* ae_jobtime: the time limit and the warning signal a batch job asks for
+ * (and whether it is an array, which decides how its directories are checked),
  * read from what sbatch was told (ae_request) exactly as sbatch reads them.
  *
  * sbatch applies its options in one pass: the script's #SBATCH lines, then
@@ -36,6 +37,7 @@ typedef struct ae_jobtime {
 	int signal_secs;      /* seconds before the end (0: Slurm sends none) */
 	int signal_batch;     /* "B:": only the batch shell is signalled */
 	char signal_text[64]; /* the --signal value as written */
+	int array;            /* --array: the job is an array (ae_taskdir) */
 } ae_jobtime;
 
 /* A --time value as Slurm's time_str2secs reads it: "minutes",

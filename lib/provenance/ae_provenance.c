@@ -132,11 +132,20 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
 	json = yaml ? ae_json_dump(res, err) : NULL;
 	if (!json)
 		goto out;
-	for (i = 0; i < n_dirfds; i++)
-		if (ae_fsbatch_add_at(batch, dirfds[i], AE_PROV_RESOLVED_YAML,
-		                      yaml, strlen(yaml), 0644, err) < 0 ||
-		    ae_fsbatch_add_at(batch, dirfds[i], AE_PROV_RESOLVED_JSON,
-		                      json, strlen(json), 0644, err) < 0)
+	if (n_dirfds > 0 &&
+	    (ae_fsbatch_add_at(batch, dirfds[0], AE_PROV_RESOLVED_YAML, yaml,
+	                       strlen(yaml), 0644, err) < 0 ||
+	     ae_fsbatch_add_at(batch, dirfds[0], AE_PROV_RESOLVED_JSON, json,
+	                       strlen(json), 0644, err) < 0))
+		goto out;
+	/* the same bytes elsewhere: links, not another write and fsync */
+	for (i = 1; i < n_dirfds; i++)
+		if (ae_fsbatch_add_link(batch, dirfds[i], AE_PROV_RESOLVED_YAML,
+		                        dirfds[0], AE_PROV_RESOLVED_YAML,
+		                        err) < 0 ||
+		    ae_fsbatch_add_link(batch, dirfds[i], AE_PROV_RESOLVED_JSON,
+		                        dirfds[0], AE_PROV_RESOLVED_JSON,
+		                        err) < 0)
 			goto out;
 	if (unres) {
 		unres_yaml =

@@ -51,7 +51,8 @@ typedef struct ae_provenance_digests {
 } ae_provenance_digests;
 
 /* resolved_config.yaml and resolved_config.json into each of the n_dirfds
- * directories (borrowed; a first start writes the run's and its own), and,
+ * directories (borrowed; a first start writes its own and the run's):
+ * written into the first, linked into the others (ae_fsbatch_add_link); and,
  * when unresolved is not NULL, unresolved_config.yaml into the batch's own
  * directory; secret-looking values redacted (ae_secret). The trees are not
  * modified. digests (may be NULL) receives the YAML files' sha256. */

@@ -150,6 +150,7 @@ static const struct {
 } input_vars[] = {
     {"SBATCH_ACCOUNT", "account", 0},
     {"SBATCH_ACCTG_FREQ", "acctg-freq", 0},
+    {"SBATCH_ARRAY_INX", "array", 0},
     {"SBATCH_BATCH", "batch", 0},
     {"SBATCH_CLUSTER_CONSTRAINT", "cluster-constraint", 0},
     {"SBATCH_CLUSTERS", "clusters", 0},

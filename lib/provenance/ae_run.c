@@ -47,7 +47,7 @@ long ae_run_next_start(const json_t *meta)
 	return 1 + (long)json_array_size(json_object_get(meta, "starts"));
 }
 
-int ae_run_start_name(const char *job_id, int restart_count, char *buf,
+int ae_run_start_name(const char *job_id, long start, int again, char *buf,
                       size_t size, ae_error *err)
 {
 	size_t n = job_id ? strspn(job_id, "0123456789") : 0;
@@ -57,8 +57,8 @@ int ae_run_start_name(const char *job_id, int restart_count, char *buf,
 		return ae_error_set(err, NULL, 0, 0, NULL,
 		                    "the job id '%.32s' is not a number",
 		                    job_id ? job_id : "");
-	if (restart_count > 0)
-		w = snprintf(buf, size, "%s_requeue%d", job_id, restart_count);
+	if (again)
+		w = snprintf(buf, size, "%s_start%ld", job_id, start);
 	else
 		w = snprintf(buf, size, "%s", job_id);
 	if (w < 0 || (size_t)w >= size)

@@ -32,10 +32,12 @@ int ae_run_admit(const json_t *meta, const char *key, const char *job_id,
 /* The number of the next start: 1 + the starts meta records (1 for NULL). */
 long ae_run_next_start(const json_t *meta);
 
-/* The directory name of a start under jobs/: the job id, followed by
- * "_requeue<N>" for the job's Nth requeue (SLURM_RESTART_COUNT). The job id
- * must be a plain number, since it names a directory. 0 or -1 with err. */
-int ae_run_start_name(const char *job_id, int restart_count, char *buf,
+/* The directory name of a start under jobs/: the job id, and for a job id
+ * that started in the run before (`again`: a requeue) "_start<start>", the
+ * run's start number. Slurm does not tell the batch step its restart count
+ * when it starts (measured), the run's record does. The job id must be a
+ * plain number, since it names a directory. 0 or -1 with err. */
+int ae_run_start_name(const char *job_id, long start, int again, char *buf,
                       size_t size, ae_error *err);
 
 #endif /* AE_RUN_H */

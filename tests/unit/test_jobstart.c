@@ -17,6 +17,7 @@
 
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
+#include "ae_taskdir.h"
 #include "ae_yaml.h"
 #include "ae_submit.h"
 #include "testutil.h"
@@ -84,8 +85,8 @@ static char *prepare(const char *yaml, const char *ts)
 	return cap;
 }
 
-static int start_as(const char *cap, const char *job_id, int restart_count,
-                    const char *task, ae_jobstart_result *res, ae_error *err)
+static int start_as(const char *cap, const char *job_id, const char *task,
+                    ae_jobstart_result *res, ae_error *err)
 {
 	ae_jobstart_info info = {0};
 	json_t *meta = json_pack("{s:s}", "job_id", job_id);
@@ -93,7 +94,6 @@ static int start_as(const char *cap, const char *job_id, int restart_count,
 
 	info.uid = getuid();
 	info.job_id = job_id;
-	info.restart_count = restart_count;
 	info.array_task_id = task;
 	info.host = "node1";
 	info.workdir = base;
@@ -110,7 +110,7 @@ static int start_as(const char *cap, const char *job_id, int restart_count,
 static int start(const char *cap, const char *job_id, ae_jobstart_result *res,
                  ae_error *err)
 {
-	return start_as(cap, job_id, 0, NULL, res, err);
+	return start_as(cap, job_id, NULL, res, err);
 }
 
 static void close_all(ae_jobstart_result *res)
@@ -205,29 +205,39 @@ static void test_first_start_and_restart(void)
 
 	/* the same job again (requeue): a second start of the run, its own
 	 * directory; the first start's files stay */
-	CHECK_INT(start_as(cap, "11", 1, NULL, &res, &err), 0);
+	CHECK_INT(start(cap, "11", &res, &err), 0);
 	CHECK_INT(res.start, 2);
-	CHECK(strstr(res.job_dir, "/jobs/11_requeue1") != NULL);
+	CHECK(strstr(res.job_dir, "/jobs/11_start2") != NULL);
 	close_all(&res);
+	/* and again: a third start, never another's directory */
+	CHECK_INT(start(cap, "11", &res, &err), 0);
+	CHECK(strstr(res.job_dir, "/jobs/11_start3") != NULL);
+	close_all(&res);
+	text = slurp(first_prov, "jobs/11/job_metadata.json");
+	CHECK(text && strstr(text, "\"start\": 1"));
+	free(text);
 	/* another job of the same config continues the run */
 	CHECK_INT(start(cap, "12", &res, &err), 0);
-	CHECK_INT(res.start, 3);
+	CHECK_INT(res.start, 4);
 	CHECK_STR(res.provenance_dir, first_prov);
 	close_all(&res);
 	meta = read_json(first_prov, "run_metadata.json");
 	starts = json_object_get(meta, "starts");
-	CHECK_INT((int)json_array_size(starts), 3);
+	CHECK_INT((int)json_array_size(starts), 4);
 	CHECK_STR(json_string_value(
 	              json_object_get(json_array_get(starts, 1), "dir")),
-	          "jobs/11_requeue1");
+	          "jobs/11_start2");
 	CHECK_STR(json_string_value(
-	              json_object_get(json_array_get(starts, 2), "job_id")),
+	              json_object_get(json_array_get(starts, 2), "dir")),
+	          "jobs/11_start3");
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(starts, 3), "job_id")),
 	          "12");
 	CHECK_STR(json_string_value(json_object_get(meta, "job_id")), "11");
 	json_decref(meta);
 	meta = read_json(res.job_dir, "job_metadata.json");
 	CHECK_STR(json_string_value(json_object_get(meta, "run_id")), "11");
-	CHECK_INT((int)json_integer_value(json_object_get(meta, "start")), 3);
+	CHECK_INT((int)json_integer_value(json_object_get(meta, "start")), 4);
 	json_decref(meta);
 
 	/* a job of another config into the same directory: refused, nothing
@@ -333,18 +343,69 @@ static void test_array_task(void)
 	CHECK(shared && own);
 	if (!shared || !own)
 		return;
-	CHECK_INT(start_as(shared, "300", 0, "3", &res, &err), -1);
+	CHECK_INT(start_as(shared, "300", "3", &res, &err), -1);
 	CHECK(strstr(err.text, "SLURM_ARRAY_TASK_ID") != NULL);
 	CHECK_STR(err.path, "project.base_output_dir");
 	/* the same config is fine for a job that is not an array task */
-	CHECK_INT(start_as(shared, "301", 0, NULL, &res, &err), 0);
+	CHECK_INT(start_as(shared, "301", NULL, &res, &err), 0);
 	close_all(&res);
-	CHECK_INT(start_as(own, "302", 0, "3", &res, &err), 0);
+	CHECK_INT(start_as(own, "302", "3", &res, &err), 0);
 	snprintf(want, sizeof(want), "%s/arr_3", base);
 	CHECK_STR(res.output_dir, want);
 	close_all(&res);
 	free(shared);
 	free(own);
+}
+
+/* ae_taskdir on its own: which paths tell tasks apart. */
+static void test_taskdir(void)
+{
+	static const struct {
+		const char *yaml;
+		int want;
+		const char *key;
+	} cases[] = {
+	    {"project:\n  base_output_dir: /r/${oc.env:SLURM_ARRAY_TASK_ID}\n",
+	     0, NULL},
+	    {"project:\n  base_output_dir: /r/j${oc.env:SLURM_JOB_ID}\n", 0,
+	     NULL},
+	    {"project:\n  base_output_dir: /r/x\n", -1,
+	     "project.base_output_dir"},
+	    /* output_dir wins over base_output_dir */
+	    {"project:\n  base_output_dir: /r/${oc.env:SLURM_ARRAY_TASK_ID}\n"
+	     "  output_dir: /r/same\n",
+	     -1, "project.output_dir"},
+	    /* own output directories, one checkpoint directory */
+	    {"project:\n  base_output_dir: /r/${oc.env:SLURM_ARRAY_TASK_ID}\n"
+	     "backend:\n  megatron:\n    save: /shared/ckpt\n",
+	     -1, "backend.megatron.save"},
+	    {"project:\n  base_output_dir: /r/${oc.env:SLURM_ARRAY_TASK_ID}\n"
+	     "backend:\n  megatron:\n    save: ${project.base_output_dir}/c\n",
+	     0, NULL},
+	    /* needs the job's environment: told at job start */
+	    {"project:\n  base_output_dir: ${oc.env:NOT_SET_HERE}/x\n", 1,
+	     NULL},
+	};
+	ae_resolve_opts opts = {0};
+	size_t i;
+
+	opts.timestring = "20250101_000000_000";
+	opts.env = fake_env;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ae_error err;
+		ae_node *cfg = ae_yaml_load_string(
+		    cases[i].yaml, strlen(cases[i].yaml), "t.yaml", NULL, &err);
+
+		ae_error_clear(&err);
+		CHECK(cfg != NULL);
+		CHECK_INT(ae_taskdir_check(cfg, &opts, &err), cases[i].want);
+		if (cases[i].key) {
+			CHECK_STR(err.path, cases[i].key);
+			CHECK_STR(err.file, "t.yaml");
+			CHECK(err.line > 0);
+		}
+		ae_node_free(cfg);
+	}
 }
 
 static void test_errors(void)
@@ -408,6 +469,7 @@ int main(void)
 	test_first_start_and_restart();
 	test_concurrent_starts();
 	test_array_task();
+	test_taskdir();
 	test_errors();
 	test_output_dir();
 	test_rmtree(base);

@@ -105,6 +105,13 @@ static void test_parse(void)
 	 * without a value, empty values ignored */
 	check_parse(a1 + 13, env, "--partition=debug --requeue", NULL);
 	{
+		/* an array asked for by variable: refused at sbatch like one
+		 * on the command line when its tasks share a directory */
+		char *aenv[] = {"SBATCH_ARRAY_INX=0-2", NULL};
+
+		check_parse(a1 + 13, aenv, "--array=0-2", NULL);
+	}
+	{
 		char *a6[] = {"sbatch", "-p", "gpu", "t.sh", NULL};
 
 		check_parse(a6, env,
