@@ -13,6 +13,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/submit/ae_submit.c lib/submit/ae_submit.h \
 	lib/provenance/ae_jobstart.c lib/provenance/ae_jobstart.h \
 	lib/provenance/ae_run.c lib/provenance/ae_run.h \
+	lib/provenance/ae_resume.c lib/provenance/ae_resume.h \
 	lib/provenance/ae_runlock.c lib/provenance/ae_runlock.h \
 	lib/provenance/ae_taskdir.c lib/provenance/ae_taskdir.h \
 	lib/config/ae_searchpath.c lib/config/ae_searchpath.h \

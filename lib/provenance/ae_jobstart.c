@@ -17,6 +17,7 @@
 #include "ae_json.h"
 #include "ae_provenance.h"
 #include "ae_request.h"
+#include "ae_resume.h"
 #include "ae_run.h"
 #include "ae_runlock.h"
 #include "ae_safedir.h"
@@ -309,7 +310,8 @@ static const char *run_id_of(const json_t *run_meta,
 static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
                        const ae_capture *cap, const ae_node *resolved,
                        const ae_node *unresolved, json_t *run_meta,
-                       const char *key, const char *name, ae_error *err)
+                       json_t *resumed, const char *key, const char *name,
+                       ae_error *err)
 {
 	int dirs[2] = {res->job_fd, res->prov_fd};
 	ae_provenance_digests digests;
@@ -337,6 +339,8 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 	entry = start_entry(info, res, name);
 	if (!job_meta || !entry)
 		goto nomem;
+	if (resumed)
+		json_object_set(job_meta, "resumed", resumed);
 	if (run_meta) {
 		new_meta = json_deep_copy(run_meta);
 	} else {
@@ -380,7 +384,7 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	ae_resolve_opts ropts = {0};
 	ae_capture *cap = NULL;
 	ae_node *unresolved = NULL, *resolved = NULL;
-	json_t *run_meta = NULL;
+	json_t *run_meta = NULL, *resumed = NULL;
 	char name[PATH_MAX + 32], key[65], start_name[64];
 	ae_error rerr;
 	int outfd = -1, rv = -1;
@@ -430,10 +434,17 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	                 err) < 0)
 		goto out;
 	res->start = ae_run_next_start(run_meta);
+	if (run_meta) {
+		/* a later start: from the run's own latest checkpoint */
+		resumed = ae_resume_from_own(resolved, info->workdir, info->uid,
+		                             &rerr);
+		if (!resumed && ae_error_isset(&rerr))
+			resumed = json_pack("{s:s}", "error", rerr.text);
+	}
 	if (open_start_dir(info, res, start_name, sizeof(start_name), err) <
 	        0 ||
-	    write_start(info, res, cap, resolved, unresolved, run_meta, key,
-	                start_name, err) < 0)
+	    write_start(info, res, cap, resolved, unresolved, run_meta, resumed,
+	                key, start_name, err) < 0)
 		goto out;
 	rv = 0;
 out:
@@ -444,6 +455,7 @@ out:
 	}
 	if (outfd >= 0)
 		close(outfd);
+	json_decref(resumed);
 	json_decref(run_meta);
 	ae_node_free(resolved);
 	ae_node_free(unresolved);

@@ -17,6 +17,7 @@
 
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
+#include "ae_resume.h"
 #include "ae_taskdir.h"
 #include "ae_yaml.h"
 #include "ae_submit.h"
@@ -408,6 +409,76 @@ static void test_taskdir(void)
 	}
 }
 
+/* A later start loads the run's own latest checkpoint, not the pinned
+ * iteration of another run that its first start loaded. */
+static void test_resume_from_own(void)
+{
+	char *cap = prepare("project:\n  base_output_dir: ${oc.env:OUT}/rs\n"
+	                    "backend:\n  megatron:\n"
+	                    "    save: ${project.base_output_dir}/ckpt\n"
+	                    "    load: /parent/ckpt\n    ckpt_step: 50\n",
+	                    "20250101_000000_000");
+	char path[PATH_MAX + 64], *text;
+	ae_jobstart_result res;
+	ae_error err;
+	json_t *meta;
+	FILE *f;
+
+	CHECK(cap != NULL);
+	if (!cap)
+		return;
+	CHECK_INT(start(cap, "400", &res, &err), 0);
+	close_all(&res);
+	text = slurp(res.job_dir, "resolved_config.yaml");
+	CHECK(text && strstr(text, "ckpt_step: 50"));
+	free(text);
+	/* a second start before any save of its own: as the first */
+	CHECK_INT(start(cap, "401", &res, &err), 0);
+	close_all(&res);
+	text = slurp(res.job_dir, "resolved_config.yaml");
+	CHECK(text && strstr(text, "load: /parent/ckpt") &&
+	      strstr(text, "ckpt_step: 50"));
+	free(text);
+	/* Megatron saved iteration 20 of its own */
+	snprintf(path, sizeof(path), "%s/rs/ckpt", base);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/rs/ckpt/%s", base, AE_RESUME_TRACKER);
+	f = fopen(path, "w");
+	fputs("20\n", f);
+	fclose(f);
+	CHECK_INT(start(cap, "402", &res, &err), 0);
+	close_all(&res);
+	text = slurp(res.job_dir, "resolved_config.yaml");
+	snprintf(path, sizeof(path), "load: %s/rs/ckpt", base);
+	CHECK(text && strstr(text, path) && !strstr(text, "ckpt_step"));
+	free(text);
+	meta = read_json(res.job_dir, "job_metadata.json");
+	CHECK_INT((int)json_integer_value(json_object_get(
+	              json_object_get(meta, "resumed"), "iteration")),
+	          20);
+	CHECK_INT(
+	    (int)json_integer_value(json_object_get(
+	        json_object_get(json_object_get(meta, "resumed"), "replaced"),
+	        "ckpt_step")),
+	    50);
+	json_decref(meta);
+	/* the run's own record keeps what the run was started with */
+	text = slurp(res.provenance_dir, "resolved_config.yaml");
+	CHECK(text && strstr(text, "ckpt_step: 50"));
+	free(text);
+	/* a converted checkpoint is no training state: not resumed */
+	snprintf(path, sizeof(path), "%s/rs/ckpt/%s", base, AE_RESUME_TRACKER);
+	f = fopen(path, "w");
+	fputs("release\n", f);
+	fclose(f);
+	CHECK_INT(start(cap, "403", &res, &err), 0);
+	close_all(&res);
+	text = slurp(res.job_dir, "resolved_config.yaml");
+	CHECK(text && strstr(text, "ckpt_step: 50"));
+	free(text);
+	free(cap);
+}
+
 static void test_errors(void)
 {
 	char *cap = prepare(
@@ -470,6 +541,7 @@ int main(void)
 	test_concurrent_starts();
 	test_array_task();
 	test_taskdir();
+	test_resume_from_own();
 	test_errors();
 	test_output_dir();
 	test_rmtree(base);
