@@ -42,6 +42,25 @@ static int fail(ae_error *err, const char *name, const char *what, int e)
 	return ae_error_set(err, name, 0, 0, NULL, "%s: %s", what, strerror(e));
 }
 
+/* A cleared entry at the end of the batch (not counted yet), or NULL with
+ * err set. */
+static fsbatch_file *next_entry(ae_fsbatch *b, const char *name, ae_error *err)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 8;
+		fsbatch_file *files = realloc(b->files, cap * sizeof(*files));
+
+		if (!files) {
+			ae_error_set(err, name, 0, 0, NULL, "out of memory");
+			return NULL;
+		}
+		b->files = files;
+		b->cap = cap;
+	}
+	memset(&b->files[b->n], 0, sizeof(b->files[b->n]));
+	return &b->files[b->n];
+}
+
 int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
                    size_t len, mode_t mode, ae_error *err)
 {
@@ -53,18 +72,9 @@ int ae_fsbatch_add_at(ae_fsbatch *b, int dirfd, const char *name,
 {
 	fsbatch_file *f;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 8;
-		fsbatch_file *files = realloc(b->files, cap * sizeof(*files));
-
-		if (!files)
-			return ae_error_set(err, name, 0, 0, NULL,
-			                    "out of memory");
-		b->files = files;
-		b->cap = cap;
-	}
-	f = &b->files[b->n];
-	memset(f, 0, sizeof(*f));
+	f = next_entry(b, name, err);
+	if (!f)
+		return -1;
 	f->name = strdup(name);
 	if (!f->name)
 		return ae_error_set(err, name, 0, 0, NULL, "out of memory");
@@ -91,18 +101,9 @@ int ae_fsbatch_add_link(ae_fsbatch *b, int dirfd, const char *name,
 {
 	fsbatch_file *f;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 8;
-		fsbatch_file *files = realloc(b->files, cap * sizeof(*files));
-
-		if (!files)
-			return ae_error_set(err, name, 0, 0, NULL,
-			                    "out of memory");
-		b->files = files;
-		b->cap = cap;
-	}
-	f = &b->files[b->n];
-	memset(f, 0, sizeof(*f));
+	f = next_entry(b, name, err);
+	if (!f)
+		return -1;
 	f->fd = -1;
 	f->dirfd = dirfd;
 	f->link_dirfd = target_dirfd;

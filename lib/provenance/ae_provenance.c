@@ -58,15 +58,7 @@ int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
 int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
                            const json_t *obj, ae_error *err)
 {
-	size_t len;
-	char *text = encode_json(obj, name, &len, err);
-	int rv;
-
-	if (!text)
-		return -1;
-	rv = ae_fsbatch_add(batch, name, text, len, 0644, err);
-	free(text);
-	return rv;
+	return ae_provenance_add_json_at(batch, -1, name, obj, err);
 }
 
 int ae_provenance_add_json_at(ae_fsbatch *batch, int dirfd, const char *name,
@@ -78,7 +70,9 @@ int ae_provenance_add_json_at(ae_fsbatch *batch, int dirfd, const char *name,
 
 	if (!text)
 		return -1;
-	rv = ae_fsbatch_add_at(batch, dirfd, name, text, len, 0644, err);
+	rv = dirfd < 0
+	         ? ae_fsbatch_add(batch, name, text, len, 0644, err)
+	         : ae_fsbatch_add_at(batch, dirfd, name, text, len, 0644, err);
 	free(text);
 	return rv;
 }

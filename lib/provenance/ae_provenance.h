@@ -35,7 +35,8 @@ int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
 int ae_provenance_add_json(ae_fsbatch *batch, const char *name,
                            const json_t *obj, ae_error *err);
 
-/* The same into another directory of the batch (ae_fsbatch_add_at). */
+/* The same into another directory of the batch (ae_fsbatch_add_at); dirfd
+ * -1 is the batch's own. */
 int ae_provenance_add_json_at(ae_fsbatch *batch, int dirfd, const char *name,
                               const json_t *obj, ae_error *err);
 

@@ -240,6 +240,45 @@ static void test_batch(void)
 	unlinkat(dfd, "b4", AT_REMOVEDIR);
 }
 
+/* A file of a subdirectory and a link to it in the batch's directory: one
+ * inode under two names, the link over a leftover of an earlier batch. */
+static void test_batch_subdir_link(void)
+{
+	struct stat a, l;
+	ae_fsbatch *b;
+	ae_error err;
+	char *data;
+	int sub;
+
+	CHECK_INT(mkdirat(dfd, "sub", 0755), 0);
+	sub = openat(dfd, "sub", O_RDONLY | O_DIRECTORY);
+	CHECK(sub >= 0);
+	CHECK_INT(ae_fsutil_write_atomic(dfd, "lnk", "stale", 5, 0644, &err),
+	          0);
+	b = ae_fsbatch_new(dfd);
+	CHECK_INT(ae_fsbatch_add_at(b, sub, "own", "shared", 6, 0644, &err), 0);
+	CHECK_INT(ae_fsbatch_add_link(b, dfd, "lnk", sub, "own", &err), 0);
+	CHECK_INT(ae_fsbatch_add(b, "record", "done", 4, 0644, &err), 0);
+	/* nothing under the final names before the commit */
+	CHECK_INT(fstatat(sub, "own", &a, 0), -1);
+	CHECK_INT(ae_fsbatch_commit(b, &err), 0);
+	ae_fsbatch_free(b);
+	data = slurp("lnk");
+	CHECK_STR(data, "shared");
+	free(data);
+	CHECK_INT(fstatat(sub, "own", &a, 0), 0);
+	CHECK_INT(fstatat(dfd, "lnk", &l, 0), 0);
+	CHECK(a.st_ino == l.st_ino && a.st_nlink == 2);
+	data = slurp("record");
+	CHECK_STR(data, "done");
+	free(data);
+	unlinkat(sub, "own", 0);
+	close(sub);
+	unlinkat(dfd, "sub", AT_REMOVEDIR);
+	unlinkat(dfd, "lnk", 0);
+	unlinkat(dfd, "record", 0);
+}
+
 int main(void)
 {
 	umask(022);
@@ -253,6 +292,7 @@ int main(void)
 	test_atomic();
 	test_symlinks();
 	test_batch();
+	test_batch_subdir_link();
 	test_open_read();
 	close(dfd);
 	test_rmtree(dir);
