@@ -26,8 +26,9 @@
 #include "ae_interp.h"
 #include "ae_json.h"
 #include "ae_node.h"
-#include "ae_searchpath.h"
 #include "ae_request.h"
+#include "ae_searchpath.h"
+#include "ae_taskdir.h"
 #include "ae_submit.h"
 #include "ae_timecheck.h"
 #include "ae_yaml.h"
@@ -278,9 +279,20 @@ static char *read_script(const char *path)
 /* sbatch's time check (ae_timecheck) for the options given with --sbatch
  * and the script given with --script, read as sbatch would read them, with
  * the SBATCH_* variables of this environment. 0 or -1 (message printed). */
+/* oc.env for the array check: this process's environment, as sbatch's. */
+static const char *cli_env(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* What sbatch says about the job's options: the time warnings, and an
+ * array whose tasks would share a directory (an error, as sbatch refuses
+ * it). 0 or -1. */
 static int time_check(const struct cli *cli, const ae_submit_result *res)
 {
 	char **argv = calloc(cli->n_sbatch + 2, sizeof(*argv));
+	ae_resolve_opts ropts = {0};
 	ae_compose_warning *w = NULL;
 	char *script = NULL;
 	json_t *req = NULL;
@@ -303,6 +315,14 @@ static int time_check(const struct cli *cli, const ae_submit_result *res)
 	if (!req || ae_timecheck_run(json_object_get(req, "options"), script,
 	                             res->unresolved, res->timestring, &w, &n,
 	                             &err) < 0) {
+		print_error(&err);
+		goto out;
+	}
+	/* as sbatch: an array whose tasks would share a directory */
+	ropts.timestring = res->timestring;
+	ropts.env = cli_env;
+	if (ae_taskdir_check_request(json_object_get(req, "options"), script,
+	                             res->unresolved, &ropts, &err) < 0) {
 		print_error(&err);
 		goto out;
 	}

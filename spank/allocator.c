@@ -19,7 +19,6 @@
 #include "ae_capture.h"
 #include "ae_compose.h"
 #include "ae_interp.h"
-#include "ae_jobtime.h"
 #include "ae_request.h"
 #include "ae_taskdir.h"
 #include "ae_searchpath.h"
@@ -199,30 +198,24 @@ static int array_check(const json_t *req, const ae_submit_result *res)
 {
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
 	ae_resolve_opts opts = {0};
-	json_t *dirs = NULL;
 	char *script = NULL;
-	ae_jobtime jt;
 	ae_error err;
 	int rv = 0;
 
 	if (!req)
 		return 0;
 	/* a script on stdin: its #SBATCH lines are not known here */
-	if (batch_script(req, &script) == 0 && script)
-		dirs = ae_request_directives(script);
+	if (batch_script(req, &script) < 0)
+		script = NULL;
+	opts.timestring = res->timestring;
+	opts.env = submit_env;
 	ae_error_clear(&err);
-	if (ae_jobtime_from_request(&jt, dirs, json_object_get(req, "options"),
-	                            &err) == 0 &&
-	    jt.array) {
-		opts.timestring = res->timestring;
-		opts.env = submit_env;
-		if (ae_taskdir_check(res->unresolved, &opts, &err) < 0) {
-			ae_error_format(&err, msg, sizeof(msg));
-			ae_spank_error("autoexp: --autoexp-config: %s", msg);
-			rv = -1;
-		}
+	if (ae_taskdir_check_request(json_object_get(req, "options"), script,
+	                             res->unresolved, &opts, &err) < 0) {
+		ae_error_format(&err, msg, sizeof(msg));
+		ae_spank_error("autoexp: --autoexp-config: %s", msg);
+		rv = -1;
 	}
-	json_decref(dirs);
 	free(script);
 	return rv;
 }

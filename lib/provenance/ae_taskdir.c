@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "ae_interp.h"
+#include "ae_jobtime.h"
+#include "ae_request.h"
 
 /* The variables that differ from task to task, and two values for each. */
 static const char *const task_vars[] = {"SLURM_ARRAY_TASK_ID", "SLURM_JOB_ID",
@@ -113,4 +115,21 @@ int ae_taskdir_check(const ae_node *unresolved, const ae_resolve_opts *opts,
 	if (b < 0)
 		return -1;
 	return a || b;
+}
+
+int ae_taskdir_check_request(const json_t *options, const char *script,
+                             const ae_node *unresolved,
+                             const ae_resolve_opts *opts, ae_error *err)
+{
+	json_t *dirs = script ? ae_request_directives(script) : NULL;
+	ae_error unknown;
+	ae_jobtime jt;
+	int rv = 0;
+
+	ae_error_clear(&unknown);
+	if (ae_jobtime_from_request(&jt, dirs, options, &unknown) == 0 &&
+	    jt.array && ae_taskdir_check(unresolved, opts, err) < 0)
+		rv = -1;
+	json_decref(dirs);
+	return rv;
 }

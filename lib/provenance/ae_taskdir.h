@@ -18,6 +18,8 @@
 #ifndef AE_TASKDIR_H
 #define AE_TASKDIR_H
 
+#include <jansson.h>
+
 #include "ae_error.h"
 #include "ae_node.h"
 #include "ae_resolvers.h"
@@ -28,5 +30,14 @@
  * says why). `unresolved` is the captured config; opts->env may be NULL. */
 int ae_taskdir_check(const ae_node *unresolved, const ae_resolve_opts *opts,
                      ae_error *err);
+
+/* The check at submission, for sbatch and `autoexp check` alike: when the
+ * job is an array (--array in `options`, ae_request's long form with
+ * SBATCH_ARRAY_INX, or in the #SBATCH lines of `script`, which may be
+ * NULL), ae_taskdir_check. Returns -1 with err set only for shared
+ * directories; 0 otherwise (not an array, or not to be told yet). */
+int ae_taskdir_check_request(const json_t *options, const char *script,
+                             const ae_node *unresolved,
+                             const ae_resolve_opts *opts, ae_error *err);
 
 #endif /* AE_TASKDIR_H */

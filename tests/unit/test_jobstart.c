@@ -409,6 +409,35 @@ static void test_taskdir(void)
 	}
 }
 
+/* At submission: only an array job is checked, whether --array comes from
+ * the options or from an #SBATCH line. */
+static void test_taskdir_request(void)
+{
+	static const char yaml[] = "project:\n  base_output_dir: /r/x\n";
+	ae_node *cfg =
+	    ae_yaml_load_string(yaml, strlen(yaml), "t.yaml", NULL, NULL);
+	json_t *array = json_pack("[s]", "--array=0-2");
+	json_t *plain = json_pack("[s]", "--nodes=2");
+	ae_resolve_opts opts = {0};
+	ae_error err;
+
+	opts.env = fake_env;
+	CHECK_INT(ae_taskdir_check_request(array, NULL, cfg, &opts, &err), -1);
+	CHECK_INT(ae_taskdir_check_request(plain, NULL, cfg, &opts, &err), 0);
+	CHECK_INT(
+	    ae_taskdir_check_request(
+	        plain, "#!/bin/bash\n#SBATCH -a 1-3\ntrue\n", cfg, &opts, &err),
+	    -1);
+	/* #SBATCH lines after the first command are not sbatch's */
+	CHECK_INT(
+	    ae_taskdir_check_request(
+	        plain, "#!/bin/bash\ntrue\n#SBATCH -a 1-3\n", cfg, &opts, &err),
+	    0);
+	json_decref(array);
+	json_decref(plain);
+	ae_node_free(cfg);
+}
+
 /* A later start loads the run's own latest checkpoint, not the pinned
  * iteration of another run that its first start loaded. */
 static void test_resume_from_own(void)
@@ -542,6 +571,7 @@ int main(void)
 	test_array_task();
 	test_taskdir();
 	test_resume_from_own();
+	test_taskdir_request();
 	test_errors();
 	test_output_dir();
 	test_rmtree(base);
