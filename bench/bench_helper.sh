@@ -22,6 +22,8 @@
 #  3. line-to-action latency: a writer appends triggers with their time, a
 #     LogAction logs it (budget: p99 <= 50 ms)
 #  4. wakeups of an idle helper over 10 s (budget: <= 1 per second)
+#  5. hang to stall event: the log goes silent; the stall_detected record's
+#     delay beyond inactivity_threshold_seconds (budget: <= 1 s)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build}
@@ -128,3 +130,7 @@ echo "300 triggers: p50 ${p50} ms   p99 ${p99} ms   max ${pmax} ms   ($("$py" -c
 echo "== wakeups while the log is quiet, 10 s (budget 1 per second)"
 read -r _ w _ wps < <("$py" "$src/bench/helper_bench.py" quiet "$helper" "$tmp" 10)
 echo "wakeups $w in 10 s: ${wps} per second   ($("$py" -c "import sys; print('ok' if float(sys.argv[1]) <= 1.0 else 'MISSED')" "$wps"))"
+
+echo "== hang to stall event (issue 12; budget: within inactivity_threshold_seconds + 1 s)"
+read -r _ s50 _ smax < <("$py" "$src/bench/helper_bench.py" stall "$helper" "$tmp" 5 1.0)
+echo "5 silences, threshold 1 s: beyond the threshold p50 ${s50} s   max ${smax} s   ($("$py" -c "import sys; print('ok' if float(sys.argv[1]) <= 1.0 else 'MISSED')" "$smax"))"

@@ -177,10 +177,51 @@ def cmd_quiet(helper, work, seconds=10):
     print("wakeups %d per_second %.2f" % (w, w / seconds))
 
 
+def cmd_stall(helper, work, rounds=5, threshold=1.0):
+    """Hang to stall event: the log goes silent at a known time; the delay
+    from there to the stall_detected record, beyond the threshold."""
+    rounds, threshold = int(rounds), float(threshold)
+    cfg = os.path.join(work, "stall.yaml")
+    log = os.path.join(work, "stall.log")
+    with open(cfg, "w") as f:
+        f.write("monitoring:\n  inactivity_threshold_seconds: %s\n"
+                "  state_events:\n    stall:\n      actions:\n"
+                "        - class_name: LogAction\n          message: 'stall'\n" % threshold)
+    late = []
+    for r in range(rounds):
+        prov = os.path.join(work, "stall%d" % r)
+        with open(log, "w") as f:
+            f.write(" [2025-01-01 10:00:00] iteration 1/ 1000 | lm loss: 1.0 |\n")
+        p = start(helper, cfg, log, prov)
+        time.sleep(0.3)
+        with open(log, "a") as f:
+            f.write(" [2025-01-01 10:00:00] iteration 2/ 1000 | lm loss: 1.0 |\n")
+        silent = time.time()
+        events = os.path.join(prov, "events.jsonl")
+        when = None
+        deadline = time.time() + threshold + 10
+        while when is None and time.time() < deadline:
+            time.sleep(0.05)
+            try:
+                for line in open(events):
+                    rec = json.loads(line)
+                    if rec.get("type") == "stall_detected":
+                        when = datetime.datetime.strptime(rec["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                        when = when.replace(tzinfo=datetime.timezone.utc).timestamp()
+            except (OSError, ValueError):
+                pass
+        stop(p)
+        if when is None:
+            sys.exit("no stall_detected record within threshold + 10 s")
+        late.append(when - silent - threshold)
+    late.sort()
+    print("p50_s %.3f max_s %.3f" % (late[len(late) // 2], late[-1]))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     {"rules": cmd_rules, "drain": cmd_drain, "latency": cmd_latency,
-     "quiet": cmd_quiet}[cmd](*args)
+     "quiet": cmd_quiet, "stall": cmd_stall}[cmd](*args)
 
 
 if __name__ == "__main__":
