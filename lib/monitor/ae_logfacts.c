@@ -12,6 +12,7 @@ struct ae_logfacts {
 	char *termination; /* NULL: none */
 	size_t tlen;
 	long long iteration;
+	long long saved;       /* highest "successfully saved" iteration */
 	long long train_iters; /* M of Megatron's "iteration N/M" */
 	int saving;
 	int training_done;
@@ -63,6 +64,7 @@ void ae_logfacts_reset(ae_logfacts *lf)
 {
 	clear_error(lf);
 	lf->iteration = -1;
+	lf->saved = -1;
 	lf->train_iters = -1;
 	lf->saving = 0;
 	lf->training_done = 0;
@@ -131,6 +133,9 @@ static void iteration_line(ae_logfacts *lf, const char *line, const char *p,
 		/* successfully saved [local] checkpoint from iteration N */
 		lf->saving = 0;
 		saw_iteration(lf, it);
+		/* a local (non-persistent) save is lost with the node */
+		if (it > lf->saved && !find(line, p, " local "))
+			lf->saved = it;
 	} else if (ends_with(line, p, "async checkpoint save at ")) {
 		/* training goes on while the save is finalized */
 		lf->saving = 0;
@@ -269,6 +274,11 @@ long long ae_logfacts_iteration(const ae_logfacts *lf)
 	return lf->iteration;
 }
 
+long long ae_logfacts_saved(const ae_logfacts *lf)
+{
+	return lf->saved;
+}
+
 const char *ae_logfacts_error_name(const ae_logfacts *lf)
 {
 	return lf->error_name;
@@ -295,13 +305,14 @@ json_t *ae_logfacts_save(const ae_logfacts *lf)
 	    !(fields = ae_json_from_node(lf->error_fields, &err)))
 		return NULL;
 	return json_pack(
-	    "{s:I, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:b}", "iteration",
-	    (json_int_t)lf->iteration, "train_iters",
-	    (json_int_t)lf->train_iters, "saving", lf->saving, "training_done",
-	    lf->training_done, "termination_seen", lf->termination_seen,
-	    "cancel", name_or_null(ae_endstate_cancel_name(lf->cancel)),
-	    "early", name_or_null(ae_endstate_early_name(lf->early)),
-	    "error_event", name_or_null(lf->error_name), "error_fields",
+	    "{s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:b}",
+	    "iteration", (json_int_t)lf->iteration, "saved",
+	    (json_int_t)lf->saved, "train_iters", (json_int_t)lf->train_iters,
+	    "saving", lf->saving, "training_done", lf->training_done,
+	    "termination_seen", lf->termination_seen, "cancel",
+	    name_or_null(ae_endstate_cancel_name(lf->cancel)), "early",
+	    name_or_null(ae_endstate_early_name(lf->early)), "error_event",
+	    name_or_null(lf->error_name), "error_fields",
 	    fields ? fields : json_null(), "error_generic", lf->error_generic);
 }
 
@@ -329,6 +340,7 @@ void ae_logfacts_load(ae_logfacts *lf, const json_t *o)
 	if (!json_is_object(o))
 		return;
 	lf->iteration = int_of(o, "iteration");
+	lf->saved = int_of(o, "saved");
 	lf->train_iters = int_of(o, "train_iters");
 	lf->saving = bool_of(o, "saving");
 	lf->training_done = bool_of(o, "training_done");

@@ -64,6 +64,9 @@ void ae_logfacts_input(const ae_logfacts *lf, long long config_train_iters,
 int ae_logfacts_saving(const ae_logfacts *lf);
 /* Last iteration seen, -1 when none. */
 long long ae_logfacts_iteration(const ae_logfacts *lf);
+/* Highest iteration of a "successfully saved checkpoint" line (the tracker
+ * is written before it), -1 when none: the no-progress guard's measure. */
+long long ae_logfacts_saved(const ae_logfacts *lf);
 /* The last error event's name and metadata (borrowed), NULL when none. */
 const char *ae_logfacts_error_name(const ae_logfacts *lf);
 const ae_node *ae_logfacts_error_fields(const ae_logfacts *lf);
