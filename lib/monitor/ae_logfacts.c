@@ -216,6 +216,22 @@ static const char *meta_string(const ae_node *meta, const char *key)
 	return v && v->type == AE_STRING ? v->u.str.s : NULL;
 }
 
+/* A failure's story names the node in one line (NCCL's warning, torchrun's
+ * summary) and the error in another: AE_LOGFACTS_NODE_FIELD of from is
+ * copied into to when to has none. 0 or -1 (memory). */
+static int keep_node(ae_node *to, const ae_node *from)
+{
+	const ae_node *v =
+	    from ? ae_map_get(from, AE_LOGFACTS_NODE_FIELD) : NULL;
+	ae_node *c;
+
+	if (!to || !v || v->type != AE_STRING ||
+	    ae_map_get(to, AE_LOGFACTS_NODE_FIELD))
+		return 0;
+	c = ae_node_copy(v);
+	return c ? ae_map_set(to, AE_LOGFACTS_NODE_FIELD, c) : -1;
+}
+
 int ae_logfacts_event(ae_logfacts *lf, const ae_event *ev)
 {
 	const char *kind = meta_string(ev->metadata, "kind");
@@ -229,10 +245,10 @@ int ae_logfacts_event(ae_logfacts *lf, const ae_event *ev)
 	generic =
 	    type && (!strcmp(type, "exception") || !strcmp(type, "crash"));
 	if (generic && lf->error_name && !lf->error_generic)
-		return 0;
+		return keep_node(lf->error_fields, ev->metadata);
 	name = strdup(ev->name);
 	fields = ev->metadata ? ae_node_copy(ev->metadata) : ae_node_new_map();
-	if (!name || !fields) {
+	if (!name || !fields || keep_node(fields, lf->error_fields) < 0) {
 		free(name);
 		ae_node_free(fields);
 		return -1;

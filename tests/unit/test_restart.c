@@ -213,6 +213,53 @@ static void saved_from_log(void)
 	ae_logfacts_free(back);
 }
 
+static ae_event event(char *name, const char *meta)
+{
+	ae_event ev;
+	ae_error err;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.name = name;
+	ev.metadata =
+	    ae_yaml_load_string(meta, strlen(meta), "m.yaml", NULL, &err);
+	return ev;
+}
+
+/* failed_node survives the error that replaces the one naming it, and a
+ * generic summary adds it */
+static void failed_node(void)
+{
+	ae_logfacts *lf = ae_logfacts_new(NULL);
+	ae_event warn =
+	    event("nccl_warn_node", "{kind: error, error_type: nccl_error, "
+	                            "failed_node: node7}");
+	ae_event err =
+	    event("nccl_error", "{kind: error, error_type: nccl_error}");
+	ae_event summary =
+	    event("child_failed", "{kind: error, error_type: crash, "
+	                          "failed_node: node3}");
+	const ae_node *v;
+
+	CHECK_INT(ae_logfacts_event(lf, &warn), 0);
+	CHECK_INT(ae_logfacts_event(lf, &err), 0);
+	CHECK_STR(ae_logfacts_error_name(lf), "nccl_error");
+	v = ae_map_get(ae_logfacts_error_fields(lf), AE_LOGFACTS_NODE_FIELD);
+	CHECK(v && v->type == AE_STRING && !strcmp(v->u.str.s, "node7"));
+	CHECK_INT(ae_logfacts_event(lf, &summary), 0);
+	v = ae_map_get(ae_logfacts_error_fields(lf), AE_LOGFACTS_NODE_FIELD);
+	CHECK(v && !strcmp(v->u.str.s, "node7"));
+	ae_logfacts_reset(lf);
+	CHECK_INT(ae_logfacts_event(lf, &err), 0);
+	CHECK_INT(ae_logfacts_event(lf, &summary), 0);
+	CHECK_STR(ae_logfacts_error_name(lf), "nccl_error");
+	v = ae_map_get(ae_logfacts_error_fields(lf), AE_LOGFACTS_NODE_FIELD);
+	CHECK(v && !strcmp(v->u.str.s, "node3"));
+	ae_node_free(warn.metadata);
+	ae_node_free(err.metadata);
+	ae_node_free(summary.metadata);
+	ae_logfacts_free(lf);
+}
+
 static int compile_fails(const char *text, const char *part)
 {
 	ae_error err;
@@ -273,6 +320,7 @@ int main(void)
 	max_attempts();
 	records();
 	saved_from_log();
+	failed_node();
 	config();
 	TEST_MAIN_END();
 }
