@@ -12,6 +12,7 @@
 #include "ae_endstate.h"
 #include "ae_json.h"
 #include "ae_logfacts.h"
+#include "ae_restart_record.h"
 #include "ae_state_events.h"
 #include "helper_log.h"
 #include "helper_states.h"
@@ -29,6 +30,7 @@ struct helper_states {
 	double last_growth; /* monotonic */
 	int fired;          /* this episode's stall is out */
 	int ended;
+	long long progress; /* saved iteration last written to progress.json */
 };
 
 helper_states *helper_states_new(const helper_states_opts *o,
@@ -54,6 +56,7 @@ helper_states *helper_states_new(const helper_states_opts *o,
 		ae_logfacts_load(hs->facts, json_object_get(saved, "log"));
 	}
 	hs->last_growth = mono;
+	hs->progress = -2; /* nothing written yet */
 	return hs;
 }
 
@@ -75,9 +78,31 @@ json_t *helper_states_save(const helper_states *hs)
 	           : NULL;
 }
 
+/* This start's progress.json (ae_restart_record.h): written when a save is
+ * seen and at the end, so that the restart guard of a later start knows
+ * what this one saved. Without AUTOEXP_JOB_DIR (an older plugin) there is
+ * no start directory and nothing is written. */
+static void write_progress(helper_states *hs, int force)
+{
+	const char *dir = getenv("AUTOEXP_JOB_DIR");
+	long long saved = ae_logfacts_saved(hs->facts);
+	ae_error err;
+
+	if (!dir || !*dir || (!force && saved == hs->progress))
+		return;
+	hs->progress = saved;
+	if (ae_restart_record_progress(dir, hs->o.attempt, saved,
+	                               ae_logfacts_iteration(hs->facts),
+	                               &err) < 0)
+		helper_log("progress.json not written: %s", err.text);
+}
+
 void helper_states_line(helper_states *hs, const char *line, size_t len)
 {
 	ae_logfacts_line(hs->facts, line, len);
+	if (ae_logfacts_saved(hs->facts) != hs->progress &&
+	    ae_logfacts_saved(hs->facts) >= 0)
+		write_progress(hs, 0);
 }
 
 void helper_states_event(helper_states *hs, const ae_event *ev)
@@ -116,8 +141,10 @@ static int job_fields(const helper_states *hs, ae_node *f,
                       ae_endstate_state state, const char *reason)
 {
 	long long it = ae_logfacts_iteration(hs->facts);
+	long long saved = ae_logfacts_saved(hs->facts);
 
-	return put(f, "state", ae_node_new_string(ae_endstate_name(state))) |
+	return put(f, "saved_iteration", int_or_null(saved >= 0, saved)) |
+	       put(f, "state", ae_node_new_string(ae_endstate_name(state))) |
 	       put(f, "reason", ae_node_new_string(reason)) |
 	       put(f, "iteration", int_or_null(it >= 0, it)) |
 	       put(f, "job_id", ae_node_new_string(hs->o.job_id)) |
@@ -371,6 +398,7 @@ void helper_states_end(helper_states *hs)
 		goto out;
 	}
 	record(hs, "job_end", f);
+	write_progress(hs, 1);
 	/* a requeued start goes on as the next one: nothing to do here */
 	if (r.state != AE_ENDSTATE_REQUEUED)
 		fire(hs, r.state, f, key);

@@ -21,6 +21,8 @@
 #include "ae_follow.h"
 #include "ae_journal.h"
 #include "ae_monitor_config.h"
+#include "ae_restart.h"
+#include "ae_restart_record.h"
 #include "ae_rules.h"
 #include "ae_template.h"
 #include "ae_vars.h"
@@ -749,7 +751,7 @@ static int start(worker *w)
 	memset(&st, 0, sizeof(st));
 	/* before the rules are compiled: an action keeps the class it was
 	 * compiled with, and the table's RunAutoexpAction only checks */
-	if (ae_cooldown_register(&err) < 0) {
+	if (ae_cooldown_register(&err) < 0 || ae_restart_register(&err) < 0) {
 		log_error("action classes", &err);
 		return HELPER_EXIT_FATAL;
 	}
@@ -776,7 +778,8 @@ static int start(worker *w)
 	    need_scontrol)
 		log_error("job information", &err);
 	w->restart_count = restart_count(&w->ji);
-	w->attempt = w->restart_count + 1;
+	w->attempt = ae_restart_record_start(getenv("AUTOEXP_JOB_DIR"),
+	                                     w->restart_count);
 	if (make_vars(w) < 0) {
 		helper_log("out of memory");
 		rc = 1;

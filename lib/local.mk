@@ -33,6 +33,10 @@ lib_libautoexp_la_SOURCES = \
 	lib/submit/ae_sbatch.c lib/submit/ae_sbatch.h lib/provenance/ae_request.c lib/provenance/ae_request.h lib/submit/ae_cooldown.c lib/submit/ae_cooldown.h \
 	lib/submit/ae_cooldown_config.c lib/submit/ae_cooldown_config.h \
 	lib/monitor/ae_cooldown_spec.c lib/monitor/ae_cooldown_spec.h \
+	lib/monitor/ae_restart_spec.c lib/monitor/ae_restart_spec.h \
+	lib/submit/ae_restart.c lib/submit/ae_restart.h \
+	lib/submit/ae_restart_guard.c lib/submit/ae_restart_guard.h \
+	lib/submit/ae_restart_record.c lib/submit/ae_restart_record.h \
 	lib/monitor/ae_engine_journal.c lib/monitor/ae_engine_journal.h \
 	lib/monitor/ae_endstate.c lib/monitor/ae_endstate.h \
 	lib/monitor/ae_logfacts.c lib/monitor/ae_logfacts.h \

@@ -11,6 +11,7 @@
 #include "ae_action.h"
 #include "ae_cooldown_spec.h"
 #include "ae_fields.h"
+#include "ae_restart_spec.h"
 
 #define MAX_CLASSES    32
 #define RUN_OUTPUT_MAX (64u * 1024u)
@@ -263,30 +264,6 @@ out:
 	return rc;
 }
 
-/* ---- classes known by name only, until their implementation registers ---- */
-
-static const char *const restart_fields[] = {"class_name", "reason", NULL};
-
-static int any_compile(const ae_node *cfg, int unresolved, void **data,
-                       ae_error *err)
-{
-	(void)cfg;
-	(void)unresolved;
-	(void)err;
-	*data = NULL;
-	return 0;
-}
-
-static int missing_start(const void *data, const ae_eval_env *env,
-                         ae_action_exec *x, ae_error *err)
-{
-	(void)data;
-	(void)env;
-	return ae_error_set(err, NULL, 0, 0, NULL,
-	                    "%s is not available in this version",
-	                    ae_action_class_name(x->action));
-}
-
 static ae_action_class classes[MAX_CLASSES] = {
     /* not resumable: a command or message has no record of its own that
      * would keep a second start from doing it twice */
@@ -295,11 +272,12 @@ static ae_action_class classes[MAX_CLASSES] = {
      NULL, 0},
     {"RunCommandAction", run_fields, run_compile, run_free, run_start, NULL,
      NULL, 0},
-    {"RestartAction", restart_fields, any_compile, NULL, missing_start, NULL,
-     NULL, 0},
-    /* checks as the runnable class does, so that sbatch's plugin and
-     * `autoexp check` refuse what the helper would; the helper replaces it
-     * (ae_cooldown_register) before it compiles its rules */
+    /* these two check as the runnable classes do, so that sbatch's plugin
+     * and `autoexp check` refuse what the helper would; the helper
+     * replaces them (ae_restart_register, ae_cooldown_register) before it
+     * compiles its rules */
+    {AE_RESTART_CLASS, ae_restart_spec_fields, ae_restart_spec_compile,
+     ae_restart_spec_free, ae_restart_spec_start, NULL, NULL, 0},
     {AE_COOLDOWN_CLASS, ae_cooldown_spec_fields, ae_cooldown_spec_compile,
      ae_cooldown_spec_free, ae_cooldown_spec_start, NULL, NULL, 0},
 };

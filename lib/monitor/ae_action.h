@@ -15,8 +15,11 @@
  *                     holds a class that checks it (ae_cooldown_spec.h) but
  *                     fails when run; the helper registers the one that runs
  *                     (ae_cooldown_register) before compiling its rules.
- * RestartAction       known so configs using it check; nothing implements
- *                     it yet, so it fails when run.
+ * RestartAction       continue the run: scontrol requeue (ae_restart.h;
+ *                     fields in ae_restart_spec.h). Like RunAutoexpAction,
+ *                     the table's class checks and fails when run; the
+ *                     helper registers the one that runs
+ *                     (ae_restart_register).
  *
  * Actions never block: ae_action_start() renders and starts (a command runs
  * as a child), ae_action_poll() advances it. Classes live in a registry keyed

@@ -743,7 +743,8 @@ ae_cond_result ae_condition_eval(const ae_condition *c, ae_cond_state *st,
 		        : AE_COND_FAIL;
 		if (r == AE_COND_FAIL)
 			ae_error_set(why, NULL, 0, 0, NULL,
-			             "attempt %d reached max_attempts %lld",
+			             "restart budget used: attempt %d of "
+			             "%lld (max_attempts)",
 			             env->attempt > 0 ? env->attempt : 1,
 			             c->max_attempts);
 		break;

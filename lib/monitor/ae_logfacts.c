@@ -12,6 +12,7 @@ struct ae_logfacts {
 	char *termination; /* NULL: none */
 	size_t tlen;
 	long long iteration;
+	long long saved;       /* highest "successfully saved" iteration */
 	long long train_iters; /* M of Megatron's "iteration N/M" */
 	int saving;
 	int training_done;
@@ -63,6 +64,7 @@ void ae_logfacts_reset(ae_logfacts *lf)
 {
 	clear_error(lf);
 	lf->iteration = -1;
+	lf->saved = -1;
 	lf->train_iters = -1;
 	lf->saving = 0;
 	lf->training_done = 0;
@@ -131,6 +133,9 @@ static void iteration_line(ae_logfacts *lf, const char *line, const char *p,
 		/* successfully saved [local] checkpoint from iteration N */
 		lf->saving = 0;
 		saw_iteration(lf, it);
+		/* a local (non-persistent) save is lost with the node */
+		if (it > lf->saved && !find(line, p, " local "))
+			lf->saved = it;
 	} else if (ends_with(line, p, "async checkpoint save at ")) {
 		/* training goes on while the save is finalized */
 		lf->saving = 0;
@@ -211,6 +216,22 @@ static const char *meta_string(const ae_node *meta, const char *key)
 	return v && v->type == AE_STRING ? v->u.str.s : NULL;
 }
 
+/* A failure's story names the node in one line (NCCL's warning, torchrun's
+ * summary) and the error in another: AE_LOGFACTS_NODE_FIELD of from is
+ * copied into to when to has none. 0 or -1 (memory). */
+static int keep_node(ae_node *to, const ae_node *from)
+{
+	const ae_node *v =
+	    from ? ae_map_get(from, AE_LOGFACTS_NODE_FIELD) : NULL;
+	ae_node *c;
+
+	if (!to || !v || v->type != AE_STRING ||
+	    ae_map_get(to, AE_LOGFACTS_NODE_FIELD))
+		return 0;
+	c = ae_node_copy(v);
+	return c ? ae_map_set(to, AE_LOGFACTS_NODE_FIELD, c) : -1;
+}
+
 int ae_logfacts_event(ae_logfacts *lf, const ae_event *ev)
 {
 	const char *kind = meta_string(ev->metadata, "kind");
@@ -224,10 +245,10 @@ int ae_logfacts_event(ae_logfacts *lf, const ae_event *ev)
 	generic =
 	    type && (!strcmp(type, "exception") || !strcmp(type, "crash"));
 	if (generic && lf->error_name && !lf->error_generic)
-		return 0;
+		return keep_node(lf->error_fields, ev->metadata);
 	name = strdup(ev->name);
 	fields = ev->metadata ? ae_node_copy(ev->metadata) : ae_node_new_map();
-	if (!name || !fields) {
+	if (!name || !fields || keep_node(fields, lf->error_fields) < 0) {
 		free(name);
 		ae_node_free(fields);
 		return -1;
@@ -269,6 +290,11 @@ long long ae_logfacts_iteration(const ae_logfacts *lf)
 	return lf->iteration;
 }
 
+long long ae_logfacts_saved(const ae_logfacts *lf)
+{
+	return lf->saved;
+}
+
 const char *ae_logfacts_error_name(const ae_logfacts *lf)
 {
 	return lf->error_name;
@@ -295,13 +321,14 @@ json_t *ae_logfacts_save(const ae_logfacts *lf)
 	    !(fields = ae_json_from_node(lf->error_fields, &err)))
 		return NULL;
 	return json_pack(
-	    "{s:I, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:b}", "iteration",
-	    (json_int_t)lf->iteration, "train_iters",
-	    (json_int_t)lf->train_iters, "saving", lf->saving, "training_done",
-	    lf->training_done, "termination_seen", lf->termination_seen,
-	    "cancel", name_or_null(ae_endstate_cancel_name(lf->cancel)),
-	    "early", name_or_null(ae_endstate_early_name(lf->early)),
-	    "error_event", name_or_null(lf->error_name), "error_fields",
+	    "{s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:b}",
+	    "iteration", (json_int_t)lf->iteration, "saved",
+	    (json_int_t)lf->saved, "train_iters", (json_int_t)lf->train_iters,
+	    "saving", lf->saving, "training_done", lf->training_done,
+	    "termination_seen", lf->termination_seen, "cancel",
+	    name_or_null(ae_endstate_cancel_name(lf->cancel)), "early",
+	    name_or_null(ae_endstate_early_name(lf->early)), "error_event",
+	    name_or_null(lf->error_name), "error_fields",
 	    fields ? fields : json_null(), "error_generic", lf->error_generic);
 }
 
@@ -329,6 +356,7 @@ void ae_logfacts_load(ae_logfacts *lf, const json_t *o)
 	if (!json_is_object(o))
 		return;
 	lf->iteration = int_of(o, "iteration");
+	lf->saved = int_of(o, "saved");
 	lf->train_iters = int_of(o, "train_iters");
 	lf->saving = bool_of(o, "saving");
 	lf->training_done = bool_of(o, "training_done");

@@ -26,6 +26,10 @@
  * last error, with its metadata; one whose `error_type` is `exception` or
  * `crash` (a bare traceback header, torchrun's ChildFailedError summary,
  * both printed around the real error) replaces only another of those.
+ * The field failed_node (an extract group naming the node that failed) is
+ * kept across these: an error that names none takes it from the error it
+ * replaces, and a generic one that does not replace adds it when the kept
+ * error names none (RestartAction's exclude_failed_node reads it).
  */
 #ifndef AE_LOGFACTS_H
 #define AE_LOGFACTS_H
@@ -36,6 +40,8 @@
 #include "ae_endstate.h"
 #include "ae_event.h"
 #include "ae_node.h"
+
+#define AE_LOGFACTS_NODE_FIELD "failed_node"
 
 typedef struct ae_logfacts ae_logfacts;
 
@@ -64,6 +70,9 @@ void ae_logfacts_input(const ae_logfacts *lf, long long config_train_iters,
 int ae_logfacts_saving(const ae_logfacts *lf);
 /* Last iteration seen, -1 when none. */
 long long ae_logfacts_iteration(const ae_logfacts *lf);
+/* Highest iteration of a "successfully saved checkpoint" line (the tracker
+ * is written before it), -1 when none: the no-progress guard's measure. */
+long long ae_logfacts_saved(const ae_logfacts *lf);
 /* The last error event's name and metadata (borrowed), NULL when none. */
 const char *ae_logfacts_error_name(const ae_logfacts *lf);
 const ae_node *ae_logfacts_error_fields(const ae_logfacts *lf);

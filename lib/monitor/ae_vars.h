@@ -7,7 +7,8 @@
  *
  * The variables: output_dir, provenance_dir, job_id, job_name, user, node,
  * array_job_id, array_task_id, log_path (strings) and attempt (an integer,
- * from 1). A fact that is NULL is left out, so a template that uses it
+ * from 1: the run's start number when the helper knows it, see
+ * docs/runs.md). A fact that is NULL is left out, so a template that uses it
  * fails as an unknown key instead of rendering a guess.
  */
 #ifndef AE_VARS_H
@@ -28,7 +29,7 @@ typedef struct ae_vars_job {
 	const char *array_job_id;
 	const char *array_task_id;
 	const char *log_path;
-	int attempt; /* the job's attempt; below 1 counts as 1 */
+	int attempt; /* the run's start number; below 1 counts as 1 */
 } ae_vars_job;
 
 /* The variables as a new mapping (caller frees), or NULL with err set.

@@ -154,3 +154,8 @@ tests_unit_test_jobtime_LDADD = lib/libautoexp.la
 tests_unit_test_timecheck_CFLAGS = $(unit_cflags)
 tests_unit_test_timecheck_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_jobtime tests/unit/test_timecheck
+
+check_PROGRAMS += tests/unit/test_restart
+tests_unit_test_restart_CFLAGS = $(unit_cflags)
+tests_unit_test_restart_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_restart

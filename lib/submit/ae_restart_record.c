@@ -1,0 +1,127 @@
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "ae_restart_record.h"
+
+#include <stdlib.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ae_fsutil.h"
+#include "ae_provenance.h"
+#include "ae_safedir.h"
+
+#define RECORD_MODE 0644
+
+json_t *ae_restart_record_load(const char *job_dir, const char *name)
+{
+	ae_error err;
+	json_t *j;
+	int fd = ae_safedir_open(job_dir, getuid(), 0, 1, &err);
+
+	if (fd < 0)
+		return NULL;
+	j = ae_provenance_read_json(fd, name, &err);
+	close(fd);
+	return j;
+}
+
+static int write_json(const char *job_dir, const char *name, const json_t *j,
+                      ae_error *err)
+{
+	char *text = NULL;
+	int fd = -1, rc = -1;
+
+	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!text) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	fd = ae_safedir_open(job_dir, getuid(), 0, 1, err);
+	if (fd < 0)
+		goto out;
+	rc = ae_fsutil_write_atomic(fd, name, text, strlen(text), RECORD_MODE,
+	                            err);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return rc;
+}
+
+int ae_restart_record_progress(const char *job_dir, long long start,
+                               long long saved, long long iteration,
+                               ae_error *err)
+{
+	json_t *j =
+	    json_pack("{s:I, s:I, s:I, s:I}", "start", (json_int_t)start,
+	              "saved_iteration", (json_int_t)saved, "iteration",
+	              (json_int_t)iteration, "time", (json_int_t)time(NULL));
+	int rc;
+
+	if (!j)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	rc = write_json(job_dir, AE_RESTART_PROGRESS, j, err);
+	json_decref(j);
+	return rc;
+}
+
+long long ae_restart_record_saved(const char *job_dir)
+{
+	json_t *j = ae_restart_record_load(job_dir, AE_RESTART_PROGRESS);
+	const json_t *v = json_object_get(j, "saved_iteration");
+	long long saved = json_is_integer(v) ? json_integer_value(v) : -1;
+
+	json_decref(j);
+	return saved;
+}
+
+int ae_restart_record_append(const char *job_dir, const json_t *decision,
+                             ae_error *err)
+{
+	json_t *j = ae_restart_record_load(job_dir, AE_RESTART_DECISIONS);
+	json_t *list;
+	int rc = -1;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		j = json_object();
+	}
+	list = json_object_get(j, "decisions");
+	if (!json_is_array(list)) {
+		list = json_array();
+		if (!j || !list ||
+		    json_object_set_new(j, "decisions", list) < 0)
+			goto nomem;
+	}
+	if (json_array_append(list, (json_t *)decision) < 0)
+		goto nomem;
+	rc = write_json(job_dir, AE_RESTART_DECISIONS, j, err);
+	goto out;
+nomem:
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+out:
+	json_decref(j);
+	return rc;
+}
+
+int ae_restart_record_start(const char *job_dir, int restart_count)
+{
+	json_t *meta =
+	    job_dir && *job_dir
+	        ? ae_restart_record_load(job_dir, "job_metadata.json")
+	        : NULL;
+	const json_t *v = json_object_get(meta, "start");
+	int n = restart_count >= 0 && restart_count < INT_MAX
+	            ? restart_count + 1
+	            : 1;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+	    json_integer_value(v) < INT_MAX)
+		n = (int)json_integer_value(v);
+	json_decref(meta);
+	return n;
+}

@@ -1,0 +1,326 @@
+/* RestartAction's pure parts: the guard (a table), the run's start number,
+ * MaxAttemptsCondition over start numbers, the saved iteration from the
+ * log, the per-start records, and the config check. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "ae_action.h"
+#include "ae_condition.h"
+#include "ae_logfacts.h"
+#include "ae_restart_guard.h"
+#include "ae_restart_record.h"
+#include "ae_yaml.h"
+#include "testutil.h"
+
+#define NONE (-1)
+
+static const struct guard_case {
+	const char *state;
+	int no_restart, attempt;
+	long long max, n_starts;
+	long long saved[6];
+	size_t n;
+	int restart;
+	const char *why; /* a part of it */
+} guard_cases[] = {
+    /* first crash, no budget: restart */
+    {"crash", 0, 1, 3, 2, {20}, 1, 1, "crash at attempt 1"},
+    {"stall", 0, 1, 0, 2, {20}, 1, 1, "stall at attempt 1"},
+    {"timeout", 0, 2, 3, 2, {20, 40}, 2, 1, "timeout at attempt 2"},
+    /* never */
+    {"cancelled", 0, 1, 3, 2, {20}, 1, 0, "cancelled"},
+    {"success", 0, 1, 3, 2, {40}, 1, 0, "state 'success' is not restarted"},
+    {NULL, 0, 1, 3, 2, {20}, 1, 0, "state '' is not restarted"},
+    {"crash", 1, 1, 3, 2, {20}, 1, 0, "exit code 93"},
+    /* the budget, 1-based as MaxAttemptsCondition */
+    {"crash", 0, 2, 3, 0, {20, 30}, 2, 1, "crash at attempt 2"},
+    {"crash",
+     0,
+     3,
+     3,
+     0,
+     {20, 30, 40},
+     3,
+     0,
+     "restart budget used: attempt 3 of 3"},
+    {"crash", 0, 4, 3, 0, {20, 30, 40, 50}, 4, 0, "attempt 4 of 3"},
+    /* no progress: the highest saved now vs N starts ago */
+    {"crash", 0, 2, 0, 2, {20, NONE}, 2, 1, "crash at attempt 2"},
+    {"crash",
+     0,
+     3,
+     0,
+     2,
+     {20, NONE, NONE},
+     3,
+     0,
+     "no progress: the last 2 starts saved no checkpoint after iteration 20"},
+    {"crash", 0, 3, 0, 2, {20, 20, 20}, 3, 0, "after iteration 20"},
+    {"crash", 0, 3, 0, 2, {20, NONE, 30}, 3, 1, "crash at attempt 3"},
+    {"crash",
+     0,
+     2,
+     0,
+     2,
+     {NONE, NONE},
+     2,
+     0,
+     "no progress: the last 2 starts saved no checkpoint"},
+    {"crash", 0, 1, 0, 1, {NONE}, 1, 0, "the last 1 starts"},
+    {"crash", 0, 1, 0, 2, {NONE}, 1, 1, "crash at attempt 1"},
+    /* a lower save later (a reloaded older checkpoint) is no progress */
+    {"crash", 0, 3, 0, 2, {30, 10, 20}, 3, 0, "after iteration 30"},
+    {"crash", 0, 4, 0, 3, {10, 20, 20, 20}, 4, 1, "crash at attempt 4"},
+    {"crash", 0, 4, 0, 0, {20, 20, 20, 20}, 4, 1, "guard off"},
+};
+
+static void guard_table(void)
+{
+	for (size_t i = 0; i < sizeof(guard_cases) / sizeof(*guard_cases);
+	     i++) {
+		const struct guard_case *c = &guard_cases[i];
+		ae_restart_guard_in in = {c->state, c->no_restart, c->attempt,
+		                          c->max,   c->n_starts,   c->saved,
+		                          c->n};
+		char why[256];
+		int r = ae_restart_guard_decide(&in, why, sizeof(why));
+
+		if (r != c->restart ||
+		    (strcmp(c->why, "guard off") && !strstr(why, c->why)))
+			fprintf(stderr, "guard case %zu: %d '%s'\n", i, r, why);
+		CHECK_INT(r, c->restart);
+		CHECK(!strcmp(c->why, "guard off") || strstr(why, c->why));
+	}
+	CHECK_INT(ae_restart_guard_highest(NULL, 0), -1);
+}
+
+static void max_attempts(void)
+{
+	static const char text[] =
+	    "{class_name: MaxAttemptsCondition, max_attempts: 3}";
+	static const ae_cond_result want[] = {AE_COND_PASS, AE_COND_PASS,
+	                                      AE_COND_PASS, AE_COND_FAIL,
+	                                      AE_COND_FAIL};
+	ae_error err;
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "c.yaml", NULL, &err);
+	ae_condition *c = n ? ae_condition_compile(n, 0, &err) : NULL;
+	ae_template_ctx t = {0};
+	ae_eval_env env = {0};
+
+	CHECK(c != NULL);
+	env.tmpl = &t;
+	/* attempt 0 (unknown) reads as 1; the run's start numbers 1..4 */
+	for (int a = 0; c && a <= 4; a++) {
+		ae_cond_state *st = ae_cond_state_new(c);
+		double next;
+		ae_error why;
+
+		env.attempt = a;
+		CHECK_INT(ae_condition_eval(c, st, &env, &next, &why), want[a]);
+		if (a == 3)
+			CHECK_STR(why.text, "restart budget used: attempt 3 of "
+			                    "3 (max_attempts)");
+		ae_cond_state_free(st);
+	}
+	ae_condition_free(c);
+	ae_node_free(n);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void records(void)
+{
+	char dir[] = "/tmp/ae-restart.XXXXXX";
+	json_t *d, *j;
+	ae_error err;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* the start number: job_metadata.json's, else Slurm's count + 1 */
+	CHECK_INT(ae_restart_record_start(dir, 0), 1);
+	CHECK_INT(ae_restart_record_start(dir, 4), 5);
+	CHECK_INT(ae_restart_record_start(NULL, 1), 2);
+	put(dir, "job_metadata.json", "{\"start\": 3, \"job_id\": \"7\"}");
+	CHECK_INT(ae_restart_record_start(dir, 0), 3);
+	put(dir, "job_metadata.json", "{\"start\": 0}");
+	CHECK_INT(ae_restart_record_start(dir, 1), 2);
+	put(dir, "job_metadata.json", "{\"start\": \"2\"}");
+	CHECK_INT(ae_restart_record_start(dir, 0), 1);
+	put(dir, "job_metadata.json", "not json");
+	CHECK_INT(ae_restart_record_start(dir, 0), 1);
+
+	/* progress.json */
+	CHECK_INT(ae_restart_record_saved(dir), -1);
+	CHECK_INT(ae_restart_record_progress(dir, 2, 40, 43, &err), 0);
+	CHECK_INT(ae_restart_record_saved(dir), 40);
+	CHECK_INT(ae_restart_record_saved("/nonexistent/dir"), -1);
+
+	/* restart.json appends */
+	d = json_pack("{s:s, s:i}", "decision", "requeued", "start", 1);
+	CHECK_INT(ae_restart_record_append(dir, d, &err), 0);
+	CHECK_INT(ae_restart_record_append(dir, d, &err), 0);
+	j = ae_restart_record_load(dir, AE_RESTART_DECISIONS);
+	CHECK_INT(json_array_size(json_object_get(j, "decisions")), 2);
+	json_decref(j);
+	CHECK_INT(ae_restart_record_append("/nonexistent/dir", d, &err), -1);
+	json_decref(d);
+	test_rmtree(dir);
+}
+
+static void saved_from_log(void)
+{
+	static const char *const lines[] = {
+	    " [2026-01-01 00:00:00] iteration       10/      40 | lm loss: 1",
+	    "saving checkpoint at iteration      10 to /ck in torch_dist "
+	    "format",
+	    "  successfully saved checkpoint from iteration      10 to /ck",
+	    " [2026-01-01 00:00:01] iteration       20/      40 | lm loss: 1",
+	    "saving checkpoint at iteration      20 to /ck in torch_dist "
+	    "format",
+	    "  successfully saved local checkpoint from iteration      20",
+	    " [2026-01-01 00:00:01] iteration       25/      40 | lm loss: 1",
+	};
+	ae_logfacts *lf = ae_logfacts_new(NULL);
+	ae_logfacts *back = ae_logfacts_new(NULL);
+	json_t *j;
+
+	CHECK_INT(ae_logfacts_saved(lf), -1);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++)
+		ae_logfacts_line(lf, lines[i], strlen(lines[i]));
+	/* a local save is not kept: it is lost with the node */
+	CHECK_INT(ae_logfacts_saved(lf), 10);
+	CHECK_INT(ae_logfacts_iteration(lf), 25);
+	j = ae_logfacts_save(lf);
+	ae_logfacts_load(back, j);
+	CHECK_INT(ae_logfacts_saved(back), 10);
+	json_decref(j);
+	ae_logfacts_free(lf);
+	ae_logfacts_free(back);
+}
+
+static ae_event event(char *name, const char *meta)
+{
+	ae_event ev;
+	ae_error err;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.name = name;
+	ev.metadata =
+	    ae_yaml_load_string(meta, strlen(meta), "m.yaml", NULL, &err);
+	return ev;
+}
+
+/* failed_node survives the error that replaces the one naming it, and a
+ * generic summary adds it */
+static void failed_node(void)
+{
+	ae_logfacts *lf = ae_logfacts_new(NULL);
+	ae_event warn =
+	    event("nccl_warn_node", "{kind: error, error_type: nccl_error, "
+	                            "failed_node: node7}");
+	ae_event err =
+	    event("nccl_error", "{kind: error, error_type: nccl_error}");
+	ae_event summary =
+	    event("child_failed", "{kind: error, error_type: crash, "
+	                          "failed_node: node3}");
+	const ae_node *v;
+
+	CHECK_INT(ae_logfacts_event(lf, &warn), 0);
+	CHECK_INT(ae_logfacts_event(lf, &err), 0);
+	CHECK_STR(ae_logfacts_error_name(lf), "nccl_error");
+	v = ae_map_get(ae_logfacts_error_fields(lf), AE_LOGFACTS_NODE_FIELD);
+	CHECK(v && v->type == AE_STRING && !strcmp(v->u.str.s, "node7"));
+	CHECK_INT(ae_logfacts_event(lf, &summary), 0);
+	v = ae_map_get(ae_logfacts_error_fields(lf), AE_LOGFACTS_NODE_FIELD);
+	CHECK(v && !strcmp(v->u.str.s, "node7"));
+	ae_logfacts_reset(lf);
+	CHECK_INT(ae_logfacts_event(lf, &err), 0);
+	CHECK_INT(ae_logfacts_event(lf, &summary), 0);
+	CHECK_STR(ae_logfacts_error_name(lf), "nccl_error");
+	v = ae_map_get(ae_logfacts_error_fields(lf), AE_LOGFACTS_NODE_FIELD);
+	CHECK(v && !strcmp(v->u.str.s, "node3"));
+	ae_node_free(warn.metadata);
+	ae_node_free(err.metadata);
+	ae_node_free(summary.metadata);
+	ae_logfacts_free(lf);
+}
+
+static int compile_fails(const char *text, const char *part)
+{
+	ae_error err;
+	ae_node *n =
+	    ae_yaml_load_string(text, strlen(text), "r.yaml", NULL, &err);
+	ae_action *a = n ? ae_action_compile(n, 0, &err) : NULL;
+	int ok = !a && strstr(err.text, part) != NULL;
+
+	if (!ok)
+		fprintf(stderr, "compile '%s': %s\n", text,
+		        a ? "ok" : err.text);
+	ae_action_free(a);
+	ae_node_free(n);
+	return ok;
+}
+
+static void config(void)
+{
+	static const char good[] =
+	    "{class_name: RestartAction, mode: resubmit, max_attempts: 4, "
+	    "no_progress_starts: 0, exclude_failed_node: true, "
+	    "failed_node_field: node, max_excluded_nodes: 3, "
+	    "reason: '{state}', timeout_seconds: 10}";
+	ae_error err;
+	ae_node *n =
+	    ae_yaml_load_string(good, strlen(good), "r.yaml", NULL, &err);
+	ae_action *a = n ? ae_action_compile(n, 0, &err) : NULL;
+
+	CHECK(a != NULL);
+	ae_action_free(a);
+	ae_node_free(n);
+	CHECK(compile_fails("{class_name: RestartAction, mode: requeu}",
+	                    "mode must be 'requeue' or 'resubmit'"));
+	CHECK(compile_fails("{class_name: RestartAction, max_attempts: 1}",
+	                    "never restarts"));
+	CHECK(compile_fails("{class_name: RestartAction, max_attempts: -2}",
+	                    "between 0 and"));
+	CHECK(
+	    compile_fails("{class_name: RestartAction, no_progress_starts: x}",
+	                  "no_progress_starts"));
+	CHECK(
+	    compile_fails("{class_name: RestartAction, max_excluded_nodes: 0}",
+	                  "between 1 and 64"));
+	CHECK(
+	    compile_fails("{class_name: RestartAction, exclude_failed_node: 2}",
+	                  "exclude_failed_node"));
+	CHECK(
+	    compile_fails("{class_name: RestartAction, failed_node_field: ''}",
+	                  "names an event field"));
+	CHECK(compile_fails("{class_name: RestartAction, scontrol: ''}",
+	                    "must name a program"));
+	CHECK(compile_fails("{class_name: RestartAction, nodes: 2}", "nodes"));
+}
+
+int main(void)
+{
+	guard_table();
+	max_attempts();
+	records();
+	saved_from_log();
+	failed_node();
+	config();
+	TEST_MAIN_END();
+}
