@@ -36,7 +36,11 @@
  * --lr defaults to 1e-4; the checkpoint files hold a few lines of text.
  *
  * Simulator options: --sim-ms-per-iter N (default 5), --sim-async-delay N
- * (async saves finalize N iterations later, default 2), and faults:
+ * (async saves finalize N iterations later, default 2), --sim-save-sleep S
+ * (a slow save: every save sleeps S seconds, a float, after its "saving
+ * checkpoint at iteration" line and before "successfully saved" or, with
+ * --async-save, "scheduled an async checkpoint save"; default 0), and
+ * faults:
  *   --sim-fail-at N        crash during iteration N (it is never logged):
  *                          a Python traceback on stderr, then exit;
  *   --sim-fail-kind K      the error printed, as PyTorch prints it:
@@ -136,6 +140,7 @@ struct sim {
 	long long sim_hang_at;
 	int sim_first_start_only;
 	long long sim_async_delay;
+	double sim_save_sleep;
 };
 
 struct opt {
@@ -205,6 +210,7 @@ static const struct opt opts[] = {
     O("--sim-first-start-only", "sim_first_start_only", K_FLAG,
       sim_first_start_only, 0),
     O("--sim-async-delay", "sim_async_delay", K_INT, sim_async_delay, 0),
+    O("--sim-save-sleep", "sim_save_sleep", K_FLOAT, sim_save_sleep, 0),
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -431,6 +437,7 @@ static int parse_args(struct sim *s, int argc, char **argv,
 			    "[--sim-fail-node NAME]\n"
 			    "       [--sim-fail-exit-code K] "
 			    "[--sim-first-start-only]\n"
+			    "       [--sim-save-sleep SECONDS]\n"
 			    "A Megatron-LM stand-in for tests; see the "
 			    "comment at the top of megatron_sim.c.\n");
 			exit(0);
@@ -830,6 +837,8 @@ static void save_checkpoint(const struct sim *s, const struct state *st,
 	if (mkdir_p(s->save) < 0)
 		fail_errno("OSError", s->save);
 	write_checkpoint(s, st);
+	/* a slow file system: silent between the two lines */
+	sleep_ms((long long)(s->sim_save_sleep * 1000.0));
 	if (s->async_save) {
 		if (pend->n == pend->cap) {
 			size_t cap = pend->cap ? 2 * pend->cap : 8;
@@ -1385,10 +1394,10 @@ int main(int argc, char **argv)
 	}
 	if (s.log_interval <= 0 || s.global_batch_size <= 0 ||
 	    s.sim_ms_per_iter < 0 || s.eval_interval < 0 ||
-	    s.save_interval < 0 || s.ckpt_step < 0) {
+	    s.save_interval < 0 || s.ckpt_step < 0 || s.sim_save_sleep < 0) {
 		usage_fail("--log-interval and --global-batch-size must be "
-		           "positive, intervals and --ckpt-step not "
-		           "negative");
+		           "positive, intervals, --ckpt-step and "
+		           "--sim-save-sleep not negative");
 		goto out;
 	}
 	if (!find_fail_kind(s.sim_fail_kind)) {

@@ -2,7 +2,8 @@
 # Behaviour of contrib/megatron_sim, the Megatron-LM stand-in used by the
 # monitoring tests and the demo: checkpoint layout, tracker, load rules,
 # log formats and the regex the monitoring presets use on them; crashes,
-# hangs, first-start-only faults, early exits and SIGTERM handling.
+# hangs, first-start-only faults, slow saves, early exits and SIGTERM
+# handling.
 set -u
 
 builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -354,6 +355,21 @@ wait "$pid" 2>/dev/null
 rc=$?
 check "no handler: SIGTERM kills (143, got $rc)" [ "$rc" -eq 143 ]
 check "no handler: no save" [ ! -e "$work/ck_nosig/latest_checkpointed_iteration.txt" ]
+
+# 7g. A slow save: between "saving checkpoint" and "successfully saved"
+# the simulator is silent for --sim-save-sleep seconds, alive.
+"$sim" --sim-ms-per-iter 1 --eval-iters 0 --train-iters 20 --save "$work/ck_slow" \
+	--save-interval 10 --sim-save-sleep 3 >"$work/slow.log" 2>&1 &
+pid=$!
+check "slow save: the save starts" wait_for '^saving checkpoint at iteration +10 ' "$work/slow.log"
+check "slow save: alive, silent, not yet saved" alive_and_quiet "$pid" "$work/slow.log"
+check "slow save: no success line yet" not grep -q 'successfully saved' "$work/slow.log"
+wait "$pid"
+rc=$?
+check "slow save: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "slow save: both saves completed" [ "$(grep -c 'successfully saved' "$work/slow.log")" -eq 2 ]
+run "$work/slow_bad.log" --train-iters 5 --sim-save-sleep -1
+check "negative save sleep: exit 2" [ "$rc" -eq 2 ]
 
 # 8. Argument errors as argparse reports them.
 run "$work/bad.log" --train-iters abc

@@ -13,6 +13,7 @@ integration_tests = tests/integration/foundation.tap tests/integration/provenanc
 	tests/integration/cooldown.tap tests/integration/steps.tap \
 	tests/integration/multinode.tap tests/integration/cooldown_monitoring.tap \
 	tests/integration/cooldown_request.tap tests/integration/timecheck.tap \
-	tests/integration/runs.tap tests/integration/restart.tap
+	tests/integration/runs.tap tests/integration/restart.tap \
+	tests/integration/restart_more.tap
 TESTS += $(integration_tests)
 EXTRA_DIST += tests/tap-driver.sh $(integration_tests) tests/integration/cluster.sh tests/integration/lib.sh
