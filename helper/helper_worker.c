@@ -207,6 +207,45 @@ static int on_line(const char *line, size_t len, uint64_t offset,
 	return 0;
 }
 
+/* A later job of the run follows its own log. What its predecessor's helper
+ * never read of the previous job's log (it died with its job: a node
+ * failure, a kill before the drain) is read first, from the saved
+ * position, so that a trigger printed there still fires, once (the journal
+ * keeps what fired). A requeue keeps its log path and is resumed by the
+ * follower itself. */
+static void finish_previous_log(worker *w, const ae_journal_state *st)
+{
+	char *own = w->log_path;
+	ae_follow_opts fo;
+	ae_follow *f;
+	ae_error err;
+	uint64_t lines = w->st.lines;
+	int rc;
+
+	memset(&fo, 0, sizeof(fo));
+	fo.max_line = FOLLOW_MAX_LINE;
+	fo.block_size = FOLLOW_BLOCK;
+	fo.no_inotify = 1;
+	fo.start = &st->pos;
+	f = ae_follow_new(st->log_path, &fo, &err);
+	if (!f) {
+		log_error("the previous job's log", &err);
+		return;
+	}
+	w->log_path = st->log_path; /* the events' source */
+	do
+		rc = ae_follow_drain(f, on_line, w, &err);
+	while (rc == STOP_TO_SAVE);
+	w->log_path = own;
+	if (rc < 0)
+		log_error("the previous job's log", &err);
+	helper_log("read the rest of the previous job's log %s from offset "
+	           "%llu: %llu line(s)",
+	           st->log_path, (unsigned long long)st->pos.offset,
+	           (unsigned long long)(w->st.lines - lines));
+	ae_follow_free(f);
+}
+
 static int pos_equal(ae_follow_pos a, ae_follow_pos b)
 {
 	return a.dev == b.dev && a.ino == b.ino && a.offset == b.offset &&
@@ -838,6 +877,8 @@ static int start(worker *w)
 		}
 	}
 	restarted = resume_started(w);
+	if (loaded > 0 && st.log_path && !resumed)
+		finish_previous_log(w, &st);
 	helper_log("following %s%s (offset %llu, line %llu), %d pending "
 	           "action(s) restored%s, %d resumed, job %s attempt %d",
 	           w->log_path, resumed ? " again" : "",

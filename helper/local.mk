@@ -13,6 +13,7 @@ helper_autoexp_helper_LDADD = lib/libautoexp.la -lm
 helper_tests = tests/helper/helper_follow.sh tests/helper/helper_drain.sh \
 	tests/helper/helper_restart.sh tests/helper/helper_scontrol.sh \
 	tests/helper/replay.sh tests/helper/helper_requeue.sh \
+	tests/helper/helper_previous_log.sh \
 	tests/helper/helper_states.sh
 TESTS += $(helper_tests)
 EXTRA_DIST += $(helper_tests) tests/helper/lib.sh
