@@ -236,8 +236,11 @@ static int lock_run(const ae_jobstart_info *info, ae_jobstart_result *res,
 	res->lock_fd = ae_runlock_take(
 	    res->prov_fd, res->provenance_dir, info->uid, info->job_id,
 	    info->start_time, info->host, &res->lock_held, &lerr);
-	if (res->lock_fd >= 0)
+	if (res->lock_fd >= 0) {
+		if (!res->lock_held)
+			*err = lerr; /* why, for the caller's warning */
 		return 0;
+	}
 	if (strstr(lerr.text, "in use by"))
 		return ae_error_set(
 		    err, lerr.file, 0, 0, NULL,

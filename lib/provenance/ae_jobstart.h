@@ -39,7 +39,8 @@ typedef struct ae_jobstart_result {
 	int job_fd;      /* this start's directory, open; caller closes */
 	int lock_fd;     /* the run's lock: the caller keeps it open until the
 	                    job ends, then closes it */
-	int lock_held;   /* 0 when the file system cannot lock */
+	int lock_held;   /* 0 when the file system cannot lock: then err
+	                    says why, also when ae_jobstart_run succeeds */
 	long start;      /* this start's number in the run, from 1 */
 	int want_helper; /* the config has monitoring rules to follow */
 } ae_jobstart_result;
