@@ -27,6 +27,7 @@
 #include "ae_template.h"
 #include "ae_vars.h"
 #include "ae_yaml.h"
+#include "helper_catchup.h"
 #include "helper_jobinfo.h"
 #include "helper_log.h"
 #include "helper_states.h"
@@ -244,6 +245,38 @@ static void finish_previous_log(worker *w, const ae_journal_state *st)
 	           st->log_path, (unsigned long long)st->pos.offset,
 	           (unsigned long long)(w->st.lines - lines));
 	ae_follow_free(f);
+}
+
+/* Checkpoints the run saved that no helper saw and no log shows any more
+ * (helper_catchup.h), fed to the rules as Megatron's lines. The rules' keys
+ * are the extracted values, so a save that was seen after all does not
+ * fire twice. */
+static void catch_up_saves(worker *w)
+{
+	char line[PATH_MAX + 128];
+	helper_catchup c;
+	ae_error err;
+	size_t len;
+
+	if (helper_catchup_find(w->o->provenance_dir, getenv("AUTOEXP_JOB_DIR"),
+	                        w->attempt, &c, &err) < 0) {
+		log_error("checkpoints no log shows", &err);
+		return;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		len = helper_catchup_line(&c, c.iterations[i], line,
+		                          sizeof(line));
+		if (ae_rules_match_line(w->rules, line, len,
+		                        (uint64_t)c.iterations[i], 0,
+		                        c.save_dir, emit, w, &err) < 0)
+			log_error("matching", &err);
+	}
+	if (c.n)
+		helper_log(
+		    "%zu checkpoint(s) in %s that no log shows (iteration "
+		    "%lld to %lld): matched as Megatron's lines",
+		    c.n, c.save_dir, c.iterations[0], c.iterations[c.n - 1]);
+	helper_catchup_clear(&c);
 }
 
 static int pos_equal(ae_follow_pos a, ae_follow_pos b)
@@ -879,6 +912,7 @@ static int start(worker *w)
 	restarted = resume_started(w);
 	if (loaded > 0 && st.log_path && !resumed)
 		finish_previous_log(w, &st);
+	catch_up_saves(w);
 	helper_log("following %s%s (offset %llu, line %llu), %d pending "
 	           "action(s) restored%s, %d resumed, job %s attempt %d",
 	           w->log_path, resumed ? " again" : "",

@@ -37,6 +37,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/submit/ae_restart.c lib/submit/ae_restart.h \
 	lib/submit/ae_restart_guard.c lib/submit/ae_restart_guard.h \
 	lib/submit/ae_restart_record.c lib/submit/ae_restart_record.h \
+	lib/submit/ae_resubmit.c lib/submit/ae_resubmit.h \
 	lib/monitor/ae_engine_journal.c lib/monitor/ae_engine_journal.h \
 	lib/monitor/ae_endstate.c lib/monitor/ae_endstate.h \
 	lib/monitor/ae_logfacts.c lib/monitor/ae_logfacts.h \

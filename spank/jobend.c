@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ae_provenance.h"
+#include "ae_runlock.h"
 #include "context.h"
 #include "helper_launch.h"
 #include "jobend.h"
@@ -33,6 +34,11 @@ int ae_plug_jobend_task_exit(spank_t sp)
 		ae_plugin.exit_status = status;
 		ae_plugin.have_exit_status = 1;
 	}
+	/* the run's next job may be let go before slurmstepd ends: it waits
+	 * for a lock whose holder says it is ending */
+	if (ae_plugin.lock_fd >= 0)
+		ae_runlock_mark_ending(ae_plugin.lock_fd,
+		                       (long long)time(NULL));
 	return 0;
 }
 

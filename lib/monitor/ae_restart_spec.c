@@ -14,6 +14,9 @@
 #define DEFAULT_TIMEOUT       60.0
 #define DEFAULT_NODE_FIELD    "failed_node"
 #define DEFAULT_SCONTROL      "scontrol"
+#define DEFAULT_SBATCH        "sbatch"
+#define DEFAULT_SCANCEL       "scancel"
+#define DEFAULT_RETRY         300.0
 #define DEFAULT_REASON        "Restart requested"
 #define MAX_EXCLUDED_NODES_OK 64
 
@@ -26,7 +29,10 @@ const char *const ae_restart_spec_fields[] = {"class_name",
                                               "failed_node_field",
                                               "max_excluded_nodes",
                                               "scontrol",
+                                              "sbatch",
+                                              "scancel",
                                               "timeout_seconds",
+                                              "retry_seconds",
                                               NULL};
 
 void ae_restart_spec_free(void *data)
@@ -38,7 +44,25 @@ void ae_restart_spec_free(void *data)
 	ae_template_free(r->reason);
 	free(r->failed_node_field);
 	free(r->scontrol);
+	free(r->sbatch);
+	free(r->scancel);
 	free(r);
+}
+
+/* An optional program name: set to its default when absent. */
+static int program(const ae_node *cfg, const char *key, const char *def,
+                   char **out, ae_error *err)
+{
+	const char *prog = NULL;
+
+	if (ae_fields_string(cfg, key, 0, &prog, err) < 0)
+		return -1;
+	if (prog && !*prog)
+		return ae_node_error(err, ae_map_get(cfg, key),
+		                     "%s must name a program", key);
+	if (!(*out = strdup(prog ? prog : def)))
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	return 0;
 }
 
 /* An optional integer in [lo, hi]; *out unchanged when absent. */
@@ -81,7 +105,7 @@ int ae_restart_spec_compile(const ae_node *cfg, int unresolved, void **data,
                             ae_error *err)
 {
 	ae_restart_spec *r = calloc(1, sizeof(*r));
-	const char *field = NULL, *prog = NULL;
+	const char *field = NULL;
 	const ae_node *v;
 	int rc = -1;
 
@@ -90,6 +114,7 @@ int ae_restart_spec_compile(const ae_node *cfg, int unresolved, void **data,
 	r->no_progress_starts = DEFAULT_NO_PROGRESS;
 	r->max_excluded_nodes = DEFAULT_MAX_EXCLUDED;
 	r->timeout = DEFAULT_TIMEOUT;
+	r->retry = DEFAULT_RETRY;
 	if (mode_of(cfg, r, err) < 0 ||
 	    int_in(cfg, "max_attempts", unresolved, 0, 1000000,
 	           &r->max_attempts, err) < 0 ||
@@ -100,8 +125,12 @@ int ae_restart_spec_compile(const ae_node *cfg, int unresolved, void **data,
 	    ae_fields_bool(cfg, "exclude_failed_node", unresolved,
 	                   &r->exclude_failed_node, err) < 0 ||
 	    ae_fields_string(cfg, "failed_node_field", 0, &field, err) < 0 ||
-	    ae_fields_string(cfg, "scontrol", 0, &prog, err) < 0 ||
+	    program(cfg, "scontrol", DEFAULT_SCONTROL, &r->scontrol, err) < 0 ||
+	    program(cfg, "sbatch", DEFAULT_SBATCH, &r->sbatch, err) < 0 ||
+	    program(cfg, "scancel", DEFAULT_SCANCEL, &r->scancel, err) < 0 ||
 	    ae_fields_seconds(cfg, "timeout_seconds", unresolved, &r->timeout,
+	                      err) < 0 ||
+	    ae_fields_seconds(cfg, "retry_seconds", unresolved, &r->retry,
 	                      err) < 0)
 		goto out;
 	if (r->max_attempts == 1) {
@@ -119,20 +148,14 @@ int ae_restart_spec_compile(const ae_node *cfg, int unresolved, void **data,
 		              field);
 		goto out;
 	}
-	if (prog && !*prog) {
-		ae_node_error(err, ae_map_get(cfg, "scontrol"),
-		              "scontrol must name a program");
-		goto out;
-	}
 	v = ae_map_get(cfg, "reason");
 	r->reason = v && v->type != AE_NULL
 	                ? ae_template_from_node(v, err)
 	                : ae_template_parse(DEFAULT_REASON, err);
 	r->failed_node_field = strdup(field ? field : DEFAULT_NODE_FIELD);
-	r->scontrol = strdup(prog ? prog : DEFAULT_SCONTROL);
 	if (!r->reason)
 		goto out;
-	if (!r->failed_node_field || !r->scontrol) {
+	if (!r->failed_node_field) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}

@@ -3,9 +3,9 @@
  *
  * Fields (default):
  *   mode                 requeue (requeue | resubmit): requeue runs
- *                        `scontrol requeue <job id>`; resubmit is accepted
- *                        here so that configs written for it check, but a
- *                        start refuses it ("not implemented yet")
+ *                        `scontrol requeue <job id>`; resubmit submits the
+ *                        run's config again as a new job of the run, after
+ *                        this one (ae_resubmit.h)
  *   reason               a template, recorded with the decision
  *                        ("Restart requested")
  *   max_attempts         refuse when the run's start number is not below
@@ -20,8 +20,13 @@
  *   failed_node_field    the event field naming the node ("failed_node")
  *   max_excluded_nodes   how many nodes the run excludes at most (2)
  *   scontrol             the program ("scontrol", looked up in the PATH of
- *                        the helper's environment)
- *   timeout_seconds      per scontrol run (60)
+ *                        the helper's environment); likewise
+ *   sbatch               ("sbatch", mode resubmit) and
+ *   scancel              ("scancel": a resubmitted job that still runs, a
+ *                        stall, is cancelled once its successor is queued)
+ *   timeout_seconds      per program run (60)
+ *   retry_seconds        how long a resubmission retries sbatch while the
+ *                        controller cannot be reached (300)
  *
  * Like RunAutoexpAction, checking needs nothing from the submission layer:
  * ae_action's table holds a class made of these fields, compile and free,
@@ -53,7 +58,10 @@ typedef struct ae_restart_spec {
 	char *failed_node_field;
 	long long max_excluded_nodes;
 	char *scontrol;
+	char *sbatch;
+	char *scancel;
 	double timeout;
+	double retry;
 } ae_restart_spec;
 
 /* The allowed keys, class_name included; NULL-ended. */

@@ -171,6 +171,27 @@ static json_t *start_entry(const ae_jobstart_info *info,
 	    AE_PROV_JOBS_DIR "/", name);
 }
 
+/* The run's lineage: this start names the one before it (`previous`) and
+ * that one names this (`next`), by start number and job id; a requeue has
+ * the same job id, a resubmission or a continuation another. */
+static void link_previous(json_t *starts, json_t *entry, json_t *job_meta)
+{
+	json_t *prev = json_array_get(starts, json_array_size(starts) - 1);
+
+	if (!json_is_object(prev))
+		return;
+	json_object_set_new(entry, "previous",
+	                    json_pack("{s:O?, s:O?}", "start",
+	                              json_object_get(prev, "start"), "job_id",
+	                              json_object_get(prev, "job_id")));
+	json_object_set(job_meta, "previous",
+	                json_object_get(entry, "previous"));
+	json_object_set_new(prev, "next",
+	                    json_pack("{s:O?, s:O?}", "start",
+	                              json_object_get(entry, "start"), "job_id",
+	                              json_object_get(entry, "job_id")));
+}
+
 /* A new run's run_metadata.json: its first start's metadata, the run's key,
  * the unresolved config's digest, the parent of a cooldown and the list of
  * starts. */
@@ -355,6 +376,7 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 		goto nomem;
 	if (!json_is_array(json_object_get(new_meta, "starts")))
 		json_object_set_new(new_meta, "starts", json_array());
+	link_previous(json_object_get(new_meta, "starts"), entry, job_meta);
 	json_array_append(json_object_get(new_meta, "starts"), entry);
 	if (ae_provenance_add_json_at(batch, res->job_fd, AE_PROV_JOB_METADATA,
 	                              job_meta, err) < 0 ||

@@ -11,7 +11,11 @@
  * file system has no locks, the job starts unlocked and says so.
  *
  * The holder writes who it is into the file (JSON: job_id, start_time,
- * host), so a refused job can say which job holds the directory.
+ * host), so a refused job can say which job holds the directory, and when
+ * its batch script has ended (ending_since). The next job of the run may
+ * start (afterany, singleton) before the ending job's slurmstepd has
+ * closed the lock: a start that finds such a holder waits for it, up to a
+ * minute, instead of being refused.
  */
 #ifndef AE_RUNLOCK_H
 #define AE_RUNLOCK_H
@@ -28,10 +32,14 @@
  * closing it releases the lock) with *held = 1, or with *held = 0 when the
  * file system cannot lock (errno's text in err, the caller decides). Returns
  * -1 with err set when another job holds the lock ("in use by job N since
- * ..."), or on an I/O error or a run.lock that is not the user's regular
- * file. */
+ * ..."; after waiting when that job is ending), or on an I/O error or a
+ * run.lock that is not the user's regular file. */
 int ae_runlock_take(int prov_fd, const char *prov_dir, uid_t uid,
                     const char *job_id, long long now, const char *host,
                     int *held, ae_error *err);
+
+/* The holder's batch script ended at `now`: say so in the record of the
+ * lock held through lock_fd (no path is looked up). 0 or -1 with errno. */
+int ae_runlock_mark_ending(int lock_fd, long long now);
 
 #endif /* AE_RUNLOCK_H */

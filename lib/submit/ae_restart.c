@@ -13,23 +13,39 @@
 #include "ae_fields.h"
 #include "ae_restart_guard.h"
 #include "ae_restart_record.h"
+#include "ae_resubmit.h"
 #include "ae_sbatch.h"
+#include "ae_provenance.h"
 #include "ae_spawn.h"
 
 #define OUTPUT_MAX (16u * 1024u)
 #define WHY_LEN    256
 #define NODE_MAX   255
 
-/* One execution: the record being built and which scontrol runs. */
+/* Which child runs. */
+typedef enum phase {
+	PH_REQUEUE = 0, /* scontrol requeue */
+	PH_UPDATE,      /* scontrol update ExcNodeList, after the requeue */
+	PH_SBATCH,      /* mode resubmit: sbatch of the run's config */
+	PH_SCANCEL,     /* the resubmitted job still ran (a stall): scancel */
+} phase;
+
+/* One execution: the record being built and which child runs. */
 typedef struct run {
 	const ae_restart_spec *spec;
 	json_t *rec;   /* the decision for restart.json */
 	char *job_dir; /* NULL: no start directory known */
 	char *job_id;
-	char *node;      /* to exclude after the requeue, NULL: none */
+	char *node;      /* to exclude, NULL: none */
 	json_t *exclude; /* the ExcNodeList to set (array) */
 	char **envp;
-	int updating; /* the child is the update, not the requeue */
+	char **sbatch_argv; /* mode resubmit */
+	char *next_job_id;  /* mode resubmit: the job it submitted */
+	int running;        /* the job still runs (a stall) */
+	unsigned attempts;  /* sbatch runs */
+	double deadline;    /* no sbatch retry after this */
+	int backoff_due;    /* a transient sbatch failure: wait, then retry */
+	phase phase;
 } run;
 
 static void run_free(void *p)
@@ -43,7 +59,9 @@ static void run_free(void *p)
 	free(r->job_dir);
 	free(r->job_id);
 	free(r->node);
+	free(r->next_job_id);
 	ae_sbatch_strv_free(r->envp);
+	ae_sbatch_strv_free(r->sbatch_argv);
 	free(r);
 }
 
@@ -315,7 +333,7 @@ static int start_update(run *r, ae_action_exec *x, double now, ae_error *err)
 	}
 	argv[2] = jobarg;
 	argv[3] = exarg;
-	r->updating = 1;
+	r->phase = PH_UPDATE;
 	rc = spawn(r, x, argv, now, err);
 out:
 	free(list);
@@ -324,31 +342,30 @@ out:
 	return rc;
 }
 
-static void child_done(const void *data, ae_action_exec *x)
+static void update_done(run *r, ae_action_exec *x, const ae_child *c)
 {
-	run *r = ae_action_exec_state(x);
-	const ae_child *c = ae_action_exec_child(x);
+	int ok = ae_child_exit_code(c) == 0;
+
+	json_object_set_new(r->rec, "scontrol_update", child_json(c));
+	json_object_set_new(
+	    r->rec, "exclude",
+	    json_string(ok ? "excluded" : "scontrol update failed"));
+	if (!ok)
+		json_object_set_new(r->rec, "excluded_nodes", json_null());
+	record(r, x, "requeued",
+	       json_string_value(json_object_get(r->rec, "why")));
+	ae_action_exec_finish(
+	    x, AE_ACTION_SUCCESS, "requeued job %s%s%s (%s)", r->job_id,
+	    ok ? ", excluded " : "", ok ? r->node : "",
+	    json_string_value(json_object_get(r->rec, "why")));
+}
+
+static void requeue_done(run *r, ae_action_exec *x, const ae_child *c)
+{
 	int ok = ae_child_exit_code(c) == 0;
 	char why[WHY_LEN];
 	ae_error err;
 
-	(void)data;
-	if (r->updating) {
-		json_object_set_new(r->rec, "scontrol_update", child_json(c));
-		json_object_set_new(
-		    r->rec, "exclude",
-		    json_string(ok ? "excluded" : "scontrol update failed"));
-		if (!ok)
-			json_object_set_new(r->rec, "excluded_nodes",
-			                    json_null());
-		record(r, x, "requeued",
-		       json_string_value(json_object_get(r->rec, "why")));
-		ae_action_exec_finish(
-		    x, AE_ACTION_SUCCESS, "requeued job %s%s%s (%s)", r->job_id,
-		    ok ? ", excluded " : "", ok ? r->node : "",
-		    json_string_value(json_object_get(r->rec, "why")));
-		return;
-	}
 	json_object_set_new(r->rec, "scontrol_requeue", child_json(c));
 	if (!ok) {
 		snprintf(why, sizeof(why),
@@ -375,6 +392,185 @@ static void child_done(const void *data, ae_action_exec *x)
 	ae_action_exec_finish(
 	    x, AE_ACTION_SUCCESS, "requeued job %s (%s)", r->job_id,
 	    json_string_value(json_object_get(r->rec, "why")));
+}
+
+/* ---- resubmit ---- */
+
+static int start_sbatch(run *r, ae_action_exec *x, double now, ae_error *err)
+{
+	r->phase = PH_SBATCH;
+	r->attempts++;
+	return spawn(r, x, r->sbatch_argv, now, err);
+}
+
+static void finish_resubmitted(run *r, ae_action_exec *x)
+{
+	record(r, x, "resubmitted",
+	       json_string_value(json_object_get(r->rec, "why")));
+	ae_action_exec_set(x, "next_job_id", json_string(r->next_job_id));
+	ae_action_exec_finish(
+	    x, AE_ACTION_SUCCESS, "resubmitted job %s as job %s%s%s (%s)",
+	    r->job_id, r->next_job_id, r->node ? ", excluding " : "",
+	    r->node ? r->node : "",
+	    json_string_value(json_object_get(r->rec, "why")));
+}
+
+/* A stalled job still runs: its successor waits for it (afterany). */
+static int start_scancel(run *r, ae_action_exec *x, double now, ae_error *err)
+{
+	char *argv[3] = {r->spec->scancel, r->job_id, NULL};
+
+	r->phase = PH_SCANCEL;
+	return spawn(r, x, argv, now, err);
+}
+
+static void scancel_done(run *r, ae_action_exec *x, const ae_child *c)
+{
+	json_object_set_new(r->rec, "scancel", child_json(c));
+	finish_resubmitted(r, x);
+}
+
+static void sbatch_done(run *r, ae_action_exec *x, const ae_child *c)
+{
+	size_t olen, elen;
+	int t;
+	const char *out = ae_child_stdout(c, &olen, &t);
+	const char *errs = ae_child_stderr(c, &elen, &t);
+	char job_id[64], why[WHY_LEN + 1024];
+	ae_sbatch_outcome o;
+	ae_error err;
+
+	o = ae_sbatch_classify(ae_child_exit_code(c), ae_child_timed_out(c),
+	                       out, errs, job_id, sizeof(job_id), why,
+	                       sizeof(why));
+	json_array_append_new(json_object_get(r->rec, "sbatch"), child_json(c));
+	if (o == AE_SBATCH_SUBMITTED) {
+		r->next_job_id = strdup(job_id);
+		json_object_set_new(r->rec, "next_job_id", json_string(job_id));
+		if (r->node)
+			json_object_set_new(r->rec, "exclude",
+			                    json_string("excluded"));
+		if (r->running && !ae_action_exec_stopping(x) &&
+		    start_scancel(r, x, (double)time(NULL), &err) == 0)
+			return;
+		if (r->running)
+			json_object_set_new(r->rec, "scancel",
+			                    json_string("not run"));
+		finish_resubmitted(r, x);
+		return;
+	}
+	if (o == AE_SBATCH_TRANSIENT && !ae_action_exec_stopping(x)) {
+		/* child_done has no clock: the backoff is set at once by wake
+		 */
+		r->backoff_due = 1;
+		ae_action_exec_wake_at(x, 0);
+		return;
+	}
+	record(r, x, "failed", why);
+	ae_action_exec_finish(x, AE_ACTION_FAILED, "sbatch failed: %s", why);
+}
+
+static void restart_wake(const void *data, ae_action_exec *x, double now)
+{
+	run *r = ae_action_exec_state(x);
+	char why[WHY_LEN + AE_ERROR_TEXT_LEN];
+	ae_error err;
+
+	(void)data;
+	if (ae_action_exec_stopping(x)) {
+		record(r, x, "failed",
+		       "the helper stopped while sbatch was "
+		       "retried");
+		ae_action_exec_finish(x, AE_ACTION_FAILED,
+		                      "not resubmitted: "
+		                      "the helper stopped");
+		return;
+	}
+	if (r->backoff_due) {
+		double d = ae_sbatch_backoff(r->attempts);
+
+		r->backoff_due = 0;
+		if (now + d <= r->deadline) {
+			ae_action_exec_wake_at(x, now + d);
+			return;
+		}
+		snprintf(why, sizeof(why),
+		         "sbatch failed %u times (the controller could not be "
+		         "reached), giving up after retry_seconds",
+		         r->attempts);
+		record(r, x, "failed", why);
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s", why);
+		return;
+	}
+	if (start_sbatch(r, x, now, &err) < 0) {
+		snprintf(why, sizeof(why), "cannot run sbatch: %s", err.text);
+		record(r, x, "failed", why);
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s", why);
+	}
+}
+
+static void child_done(const void *data, ae_action_exec *x)
+{
+	run *r = ae_action_exec_state(x);
+	const ae_child *c = ae_action_exec_child(x);
+
+	(void)data;
+	switch (r->phase) {
+	case PH_REQUEUE:
+		requeue_done(r, x, c);
+		break;
+	case PH_UPDATE:
+		update_done(r, x, c);
+		break;
+	case PH_SBATCH:
+		sbatch_done(r, x, c);
+		break;
+	case PH_SCANCEL:
+		scancel_done(r, x, c);
+		break;
+	}
+}
+
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* Mode resubmit: build the command from the run's record and start it. */
+static void resubmit(run *r, const ae_eval_env *env, const char *state,
+                     ae_action_exec *x)
+{
+	const char *prov = prov_dir(env);
+	json_t *meta =
+	    prov ? ae_restart_record_load(prov, AE_PROV_METADATA) : NULL;
+	char msg[AE_ERROR_TEXT_LEN + 64];
+	ae_error err;
+
+	if (!prov) {
+		refuse(r, x, "the run's provenance directory is not known");
+		goto out;
+	}
+	if (ae_resubmit_command(r->spec->sbatch, prov, meta, r->job_id,
+	                        r->exclude, env->envp, &r->sbatch_argv,
+	                        &r->envp, &err) < 0) {
+		refuse(r, x, err.text);
+		goto out;
+	}
+	json_object_set_new(r->rec, "sbatch_argv", strv_json(r->sbatch_argv));
+	r->running = state && !strcmp(state, "stall");
+	r->deadline = env->now + r->spec->retry;
+	json_object_set_new(r->rec, "sbatch", json_array());
+	if (start_sbatch(r, x, env->now, &err) < 0) {
+		snprintf(msg, sizeof(msg), "cannot run sbatch: %s", err.text);
+		record(r, x, "failed", msg);
+		ae_action_exec_finish(x, AE_ACTION_FAILED, "%s", msg);
+	}
+out:
+	json_decref(meta);
 }
 
 /* ---- start ---- */
@@ -449,17 +645,15 @@ static int restart_start(const void *data, const ae_eval_env *env,
 		goto out;
 	}
 	json_object_set_new(r->rec, "why", json_string(why));
-	if (spec->mode == AE_RESTART_RESUBMIT) {
-		refuse(r, x,
-		       "mode resubmit is not implemented yet: use mode "
-		       "requeue");
-		goto out;
-	}
 	if (!r->job_id) {
 		refuse(r, x, "the job id is not known");
 		goto out;
 	}
 	plan_exclude(r, env, dirs);
+	if (spec->mode == AE_RESTART_RESUBMIT) {
+		resubmit(r, env, state, x);
+		goto out;
+	}
 	r->envp = ae_sbatch_envp(env->envp, NULL, NULL, err);
 	argv[0] = spec->scontrol;
 	argv[2] = r->job_id;
@@ -485,7 +679,7 @@ static const ae_action_class restart_class = {
     ae_restart_spec_free,
     restart_start,
     child_done,
-    NULL,
+    restart_wake,
     /* a second requeue is not what the first decided */
     0,
 };

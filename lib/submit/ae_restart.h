@@ -1,5 +1,6 @@
 /* ae_restart: RestartAction, continuing a run after a crash, a stall or a
- * timeout by requeueing its job (fields and checks: ae_restart_spec.h).
+ * timeout by requeueing its job or submitting the run again as a new job
+ * (fields and checks: ae_restart_spec.h).
  *
  * What a start does, for the state event that fired it:
  *  1. The facts: the event's state, no_restart (exit 93), the job id, the
@@ -10,8 +11,7 @@
  *     `provenance_dir` variable), this start's from the event's
  *     `saved_iteration` (else its own progress.json).
  *  2. ae_restart_guard decides. Refused: the decision is recorded and the
- *     action fails with "not restarted: <why>". mode resubmit is refused
- *     here too ("not implemented yet").
+ *     action fails with "not restarted: <why>".
  *  3. `scontrol requeue <job id>` (ae_spawn: argv, no shell; the helper's
  *     environment without SLURM_* but SLURM_CONF; timeout_seconds). A job
  *     that still runs (a stall) is requeued as well: Slurm ends it.
@@ -23,16 +23,24 @@
  *     beyond it is recorded as not excluded). Slurm takes ExcNodeList of a
  *     pending job only, hence after the requeue; a failed update is recorded
  *     and does not undo the requeue.
+ *  4'. mode resubmit, instead of 3 and 4: sbatch of the run's own config after
+ * this job (ae_resubmit.h: same run, --dependency=afterany, the nodes to
+ *     exclude as --exclude, earlier restarts' included), retried with a
+ *     backoff while the controller cannot be reached (retry_seconds; a
+ *     sbatch killed by its timeout is not retried: it may have submitted).
+ *     A job that still runs (a stall) is then cancelled (scancel), so that
+ *     its successor can start. The new job's id is recorded (next_job_id).
  *  5. Every decision goes to restart.json of this start's directory
  *     (AUTOEXP_JOB_DIR; ae_restart_record.h): time, job_id, start, state,
  *     event_reason, reason (the rendered `reason`), mode, decision
- *     (requeued | refused | failed), why, saved_iterations, excluded_nodes,
- *     node, exclude (what happened to it), scontrol outcomes. The action's
+ *     (requeued | resubmitted | refused | failed), why, next_job_id,
+ *     saved_iterations, excluded_nodes, node, exclude (what happened to
+ *     it), the outcomes of scontrol, sbatch and scancel. The action's
  *     result in the journal has decision, why and the record's path, and
  *     the helper logs its message.
  *
- * Not resumable: a helper that died while scontrol ran does not requeue
- * again (the journal records the action interrupted).
+ * Not resumable: a helper that died while scontrol or sbatch ran does not
+ * requeue or submit again (the journal records the action interrupted).
  */
 #ifndef AE_RESTART_H
 #define AE_RESTART_H

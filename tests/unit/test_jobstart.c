@@ -18,6 +18,7 @@
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
 #include "ae_resume.h"
+#include "ae_runlock.h"
 #include "ae_taskdir.h"
 #include "ae_yaml.h"
 #include "ae_submit.h"
@@ -235,10 +236,32 @@ static void test_first_start_and_restart(void)
 	              json_object_get(json_array_get(starts, 3), "job_id")),
 	          "12");
 	CHECK_STR(json_string_value(json_object_get(meta, "job_id")), "11");
+	/* lineage: each start names the one before and the one after */
+	CHECK(json_object_get(json_array_get(starts, 0), "previous") == NULL);
+	CHECK_INT(
+	    (int)json_integer_value(json_object_get(
+	        json_object_get(json_array_get(starts, 0), "next"), "start")),
+	    2);
+	CHECK_STR(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(starts, 2), "next"), "job_id")),
+	    "12");
+	CHECK_STR(json_string_value(json_object_get(
+	              json_object_get(json_array_get(starts, 3), "previous"),
+	              "job_id")),
+	          "11");
+	CHECK_INT((int)json_integer_value(json_object_get(
+	              json_object_get(json_array_get(starts, 3), "previous"),
+	              "start")),
+	          3);
+	CHECK(json_object_get(json_array_get(starts, 3), "next") == NULL);
 	json_decref(meta);
 	meta = read_json(res.job_dir, "job_metadata.json");
 	CHECK_STR(json_string_value(json_object_get(meta, "run_id")), "11");
 	CHECK_INT((int)json_integer_value(json_object_get(meta, "start")), 4);
+	CHECK_INT((int)json_integer_value(json_object_get(
+	              json_object_get(meta, "previous"), "start")),
+	          3);
 	json_decref(meta);
 
 	/* a job of another config into the same directory: refused, nothing
@@ -561,6 +584,52 @@ static void test_output_dir(void)
 	}
 }
 
+/* A holder whose batch script ended (ae_runlock_mark_ending): the next job
+ * of the run waits for its lock instead of being refused; a holder that
+ * still runs refuses at once. */
+static void test_lock_of_ending_job(void)
+{
+	char dir[PATH_MAX];
+	int dfd, fd, held = 0, st = 0, p[2];
+	ae_error err;
+	pid_t pid;
+	char c;
+
+	snprintf(dir, sizeof(dir), "%s/ending", base);
+	mkdir(dir, 0755);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	fd = ae_runlock_take(dfd, dir, getuid(), "21", 1, "n1", &held, &err);
+	CHECK(fd >= 0 && held == 1);
+	/* still running: a second taker is refused at once */
+	CHECK_INT(
+	    ae_runlock_take(dfd, dir, getuid(), "22", 2, "n2", &held, &err),
+	    -1);
+	CHECK(strstr(err.text, "in use by job 21") != NULL);
+	CHECK_INT(ae_runlock_mark_ending(fd, 3), 0);
+	if (pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int h = 0, f;
+
+		close(p[0]);
+		close(fd); /* the parent's open file, which holds the lock */
+		f = ae_runlock_take(dfd, dir, getuid(), "22", 4, "n2", &h,
+		                    &err);
+		c = f >= 0 && h ? 'y' : 'n';
+		_exit(write(p[1], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p[1]);
+	/* the taker waits while the ending holder keeps its lock */
+	usleep(300000);
+	CHECK(waitpid(pid, &st, WNOHANG) == 0);
+	close(fd); /* slurmstepd ends */
+	CHECK(read(p[0], &c, 1) == 1 && c == 'y');
+	waitpid(pid, &st, 0);
+	close(p[0]);
+	close(dfd);
+}
+
 int main(void)
 {
 	if (!mkdtemp(base))
@@ -568,6 +637,7 @@ int main(void)
 	chmod(base, 0755);
 	test_first_start_and_restart();
 	test_concurrent_starts();
+	test_lock_of_ending_job();
 	test_array_task();
 	test_taskdir();
 	test_resume_from_own();

@@ -13,6 +13,8 @@
 #include "ae_logfacts.h"
 #include "ae_restart_guard.h"
 #include "ae_restart_record.h"
+#include "ae_resubmit.h"
+#include "ae_sbatch.h"
 #include "ae_yaml.h"
 #include "testutil.h"
 
@@ -311,7 +313,109 @@ static void config(void)
 	                  "names an event field"));
 	CHECK(compile_fails("{class_name: RestartAction, scontrol: ''}",
 	                    "must name a program"));
+	CHECK(compile_fails("{class_name: RestartAction, sbatch: ''}",
+	                    "sbatch must name a program"));
+	CHECK(compile_fails("{class_name: RestartAction, scancel: ''}",
+	                    "scancel must name a program"));
+	CHECK(compile_fails("{class_name: RestartAction, retry_seconds: x}",
+	                    "retry_seconds"));
 	CHECK(compile_fails("{class_name: RestartAction, nodes: 2}", "nodes"));
+}
+
+static int has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
+static size_t count(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* The resubmission's command: the run's config, timestring, request and
+ * script, after this job, excluding nodes; refusals say why. */
+static void resubmit_command(void)
+{
+	const char *env[] = {"PATH=/usr/bin", "SLURM_JOB_ID=41",
+	                     "SLURM_CONF=/etc/slurm/slurm.conf",
+	                     "AUTOEXP_TIMESTRING=20990101_000000_000", NULL};
+	json_t *meta =
+	    json_pack("{s:s, s:s, s:{s:[s, s, s], s:s}}", "timestring",
+	              "20261203_101010_123", "job_name", "pretrain", "request",
+	              "options", "--nodes=2", "--job-name=other",
+	              "--dependency=singleton", "script", "train.sh");
+	json_t *ex = json_pack("[s, s]", "node2", "node3");
+	char **argv = NULL, **envp = NULL;
+	ae_error err;
+	size_t n;
+
+	CHECK(ae_resubmit_command("sbatch", "/r/out/provenance", meta, "41", ex,
+	                          env, &argv, &envp, &err) == 0);
+	n = count(argv);
+	CHECK(n >= 7);
+	if (n >= 7) {
+		CHECK_STR(argv[0], "sbatch");
+		CHECK(has(argv, "--parsable"));
+		CHECK(has(argv, "--autoexp-config=/r/out/provenance/"
+		                "unresolved_config.yaml"));
+		CHECK(has(argv, "--job-name=pretrain"));
+		CHECK(has(argv, "--nodes=2"));
+		/* this submission's own options are not carried */
+		CHECK(!has(argv, "--job-name=other"));
+		CHECK(!has(argv, "--dependency=singleton"));
+		CHECK(has(argv, "--dependency=afterany:41"));
+		CHECK(has(argv, "--exclude=node2,node3"));
+		CHECK_STR(argv[n - 1], "/r/out/provenance/job_script.sh");
+	}
+	CHECK(has(envp, "AUTOEXP_TIMESTRING=20261203_101010_123"));
+	CHECK(!has(envp, "AUTOEXP_TIMESTRING=20990101_000000_000"));
+	CHECK(!has(envp, "SLURM_JOB_ID=41"));
+	CHECK(has(envp, "SLURM_CONF=/etc/slurm/slurm.conf"));
+	CHECK(has(envp, "PATH=/usr/bin"));
+	ae_sbatch_strv_free(argv);
+	ae_sbatch_strv_free(envp);
+
+	/* nothing to exclude: no --exclude */
+	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
+	                          &envp, &err) == 0);
+	for (size_t i = 0; argv && argv[i]; i++)
+		CHECK(strncmp(argv[i], "--exclude", 9) != 0);
+	ae_sbatch_strv_free(argv);
+	ae_sbatch_strv_free(envp);
+
+	/* refusals */
+	CHECK(ae_resubmit_command("sbatch", "/p", NULL, "41", NULL, env, &argv,
+	                          &envp, &err) < 0 &&
+	      strstr(err.text, "cannot be read"));
+	CHECK(argv == NULL && envp == NULL);
+	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41;x", NULL, env,
+	                          &argv, &envp, &err) < 0 &&
+	      strstr(err.text, "job id"));
+	json_object_set_new(meta, "timestring", json_string("now"));
+	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
+	                          &envp, &err) < 0 &&
+	      strstr(err.text, "no timestring"));
+	json_object_set_new(meta, "timestring",
+	                    json_string("20261203_101010_123"));
+	json_object_set_new(meta, "array_task_id", json_string("2"));
+	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
+	                          &envp, &err) < 0 &&
+	      strstr(err.text, "array task"));
+	json_object_del(meta, "array_task_id");
+	json_object_set_new(json_object_get(meta, "request"), "heterogeneous",
+	                    json_true());
+	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
+	                          &envp, &err) < 0 &&
+	      strstr(err.text, "heterogeneous"));
+	json_decref(ex);
+	json_decref(meta);
 }
 
 int main(void)
@@ -322,5 +426,6 @@ int main(void)
 	saved_from_log();
 	failed_node();
 	config();
+	resubmit_command();
 	TEST_MAIN_END();
 }
