@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ae_joblog.h"
+#include "ae_provenance.h"
+#include "ae_safedir.h"
 #include "ae_spawn.h"
 #include "helper_jobinfo.h"
 
@@ -29,7 +33,103 @@ void helper_jobinfo_clear(helper_jobinfo *ji)
 	free(ji->workdir);
 	free(ji->std_out);
 	memset(ji, 0, sizeof(*ji));
+	ji->start = -1;
 	ji->restarts = -1;
+}
+
+/* This host's name without its domain: what slurmstepd writes for %N
+ * (slurmd's host name, measured on Slurm 22.05; not the node's NodeName).
+ * The helper runs on the batch host. "" when unknown. */
+static void short_host(char *host, size_t size)
+{
+	char *dot;
+
+	if (gethostname(host, size - 1) < 0)
+		host[0] = '\0';
+	host[size - 1] = '\0';
+	if ((dot = strchr(host, '.')))
+		*dot = '\0';
+}
+
+/* A copy of meta's string `key` into *dst; 0, or -1 when out of memory. A
+ * missing or null key leaves *dst NULL. */
+static int copy(const json_t *meta, const char *key, char **dst)
+{
+	const char *v = json_string_value(json_object_get(meta, key));
+
+	*dst = v && *v ? strdup(v) : NULL;
+	return v && *v && !*dst ? -1 : 0;
+}
+
+int helper_jobinfo_load(const char *job_dir, helper_jobinfo *ji, ae_error *err)
+{
+	json_t *meta = NULL, *start;
+	const json_t *req;
+	char host[256], *submit_dir = NULL;
+	ae_joblog_ids ids;
+	int fd, rc = -1;
+
+	helper_jobinfo_clear(ji);
+	fd = ae_safedir_open(job_dir, getuid(), 0, 1, err);
+	if (fd < 0)
+		return -1;
+	meta = ae_provenance_read_json(fd, AE_PROV_JOB_METADATA, err);
+	close(fd);
+	if (!meta) {
+		if (!ae_error_isset(err))
+			ae_error_set(err, job_dir, 0, 0, NULL,
+			             "no " AE_PROV_JOB_METADATA);
+		goto out;
+	}
+	req = json_object_get(meta, "request");
+	if (!json_is_object(req)) {
+		/* without it --output is unknown: slurmctld knows it */
+		ae_error_set(err, job_dir, 0, 0, NULL,
+		             AE_PROV_JOB_METADATA " records no request");
+		goto out;
+	}
+	short_host(host, sizeof(host));
+	if (copy(meta, "job_id", &ji->job_id) < 0 ||
+	    copy(meta, "array_job_id", &ji->array_job_id) < 0 ||
+	    copy(meta, "array_task_id", &ji->array_task_id) < 0 ||
+	    copy(meta, "job_name", &ji->job_name) < 0 ||
+	    copy(meta, "user", &ji->user) < 0 ||
+	    copy(meta, "submit_dir", &submit_dir) < 0 ||
+	    (*host && !(ji->node = strdup(host)))) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
+	if (!ji->job_id) {
+		ae_error_set(err, job_dir, 0, 0, NULL,
+		             AE_PROV_JOB_METADATA " has no job_id");
+		goto out;
+	}
+	start = json_object_get(meta, "start");
+	if (json_is_integer(start) && json_integer_value(start) >= 1 &&
+	    json_integer_value(start) < INT_MAX)
+		ji->start = (int)json_integer_value(start);
+	ids = (ae_joblog_ids){
+	    .job_id = ji->job_id,
+	    .array_job_id = ji->array_job_id,
+	    .array_task_id = ji->array_task_id,
+	    .job_name = ji->job_name,
+	    .user = ji->user,
+	    .node = ji->node,
+	};
+	ji->workdir = ae_joblog_workdir(req, submit_dir, err);
+	if (!ji->workdir)
+		goto out;
+	ji->std_out =
+	    ae_joblog_stdout(req, &ids, ji->workdir, &ji->append, err);
+	if (!ji->std_out)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		helper_jobinfo_clear(ji);
+	json_decref(meta);
+	free(submit_dir);
+	return rc;
 }
 
 /* Length of the "Key=" at p (Key: a letter, then letters, digits, '_', ':'),
@@ -199,126 +299,26 @@ int helper_jobinfo_query(const char *job_id, const char *const *envp, int tries,
 	return -1;
 }
 
-/* Append n bytes to the growing string *buf. */
-static int put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t c = (*len + n + 1) * 2;
-		char *p = realloc(*buf, c);
-
-		if (!p)
-			return -1;
-		*buf = p;
-		*cap = c;
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
-/* Zero-padded to width when the value is all digits (as Slurm pads). */
-static int put_value(char **buf, size_t *len, size_t *cap, const char *v,
-                     int width)
-{
-	size_t n = strlen(v);
-	int digits = n > 0;
-
-	for (size_t i = 0; i < n; i++)
-		digits = digits && isdigit((unsigned char)v[i]);
-	for (int i = (int)n; digits && i < width; i++)
-		if (put(buf, len, cap, "0", 1) < 0)
-			return -1;
-	return put(buf, len, cap, v, n);
-}
-
 char *helper_jobinfo_expand(const char *pattern, const helper_jobinfo *ji,
                             const char *job_id, ae_error *err)
 {
-	char host[256] = "", *buf = NULL, *dot;
-	const char *user = ji && ji->user ? ji->user : getenv("USER");
-	const char *jid = ji && ji->job_id ? ji->job_id : job_id;
-	size_t len = 0, cap = 0;
+	char host[256] = "", *dot;
+	ae_joblog_ids ids = {
+	    .job_id = ji && ji->job_id ? ji->job_id : job_id,
+	    .array_job_id = ji ? ji->array_job_id : NULL,
+	    .array_task_id = ji ? ji->array_task_id : NULL,
+	    .job_name = ji ? ji->job_name : NULL,
+	    .user = ji && ji->user ? ji->user : getenv("USER"),
+	    .node = host,
+	};
 
-	if (put(&buf, &len, &cap, "", 0) < 0)
-		goto oom;
 	if (ji && ji->node)
 		snprintf(host, sizeof(host), "%s", ji->node);
-	else if (gethostname(host, sizeof(host) - 1) < 0)
-		host[0] = '\0';
+	else
+		short_host(host, sizeof(host));
 	if ((dot = strchr(host, '.')))
 		*dot = '\0';
-	for (const char *p = pattern; *p;) {
-		const char *q = p + 1, *v = NULL;
-		int width = 0;
-
-		if (*p != '%') {
-			size_t n = strcspn(p, "%");
-
-			if (put(&buf, &len, &cap, p, n) < 0)
-				goto oom;
-			p += n;
-			continue;
-		}
-		while (isdigit((unsigned char)*q) && width < 100)
-			width = width * 10 + (*q++ - '0');
-		switch (*q) {
-		case '%':
-			v = "%";
-			width = 0;
-			break;
-		case 'j':
-			v = jid;
-			break;
-		case 'A':
-			v = ji && ji->array_job_id ? ji->array_job_id : jid;
-			break;
-		case 'a':
-			v = ji && ji->array_task_id ? ji->array_task_id
-			                            : "4294967294";
-			break;
-		case 'x':
-			v = ji && ji->job_name ? ji->job_name : NULL;
-			break;
-		case 'u':
-			v = user;
-			break;
-		case 'N':
-			v = host;
-			break;
-		case 'n':
-		case 't':
-			v = "0";
-			break;
-		case 's':
-			v = "batch";
-			break;
-		default:
-			break;
-		}
-		if (!v) {
-			/* unknown (or unknown value): kept as written */
-			size_t n = (size_t)(q - p) + (*q ? 1 : 0);
-
-			if (*q == 'x' || *q == 'j' || *q == 'u') {
-				free(buf);
-				ae_error_set(err, NULL, 0, 0, NULL,
-				             "log path '%s': no value for %%%c",
-				             pattern, *q);
-				return NULL;
-			}
-			if (put(&buf, &len, &cap, p, n) < 0)
-				goto oom;
-			p += n;
-			continue;
-		}
-		if (put_value(&buf, &len, &cap, v, width) < 0)
-			goto oom;
-		p = q + 1;
-	}
-	return buf;
-oom:
-	free(buf);
-	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-	return NULL;
+	if (!*host)
+		ids.node = NULL;
+	return ae_joblog_expand(pattern, &ids, err);
 }

@@ -1,21 +1,38 @@
-/* What the helper knows about its job: `scontrol show job -o ID` parsed,
- * and Slurm's filename patterns (%j %A %a %x %u %N %%) expanded with it. */
+/* What the helper knows about its job, without a call to slurmctld: its
+ * start's job_metadata.json (written by the plugin at job start: the ids,
+ * what the job asked sbatch for, the run's start number) and this host.
+ * From these, ae_joblog works out the log Slurm writes. A helper run by
+ * hand, without a start directory (AUTOEXP_JOB_DIR), asks `scontrol show
+ * job -o ID` instead. */
 #ifndef HELPER_JOBINFO_H
 #define HELPER_JOBINFO_H
 
 #include "ae_error.h"
 
+/* Each field names job_metadata.json's value, then scontrol's; NULL or -1
+ * when unknown. */
 typedef struct helper_jobinfo {
-	char *job_id;        /* JobId */
-	char *array_job_id;  /* ArrayJobId, NULL unless an array task */
-	char *array_task_id; /* ArrayTaskId, NULL unless an array task */
-	char *job_name;      /* JobName */
-	char *user;          /* UserId without the "(uid)" */
-	char *node;          /* BatchHost */
-	char *workdir;       /* WorkDir */
-	char *std_out;       /* StdOut, patterns already expanded by Slurm */
-	int restarts;        /* Restarts, -1 when unknown */
+	char *job_id;        /* job_id; JobId */
+	char *array_job_id;  /* array_job_id; ArrayJobId: NULL unless a task */
+	char *array_task_id; /* array_task_id; ArrayTaskId */
+	char *job_name;      /* job_name; JobName */
+	char *user;          /* user; UserId without the "(uid)" */
+	char *node;          /* this host's short name (what Slurm writes for
+	                      * %N); BatchHost */
+	char *workdir;       /* ae_joblog_workdir of the request; WorkDir */
+	char *std_out;       /* ae_joblog_stdout of the request; StdOut: both
+	                      * absolute, patterns expanded */
+	int append;          /* --open-mode=append was asked; 0 from scontrol */
+	int start;           /* start: the run's start number; -1 */
+	int restarts;        /* -1; Restarts */
 } helper_jobinfo;
+
+/* Read job_dir/job_metadata.json into ji (cleared first): the job's ids and
+ * its log and working directory from the recorded request. Returns 0, or
+ * -1 with err set when the file is missing or unreadable, has no job_id or
+ * no request (written by an autoexp before requests were recorded), or the
+ * log path cannot be worked out from it. */
+int helper_jobinfo_load(const char *job_dir, helper_jobinfo *ji, ae_error *err);
 
 /* Parse one line of `scontrol show job -o` into ji (cleared first). A value
  * with spaces (a path, a job name) is kept whole: a new field starts only at
@@ -31,14 +48,13 @@ int helper_jobinfo_parse(const char *text, helper_jobinfo *ji, ae_error *err);
 int helper_jobinfo_query(const char *job_id, const char *const *envp, int tries,
                          int stop_fd, helper_jobinfo *ji, ae_error *err);
 
+/* Free ji's strings and mark everything unknown. */
 void helper_jobinfo_clear(helper_jobinfo *ji);
 
-/* Expand Slurm's filename patterns in pattern: %j job id, %A array job id
- * (the job id when not an array), %a array task id (4294967294 when not an
- * array, as Slurm writes), %x job name, %u user, %N node (short name), %n
- * and %t 0, %s "batch", %% a percent; a width (%4j) zero-pads. Other %
- * sequences are kept. Missing values come from fallbacks: job_id, USER,
- * the host name. Returns a new string or NULL with err set. */
+/* Expand Slurm's filename patterns in pattern (ae_joblog_expand) with ji's
+ * facts (ji may be NULL); what ji lacks comes from job_id, $USER and this
+ * host's name, and %N is a short name. Returns a new string or NULL with
+ * err set. */
 char *helper_jobinfo_expand(const char *pattern, const helper_jobinfo *ji,
                             const char *job_id, ae_error *err);
 

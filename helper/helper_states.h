@@ -37,7 +37,9 @@ typedef struct helper_states_opts {
 	ae_monitor_settings settings;
 	long long config_train_iters; /* -1: not in the config */
 	const char *job_id;
-	int restart_count; /* SLURM_RESTART_COUNT */
+	int restart_count; /* names this start in the keys: SLURM_RESTART_COUNT,
+	                    * else the run's start number - 1 (helper_worker's
+	                    * restart_count) */
 	int attempt;       /* the run's start number (job_metadata.json), else
 	                    * restart_count + 1 */
 	const char *provenance_dir; /* where the end record is when neither

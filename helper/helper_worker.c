@@ -43,7 +43,8 @@ extern char **environ;
 /* The follower callback's "stop: save the state, then go on". */
 #define STOP_TO_SAVE 2
 #define MAX_POLL_FDS 64
-/* scontrol attempts when the log path depends on it / when it does not. */
+/* scontrol attempts (a helper without job_metadata.json) when the log path
+ * depends on it / when it does not. */
 #define SCONTROL_TRIES_NEEDED   5
 #define SCONTROL_TRIES_OPTIONAL 1
 /* The follower's buffer is about max_line + block and is read into whole:
@@ -561,7 +562,8 @@ out:
 	return rc;
 }
 
-/* An absolute path: relative ones are Slurm's, from the job's WorkDir. */
+/* An absolute path: relative ones are Slurm's, from the job's working
+ * directory. */
 static char *absolute(const char *path, const char *workdir)
 {
 	char cwd[PATH_MAX], *abs;
@@ -576,8 +578,8 @@ static char *absolute(const char *path, const char *workdir)
 }
 
 /* Decide the log path: --log, else monitoring.log_path (a template, then
- * Slurm's patterns), else the job's StdOut from scontrol, else the path the
- * state recorded. Returns 0, 1 (try again later), HELPER_EXIT_FATAL. */
+ * Slurm's patterns), else the job's stdout (helper_jobinfo), else the path
+ * the state recorded. Returns 0, 1 (try again later), HELPER_EXIT_FATAL. */
 static int find_log(worker *w, const char *saved)
 {
 	const ae_node *lp = ae_map_get(w->monitoring, "log_path");
@@ -606,13 +608,12 @@ static int find_log(worker *w, const char *saved)
 	} else if (w->ji.std_out) {
 		w->log_path = absolute(w->ji.std_out, w->ji.workdir);
 	} else if (saved) {
-		helper_log("no log path from scontrol: following %s as before",
-		           saved);
+		helper_log("no log path known: following %s as before", saved);
 		w->log_path = strdup(saved);
 	} else {
-		helper_log(
-		    "no log path: scontrol gave none, monitoring.log_path "
-		    "is not set and --log was not given");
+		helper_log("no log path: the job's facts gave none, "
+		           "monitoring.log_path is not set and --log was not "
+		           "given");
 		goto out;
 	}
 	rc = w->log_path ? 0 : 1;
@@ -755,7 +756,12 @@ static int resume_started(worker *w)
 	return n;
 }
 
-/* This start's SLURM_RESTART_COUNT, else scontrol's Restarts, else 0. */
+/* The count that names this start in the state events' keys and the saved
+ * facts (helper_states.h): SLURM_RESTART_COUNT when set (a helper run by
+ * hand in the job), else the run's start number - 1 from job_metadata.json
+ * (for the first job of a run and its requeues that is Slurm's restart
+ * count, what the keys held when it came from scontrol; a later job of the
+ * run gets a count of its own), else scontrol's Restarts, else 0. */
 static int restart_count(const helper_jobinfo *ji)
 {
 	const char *v = getenv("SLURM_RESTART_COUNT");
@@ -767,6 +773,8 @@ static int restart_count(const helper_jobinfo *ji)
 		if (!*end && n >= 0 && n < INT_MAX)
 			return (int)n;
 	}
+	if (ji->start >= 1)
+		return ji->start - 1;
 	return ji->restarts >= 0 ? ji->restarts : 0;
 }
 
@@ -811,6 +819,32 @@ static int make_states(worker *w, const json_t *saved)
 	return w->states ? 0 : -1;
 }
 
+/* The job's facts. From this start's job_metadata.json (AUTOEXP_JOB_DIR)
+ * and this host: the helper makes no call to slurmctld while the job runs.
+ * Only a helper without it (run by hand, or a start recorded by an older
+ * autoexp) asks scontrol, retrying when the log path depends on it (a
+ * signal ends the retries). What stays unknown is left NULL. */
+static void job_facts(worker *w)
+{
+	const char *job_dir = getenv("AUTOEXP_JOB_DIR");
+	int need = !w->o->log_path;
+	ae_error err;
+
+	if (job_dir && *job_dir) {
+		if (helper_jobinfo_load(job_dir, &w->ji, &err) == 0)
+			return;
+		log_error("job facts from the start's directory (asking "
+		          "scontrol instead)",
+		          &err);
+	}
+	if (helper_jobinfo_query(w->o->job_id, (const char *const *)environ,
+	                         need ? SCONTROL_TRIES_NEEDED
+	                              : SCONTROL_TRIES_OPTIONAL,
+	                         w->sfd, &w->ji, &err) < 0 &&
+	    need)
+		log_error("job information", &err);
+}
+
 static int start(worker *w)
 {
 	ae_journal_state st;
@@ -818,7 +852,7 @@ static int start(worker *w)
 	ae_engine_opts eo;
 	ae_error err;
 	size_t dropped = 0;
-	int rc, resumed = 0, restored = 0, restarted, loaded, need_scontrol;
+	int rc, resumed = 0, restored = 0, restarted, loaded;
 
 	memset(&st, 0, sizeof(st));
 	/* before the rules are compiled: an action keeps the class it was
@@ -842,13 +876,7 @@ static int start(worker *w)
 		log_error("state (ignored)", &err);
 		memset(&st, 0, sizeof(st));
 	}
-	need_scontrol = !w->o->log_path;
-	if (helper_jobinfo_query(w->o->job_id, (const char *const *)environ,
-	                         need_scontrol ? SCONTROL_TRIES_NEEDED
-	                                       : SCONTROL_TRIES_OPTIONAL,
-	                         w->sfd, &w->ji, &err) < 0 &&
-	    need_scontrol)
-		log_error("job information", &err);
+	job_facts(w);
 	w->restart_count = restart_count(&w->ji);
 	w->attempt = ae_restart_record_start(getenv("AUTOEXP_JOB_DIR"),
 	                                     w->restart_count);
@@ -981,7 +1009,7 @@ int helper_worker_run(const helper_opts *o, int provfd, int draining)
 	w.o = o;
 	w.provfd = provfd;
 	w.sfd = -1;
-	w.ji.restarts = -1;
+	helper_jobinfo_clear(&w.ji);
 	if (setup_signals(&w, &old) < 0) {
 		helper_log("signals: %s", strerror(errno));
 		rc = 1;

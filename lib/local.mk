@@ -44,6 +44,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/monitor/ae_state_events.c lib/monitor/ae_state_events.h \
 	lib/config/ae_diff.c lib/config/ae_diff.h \
 	lib/provenance/ae_jobtime.c lib/provenance/ae_jobtime.h \
+	lib/provenance/ae_joblog.c lib/provenance/ae_joblog.h \
 	lib/submit/ae_timecheck.c lib/submit/ae_timecheck.h
 lib_libautoexp_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(PCRE2_CFLAGS)
 lib_libautoexp_la_LIBADD = $(YAML_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS) -lm

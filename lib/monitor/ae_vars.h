@@ -2,8 +2,8 @@
  * and conditions ({output_dir}, {job_id}, {node}...; ae_template looks
  * them up after the event's metadata). One builder for the helper and for
  * `autoexp replay`, so that a template means the same in both; each fills
- * the facts it knows (the helper from its environment and scontrol, replay
- * from its options and environment).
+ * the facts it knows (the helper from its start's job_metadata.json and its
+ * host, replay from its options and environment).
  *
  * The variables: output_dir, provenance_dir, job_id, job_name, user, node,
  * array_job_id, array_task_id, log_path (strings) and attempt (an integer,

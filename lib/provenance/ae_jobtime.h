@@ -11,9 +11,10 @@
  * sent 60 s before the end, and a "B:" once given stays (sbatch ORs the
  * flag into the job's and never clears it within the pass).
  *
- * The #SBATCH lines come from ae_request_directives and are split into
- * words as sbatch does (quotes, backslash escapes, '#' starts a comment);
- * the first "hetjob" line ends the first component's, the only one read.
+ * The #SBATCH lines come from ae_request_directives and are read as sbatch
+ * reads them by ae_request_directive_options (quotes, backslash escapes,
+ * '#' starts a comment; the first "hetjob" line ends the first component's,
+ * the only one read).
  */
 #ifndef AE_JOBTIME_H
 #define AE_JOBTIME_H

@@ -4,9 +4,11 @@
 
 #include "ae_request.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ae_secret.h"
 #include "ae_strbuf.h"
@@ -438,6 +440,126 @@ json_t *ae_request_directives(const char *script)
 		line = end ? end + 1 : NULL;
 	}
 	return out;
+}
+
+/* The next word of a #SBATCH line as sbatch's get_argument reads it: quotes
+ * group (and are dropped), a backslash keeps the next character, an
+ * unquoted '#' ends the line. Sets *word (malloc'ed, or NULL at the end of
+ * the line) and returns the position after it; NULL when out of memory. */
+static const char *next_word(const char *p, char **word)
+{
+	ae_strbuf b = {0};
+	char quote = 0;
+	int any = 0; /* sbatch: a word of no characters ("") ends the line */
+
+#define IN_WORD(c)                                                             \
+	((c) && (c) != '\n' && (quote || !isspace((unsigned char)(c))))
+	*word = NULL;
+	while (isspace((unsigned char)*p))
+		p++;
+	while (IN_WORD(*p)) {
+		if (*p == '\\') {
+			/* an escaped space is kept; another escaped
+			 * whitespace still ends the word */
+			p++;
+			if (*p != ' ' && !IN_WORD(*p))
+				break;
+		} else if (quote && *p == quote) {
+			quote = 0;
+			p++;
+			continue;
+		} else if (!quote && (*p == '"' || *p == '\'')) {
+			quote = *p++;
+			continue;
+		} else if (!quote && *p == '#') {
+			break;
+		}
+		ae_strbuf_add(&b, p++, 1);
+		any = 1;
+	}
+#undef IN_WORD
+	if (!any)
+		return p;
+	*word = ae_strbuf_take(&b);
+	return *word ? p : NULL;
+}
+
+/* "hetjob" (or the old "packjob") alone on a line starts the next
+ * component. */
+static int component_line(const char *line)
+{
+	while (isspace((unsigned char)*line))
+		line++;
+	return (!strncasecmp(line, "hetjob", 6) &&
+	        (!line[6] || isspace((unsigned char)line[6]))) ||
+	       (!strncasecmp(line, "packjob", 7) &&
+	        (!line[7] || isspace((unsigned char)line[7])));
+}
+
+/* The words of the first component's #SBATCH lines. sbatch gives them to
+ * getopt as one argv, so an option's value may be on the next line. */
+static json_t *directive_words(const json_t *directives)
+{
+	json_t *words = json_array();
+	size_t i;
+
+	for (i = 0; words && i < json_array_size(directives); i++) {
+		const char *p =
+		    json_string_value(json_array_get(directives, i));
+		char *word;
+
+		if (!p)
+			continue;
+		if (component_line(p))
+			break;
+		while ((p = next_word(p, &word)) && word) {
+			int rc =
+			    json_array_append_new(words, json_string(word));
+
+			free(word);
+			if (rc < 0)
+				p = NULL;
+			if (!p)
+				break;
+		}
+		if (!p) {
+			json_decref(words);
+			return NULL;
+		}
+	}
+	return words;
+}
+
+json_t *ae_request_directive_options(const json_t *directives, ae_error *err)
+{
+	json_t *words = NULL, *req = NULL, *options = NULL;
+	char **argv = NULL;
+	size_t i, n;
+
+	words = directive_words(directives);
+	if (!words)
+		goto nomem;
+	n = json_array_size(words);
+	argv = calloc(n + 2, sizeof(*argv));
+	if (!argv)
+		goto nomem;
+	argv[0] = "sbatch";
+	for (i = 0; i < n; i++)
+		argv[i + 1] =
+		    (char *)json_string_value(json_array_get(words, i));
+	/* the long form of the script's options, as for the command line */
+	req = ae_request_from_sbatch((int)n + 1, argv, NULL, err);
+	if (!req)
+		goto out;
+	options = json_incref(json_object_get(req, "options"));
+	goto out;
+nomem:
+	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+out:
+	json_decref(req);
+	json_decref(words);
+	free(argv);
+	return options;
 }
 
 /* The option's table entry, or NULL for another plugin's. */

@@ -45,6 +45,17 @@ json_t *ae_request_from_sbatch(int argc, char *const argv[], char *const envp[],
  * New array of strings, or NULL when out of memory. */
 json_t *ae_request_directives(const char *script);
 
+/* The options of #SBATCH lines (an array as ae_request_directives returns;
+ * NULL is none) in their long form, as "options" holds the command line's
+ * ("-o x.log" is "--output=x.log"). Each line is split into words as
+ * sbatch's get_argument splits it (quotes group and are dropped, a
+ * backslash keeps the next character, an unquoted '#' starts a comment) and
+ * the words of all lines are read as one argv, as sbatch does, so that a
+ * value may be on the next line; a "hetjob" line ends the first
+ * component's, the only one read. New array, or NULL with err set when out
+ * of memory. */
+json_t *ae_request_directive_options(const json_t *directives, ae_error *err);
+
 /* The option (an element of "options") as a follow-up job gives it: a new
  * string (caller frees), or NULL when the follow-up does not carry it (it
  * names this submission alone: job name, array, dependency, hold, chdir,

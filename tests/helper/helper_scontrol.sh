@@ -1,8 +1,11 @@
 #!/bin/bash
-# Without --log the helper finds the log itself: the job's StdOut from
-# `scontrol show job -o` (retried while the controller fails), or
-# monitoring.log_path with {output_dir} and Slurm's %x/%j patterns. The
-# job's name and attempt (Restarts + 1) reach the templates.
+# Without --log the helper finds the log itself. With its start's
+# job_metadata.json (AUTOEXP_JOB_DIR, what the plugin writes) it asks
+# slurmctld nothing: the log comes from the recorded request. Without one (a
+# helper run by hand) it is the job's StdOut from `scontrol show job -o`
+# (retried while the controller fails); or monitoring.log_path with
+# {output_dir} and Slurm's %x/%j patterns. The job's name, attempt (the
+# run's start number, else Restarts + 1) and node reach the templates.
 . "$(dirname "$0")/lib.sh"
 helper_setup helper_scontrol
 
@@ -44,6 +47,49 @@ check "job name, attempt and node reach the templates" \
 kill -TERM "$hp"
 wait "$hp"
 check "exit 0" [ $? -eq 0 ]
+pids=
+
+# job_metadata.json: the script's -o, relative to the --chdir of the
+# command line, from the submission directory; scontrol is never run
+rm -rf "$prov" "$work/calls"
+mkdir -p "$prov" "$work/job" "$work/sub"
+cat >"$work/job/job_metadata.json" <<JSON
+{"job_id": "56", "array_job_id": null, "array_task_id": null,
+ "job_name": "meta job", "user": "alice", "submit_dir": "$work", "start": 4,
+ "request": {"options": ["--parsable", "--chdir=sub"], "script": "job.sh",
+             "directives": ["--nodes=1 -o %x-%j.log", "--time=10"]}}
+JSON
+ckpt_line 30 >"$work/sub/meta job-56.log"
+AUTOEXP_JOB_DIR=$work/job PATH="$work/bin:$PATH" "$helper" \
+	--provenance-dir "$prov" --config "$work/config.yaml" --job-id 56 &
+hp=$!
+pids="$hp"
+check "the log named by the recorded request is followed" \
+	wait_for 10 jcount_is "$prov" action_finished '"30"' 1
+check "scontrol was not run ($(cat "$work/calls" 2>/dev/null) calls)" \
+	[ ! -e "$work/calls" ]
+host=$(hostname)
+check "job name, the run's start number and this host reach the templates" \
+	grep -q "30 of \"meta job\" attempt 4 on ${host%%.*}\$" "$prov/helper.log"
+kill -TERM "$hp"
+wait "$hp"
+check "exit 0" [ $? -eq 0 ]
+pids=
+
+# a start recorded without its request: scontrol after all, and said why
+rm -rf "$prov"
+mkdir -p "$prov"
+printf '{"job_id": "55", "start": 1, "request": null}\n' >"$work/job/job_metadata.json"
+AUTOEXP_JOB_DIR=$work/job PATH="$work/bin:$PATH" "$helper" \
+	--provenance-dir "$prov" --config "$work/config.yaml" --job-id 55 &
+hp=$!
+pids="$hp"
+check "without a recorded request the StdOut of scontrol is followed" \
+	wait_for 10 jcount_is "$prov" action_finished '"10"' 1
+check "helper.log says why scontrol was asked" \
+	grep -q "records no request" "$prov/helper.log"
+kill -TERM "$hp"
+wait "$hp"
 pids=
 
 # monitoring.log_path: a template with Slurm's patterns

@@ -148,12 +148,16 @@ TESTS += tests/unit/test_decide tests/unit/test_vars
 
 # The time check at submission: --time and --signal as sbatch reads them,
 # and the warnings against backend.megatron.
-check_PROGRAMS += tests/unit/test_jobtime tests/unit/test_timecheck
+check_PROGRAMS += tests/unit/test_jobtime tests/unit/test_timecheck \
+	tests/unit/test_joblog
 tests_unit_test_jobtime_CFLAGS = $(unit_cflags)
 tests_unit_test_jobtime_LDADD = lib/libautoexp.la
+tests_unit_test_joblog_CFLAGS = $(unit_cflags)
+tests_unit_test_joblog_LDADD = lib/libautoexp.la
 tests_unit_test_timecheck_CFLAGS = $(unit_cflags)
 tests_unit_test_timecheck_LDADD = lib/libautoexp.la
-TESTS += tests/unit/test_jobtime tests/unit/test_timecheck
+TESTS += tests/unit/test_jobtime tests/unit/test_timecheck \
+	tests/unit/test_joblog
 
 check_PROGRAMS += tests/unit/test_restart
 tests_unit_test_restart_CFLAGS = $(unit_cflags)

@@ -1,14 +1,104 @@
-/* helper_jobinfo: `scontrol show job -o` parsing (values with spaces, unset
- * fields) and Slurm's filename patterns. */
+/* helper_jobinfo: the job's facts from its start's job_metadata.json (no
+ * slurmctld), `scontrol show job -o` parsing for a helper without one
+ * (values with spaces, unset fields), and Slurm's filename patterns with
+ * the helper's fallbacks. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "helper_jobinfo.h"
 #include "testutil.h"
+
+/* Write dir/job_metadata.json from JSON text. */
+static void write_meta(const char *dir, const char *text)
+{
+	char path[PATH_MAX];
+	json_t *j = json_loads(text, 0, NULL);
+
+	CHECK(j != NULL);
+	snprintf(path, sizeof(path), "%s/job_metadata.json", dir);
+	CHECK_INT(json_dump_file(j, path, 0), 0);
+	json_decref(j);
+}
+
+/* The facts of a start as the plugin records them: the log from the
+ * request (the command line's --output over the script's -o, relative to
+ * the --chdir of a #SBATCH line from the submission directory), the ids,
+ * the run's start number, this host for %N. */
+static void test_load(void)
+{
+	char dir[] = "/tmp/test_helper_jobinfo.XXXXXX", host[256], *dot;
+	helper_jobinfo ji;
+	ae_error err;
+
+	memset(&ji, 0, sizeof(ji));
+	CHECK(mkdtemp(dir) != NULL);
+	write_meta(dir, "{\"job_id\": \"77\", \"array_job_id\": null, "
+	                "\"array_task_id\": null, \"job_name\": \"train\", "
+	                "\"user\": \"alice\", \"submit_dir\": \"/home/a/exp\", "
+	                "\"start\": 3, \"request\": {\"options\": "
+	                "[\"--parsable\", \"--output=logs/%x-%j.out\"], "
+	                "\"script\": \"job.sh\", \"directives\": "
+	                "[\"-o dir.log\", \"-D sub\", "
+	                "\"--open-mode=append\"]}}");
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), 0);
+	CHECK_STR(ji.job_id, "77");
+	CHECK(ji.array_job_id == NULL && ji.array_task_id == NULL);
+	CHECK_STR(ji.job_name, "train");
+	CHECK_STR(ji.user, "alice");
+	CHECK_STR(ji.workdir, "/home/a/exp/sub");
+	CHECK_STR(ji.std_out, "/home/a/exp/sub/logs/train-77.out");
+	CHECK_INT(ji.append, 1);
+	CHECK_INT(ji.start, 3);
+	CHECK_INT(ji.restarts, -1);
+	CHECK_INT(gethostname(host, sizeof(host) - 1), 0);
+	host[sizeof(host) - 1] = '\0';
+	if ((dot = strchr(host, '.')))
+		*dot = '\0';
+	CHECK_STR(ji.node, host);
+
+	/* an array task without --output: Slurm's default, in the
+	 * submission directory */
+	write_meta(dir, "{\"job_id\": \"125\", \"array_job_id\": \"120\", "
+	                "\"array_task_id\": \"3\", \"job_name\": \"s\", "
+	                "\"user\": \"alice\", \"submit_dir\": \"/home/a\", "
+	                "\"request\": {\"options\": [], \"script\": null}}");
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), 0);
+	CHECK_STR(ji.std_out, "/home/a/slurm-120_3.out");
+	CHECK_INT(ji.append, 0);
+	CHECK_INT(ji.start, -1);
+
+	/* no request (an older autoexp): not guessed, scontrol knows */
+	write_meta(dir, "{\"job_id\": \"5\", \"submit_dir\": \"/h\", "
+	                "\"request\": null}");
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK(strstr(err.text, "request") != NULL);
+	CHECK(ji.job_id == NULL && ji.std_out == NULL);
+	/* no job id */
+	write_meta(dir, "{\"submit_dir\": \"/h\", \"request\": {}}");
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK(strstr(err.text, "job_id") != NULL);
+	/* a relative log without a known working directory */
+	write_meta(dir, "{\"job_id\": \"5\", \"request\": {}}");
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK(strstr(err.text, "working directory") != NULL);
+	/* no file, no directory */
+	CHECK_INT(test_rmtree(dir), 0);
+	CHECK_INT(mkdir(dir, 0700), 0);
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK(strstr(err.text, "job_metadata.json") != NULL);
+	CHECK_INT(test_rmtree(dir), 0);
+	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	helper_jobinfo_clear(&ji);
+}
 
 int main(void)
 {
@@ -70,5 +160,6 @@ int main(void)
 	          -1);
 	CHECK(strstr(err.text, "JobId") != NULL);
 	helper_jobinfo_clear(&ji);
+	test_load();
 	TEST_MAIN_END();
 }

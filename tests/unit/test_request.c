@@ -145,6 +145,33 @@ static void test_directives(void)
 	json_decref(d);
 }
 
+/* The #SBATCH lines' options in their long form, read as sbatch reads
+ * them: a separate argument, an attached one, a prefix of a long name,
+ * quotes, a trailing comment, a value on the next line, and nothing after
+ * the first "hetjob" line. */
+static void test_directive_options(void)
+{
+	json_t *d = json_pack(
+	    "[s, s, s, s, s, s, s, s]", "-o foo.log", "-ebar.err -N 2",
+	    "--out x.log --chdir=sub # the run's directory",
+	    "-J \"my job\" --comment 'a # b'", "--open-mode=append -D", "/abs",
+	    "hetjob", "--output=second.log");
+	json_t *o = ae_request_directive_options(d, NULL);
+	json_t *wrap = json_pack("{s:O}", "o", o);
+	char *got = joined(wrap, "o");
+
+	CHECK_STR(got, "--output=foo.log --error=bar.err --nodes=2 "
+	               "--output=x.log --chdir=sub --job-name=my job "
+	               "--comment=a # b --open-mode=append --chdir=/abs");
+	free(got);
+	json_decref(wrap);
+	json_decref(o);
+	json_decref(d);
+	o = ae_request_directive_options(NULL, NULL);
+	CHECK(json_is_array(o) && json_array_size(o) == 0);
+	json_decref(o);
+}
+
 static void test_carried(void)
 {
 	const char *yes[] = {"--nodes=2",
@@ -239,6 +266,7 @@ int main(void)
 {
 	test_parse();
 	test_directives();
+	test_directive_options();
 	test_carried();
 	test_export_secret();
 	TEST_MAIN_END();
