@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -138,13 +139,29 @@ static char *read_script(spank_t sp, size_t *len)
 	return buf;
 }
 
+/* The job's working directory, against which the job (and Megatron)
+ * resolve relative paths: slurmstepd has changed into it (--chdir, else
+ * the submission directory) before user_init. The job's PWD is only what
+ * sbatch's environment exported, unset under `env -i` and stale with
+ * --chdir: a fallback, as the submission directory. */
+static const char *job_workdir(char **envv, char *buf, size_t size)
+{
+	const char *pwd = job_env("PWD", envv);
+
+	if (getcwd(buf, size) && buf[0] == '/' && strcmp(buf, "/"))
+		return buf;
+	if (pwd && pwd[0] == '/')
+		return pwd;
+	return job_env("SLURM_SUBMIT_DIR", envv);
+}
+
 int ae_plug_jobstart(spank_t sp)
 {
 	ae_jobstart_info info = {0};
 	ae_jobstart_result res;
 	char *header = NULL, *capture = NULL, *script = NULL;
 	char msg[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
-	char **envv = NULL, job_id[32], host[256] = "";
+	char **envv = NULL, job_id[32], host[256] = "", cwd[PATH_MAX];
 	const char *workdir;
 	json_t *meta = NULL;
 	ae_error err;
@@ -171,9 +188,7 @@ int ae_plug_jobstart(spank_t sp)
 	}
 	meta = slurm_metadata(envv, ae_plugin.uid, ae_plugin.gid);
 	script = read_script(sp, &info.job_script_len);
-	workdir = job_env("PWD", envv);
-	if (!workdir || workdir[0] != '/')
-		workdir = job_env("SLURM_SUBMIT_DIR", envv);
+	workdir = job_workdir(envv, cwd, sizeof(cwd));
 	info.uid = ae_plugin.uid;
 	if (ae_spank_job_id(sp, job_id, sizeof(job_id)) < 0) {
 		rv = ae_plug_fail("autoexp: job start: cannot read the job id");
