@@ -348,8 +348,8 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 		goto nomem;
 	snprintf(run_id, sizeof(run_id), "%.32s", run_id_of(run_meta, info));
 	if (ae_provenance_add_configs(batch, dirs, run_meta ? 1 : 2, resolved,
-	                              run_meta ? NULL : unresolved, &digests,
-	                              err) < 0)
+	                              run_meta ? NULL : unresolved,
+	                              cap->unresolved, &digests, err) < 0)
 		goto out;
 	if (info->job_script &&
 	    (ae_fsbatch_add_at(batch, res->job_fd, AE_PROV_JOB_SCRIPT,

@@ -109,16 +109,18 @@ static char *emit_yaml(const ae_node *tree, char hex[65], ae_error *err)
 int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
                               size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
+                              const char *unresolved_text,
                               ae_provenance_digests *digests, ae_error *err)
 {
 	ae_node *res = ae_node_copy(resolved);
 	ae_node *unres = unresolved ? ae_node_copy(unresolved) : NULL;
 	char *yaml = NULL, *json = NULL, *unres_yaml = NULL;
+	long unres_redacted = 0;
 	size_t i;
 	int rv = -1;
 
 	if (!res || (unresolved && !unres) || ae_secret_redact(res, 0) < 0 ||
-	    (unres && ae_secret_redact(unres, 1) < 0)) {
+	    (unres && (unres_redacted = ae_secret_redact(unres, 1)) < 0)) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
@@ -142,8 +144,21 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
 		                        err) < 0)
 			goto out;
 	if (unres) {
-		unres_yaml =
-		    emit_yaml(unres, digests ? digests->unresolved : NULL, err);
+		/* the captured text is this tree as emitted at submission:
+		 * written as it is unless a value had to be redacted (emitting
+		 * it again is a third of a job start's work) */
+		if (unresolved_text && !unres_redacted) {
+			unres_yaml = strdup(unresolved_text);
+			if (unres_yaml && digests)
+				ae_sha256_hex(unres_yaml, strlen(unres_yaml),
+				              digests->unresolved);
+			if (!unres_yaml)
+				ae_error_set(err, NULL, 0, 0, NULL,
+				             "out of memory");
+		} else {
+			unres_yaml = emit_yaml(
+			    unres, digests ? digests->unresolved : NULL, err);
+		}
 		if (!unres_yaml ||
 		    ae_fsbatch_add(batch, AE_PROV_UNRESOLVED_YAML, unres_yaml,
 		                   strlen(unres_yaml), 0644, err) < 0)

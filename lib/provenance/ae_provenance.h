@@ -55,11 +55,14 @@ typedef struct ae_provenance_digests {
  * directories (borrowed; a first start writes its own and the run's):
  * written into the first, linked into the others (ae_fsbatch_add_link); and,
  * when unresolved is not NULL, unresolved_config.yaml into the batch's own
- * directory; secret-looking values redacted (ae_secret). The trees are not
- * modified. digests (may be NULL) receives the YAML files' sha256. */
+ * directory; secret-looking values redacted (ae_secret). unresolved_text
+ * (may be NULL) is the YAML the unresolved tree was read from: written as it
+ * is when nothing in it needs redacting. The trees are not modified.
+ * digests (may be NULL) receives the YAML files' sha256. */
 int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
                               size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
+                              const char *unresolved_text,
                               ae_provenance_digests *digests, ae_error *err);
 
 /* config_reference.json from the capture: config_name, config_dir,

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ae_fsbatch.h"
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
 #include "ae_resume.h"
@@ -630,6 +631,44 @@ static void test_lock_of_ending_job(void)
 	close(dfd);
 }
 
+/* unresolved_config.yaml is the captured text as it is (a comment of it
+ * survives), unless a value needs redacting: then it is emitted, redacted. */
+static void test_unresolved_text(void)
+{
+	static const char plain[] = "# as captured\na: 1\nb: ${a}\n";
+	static const char secret[] = "# as captured\napi_token: hunter2\n";
+	const char *texts[] = {plain, secret};
+	char dir[PATH_MAX], *text;
+	ae_provenance_digests dg;
+	ae_error err;
+
+	snprintf(dir, sizeof(dir), "%s/unres", base);
+	mkdir(dir, 0755);
+	for (int i = 0; i < 2; i++) {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		ae_fsbatch *b = ae_fsbatch_new(dfd);
+		ae_node *t = ae_yaml_load_string(texts[i], strlen(texts[i]),
+		                                 "u.yaml", NULL, &err);
+
+		CHECK(b && t);
+		CHECK_INT(ae_provenance_add_configs(b, &dfd, 1, t, t, texts[i],
+		                                    &dg, &err),
+		          0);
+		CHECK_INT(ae_fsbatch_commit(b, &err), 0);
+		text = slurp(dir, "unresolved_config.yaml");
+		if (i == 0) {
+			CHECK_STR(text, plain);
+		} else {
+			CHECK(text && !strstr(text, "hunter2") &&
+			      !strstr(text, "# as captured"));
+		}
+		free(text);
+		ae_fsbatch_free(b);
+		ae_node_free(t);
+		close(dfd);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(base))
@@ -638,6 +677,7 @@ int main(void)
 	test_first_start_and_restart();
 	test_concurrent_starts();
 	test_lock_of_ending_job();
+	test_unresolved_text();
 	test_array_task();
 	test_taskdir();
 	test_resume_from_own();
