@@ -31,6 +31,7 @@ const char *const ae_restart_spec_fields[] = {"class_name",
                                               "scontrol",
                                               "sbatch",
                                               "scancel",
+                                              "cancel_hung_job",
                                               "timeout_seconds",
                                               "retry_seconds",
                                               NULL};
@@ -115,6 +116,7 @@ int ae_restart_spec_compile(const ae_node *cfg, int unresolved, void **data,
 	r->max_excluded_nodes = DEFAULT_MAX_EXCLUDED;
 	r->timeout = DEFAULT_TIMEOUT;
 	r->retry = DEFAULT_RETRY;
+	r->cancel_hung = 1;
 	if (mode_of(cfg, r, err) < 0 ||
 	    int_in(cfg, "max_attempts", unresolved, 0, 1000000,
 	           &r->max_attempts, err) < 0 ||
@@ -124,6 +126,8 @@ int ae_restart_spec_compile(const ae_node *cfg, int unresolved, void **data,
 	           MAX_EXCLUDED_NODES_OK, &r->max_excluded_nodes, err) < 0 ||
 	    ae_fields_bool(cfg, "exclude_failed_node", unresolved,
 	                   &r->exclude_failed_node, err) < 0 ||
+	    ae_fields_bool(cfg, "cancel_hung_job", unresolved, &r->cancel_hung,
+	                   err) < 0 ||
 	    ae_fields_string(cfg, "failed_node_field", 0, &field, err) < 0 ||
 	    program(cfg, "scontrol", DEFAULT_SCONTROL, &r->scontrol, err) < 0 ||
 	    program(cfg, "sbatch", DEFAULT_SBATCH, &r->sbatch, err) < 0 ||

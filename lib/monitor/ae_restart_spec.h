@@ -24,6 +24,9 @@
  *   sbatch               ("sbatch", mode resubmit) and
  *   scancel              ("scancel": a resubmitted job that still runs, a
  *                        stall, is cancelled once its successor is queued)
+ *   cancel_hung_job      true: a stall that is not restarted (refused) is
+ *                        cancelled with scancel, not left holding its nodes
+ *                        until its time limit
  *   timeout_seconds      per program run (60)
  *   retry_seconds        how long a resubmission retries sbatch while the
  *                        controller cannot be reached (300)
@@ -55,6 +58,7 @@ typedef struct ae_restart_spec {
 	long long max_attempts;       /* 0: none */
 	long long no_progress_starts; /* 0: guard off */
 	int exclude_failed_node;
+	int cancel_hung; /* cancel_hung_job */
 	char *failed_node_field;
 	long long max_excluded_nodes;
 	char *scontrol;

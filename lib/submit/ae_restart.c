@@ -28,6 +28,7 @@ typedef enum phase {
 	PH_UPDATE,      /* scontrol update ExcNodeList, after the requeue */
 	PH_SBATCH,      /* mode resubmit: sbatch of the run's config */
 	PH_SCANCEL,     /* the resubmitted job still ran (a stall): scancel */
+	PH_CANCEL_HUNG, /* a stall not restarted: scancel the hung job */
 } phase;
 
 /* One execution: the record being built and which child runs. */
@@ -41,6 +42,7 @@ typedef struct run {
 	char **envp;
 	char **sbatch_argv; /* mode resubmit */
 	char *next_job_id;  /* mode resubmit: the job it submitted */
+	char *refused;      /* why a stall was not restarted (PH_CANCEL_HUNG) */
 	int running;        /* the job still runs (a stall) */
 	unsigned attempts;  /* sbatch runs */
 	double deadline;    /* no sbatch retry after this */
@@ -60,6 +62,7 @@ static void run_free(void *p)
 	free(r->job_id);
 	free(r->node);
 	free(r->next_job_id);
+	free(r->refused);
 	ae_sbatch_strv_free(r->envp);
 	ae_sbatch_strv_free(r->sbatch_argv);
 	free(r);
@@ -528,6 +531,16 @@ static void child_done(const void *data, ae_action_exec *x)
 	case PH_SCANCEL:
 		scancel_done(r, x, c);
 		break;
+	case PH_CANCEL_HUNG:
+		json_object_set_new(r->rec, "scancel", child_json(c));
+		json_object_set_new(
+		    r->rec, "hung_job",
+		    json_string(
+		        ae_child_exit_code(c) == 0
+		            ? "cancelled"
+		            : "scancel failed: left to its time limit"));
+		refuse(r, x, r->refused);
+		break;
 	}
 }
 
@@ -538,6 +551,29 @@ static json_t *strv_json(char **v)
 	for (size_t i = 0; a && v && v[i]; i++)
 		json_array_append_new(a, json_string(v[i]));
 	return a;
+}
+
+/* A stall that is not restarted: the hung job would hold its nodes until
+ * its time limit for nothing. 0 when scancel runs (the refusal is recorded
+ * when it ends), -1 when the refusal is to be recorded now. */
+static int cancel_hung(run *r, const ae_eval_env *env, const char *state,
+                       const char *why, ae_action_exec *x)
+{
+	ae_error err;
+
+	if (!r->spec->cancel_hung || !state || strcmp(state, "stall") ||
+	    !r->job_id || ae_action_exec_stopping(x))
+		return -1;
+	r->refused = strdup(why);
+	r->envp = ae_sbatch_envp(env->envp, NULL, NULL, &err);
+	if (!r->refused || !r->envp ||
+	    start_scancel(r, x, env->now, &err) < 0) {
+		json_object_set_new(r->rec, "hung_job",
+		                    json_string("scancel not run"));
+		return -1;
+	}
+	r->phase = PH_CANCEL_HUNG;
+	return 0;
 }
 
 /* Mode resubmit: build the command from the run's record and start it. */
@@ -641,7 +677,8 @@ static int restart_start(const void *data, const ae_eval_env *env,
 	in.n_saved = n;
 	rc = 0;
 	if (!ae_restart_guard_decide(&in, why, sizeof(why))) {
-		refuse(r, x, why);
+		if (cancel_hung(r, env, state, why, x) < 0)
+			refuse(r, x, why);
 		goto out;
 	}
 	json_object_set_new(r->rec, "why", json_string(why));

@@ -11,7 +11,8 @@
  *     `provenance_dir` variable), this start's from the event's
  *     `saved_iteration` (else its own progress.json).
  *  2. ae_restart_guard decides. Refused: the decision is recorded and the
- *     action fails with "not restarted: <why>".
+ *     action fails with "not restarted: <why>"; a refused stall is first
+ *     cancelled (scancel) with cancel_hung_job, recorded as hung_job.
  *  3. `scontrol requeue <job id>` (ae_spawn: argv, no shell; the helper's
  *     environment without SLURM_* but SLURM_CONF; timeout_seconds). A job
  *     that still runs (a stall) is requeued as well: Slurm ends it.
