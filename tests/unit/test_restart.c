@@ -319,6 +319,8 @@ static void config(void)
 	                    "scancel must name a program"));
 	CHECK(compile_fails("{class_name: RestartAction, retry_seconds: x}",
 	                    "retry_seconds"));
+	CHECK(compile_fails("{class_name: RestartAction, cancel_hung_job: 2}",
+	                    "cancel_hung_job"));
 	CHECK(compile_fails("{class_name: RestartAction, nodes: 2}", "nodes"));
 }
 
