@@ -5,7 +5,6 @@
 #include "config.h"
 #endif
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -57,16 +56,8 @@ static int check_readable(const char *path)
 static const char *fixed_timestring(void)
 {
 	const char *ts = getenv("AUTOEXP_TIMESTRING");
-	const char *shape = "dddddddd_dddddd_ddd";
-	size_t i;
 
-	if (!ts || strlen(ts) != strlen(shape))
-		return NULL;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !isdigit((unsigned char)ts[i])
-		                    : ts[i] != '_')
-			return NULL;
-	return ts;
+	return ae_capture_timestring_ok(ts) ? ts : NULL;
 }
 
 /* Largest sbatch command line recorded. */

@@ -4,6 +4,7 @@
 
 #include "ae_capture.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -22,6 +23,20 @@ static void free_strv(char **v)
 	for (i = 0; v[i]; i++)
 		free(v[i]);
 	free(v);
+}
+
+int ae_capture_timestring_ok(const char *ts)
+{
+	const char *shape = "dddddddd_dddddd_ddd";
+	size_t i;
+
+	if (!ts || strlen(ts) != strlen(shape))
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)ts[i])
+		                    : ts[i] != '_')
+			return 0;
+	return 1;
 }
 
 void ae_capture_free(ae_capture *cap)

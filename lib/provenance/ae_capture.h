@@ -37,6 +37,11 @@ typedef struct ae_capture {
 	                  NULL */
 } ae_capture;
 
+/* 1 when ts has the shape of oc.timestring (YYYYmmdd_HHMMSS_mmm, digits),
+ * the only timestring a submission takes from outside (AUTOEXP_TIMESTRING:
+ * a cooldown or a resubmission fixes it in advance). */
+int ae_capture_timestring_ok(const char *ts);
+
 /* All members owned by the capture. Safe on NULL. */
 void ae_capture_free(ae_capture *cap);
 

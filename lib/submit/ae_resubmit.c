@@ -4,30 +4,14 @@
 
 #include "ae_resubmit.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ae_capture.h"
 #include "ae_cooldown.h"
 #include "ae_provenance.h"
 #include "ae_sbatch.h"
-
-/* The plugin takes AUTOEXP_TIMESTRING only in this shape (allocator.c):
- * anything else would silently give the new job a directory of its own. */
-static int timestring_ok(const char *ts)
-{
-	const char *shape = "dddddddd_dddddd_ddd";
-	size_t i;
-
-	if (!ts || strlen(ts) != strlen(shape))
-		return 0;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !isdigit((unsigned char)ts[i])
-		                    : ts[i] != '_')
-			return 0;
-	return 1;
-}
 
 /* "--exclude=a,b", or NULL when there is nothing to exclude (or no
  * memory: *nomem set). */
@@ -78,7 +62,7 @@ int ae_resubmit_command(const char *sbatch, const char *prov_dir,
 		return ae_error_set(err, NULL, 0, 0, NULL,
 		                    "the run's record (" AE_PROV_METADATA
 		                    ") cannot be read");
-	if (!timestring_ok(ts))
+	if (!ae_capture_timestring_ok(ts))
 		return ae_error_set(err, NULL, 0, 0, NULL,
 		                    "the run's record has no timestring: a new "
 		                    "job could not find the run's directory");
