@@ -18,7 +18,8 @@
 
 /* The loader works on libyaml's event stream rather than its document API
  * so that limits are checked while parsing: a 10 000-deep file stops at the
- * 257th level, and an alias is priced before it is copied. */
+ * 257th level, and an alias is priced before it is copied, in nodes and in
+ * string bytes (ten aliases of a long string are ten copies of it). */
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 #define TAG_MAP    "tag:yaml.org,2002:map"
@@ -34,12 +35,14 @@ void ae_yaml_limits_default(ae_yaml_limits *limits)
 	limits->max_depth = 256;
 	limits->max_nodes = 1000000;
 	limits->max_alias_refs = 10000;
+	limits->max_alias_bytes = 16u << 20;
 }
 
 typedef struct anchor {
 	char *name;
 	const ae_node *node; /* borrowed; NULL while its node is being built */
 	size_t nodes;  /* subtree size, to price an alias before copying */
+	size_t bytes;  /* its strings and keys, likewise */
 	size_t height; /* collection levels below and including node */
 	int line, column;
 } anchor;
@@ -47,6 +50,7 @@ typedef struct anchor {
 typedef struct frame {
 	ae_node *node; /* the mapping or sequence being built (owned) */
 	size_t nodes;  /* nodes in this subtree so far, itself included */
+	size_t bytes;  /* bytes of its strings and keys so far */
 	size_t height; /* greatest height among the children */
 	long anchor;   /* index into anchors, or -1 */
 	/* mappings only */
@@ -76,7 +80,7 @@ typedef struct loader {
 	 * anchor may still point into; freed with the loader. */
 	ae_node *graveyard;
 	ae_node *root;
-	size_t nodes, alias_refs;
+	size_t nodes, alias_refs, alias_bytes;
 	int docs;
 	/* where the tab check has got to: byte offset, 0-based line/column */
 	size_t pos, line, column;
@@ -255,13 +259,19 @@ static long anchor_begin(loader *ld, const char *name, int line, int column)
 }
 
 static void anchor_end(loader *ld, long idx, const ae_node *node, size_t nodes,
-                       size_t height)
+                       size_t bytes, size_t height)
 {
 	if (idx < 0)
 		return;
 	ld->anchors[idx].node = node;
 	ld->anchors[idx].nodes = nodes;
+	ld->anchors[idx].bytes = bytes;
 	ld->anchors[idx].height = height;
+}
+
+static size_t scalar_bytes(const ae_node *node)
+{
+	return node->type == AE_STRING ? node->u.str.len : 0;
 }
 
 /* ---- building ---- */
@@ -321,7 +331,8 @@ fail:
 }
 
 /* Hand a finished node to its parent (or make it the root). Takes node. */
-static int deliver(loader *ld, ae_node *node, size_t nodes, size_t height)
+static int deliver(loader *ld, ae_node *node, size_t nodes, size_t bytes,
+                   size_t height)
 {
 	frame *f;
 
@@ -331,6 +342,7 @@ static int deliver(loader *ld, ae_node *node, size_t nodes, size_t height)
 	}
 	f = &ld->frames[ld->depth - 1];
 	f->nodes += nodes;
+	f->bytes += bytes;
 	if (height > f->height)
 		f->height = height;
 	if (f->node->type == AE_SEQ) {
@@ -378,6 +390,7 @@ static int set_key(loader *ld, char *key, int line, int column)
 		return -1;
 	}
 	f->key = key;
+	f->bytes += strlen(key);
 	f->key_line = line;
 	f->key_column = column;
 	f->have_key = 1;
@@ -473,7 +486,7 @@ static int on_scalar(loader *ld, const yaml_event_t *ev)
 			return -1;
 		rc = key_from_node(ld, node, line, column);
 		if (rc == 0 && idx >= 0) {
-			anchor_end(ld, idx, node, 1, 0);
+			anchor_end(ld, idx, node, 1, scalar_bytes(node), 0);
 			return bury(ld, node);
 		}
 		ae_node_free(node);
@@ -484,8 +497,8 @@ static int on_scalar(loader *ld, const yaml_event_t *ev)
 	node = make_scalar(ld, ev, line, column);
 	if (!node)
 		return -1;
-	anchor_end(ld, idx, node, 1, 0);
-	return deliver(ld, node, 1, 0);
+	anchor_end(ld, idx, node, 1, scalar_bytes(node), 0);
+	return deliver(ld, node, 1, scalar_bytes(node), 0);
 }
 
 static int on_alias(loader *ld, const yaml_event_t *ev)
@@ -508,6 +521,13 @@ static int on_alias(loader *ld, const yaml_event_t *ev)
 		return fail_at(ld, line, column, NULL,
 		               "more than %zu alias references (limit)",
 		               ld->lim->max_alias_refs);
+	if (a->bytes > ld->lim->max_alias_bytes - ld->alias_bytes)
+		return fail_at(ld, line, column, NULL,
+		               "alias '*%s' would expand the config past the "
+		               "limit of %zu bytes copied by aliases (alias "
+		               "bomb?)",
+		               name, ld->lim->max_alias_bytes);
+	ld->alias_bytes += a->bytes;
 	if (in_key_position(ld))
 		return key_from_node(ld, a->node, line, column);
 	if (a->nodes > ld->lim->max_nodes - ld->nodes)
@@ -526,7 +546,7 @@ static int on_alias(loader *ld, const yaml_event_t *ev)
 	ld->nodes += a->nodes;
 	/* The copy's own children keep their marks; the copy points here. */
 	ae_node_set_mark(copy, ld->src, line, column);
-	return deliver(ld, copy, a->nodes, a->height);
+	return deliver(ld, copy, a->nodes, a->bytes, a->height);
 }
 
 static int is_core_tag(const char *tag)
@@ -595,22 +615,27 @@ static void frame_clear(frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void measure(const ae_node *node, size_t *nodes, size_t *height)
+static void measure(const ae_node *node, size_t *nodes, size_t *bytes,
+                    size_t *height)
 {
 	size_t i, n, h = 0;
 
 	*nodes = 1;
+	*bytes = scalar_bytes(node);
 	*height = 0;
 	n = node->type == AE_MAP ? ae_map_size(node) : ae_seq_size(node);
 	if (node->type != AE_MAP && node->type != AE_SEQ)
 		return;
 	for (i = 0; i < n; i++) {
-		size_t cn, ch;
+		size_t cn, cb, ch;
 
 		measure(node->type == AE_MAP ? ae_map_value(node, i)
 		                             : ae_seq_get(node, i),
-		        &cn, &ch);
+		        &cn, &cb, &ch);
 		*nodes += cn;
+		*bytes += cb;
+		if (node->type == AE_MAP)
+			*bytes += strlen(ae_map_key(node, i));
 		if (ch > h)
 			h = ch;
 	}
@@ -692,7 +717,7 @@ fail:
 static int on_end(loader *ld)
 {
 	frame *f = &ld->frames[ld->depth - 1];
-	size_t nodes = f->nodes, height = f->height + 1;
+	size_t nodes = f->nodes, bytes = f->bytes, height = f->height + 1;
 	long idx = f->anchor;
 	ae_node *node;
 
@@ -700,15 +725,15 @@ static int on_end(loader *ld)
 		node = apply_merges(ld, f);
 		if (!node)
 			return -1;
-		measure(node, &nodes, &height);
+		measure(node, &nodes, &bytes, &height);
 	} else {
 		node = f->node;
 		f->node = NULL;
 	}
 	frame_clear(f);
 	ld->depth--;
-	anchor_end(ld, idx, node, nodes, height);
-	return deliver(ld, node, nodes, height);
+	anchor_end(ld, idx, node, nodes, bytes, height);
+	return deliver(ld, node, nodes, bytes, height);
 }
 
 /* Byte offset of a 0-based line/column (columns count characters). */

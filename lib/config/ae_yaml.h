@@ -35,6 +35,9 @@ typedef struct ae_yaml_limits {
 	size_t max_depth;      /* nesting depth; default 256 */
 	size_t max_nodes;      /* nodes after alias expansion; default 1e6 */
 	size_t max_alias_refs; /* alias dereferences; default 10000 */
+	/* bytes of strings and keys that aliases copy, in all; default
+	 * 16 MiB */
+	size_t max_alias_bytes;
 } ae_yaml_limits;
 
 /* Defaults as documented above. */

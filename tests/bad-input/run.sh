@@ -98,6 +98,13 @@ check bad_utf8 "$gen" bad_utf8.yaml 'bad_utf8\.yaml:1:'
 printf 'a: 1\nb: x\000y\n' >"$gen/nul_byte.yaml"
 check nul_byte "$gen" nul_byte.yaml 'nul_byte\.yaml:2:'
 
+# Few nodes, many bytes: 2000 aliases of a 10 000-byte string (20 MB).
+awk 'BEGIN { s = "s: &s "; for (i = 0; i < 10000; i++) s = s "x"; print s;
+	s = "l: [*s"; for (i = 1; i < 2000; i++) s = s ", *s"; print s "]" }' \
+	>"$gen/alias_bytes.yaml"
+check alias_bytes "$gen" alias_bytes.yaml \
+	'alias_bytes\.yaml:2:[0-9]+: .*limit of 16777216 bytes copied by aliases'
+
 # A 10 000-link interpolation cycle: must be found without exhausting the
 # stack.
 awk 'BEGIN { for (i = 0; i < 10000; i++)

@@ -464,6 +464,39 @@ static void test_alias_bomb(void)
 	ae_node_free(root);
 }
 
+/* Few nodes, many bytes: every alias of a long string is a copy of it.
+ * 40 KB of YAML would load as 160 MB. */
+static void test_alias_bytes_bomb(void)
+{
+	size_t len = 32768 + 4000 * 5 + 64, n = 0;
+	char *doc = malloc(len);
+	ae_node *root;
+	ae_error err;
+	int i;
+
+	CHECK(doc != NULL);
+	if (!doc)
+		return;
+	n += (size_t)snprintf(doc + n, len - n, "s: &s ");
+	for (i = 0; i < 32000; i++)
+		doc[n++] = 'x';
+	n += (size_t)snprintf(doc + n, len - n, "\nl: [*s");
+	for (i = 1; i < 4000; i++)
+		n += (size_t)snprintf(doc + n, len - n, ",*s");
+	n += (size_t)snprintf(doc + n, len - n, "]\n");
+	ae_error_clear(&err);
+	root = ae_yaml_load_string(doc, n, "t", NULL, &err);
+	CHECK(root == NULL);
+	CHECK(strstr(err.text, "alias '*s' would expand the config past the "
+	                       "limit of 16777216 bytes copied by aliases "
+	                       "(alias bomb?)") != NULL);
+	CHECK_INT(err.line, 2);
+	/* the 525th alias: 524 * 32000 bytes fit in 16 MiB */
+	CHECK_INT(err.column, 4 + 524 * 3 + 1);
+	ae_node_free(root);
+	free(doc);
+}
+
 static void test_small_limits(void)
 {
 	ae_yaml_limits lim;
@@ -476,6 +509,7 @@ static void test_small_limits(void)
 	CHECK_INT(lim.max_depth, 256);
 	CHECK_INT(lim.max_nodes, 1000000);
 	CHECK_INT(lim.max_alias_refs, 10000);
+	CHECK_INT(lim.max_alias_bytes, 16u << 20);
 
 	lim.max_alias_refs = 3;
 	doc = "a: &a 1\nb: [*a, *a, *a, *a]\n";
@@ -500,6 +534,27 @@ static void test_small_limits(void)
 	CHECK(root == NULL);
 	CHECK(strstr(err.text, "deeper than 3") != NULL);
 	CHECK_INT(err.line, 2);
+
+	/* bytes copied by aliases: values, keys and whole mappings */
+	ae_yaml_limits_default(&lim);
+	lim.max_alias_bytes = 10;
+	doc = "a: &a hello\nb: [*a, *a, *a]\n";
+	root = ae_yaml_load_string(doc, strlen(doc), "t", &lim, &err);
+	CHECK(root == NULL);
+	CHECK(strstr(err.text, "limit of 10 bytes copied by aliases") != NULL);
+	CHECK_INT(err.column, 13);
+	doc = "a: &a hello\nb: {*a : 1}\nc: {*a : 2}\nd: {*a : 3}\n";
+	root = ae_yaml_load_string(doc, strlen(doc), "t", &lim, &err);
+	CHECK(root == NULL);
+	CHECK_INT(err.line, 4);
+	doc = "a: &a {k: abcde}\nb: *a\nc: *a\n";
+	root = ae_yaml_load_string(doc, strlen(doc), "t", &lim, &err);
+	CHECK(root == NULL);
+	CHECK_INT(err.line, 3);
+	doc = "a: &a {k: abcd}\nb: *a\nc: *a\n";
+	root = ae_yaml_load_string(doc, strlen(doc), "t", &lim, &err);
+	CHECK(root != NULL);
+	ae_node_free(root);
 
 	ae_yaml_limits_default(&lim);
 	lim.max_bytes = 8;
@@ -1052,6 +1107,7 @@ int main(void)
 	test_roots();
 	test_deep_nesting();
 	test_alias_bomb();
+	test_alias_bytes_bomb();
 	test_small_limits();
 	test_files();
 	test_emit_text();
