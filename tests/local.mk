@@ -25,6 +25,8 @@ EXTRA_DIST += tests/integration/configs \
 	tests/bad-input/cases/group_file_missing_key.yaml \
 	tests/bad-input/cases/index_into_scalar.yaml \
 	tests/bad-input/cases/index_out_of_range.yaml \
+	tests/bad-input/cases/interp_bomb.yaml \
+	tests/bad-input/cases/interp_bomb_nodes.yaml \
 	tests/bad-input/cases/interp_double_dot.yaml \
 	tests/bad-input/cases/interp_empty.yaml \
 	tests/bad-input/cases/interp_to_missing_value.yaml \
@@ -35,6 +37,7 @@ EXTRA_DIST += tests/integration/configs \
 	tests/bad-input/cases/missing_in_string.yaml \
 	tests/bad-input/cases/missing_key.yaml \
 	tests/bad-input/cases/missing_key_relative.yaml \
+	tests/bad-input/cases/oc_create_alias_bomb.yaml \
 	tests/bad-input/cases/oc_eval_refused.yaml \
 	tests/bad-input/cases/override_add_existing.yaml \
 	tests/bad-input/cases/override_bad_grammar.yaml \

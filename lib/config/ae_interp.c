@@ -30,6 +30,16 @@
  * by oc.create are kept in the context and treated as tree nodes placed
  * where the interpolation is (their relative keys start there).
  *
+ * Budgets. Memoizing bounds the work per string, not the size of what is
+ * made: ten references to a string of ten references to ... grow tenfold
+ * per level (515 bytes of YAML gave 111 MB). So everything interpolations
+ * create is counted against the budgets of ae_resolve_opts (charge): the
+ * strings eval_text builds, checked against max_string while they grow,
+ * every copy materialize makes (c->expanding marks resolved_copy's walk
+ * below a reference), resolver results, oc.create's YAML and oc.decode's
+ * containers. The top-level walk copying the config's own values is not
+ * counted: it is bounded by the input.
+ *
  * Intentional differences from OmegaConf 2.2 (for docs/config.md; the
  * differential tests leave these out):
  *  - "$${" is an escape: "x_$${oc.timestring:}" gives "x_${oc.timestring:}"
@@ -87,6 +97,13 @@ typedef struct ctx {
 	map_index *idx;
 	size_t nidx, capidx;
 	int depth;
+	/* the budgets (defaults applied), what has been made so far, and
+	 * whether resolved_copy is copying what a reference points to (then
+	 * for the interpolation expand_site) */
+	size_t max_bytes, max_string, max_nodes;
+	size_t used_bytes, used_nodes;
+	int expanding;
+	const ae_node *expand_site;
 } ctx;
 
 #define MAX_DEPTH 200
@@ -157,6 +174,82 @@ static int fail(ctx *c, const ae_node *site, const char *fmt, ...)
 static int oom(ctx *c, const ae_node *site)
 {
 	return fail(c, site, "out of memory");
+}
+
+/* ---- budgets ---- */
+
+#define EXPANDS                                                                \
+	"(the config expands without bound? references to values that "        \
+	"repeat references multiply at each level)"
+
+static const char *size_text(size_t n, char *buf, size_t size)
+{
+	if (n && n % ((size_t)1 << 20) == 0)
+		snprintf(buf, size, "%zu MiB", n >> 20);
+	else if (n && n % 1024 == 0)
+		snprintf(buf, size, "%zu KiB", n >> 10);
+	else
+		snprintf(buf, size, "%zu bytes", n);
+	return buf;
+}
+
+/* A string being built at site has reached len bytes. */
+static int check_string(ctx *c, const ae_node *site, size_t len)
+{
+	char lim[32];
+
+	if (len <= c->max_string)
+		return 0;
+	return fail(c, site,
+	            "interpolation result exceeds %s, the limit for one "
+	            "string " EXPANDS,
+	            size_text(c->max_string, lim, sizeof(lim)));
+}
+
+/* Count what was made for the interpolation at site. */
+static int charge(ctx *c, const ae_node *site, size_t nodes, size_t bytes)
+{
+	char lim[32];
+
+	c->used_nodes += nodes;
+	c->used_bytes += bytes;
+	if (c->used_bytes > c->max_bytes)
+		return fail(c, site,
+		            "interpolation results exceed %s in total, the "
+		            "limit of one resolution " EXPANDS,
+		            size_text(c->max_bytes, lim, sizeof(lim)));
+	if (c->used_nodes > c->max_nodes)
+		return fail(c, site,
+		            "interpolation results exceed %zu nodes in total, "
+		            "the limit of one resolution " EXPANDS,
+		            c->max_nodes);
+	return 0;
+}
+
+static void tree_size(const ae_node *n, size_t *nodes, size_t *bytes)
+{
+	size_t i;
+
+	++*nodes;
+	if (n->type == AE_STRING)
+		*bytes += n->u.str.len;
+	else if (n->type == AE_SEQ)
+		for (i = 0; i < n->u.seq.n; i++)
+			tree_size(n->u.seq.items[i], nodes, bytes);
+	else if (n->type == AE_MAP)
+		for (i = 0; i < n->u.map.n; i++) {
+			*bytes += strlen(n->u.map.keys[i]);
+			tree_size(n->u.map.vals[i], nodes, bytes);
+		}
+}
+
+/* Count a whole new tree made for the interpolation at site. */
+static int charge_tree(ctx *c, const ae_node *site, const ae_node *n)
+{
+	size_t nodes = 0, bytes = 0;
+
+	tree_size(n, &nodes, &bytes);
+	return charge(c, site, nodes, bytes);
 }
 
 /* ---- memo ---- */
@@ -298,12 +391,27 @@ static int ival_str(ctx *c, const ival *v, ae_strbuf *b, const ae_node *site)
 	return 0;
 }
 
-/* The value as a new node with everything resolved (caller owns). */
-static ae_node *materialize(ctx *c, const ival *v)
+/* The value as a new node with everything resolved (caller owns), counted
+ * against the budgets at site. NULL: out of memory, or err set. */
+static ae_node *materialize(ctx *c, const ival *v, const ae_node *site)
 {
-	if (v->own)
-		return ae_node_copy(v->own);
-	return resolved_copy(c, v->ref);
+	const ae_node *outer = c->expand_site;
+	ae_node *copy;
+
+	if (v->ref) {
+		c->expanding++;
+		c->expand_site = site;
+		copy = resolved_copy(c, v->ref);
+		c->expand_site = outer;
+		c->expanding--;
+		return copy;
+	}
+	copy = ae_node_copy(v->own);
+	if (copy && charge_tree(c, site, copy) < 0) {
+		ae_node_free(copy);
+		return NULL;
+	}
+	return copy;
 }
 
 /* Store v as the result: own values are copied out of the memo. */
@@ -314,6 +422,11 @@ static int ival_take(ctx *c, ival *v, const ae_node *site)
 		v->borrowed = 0;
 		if (!v->own)
 			return oom(c, site);
+		if (charge_tree(c, site, v->own) < 0) {
+			ae_node_free(v->own);
+			v->own = NULL;
+			return -1;
+		}
 	}
 	v->borrowed = 0;
 	return 0;
@@ -525,6 +638,8 @@ static char *build_key(ctx *c, const ae_ip_text *t, const ae_node *site,
 		}
 		ae_strbuf_add(&b, n->u.str.s, n->u.str.len);
 		ival_free(&v);
+		if (check_string(c, site, b.len) < 0)
+			goto fail;
 	}
 	ae_strbuf_add(&b, "", 0);
 	if (b.oom) {
@@ -603,6 +718,8 @@ static int r_select(ctx *c, const ae_node *site, ival *args, size_t n,
 		memset(&args[1], 0, sizeof(args[1]));
 		return 0;
 	}
+	if (charge(c, site, 1, 0) < 0)
+		return -1;
 	out->own = ae_node_new_null();
 	return out->own ? 0 : oom(c, site);
 }
@@ -637,11 +754,18 @@ static int r_dict(ctx *c, const ae_node *site, const char *name, ival *args,
 	list = ae_node_new_seq();
 	if (!list)
 		goto nomem;
+	if (charge(c, site, 1, 0) < 0)
+		goto fail;
 	for (i = 0; i < map->u.map.n; i++) {
 		ae_node *item;
 
 		if (!values) {
 			item = ae_node_new_string(map->u.map.keys[i]);
+			if (charge(c, site, 1, strlen(map->u.map.keys[i])) <
+			    0) {
+				ae_node_free(item);
+				goto fail;
+			}
 		} else if (is_missing(map->u.map.vals[i])) {
 			fail(c, site,
 			     "%s: interpolation to a missing value "
@@ -649,7 +773,13 @@ static int r_dict(ctx *c, const ae_node *site, const char *name, ival *args,
 			     name, key, map->u.map.keys[i]);
 			goto fail;
 		} else {
+			const ae_node *outer = c->expand_site;
+
+			c->expanding++;
+			c->expand_site = site;
 			item = resolved_copy(c, map->u.map.vals[i]);
+			c->expand_site = outer;
+			c->expanding--;
 			if (!item)
 				goto fail;
 		}
@@ -676,6 +806,8 @@ static int r_decode(ctx *c, const ae_node *site, ival *args, ival *out)
 	int rc;
 
 	if (n->type == AE_NULL) {
+		if (charge(c, site, 1, 0) < 0)
+			return -1;
 		out->own = ae_node_new_null();
 		return out->own ? 0 : oom(c, site);
 	}
@@ -696,7 +828,8 @@ static int r_decode(ctx *c, const ae_node *site, ival *args, ival *out)
 
 /* Any YAML document: ae_yaml only takes mappings at the root (config
  * files), so the text is loaded as the value of a key. */
-static ae_node *load_yaml_value(const char *text, size_t len, ae_error *err)
+static ae_node *load_yaml_value(const char *text, size_t len,
+                                const ae_yaml_limits *lim, ae_error *err)
 {
 	ae_strbuf b = {0};
 	ae_node *doc, *val = NULL;
@@ -717,7 +850,7 @@ static ae_node *load_yaml_value(const char *text, size_t len, ae_error *err)
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		return NULL;
 	}
-	doc = ae_yaml_load_string(b.s, b.len, "<oc.create>", NULL, err);
+	doc = ae_yaml_load_string(b.s, b.len, "<oc.create>", lim, err);
 	free(b.s);
 	if (doc)
 		val = ae_map_take(doc, "_");
@@ -731,16 +864,26 @@ static int r_create(ctx *c, const ae_node *site, ival *args, ival *out)
 {
 	const ae_node *n = args[0].own ? args[0].own : args[0].ref;
 	ae_node *tree = NULL;
+	ae_yaml_limits lim;
 	ae_error yerr;
 
 	if (n->type == AE_NULL) {
+		if (charge(c, site, 1, 0) < 0)
+			return -1;
 		out->own = ae_node_new_null();
 		return out->own ? 0 : oom(c, site);
 	}
 	if (n->type == AE_STRING) {
 		/* OmegaConf.create(str): YAML text; empty or null is {}, a
-		 * bare string s is the mapping {s: null} */
-		tree = load_yaml_value(n->u.str.s, n->u.str.len, &yerr);
+		 * bare string s is the mapping {s: null}. The loader stops at
+		 * the resolution's budgets (its aliases could expand), before
+		 * charge does. */
+		ae_yaml_limits_default(&lim);
+		if (lim.max_nodes > c->max_nodes)
+			lim.max_nodes = c->max_nodes;
+		if (lim.max_alias_bytes > c->max_bytes)
+			lim.max_alias_bytes = c->max_bytes;
+		tree = load_yaml_value(n->u.str.s, n->u.str.len, &lim, &yerr);
 		if (!tree)
 			return fail(c, site, "oc.create: %s", yerr.text);
 		if (tree->type == AE_NULL) {
@@ -773,6 +916,10 @@ static int r_create(ctx *c, const ae_node *site, ival *args, ival *out)
 		            "oc.create: object of unsupported type: "
 		            "%s",
 		            ae_type_name(t));
+	}
+	if (charge_tree(c, site, tree) < 0) {
+		ae_node_free(tree);
+		return -1;
 	}
 	if (c->nfresh == c->capfresh) {
 		size_t cap = c->capfresh ? c->capfresh * 2 : 8;
@@ -869,7 +1016,7 @@ static int eval_resolver(ctx *c, const ae_ip_interp *ip, const ae_node *site,
 		goto out;
 	}
 	for (i = 0; i < ip->nargs; i++) {
-		rargs[i].node = materialize(c, &args[i]);
+		rargs[i].node = materialize(c, &args[i], site);
 		if (!rargs[i].node) {
 			if (!ae_error_isset(c->err))
 				oom(c, site);
@@ -893,6 +1040,13 @@ static int eval_resolver(ctx *c, const ae_ip_interp *ip, const ae_node *site,
 		ae_node_free(res.node);
 		out->ref = res.orig;
 	} else {
+		/* oc.concat, oc.env and the like make new values */
+		if ((res.node->type == AE_STRING &&
+		     check_string(c, site, res.node->u.str.len) < 0) ||
+		    charge_tree(c, site, res.node) < 0) {
+			ae_node_free(res.node);
+			goto out;
+		}
 		out->own = res.node;
 		out->config = res.config;
 	}
@@ -953,7 +1107,7 @@ static int eval_text(ctx *c, const ae_ip_text *t, const ae_node *site,
 		}
 		rc = ival_str(c, &v, &b, site);
 		ival_free(&v);
-		if (rc < 0)
+		if (rc < 0 || check_string(c, site, b.len) < 0)
 			goto fail;
 	}
 	if (b.oom) {
@@ -961,6 +1115,8 @@ static int eval_text(ctx *c, const ae_ip_text *t, const ae_node *site,
 		goto fail;
 	}
 	if (!out->deferred) {
+		if (charge(c, site, 1, b.len) < 0)
+			goto fail;
 		out->own = ae_node_new_stringn(b.s, b.len);
 		if (!out->own) {
 			oom(c, site);
@@ -1013,6 +1169,8 @@ static int eval_primitive(ctx *c, const ae_ip_text *t, const ae_node *site,
 {
 	memset(out, 0, sizeof(*out));
 	if (t->n == 1 && !t->pieces[0].interp) {
+		if (charge(c, site, 1, t->pieces[0].len) < 0)
+			return -1;
 		out->own = typed_token(c, &t->pieces[0], site);
 		if (!out->own && !ae_error_isset(c->err))
 			oom(c, site);
@@ -1047,6 +1205,10 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 		ae_strbuf_add(&b, "", 0);
 		rc = (v.own || v.ref) ? ival_str(c, &v, &b, site) : 0;
 		ival_free(&v);
+		if (rc == 0)
+			rc = check_string(c, site, b.len);
+		if (rc == 0)
+			rc = charge(c, site, 1, b.len);
 		if (rc == 0 && !b.oom)
 			out->own = ae_node_new_stringn(b.s, b.len);
 		free(b.s);
@@ -1056,6 +1218,8 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 	}
 	case AE_IP_LIST:
 	case AE_IP_DICT:
+		if (charge(c, site, 1, 0) < 0)
+			return -1;
 		cont = e->kind == AE_IP_LIST ? ae_node_new_seq()
 		                             : ae_node_new_map();
 		if (!cont)
@@ -1071,7 +1235,7 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 				ival_free(&v);
 				continue;
 			}
-			item = materialize(c, &v);
+			item = materialize(c, &v, site);
 			ival_free(&v);
 			if (!item)
 				goto fail_oom;
@@ -1088,6 +1252,11 @@ static int eval_elem(ctx *c, const ae_ip_elem *e, const ae_node *site,
 				}
 				ks = ae_py_str(k.own);
 				ival_free(&k);
+				if (ks && charge(c, site, 0, strlen(ks)) < 0) {
+					free(ks);
+					ae_node_free(item);
+					goto fail;
+				}
 				rc = ks ? ae_map_set(cont, ks, item) : -1;
 				if (!ks)
 					ae_node_free(item);
@@ -1182,6 +1351,10 @@ static int resolve_string(ctx *c, const ae_node *n, ival *out)
 		v.deferred = 1;
 		if (!v.own)
 			rc = oom(c, n);
+		else if (charge_tree(c, n, v.own) < 0) {
+			ival_free(&v);
+			rc = -1;
+		}
 	}
 	if (rc == 0)
 		rc = ival_take(c, &v, n);
@@ -1209,7 +1382,7 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 
 		if (resolve_string(c, n, &v) < 0)
 			return NULL;
-		copy = materialize(c, &v);
+		copy = materialize(c, &v, n);
 		if (!copy) {
 			if (!ae_error_isset(c->err))
 				oom(c, n);
@@ -1219,6 +1392,10 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 		return copy;
 	}
 	if (!is_container(n)) {
+		if (c->expanding &&
+		    charge(c, c->expand_site, 1,
+		           n->type == AE_STRING ? n->u.str.len : 0) < 0)
+			return NULL;
 		copy = ae_node_copy(n);
 		if (!copy)
 			oom(c, n);
@@ -1241,6 +1418,8 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 		return NULL;
 	}
 	m->state = ST_BUSY;
+	if (c->expanding && charge(c, c->expand_site, 1, 0) < 0)
+		goto out;
 	copy = n->type == AE_MAP ? ae_node_new_map() : ae_node_new_seq();
 	if (!copy) {
 		oom(c, n);
@@ -1254,7 +1433,10 @@ static ae_node *resolved_copy(ctx *c, const ae_node *n)
 		                                       : n->u.seq.items[i]);
 		int rc;
 
-		if (!item) {
+		if (!item || (c->expanding && n->type == AE_MAP &&
+		              charge(c, c->expand_site, 0,
+		                     strlen(n->u.map.keys[i])) < 0)) {
+			ae_node_free(item);
 			ae_node_free(copy);
 			copy = NULL;
 			goto out;
@@ -1302,6 +1484,12 @@ static void ctx_init(ctx *c, const ae_node *root, const ae_resolve_opts *opts,
 	if (opts)
 		c->opts = *opts;
 	c->err = err;
+	c->max_bytes =
+	    c->opts.max_bytes ? c->opts.max_bytes : AE_RESOLVE_MAX_BYTES;
+	c->max_string =
+	    c->opts.max_string ? c->opts.max_string : AE_RESOLVE_MAX_STRING;
+	c->max_nodes =
+	    c->opts.max_nodes ? c->opts.max_nodes : AE_RESOLVE_MAX_NODES;
 	ae_error_clear(err); /* so that "already reported" can be told */
 	if (c->opts.timestring)
 		snprintf(c->timestring, sizeof(c->timestring), "%s",
@@ -1367,7 +1555,7 @@ ae_node *ae_interp_resolve_string(const ae_node *root, const ae_node *site,
 	if (v.deferred)
 		out = ae_node_new_string(text);
 	else
-		out = materialize(&c, &v);
+		out = materialize(&c, &v, site);
 	ival_free(&v);
 	if (!out && !ae_error_isset(err))
 		oom(&c, site);

@@ -31,7 +31,25 @@ typedef struct ae_resolve_opts {
 	 * checked, and every value that depends on it is kept as written
 	 * (the string with its "${...}") for a later resolution. */
 	int defer_env;
+	/* Budgets of one resolution, so that a config which expands without
+	 * bound (a string of ten references to a string of ten references,
+	 * and so on) fails with an error instead of exhausting memory; the
+	 * capture resolved in slurmstepd at job start is such untrusted
+	 * input. max_bytes and max_nodes bound what interpolations create in
+	 * total: the strings they build, the copies of what they refer to,
+	 * resolver results, oc.create and oc.decode included; the config's own
+	 * values copied into the result are not counted. max_string bounds
+	 * one string built by interpolation. 0 takes the default. */
+	size_t max_bytes;  /* default AE_RESOLVE_MAX_BYTES */
+	size_t max_string; /* default AE_RESOLVE_MAX_STRING */
+	size_t max_nodes;  /* default AE_RESOLVE_MAX_NODES */
 } ae_resolve_opts;
+
+/* The budgets' defaults: far above any real config (a Megatron-size one
+ * makes a few hundred nodes and a few KiB; docs/config.md). */
+#define AE_RESOLVE_MAX_BYTES  ((size_t)16 << 20)
+#define AE_RESOLVE_MAX_STRING ((size_t)1 << 20)
+#define AE_RESOLVE_MAX_NODES  ((size_t)250000)
 
 /* A value passed to or returned by a resolver. */
 typedef struct ae_rval {

@@ -42,12 +42,16 @@ tests_unit_test_compose_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_merge tests/unit/test_override tests/unit/test_compose
 EXTRA_DIST += tests/data/compose
 
-check_PROGRAMS += tests/unit/test_interp tests/unit/test_resolvers
+check_PROGRAMS += tests/unit/test_interp tests/unit/test_resolvers \
+	tests/unit/test_interp_budget
 tests_unit_test_interp_CFLAGS = $(unit_cflags)
 tests_unit_test_interp_LDADD = lib/libautoexp.la
 tests_unit_test_resolvers_CFLAGS = $(unit_cflags)
 tests_unit_test_resolvers_LDADD = lib/libautoexp.la
-TESTS += tests/unit/test_interp tests/unit/test_resolvers
+tests_unit_test_interp_budget_CFLAGS = $(unit_cflags)
+tests_unit_test_interp_budget_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_interp tests/unit/test_resolvers \
+	tests/unit/test_interp_budget
 
 check_PROGRAMS += tests/unit/test_yaml tests/unit/test_json
 tests_unit_test_yaml_CFLAGS = $(unit_cflags)
