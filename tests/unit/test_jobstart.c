@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ae_capture.h"
 #include "ae_fsbatch.h"
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
@@ -669,6 +670,55 @@ static void test_unresolved_text(void)
 	}
 }
 
+/* A capture can be made without the sbatch check (another plugstack, the
+ * REST API): in slurmstepd it is untrusted. The review's config whose
+ * strings grow tenfold per level (a5 would be 10 MB, written twice) is
+ * refused by the budgets of the resolution, before anything is written. */
+static void test_expanding_capture(void)
+{
+	char *cap = prepare(run_yaml, "20250101_000000_000"), *json = NULL;
+	char text[2048], dir[PATH_MAX], *p = text;
+	ae_jobstart_result res;
+	ae_capture *c = NULL;
+	struct stat st;
+	ae_error err;
+	int i, k;
+
+	CHECK(cap != NULL);
+	if (cap)
+		c = ae_capture_decode(cap, &err);
+	CHECK(c != NULL);
+	if (!c)
+		goto out;
+	p += sprintf(p, "project:\n  name: bomb\n"
+	                "  base_output_dir: ${oc.env:OUT}/${.name}\na0: ");
+	for (i = 0; i < 100; i++)
+		*p++ = 'x';
+	for (i = 1; i <= 5; i++) {
+		p += sprintf(p, "\na%d: \"", i);
+		for (k = 0; k < 10; k++)
+			p += sprintf(p, "${a%d}", i - 1);
+		*p++ = '"';
+	}
+	strcpy(p, "\n");
+	free(c->unresolved);
+	c->unresolved = strdup(text);
+	json = ae_capture_encode(c, &err);
+	CHECK(json != NULL);
+	ae_error_clear(&err);
+	CHECK_INT(start(json, "21", &res, &err), -1);
+	CHECK(strstr(err.text, "interpolation result exceeds 1 MiB") != NULL);
+	CHECK_STR(err.path, "a5");
+	CHECK_INT(err.line, 9);
+	CHECK_INT(res.prov_fd, -1);
+	snprintf(dir, sizeof(dir), "%s/bomb", base);
+	CHECK(stat(dir, &st) < 0);
+out:
+	ae_capture_free(c);
+	free(json);
+	free(cap);
+}
+
 int main(void)
 {
 	if (!mkdtemp(base))
@@ -683,6 +733,7 @@ int main(void)
 	test_resume_from_own();
 	test_taskdir_request();
 	test_errors();
+	test_expanding_capture();
 	test_output_dir();
 	test_rmtree(base);
 	TEST_MAIN_END();
