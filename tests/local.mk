@@ -11,6 +11,10 @@ EXTRA_DIST += tests/integration/configs \
 	tests/omegaconf/run.sh \
 	tests/bad-input/run.sh \
 	tests/bad-input/cases/alias_bomb.yaml \
+	tests/bad-input/cases/restart_bad_excluded.yaml \
+	tests/bad-input/cases/restart_bad_mode.yaml \
+	tests/bad-input/cases/restart_max_attempts_one.yaml \
+	tests/bad-input/cases/restart_unknown_key.yaml \
 	tests/bad-input/cases/cycle.yaml \
 	tests/bad-input/cases/cycle_long.yaml \
 	tests/bad-input/cases/cycle_self.yaml \
