@@ -20,7 +20,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/config/ae_args.c lib/config/ae_args.h \
 	lib/config/ae_yaml.c lib/config/ae_yaml_emit.c lib/config/ae_yaml_emit.h lib/config/ae_yaml_scalar.c lib/config/ae_yaml_scalar.h lib/config/ae_json.c \
 	lib/config/ae_interp.c lib/config/ae_interp_parse.c lib/config/ae_interp_parse.h lib/config/ae_resolvers.c lib/config/ae_resolvers.h \
-	lib/config/ae_merge.c lib/config/ae_merge.h lib/config/ae_compose.c lib/config/ae_override.c lib/config/ae_override_parse.c lib/config/ae_override_parse.h \
+	lib/config/ae_merge.c lib/config/ae_merge.h lib/config/ae_compose.c lib/config/ae_override.c lib/config/ae_override_parse.c lib/config/ae_override_parse.h lib/config/ae_override_cast.c lib/config/ae_override_cast.h \
 	lib/config/ae_yaml.h lib/config/ae_json.h lib/config/ae_interp.h lib/config/ae_compose.h lib/config/ae_override.h \
 	lib/monitor/ae_event.c lib/monitor/ae_event.h \
 	lib/base/ae_fsutil.c lib/base/ae_fsutil.h lib/base/ae_fsbatch.c lib/base/ae_fsbatch.h lib/monitor/ae_follow.c lib/monitor/ae_follow.h lib/monitor/ae_journal.c lib/monitor/ae_journal.h \

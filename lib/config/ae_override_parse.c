@@ -2,14 +2,20 @@
 #include "config.h"
 #endif
 
-/* Hydra's override grammar (hydra/grammar/OverrideLexer.g4 and
+/* Hydra 1.3's override grammar (hydra/grammar/OverrideLexer.g4 and
  * OverrideParser.g4), by recursive descent. The lexer rules that decide a
  * value's type are reproduced with ANTLR's longest-match-then-first-rule
  * choice: an element made of exactly one INT/FLOAT/BOOL/NULL token is typed,
- * anything longer is the concatenated text with escapes undone. Sweeps and
- * functions are recognised only to be refused: a job runs one config. */
+ * anything longer is the concatenated text with escapes undone. The cast
+ * functions int(), float(), str(), bool() are evaluated (ae_override_cast);
+ * sweeps are recognised only to be refused: a job runs one config. Expected
+ * results are Hydra's tests/test_overrides_parser.py (tests/unit/
+ * test_override.c). */
 
 #include "ae_override_parse.h"
+
+#include "ae_override_cast.h"
+#include "ae_yaml_scalar.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,9 +43,21 @@ struct parser {
 	const char *p;    /* current position */
 	ae_src *src;
 	ae_error *err;
+	int depth; /* of lists, dicts and calls being parsed */
 };
 
-enum ctx { IN_TOP, IN_LIST, IN_DICT };
+enum ctx { IN_TOP, IN_LIST, IN_DICT, IN_ARGS };
+
+/* At most this much of the override is repeated in a message. */
+#define TEXT_SHOWN 200
+
+/* Lists, dicts and function calls nest; bounded like the YAML loader's
+ * nesting so that a hostile override cannot exhaust the stack. */
+#define MAX_DEPTH 256
+
+#define SWEEPS_REFUSED                                                         \
+	"sweeps (choice, range, interval, glob, shuffle, sort, tag, a,b) are " \
+	"not supported: autoexp composes one job's config; give one value"
 
 static int fail(struct parser *ps, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -52,8 +70,12 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A long override is cut so that the message still fits; the column
+	 * says where. */
 	return ae_error_set(ps->err, "<override>", 1, (int)(at - ps->text) + 1,
-	                    NULL, "in override '%s': %s", ps->text, msg);
+	                    NULL, "in override '%.*s%s': %s", TEXT_SHOWN,
+	                    ps->text,
+	                    strlen(ps->text) > TEXT_SHOWN ? "..." : "", msg);
 }
 
 static int is_alpha(int c)
@@ -171,13 +193,14 @@ static size_t m_int(const char *s)
 	return n ? sign + n : 0;
 }
 
+/* ID: (CHAR|'_') (CHAR|DIGIT|'_'|'-')*: a group "ab-c/d-ef" is IDs */
 static size_t m_id(const char *s)
 {
 	size_t n = 0;
 
 	if (!is_alpha(s[0]) && s[0] != '_')
 		return 0;
-	while (is_alpha(s[n]) || is_digit(s[n]) || s[n] == '_')
+	while (is_alpha(s[n]) || is_digit(s[n]) || s[n] == '_' || s[n] == '-')
 		n++;
 	return n;
 }
@@ -187,36 +210,17 @@ static int is_esc_char(int c)
 	return c && strchr("\\()[]{}:=, \t", c) != NULL;
 }
 
-/* From "${", the length up to the matching "}" (quotes and escapes inside
- * resolver arguments skipped), or 0 when unterminated. */
+/* INTERPOLATION: '${' ~('}')+ '}'. From "${" up to the first "}", whatever
+ * is inside: quotes do not protect a brace and a nested "${a:${b}}" ends at
+ * the inner "}", so that a nested interpolation needs quotes (or its closing
+ * brace escaped), as in Hydra. 0 when there is no "}" or nothing before it. */
 static size_t m_interp(const char *s)
 {
-	size_t i = 2;
-	int depth = 1;
+	const char *close = strchr(s + 2, '}');
 
-	while (s[i]) {
-		char c = s[i];
-
-		if (c == '\\' && s[i + 1]) {
-			i += 2;
-			continue;
-		}
-		if (c == '\'' || c == '"') {
-			i++;
-			while (s[i] && s[i] != c)
-				i += (s[i] == '\\' && s[i + 1]) ? 2 : 1;
-			if (!s[i])
-				return 0;
-			i++;
-			continue;
-		}
-		if (c == '{')
-			depth++;
-		else if (c == '}' && --depth == 0)
-			return i + 1;
-		i++;
-	}
-	return 0;
+	if (!close || close == s + 2)
+		return 0;
+	return (size_t)(close - s) + 1;
 }
 
 /* One value-mode token at s. Returns its length (0 = none) and kind. */
@@ -308,9 +312,11 @@ static void skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-/* A quoted value: a run of backslashes before the quote character escapes
- * the quote when odd and ends the string when even; its backslashes are
- * halved either way. Other backslashes are literal (Hydra's rule). */
+/* A quoted value (QUOTED_VALUE): a run of backslashes before the quote
+ * character escapes the quote when odd and ends the string when even; its
+ * backslashes are halved either way. Other backslashes are literal, and an
+ * interpolation inside is text like the rest: '${a:\'b\'}' is ${a:'b'}
+ * (Hydra's _unescape_quoted_string). */
 static ae_node *parse_quoted(struct parser *ps)
 {
 	const char *start = ps->p, *s = ps->p + 1;
@@ -325,16 +331,6 @@ static ae_node *parse_quoted(struct parser *ps)
 		if (!*s) {
 			fail(ps, start, "unterminated quoted value");
 			goto out;
-		}
-		if (s[0] == '$' && s[1] == '{') {
-			size_t len = m_interp(s);
-
-			if (len) {
-				memcpy(buf + n, s, len);
-				n += len;
-				s += len;
-				continue;
-			}
 		}
 		if (*s == '\\') {
 			for (k = 0; s[k] == '\\'; k++)
@@ -382,6 +378,8 @@ static int is_terminator(enum ctx ctx, char c)
 		return c == ']' || c == ',';
 	case IN_DICT:
 		return c == '}' || c == ',';
+	case IN_ARGS:
+		return c == ')' || c == ',';
 	}
 	return 0;
 }
@@ -448,13 +446,54 @@ static ae_node *make_primitive(struct parser *ps, const char *start,
 	return mark(ps, node, start);
 }
 
+/* The error for a character at s that no token of a primitive takes.
+ * `interp`: the primitive has an interpolation before s. */
+static void bad_char(struct parser *ps, enum ctx ctx, int key, const char *s,
+                     int interp)
+{
+	char c = *s;
+
+	if (c == '\0')
+		fail(ps, s, "%s",
+		     ctx == IN_LIST   ? "missing ']' to close the list"
+		     : ctx == IN_ARGS ? "missing ')' to close the function call"
+		                      : "missing '}' to close the dict");
+	else if (c == '$' && s[1] == '{')
+		fail(ps, s,
+		     s[2] == '}' ? "empty interpolation '${}'"
+		                 : "unterminated interpolation");
+	else if ((c == '\'' || c == '"') && key)
+		fail(ps, s,
+		     "a dict key cannot be quoted (Hydra's grammar); escape "
+		     "its special characters with '\\' instead");
+	else if (c == '\'' || c == '"')
+		fail(ps, s, "a quoted value must be the whole element");
+	else if (c == '}' && interp)
+		fail(ps, s,
+		     "unbalanced '}': in an unquoted value an interpolation "
+		     "ends at its first '}' (Hydra's grammar); quote a nested "
+		     "interpolation ('${a:${b}}') or escape its closing brace "
+		     "(\\})");
+	else if (c == ']' || c == '}' || c == ')')
+		fail(ps, s, "unbalanced '%c'", c);
+	else if ((unsigned char)c >= 0x80)
+		fail(ps, s,
+		     "non-ASCII character in an unquoted value; quote the "
+		     "value");
+	else
+		fail(ps, s,
+		     "character '%c' is not allowed in an unquoted value; "
+		     "quote the value or escape it",
+		     c);
+}
+
 /* A primitive: tokens up to the context's terminator. `key` parses a dict
  * key, which stops at an unescaped ':' and may not hold interpolations. */
 static ae_node *parse_primitive(struct parser *ps, enum ctx ctx, int key)
 {
 	const char *s = ps->p, *first = NULL, *last_end = NULL;
 	enum tok kind, single = T_NONE;
-	int count;
+	int count, interp = 0;
 	size_t n;
 
 	for (;;) {
@@ -465,56 +504,28 @@ static ae_node *parse_primitive(struct parser *ps, enum ctx ctx, int key)
 			break;
 		n = next_token(s, &kind);
 		if (kind == T_NONE || n == 0) {
-			if (c == '\0')
-				fail(ps, s,
-				     ctx == IN_LIST
-				         ? "missing ']' to close the list"
-				         : "missing '}' to close the dict");
-			else if (c == '$' && s[1] == '{')
-				fail(ps, s, "unterminated interpolation");
-			else if (c == '(' || c == ')')
-				fail(ps, s,
-				     "unexpected '%c' (functions need "
-				     "a name, e.g. f(x))",
-				     c);
-			else if (c == '\'' || c == '"')
-				fail(ps, s,
-				     "a quoted value must be the whole "
-				     "element");
-			else if (c == ']' || c == '}')
-				fail(ps, s, "unbalanced '%c'", c);
-			else if ((unsigned char)c >= 0x80)
-				fail(ps, s,
-				     "non-ASCII character in an "
-				     "unquoted value; quote the value");
-			else
-				fail(ps, s,
-				     "character '%c' is not allowed in "
-				     "an unquoted value; quote the value "
-				     "or escape it",
-				     c);
+			bad_char(ps, ctx, key, s, interp);
 			return NULL;
 		}
 		if (key && kind == T_INTERP) {
 			fail(ps, s, "interpolations are not allowed in keys");
 			return NULL;
 		}
+		interp |= kind == T_INTERP;
 		if (kind == T_ID) {
 			const char *after = s + n;
 
 			while (is_ws(*after))
 				after++;
+			/* A call after other text (a calls f(1)): Hydra's
+			 * function is an element of its own. */
 			if (*after == '(') {
-				if (is_sweep_function(s, n))
-					fail(ps, s,
-					     "sweeps are not supported "
-					     "(%.*s)",
-					     (int)n, s);
-				else
-					fail(ps, s,
-					     "functions are not "
-					     "supported (%.*s)",
-					     (int)n, s);
+				fail(ps, s,
+				     is_sweep_function(s, n)
+				         ? SWEEPS_REFUSED
+				         : "a function call must be the whole "
+				           "value (or list item, dict value or "
+				           "argument)");
 				return NULL;
 			}
 		}
@@ -622,15 +633,21 @@ static ae_node *parse_dict(struct parser *ps)
 		}
 		ps->p++;
 		skip_ws(ps);
+		if (key->type == AE_NULL) {
+			/* Hydra makes it None, which OmegaConf refuses. */
+			fail(ps, kat,
+			     "null is not a valid dict key (OmegaConf refuses "
+			     "it)");
+			goto fail;
+		}
 		if (key->type != AE_STRING) {
-			/* Typed keys (1, true, null) keep their text. */
-			size_t klen = (size_t)(ps->p - kat);
-			ae_node *k2;
+			/* Hydra types the key (TRUE is True, 1_0 is 10, 1e3
+			 * is 1000.0); keys are strings in our tree, written
+			 * as for a YAML key of that type. */
+			char *text = ae_yaml_key_string(key);
+			ae_node *k2 = text ? ae_node_new_string(text) : NULL;
 
-			while (klen &&
-			       (kat[klen - 1] == ':' || is_ws(kat[klen - 1])))
-				klen--;
-			k2 = ae_node_new_stringn(kat, klen);
+			free(text);
 			ae_node_free(key);
 			key = k2;
 			if (!key)
@@ -667,33 +684,167 @@ fail:
 	return NULL;
 }
 
+/* function: ID POPEN (argName? element (COMMA argName? element)*)? PCLOSE,
+ * argName: ID EQUAL. Only the casts are evaluated, with Hydra's argument
+ * rules (_normalize_cast_value and Functions.eval): one positional value or
+ * value=..., several values being a sweep. */
+static ae_node *parse_function(struct parser *ps)
+{
+	const char *start = ps->p;
+	size_t len = m_id(start);
+	ae_node *value = NULL, *out = NULL;
+	int cast = ae_override_cast_find(start, len), npos = 0, nkw = 0;
+	char msg[AE_ERROR_TEXT_LEN / 4];
+
+	if (is_sweep_function(start, len)) {
+		fail(ps, start, SWEEPS_REFUSED);
+		return NULL;
+	}
+	if (cast < 0) {
+		if (len == 8 && strncmp(start, "json_str", len) == 0)
+			fail(ps, start,
+			     "json_str() is not a function of Hydra 1.3 (its "
+			     "later versions add it as deprecated); the "
+			     "functions are int(), float(), str(), bool()");
+		else
+			fail(ps, start,
+			     "unknown function '%.*s' (the functions are "
+			     "int(), float(), str(), bool())",
+			     (int)len, start);
+		return NULL;
+	}
+	ps->p += len;
+	skip_ws(ps);
+	ps->p++; /* '(' */
+	skip_ws(ps);
+	while (*ps->p != ')') {
+		const char *at = ps->p;
+		size_t idn = m_id(at);
+		const char *eq = at + idn;
+		ae_node *arg;
+		int kw;
+
+		while (is_ws(*eq))
+			eq++;
+		kw = idn && *eq == '=';
+		if (kw && !(idn == 5 && strncmp(at, "value", 5) == 0)) {
+			fail(ps, at, "unexpected keyword argument '%.*s'",
+			     (int)idn, at);
+			goto out;
+		}
+		if (!kw && nkw) {
+			fail(ps, at,
+			     "positional argument follows keyword argument");
+			goto out;
+		}
+		if (kw) {
+			ps->p = eq + 1;
+			skip_ws(ps);
+		}
+		arg = parse_element(ps, IN_ARGS);
+		if (!arg)
+			goto out;
+		/* value=1,value=2: Hydra keeps the last one. */
+		ae_node_free(value);
+		value = arg;
+		npos += !kw;
+		nkw += kw;
+		if (*ps->p == ')')
+			break;
+		if (*ps->p != ',') {
+			fail(ps, ps->p, "expected ',' or ')'");
+			goto out;
+		}
+		ps->p++;
+		skip_ws(ps);
+		if (*ps->p == ')') { /* int(1,): an argument must follow */
+			fail(ps, ps->p, "missing value");
+			goto out;
+		}
+	}
+	ps->p++; /* ')' */
+	if (npos && nkw) {
+		fail(ps, start, "cannot use both position and named arguments");
+		goto out;
+	}
+	if (npos > 1) {
+		/* int(1,2) casts the sweep 1,2 */
+		fail(ps, start, SWEEPS_REFUSED);
+		goto out;
+	}
+	if (!value) {
+		fail(ps, start, "no value given: %.*s(x) or %.*s(value=x)",
+		     (int)len, start, (int)len, start);
+		goto out;
+	}
+	out = ae_override_cast((ae_override_cast_kind)cast, value, msg,
+	                       sizeof(msg));
+	if (!out)
+		fail(ps, start, "cannot evaluate '%.*s%s': %s",
+		     ps->p - start > 80 ? 80 : (int)(ps->p - start), start,
+		     ps->p - start > 80 ? "..." : "",
+		     msg[0] ? msg : "out of memory");
+	else
+		mark(ps, out, start);
+out:
+	ae_node_free(value);
+	return out;
+}
+
+/* ID WS? '(' starts a function call. */
+static int at_function(const char *s)
+{
+	size_t n = m_id(s);
+
+	if (!n)
+		return 0;
+	while (is_ws(s[n]))
+		n++;
+	return s[n] == '(';
+}
+
 static ae_node *parse_element(struct parser *ps, enum ctx ctx)
 {
 	ae_node *node;
+	const char *what;
 
 	skip_ws(ps);
+	if (ps->depth >= MAX_DEPTH) {
+		fail(ps, ps->p, "nested deeper than %d levels", MAX_DEPTH);
+		return NULL;
+	}
+	ps->depth++;
 	switch (*ps->p) {
 	case '[':
 		node = parse_list(ps);
+		what = "a list";
 		break;
 	case '{':
 		node = parse_dict(ps);
+		what = "a dict";
 		break;
 	case '\'':
 	case '"':
 		node = parse_quoted(ps);
+		what = "a quoted value (a quote inside it is escaped: \\' "
+		       "or \\\")";
 		break;
 	default:
-		return parse_primitive(ps, ctx, 0);
+		if (at_function(ps->p)) {
+			node = parse_function(ps);
+			what = "a function call";
+			break;
+		}
+		node = parse_primitive(ps, ctx, 0);
+		ps->depth--;
+		return node;
 	}
+	ps->depth--;
 	if (!node)
 		return NULL;
 	skip_ws(ps);
 	if (!is_terminator(ctx, *ps->p)) {
-		fail(ps, ps->p, "unexpected '%c' after %s", *ps->p,
-		     node->type == AE_STRING ? "a quoted value"
-		     : node->type == AE_SEQ  ? "a list"
-		                             : "a dict");
+		fail(ps, ps->p, "unexpected '%c' after %s", *ps->p, what);
 		ae_node_free(node);
 		return NULL;
 	}
@@ -773,7 +924,7 @@ static int parse_key(struct parser *ps, char **key)
 
 ae_override *ae_override_parse(const char *text, ae_error *err)
 {
-	struct parser ps = {text, text, NULL, err};
+	struct parser ps = {text, text, NULL, err, 0};
 	ae_override *ov = calloc(1, sizeof(*ov));
 
 	if (!ov) {
@@ -824,9 +975,8 @@ ae_override *ae_override_parse(const char *text, ae_error *err)
 		goto fail;
 	if (*ps.p == ',') {
 		fail(&ps, ps.p,
-		     "sweeps are not supported (a,b lists several "
-		     "values; quote or escape the comma: 'a,b' or "
-		     "a\\,b)");
+		     SWEEPS_REFUSED " (a comma that is part of the value is "
+		                    "quoted or escaped: 'a,b' or a\\,b)");
 		goto fail;
 	}
 	if (*ps.p) {

@@ -86,6 +86,11 @@ awk 'BEGIN { s = ""; for (i = 0; i < 10000; i++) s = s "{a: "; s = s "1";
 	for (i = 0; i < 10000; i++) s = s "}"; print "a: " s }' >"$gen/deep_map.yaml"
 check deep_map "$gen" deep_map.yaml 'deep_map\.yaml:1:[0-9]+: '
 
+# A 100 000-deep override list: an error, not a stack overflow.
+printf 'a: 1\n' >"$gen/ok.yaml"
+deep=$(awk 'BEGIN { s = "a="; for (i = 0; i < 100000; i++) s = s "["; print s }')
+check deep_override "$gen" ok.yaml '<override>:1:[0-9]+: .*nested deeper' "$deep"
+
 # 100 MB, sparse: a valid first line, then holes.
 printf 'a: 1\n' >"$gen/big.yaml"
 if truncate -s 100M "$gen/big.yaml" 2>/dev/null; then

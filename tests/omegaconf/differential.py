@@ -304,7 +304,9 @@ def _jsonable(v):
     if isinstance(v, float) and not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        # keys as json.dumps writes them: a bool key is "true", not "True"
+        return {(json.dumps(k) if isinstance(k, bool) else str(k)):
+                _jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
     if v is None or isinstance(v, (bool, int, float, str)):

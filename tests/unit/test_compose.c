@@ -324,7 +324,8 @@ static void test_command_line(void)
 	CHECK(strstr(err.text, "+nothere=1") != NULL);
 	r = compose("basic/config.yaml", &err, 1, "top=1,2");
 	CHECK(r == NULL);
-	CHECK(strstr(err.text, "sweeps are not supported") != NULL);
+	CHECK(strstr(err.text, "sweeps (choice, range") != NULL);
+	CHECK(strstr(err.text, "give one value") != NULL);
 	CHECK_INT(err.column, 6);
 }
 
