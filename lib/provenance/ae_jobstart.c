@@ -21,6 +21,7 @@
 #include "ae_run.h"
 #include "ae_runlock.h"
 #include "ae_safedir.h"
+#include "ae_sharing.h"
 #include "ae_taskdir.h"
 #include "ae_yaml.h"
 
@@ -294,7 +295,10 @@ static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
 		if (ae_run_start_name(info->job_id, res->start, again, name,
 		                      size, err) < 0)
 			goto out;
-		if (mkdirat(jobs_fd, name, 0755) == 0 || errno != EEXIST)
+		if (mkdirat(jobs_fd, name,
+		            ae_fsutil_limit_mode(jobs_fd,
+		                                 AE_FSUTIL_DIR_MODE)) == 0 ||
+		    errno != EEXIST)
 			break;
 	}
 	if ((size_t)snprintf(res->job_dir, sizeof(res->job_dir), "%s/%s", jobs,
@@ -352,8 +356,10 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 	                              cap->unresolved, &digests, err) < 0)
 		goto out;
 	if (info->job_script &&
+	    /* the owner's only, whatever the sharing: scripts hold tokens,
+	     * and a copy cannot be redacted (a cooldown runs it as it is) */
 	    (ae_fsbatch_add_at(batch, res->job_fd, AE_PROV_JOB_SCRIPT,
-	                       info->job_script, info->job_script_len, 0644,
+	                       info->job_script, info->job_script_len, 0600,
 	                       err) < 0 ||
 	     (!run_meta &&
 	      ae_fsbatch_add_link(batch, res->prov_fd, AE_PROV_JOB_SCRIPT,
@@ -442,6 +448,15 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	outfd = ae_safedir_open(res->output_dir, info->uid, 1, 0, err);
 	if (outfd < 0)
 		goto out;
+	/* a new run's provenance directory sets who may read it all
+	 * (ae_sharing); an existing one keeps the mode it has */
+	if (mkdirat(outfd, "provenance", ae_sharing_dir_mode(info->umask)) <
+	        0 &&
+	    errno != EEXIST) {
+		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
+		             "cannot create directory: %s", strerror(errno));
+		goto out;
+	}
 	res->prov_fd = ae_safedir_openat(
 	    outfd, "provenance", res->provenance_dir, info->uid, 1, 1, err);
 	if (res->prov_fd < 0 || lock_run(info, res, err) < 0)

@@ -6,6 +6,7 @@
 #endif
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -669,8 +670,84 @@ static void test_unresolved_text(void)
 	}
 }
 
+/* What a job start writes (and what is written there later, such as the
+ * end record) is the user's alone under the usual umask; a umask that
+ * keeps others out and lets the group in shares it with the group, the
+ * batch script excepted. */
+static mode_t want_dir, want_file;
+static int mode_errors;
+
+static int check_mode(const char *path, const struct stat *st, int type,
+                      struct FTW *ftw)
+{
+	const char *name = path + ftw->base;
+	mode_t want = type == FTW_D                        ? want_dir
+	              : strcmp(name, "job_script.sh") == 0 ? 0600
+	                                                   : want_file;
+
+	if (type != FTW_D && type != FTW_F)
+		return 0;
+	if ((st->st_mode & 0777) != want) {
+		fprintf(stderr, "%s: mode %o, not %o\n", path,
+		        (unsigned)(st->st_mode & 0777), (unsigned)want);
+		mode_errors++;
+	}
+	return 0;
+}
+
+static void test_modes(void)
+{
+	static const struct {
+		int umask;
+		mode_t dir, file;
+	} cases[] = {{-1, 0700, 0600},  {022, 0700, 0600}, {002, 0700, 0600},
+	             {077, 0700, 0600}, {027, 0750, 0640}, {007, 0750, 0640}};
+	ae_jobstart_info info = {0};
+	ae_jobstart_result res;
+	json_t *meta = json_pack("{s:s}", "job_id", "401");
+	char yaml[256], *cap;
+	struct stat st;
+	ae_error err;
+	size_t i;
+
+	info.uid = getuid();
+	info.job_id = "401";
+	info.workdir = base;
+	info.env = fake_env;
+	info.metadata = meta;
+	info.job_script = "#!/bin/sh\nexport HF_TOKEN=hf_x\n";
+	info.job_script_len = strlen(info.job_script);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(yaml, sizeof(yaml),
+		         "project:\n  name: modes%zu\n"
+		         "  base_output_dir: ${oc.env:OUT}/${.name}\n"
+		         "monitoring: {inactivity_threshold_seconds: 60}\n",
+		         i);
+		cap = prepare(yaml, NULL);
+		info.umask = cases[i].umask;
+		CHECK_INT(ae_jobstart_run(cap, &info, &res, &err), 0);
+		/* the end record, written later through the same directory */
+		CHECK_INT(
+		    ae_provenance_metadata_append(res.prov_fd, AE_PROV_METADATA,
+		                                  "ends", json_object(), &err),
+		    0);
+		want_dir = cases[i].dir;
+		want_file = cases[i].file;
+		mode_errors = 0;
+		nftw(res.provenance_dir, check_mode, 8, FTW_PHYS);
+		CHECK_INT(mode_errors, 0);
+		/* the output directory is the job's, made as before */
+		CHECK(stat(res.output_dir, &st) == 0 &&
+		      (st.st_mode & 0777) == 0755);
+		close_all(&res);
+		free(cap);
+	}
+	json_decref(meta);
+}
+
 int main(void)
 {
+	umask(022); /* slurmstepd's */
 	if (!mkdtemp(base))
 		return 1;
 	chmod(base, 0755);
@@ -684,6 +761,7 @@ int main(void)
 	test_taskdir_request();
 	test_errors();
 	test_output_dir();
+	test_modes();
 	test_rmtree(base);
 	TEST_MAIN_END();
 }
