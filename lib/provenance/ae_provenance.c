@@ -111,6 +111,7 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
                               size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
                               const char *unresolved_text,
+                              const ae_secret_values *secrets,
                               ae_provenance_digests *digests, ae_error *err)
 {
 	ae_node *res = ae_node_copy(resolved);
@@ -120,8 +121,11 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
 	size_t i;
 	int rv = -1;
 
-	if (!res || (unresolved && !unres) || ae_secret_redact(res, 0) < 0 ||
-	    (unres && (unres_redacted = ae_secret_redact(unres, 1)) < 0)) {
+	/* the secrets' values are the job's: the unresolved copy holds none */
+	if (!res || (unresolved && !unres) ||
+	    ae_secret_redact(res, secrets, 0) < 0 ||
+	    (unres &&
+	     (unres_redacted = ae_secret_redact(unres, NULL, 1)) < 0)) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
