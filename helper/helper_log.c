@@ -22,7 +22,7 @@ static int log_stderr;
 int helper_log_open(int dirfd, int to_stderr, ae_error *err)
 {
 	int fd = ae_fsutil_open(dirfd, LOG_FILE, O_WRONLY | O_APPEND | O_CREAT,
-	                        0644, err);
+	                        AE_FSUTIL_FILE_MODE, err);
 
 	if (fd < 0)
 		return -1;

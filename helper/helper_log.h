@@ -6,8 +6,9 @@
 
 #include "ae_error.h"
 
-/* Open dirfd/helper.log for appending (created 0644). With to_stderr, every
- * line is copied to stderr too (--foreground). 0 or -1 with err set. */
+/* Open dirfd/helper.log for appending (created AE_FSUTIL_FILE_MODE, as
+ * private as its directory). With to_stderr, every line is copied to stderr
+ * too (--foreground). 0 or -1 with err set. */
 int helper_log_open(int dirfd, int to_stderr, ae_error *err);
 /* Use an already open descriptor (the worker inherits the supervisor's). */
 void helper_log_set_fd(int fd, int to_stderr);

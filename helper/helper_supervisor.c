@@ -63,8 +63,9 @@ void helper_write_status(int provfd, const helper_opts *o, int worker_pid,
 	if (j && status >= 0)
 		json_object_set_new(j, "exit_status", json_integer(status));
 	text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	if (!text || ae_fsutil_write_atomic(provfd, STATUS_FILE, text,
-	                                    strlen(text), 0644, &err) < 0)
+	if (!text ||
+	    ae_fsutil_write_atomic(provfd, STATUS_FILE, text, strlen(text),
+	                           AE_FSUTIL_FILE_MODE, &err) < 0)
 		helper_log("cannot write %s: %s", STATUS_FILE,
 		           text ? err.text : "out of memory");
 	free(text);

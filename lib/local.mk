@@ -8,6 +8,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/base/ae_sha256.c lib/base/ae_sha256.h \
 	lib/provenance/ae_capture.c lib/provenance/ae_capture.h \
 	lib/provenance/ae_secret.c lib/provenance/ae_secret.h \
+	lib/provenance/ae_sharing.c lib/provenance/ae_sharing.h \
 	lib/base/ae_safedir.c lib/base/ae_safedir.h \
 	lib/provenance/ae_provenance.c lib/provenance/ae_provenance.h \
 	lib/submit/ae_submit.c lib/submit/ae_submit.h \

@@ -71,7 +71,11 @@ static void become_helper(const char *path, char *const argv[],
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	umask(022);
+	/* the job's umask, which slurmstepd has set (SLURM_UMASK), so that what
+	 * the helper starts (commands, the cooldown's sbatch, which hands it on
+	 * to the next job) gets what the job would; never one that takes from
+	 * the owner. Its own files take their modes from their directories. */
+	umask(umask(0) & 0077);
 	if ((!cwd || chdir(cwd) < 0) && chdir(fallback_cwd) < 0 &&
 	    chdir("/") < 0)
 		_exit(126);

@@ -19,7 +19,9 @@
 #include "ae_capture.h"
 #include "ae_jobstart.h"
 #include "ae_json.h"
+#include "ae_proc.h"
 #include "ae_provenance.h"
+#include "ae_sharing.h"
 #include "context.h"
 #include "helper_launch.h"
 #include "jobstart.h"
@@ -155,6 +157,20 @@ static const char *job_workdir(char **envv, char *buf, size_t size)
 	return job_env("SLURM_SUBMIT_DIR", envv);
 }
 
+/* The job's umask, which decides who may read its provenance (ae_sharing):
+ * SLURM_UMASK when the job still has it, else slurmstepd's own, which it
+ * has set from SLURM_UMASK (and dropped the variable) before user_init;
+ * read without umask(2), which other threads would see change. */
+static int job_umask(char **envv)
+{
+	mode_t mask;
+
+	if (ae_sharing_umask(job_env("SLURM_UMASK", envv), &mask) == 0 ||
+	    ae_proc_umask(&mask) == 0)
+		return (int)mask;
+	return -1;
+}
+
 int ae_plug_jobstart(spank_t sp)
 {
 	ae_jobstart_info info = {0};
@@ -202,6 +218,7 @@ int ae_plug_jobstart(spank_t sp)
 	info.env_ctx = envv;
 	info.metadata = meta;
 	info.job_script = script;
+	info.umask = job_umask(envv);
 	info.start_time = (long long)time(NULL);
 	if (ae_jobstart_run(capture, &info, &res, &err) < 0) {
 		ae_error_format(&err, msg, sizeof(msg));

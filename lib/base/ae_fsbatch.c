@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ae_fsutil.h"
@@ -127,6 +128,7 @@ int ae_fsbatch_add_link(ae_fsbatch *b, int dirfd, const char *name,
  * a durable copy instead. */
 static int place_link(const fsbatch_file *f, ae_error *err)
 {
+	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
 	int rv;
@@ -142,7 +144,13 @@ static int place_link(const fsbatch_file *f, ae_error *err)
 		           ? -1
 		           : fail(err, f->name, "cannot link into place",
 		                  ENOENT);
-	rv = ae_fsutil_write_atomic(f->dirfd, f->name, data, len, 0644, err);
+	/* the copy is as private as the file it stands for (job_script.sh) */
+	rv = ae_fsutil_write_atomic(
+	    f->dirfd, f->name, data, len,
+	    fstatat(f->link_dirfd, f->link_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+	        ? st.st_mode & 0777
+	        : 0600,
+	    err);
 	free(data);
 	return rv;
 }

@@ -25,8 +25,9 @@ typedef struct ae_fsbatch ae_fsbatch;
  * is freed). NULL when out of memory. */
 ae_fsbatch *ae_fsbatch_new(int dirfd);
 
-/* Write `data` as the next content of dirfd/name (mode minus umask) into a
- * temporary file. 0 or -1 with err set; the batch stays usable for free. */
+/* Write `data` as the next content of dirfd/name (mode limited by the
+ * directory, ae_fsutil_limit_mode, minus umask) into a temporary file. 0 or
+ * -1 with err set; the batch stays usable for free. */
 int ae_fsbatch_add(ae_fsbatch *b, const char *name, const void *data,
                    size_t len, mode_t mode, ae_error *err);
 

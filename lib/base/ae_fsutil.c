@@ -23,11 +23,23 @@ static int fail_errno(ae_error *err, const char *name, const char *what, int e)
 	return -1;
 }
 
+mode_t ae_fsutil_limit_mode(int dirfd, mode_t mode)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, "", &st, AT_EMPTY_PATH) < 0)
+		return mode & 0700;
+	return mode & (0700 | (st.st_mode & 0050));
+}
+
 int ae_fsutil_open(int dirfd, const char *name, int flags, mode_t mode,
                    ae_error *err)
 {
 	struct stat st;
 	int fd, e;
+
+	if (flags & O_CREAT)
+		mode = ae_fsutil_limit_mode(dirfd, mode);
 
 	/* O_NONBLOCK so that opening a planted FIFO cannot hang us; it is
 	 * cleared again once the file is known to be regular */
@@ -104,6 +116,7 @@ int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
 	struct timespec ts;
 	int attempt, fd;
 
+	mode = ae_fsutil_limit_mode(dirfd, mode);
 	for (attempt = 0; attempt < 100; attempt++) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if ((size_t)snprintf(tmp, size, ".%s.tmp.%ld.%u.%lx", name,

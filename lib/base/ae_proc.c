@@ -49,3 +49,21 @@ unsigned long long ae_proc_start_ticks(pid_t pid)
 		return 0;
 	return ticks;
 }
+
+int ae_proc_umask(mode_t *mask)
+{
+	char line[256];
+	unsigned int m;
+	int found = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Umask: %o", &m) == 1;
+	fclose(f);
+	if (!found)
+		return -1;
+	*mask = (mode_t)(m & 0777);
+	return 0;
+}

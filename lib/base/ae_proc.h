@@ -14,4 +14,9 @@
  * be read. */
 unsigned long long ae_proc_start_ticks(pid_t pid);
 
+/* The calling process's umask ("Umask:" of /proc/self/status, Linux 4.7 and
+ * later) into *mask, without changing it: umask(2) reads it only by setting
+ * it, which other threads would see. 0, or -1 when it cannot be read. */
+int ae_proc_umask(mode_t *mask);
+
 #endif /* AE_PROC_H */

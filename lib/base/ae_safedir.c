@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ae_fsutil.h"
+
 static int check_owner(int fd, const char *display_path, uid_t uid,
                        ae_error *err)
 {
@@ -39,7 +41,12 @@ int ae_safedir_openat(int dirfd, const char *name, const char *display_path,
 			return ae_error_set(err, display_path, 0, 0, NULL,
 			                    "cannot access '%s': %s", name,
 			                    strerror(errno));
-		if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		/* a directory of our own files is as private as its parent */
+		if (mkdirat(dirfd, name,
+		            must_own ? ae_fsutil_limit_mode(dirfd,
+		                                            AE_FSUTIL_DIR_MODE)
+		                     : 0755) < 0 &&
+		    errno != EEXIST)
 			return ae_error_set(err, display_path, 0, 0, NULL,
 			                    "cannot create directory '%s': %s",
 			                    name, strerror(errno));

@@ -23,7 +23,10 @@ int ae_safedir_open(const char *path, uid_t uid, int create, int must_own,
                     ae_error *err);
 
 /* Open (creating when missing) the subdirectory `name` of dirfd with the same
- * rules; display_path names it in errors. Returns an fd or -1. */
+ * rules, except that a directory created with `must_own` (one autoexp keeps
+ * its own files in) gets AE_FSUTIL_DIR_MODE limited by dirfd's mode
+ * (ae_fsutil_limit_mode); display_path names it in errors. Returns an fd or
+ * -1. */
 int ae_safedir_openat(int dirfd, const char *name, const char *display_path,
                       uid_t uid, int create, int must_own, ae_error *err);
 

@@ -521,7 +521,8 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 		goto fail;
 	}
 	j->fd = ae_fsutil_open(j->dirfd, AE_JOURNAL_FILE,
-	                       O_RDWR | O_APPEND | O_CREAT, 0644, err);
+	                       O_RDWR | O_APPEND | O_CREAT, AE_FSUTIL_FILE_MODE,
+	                       err);
 	if (j->fd < 0)
 		goto fail;
 	/* two helpers appending would each believe they alone decide */
@@ -930,7 +931,7 @@ int ae_journal_state_save(ae_journal *j, const ae_journal_state *st,
 		goto out;
 	}
 	rv = ae_fsutil_write_atomic(j->dirfd, AE_JOURNAL_STATE_FILE, text,
-	                            strlen(text), 0644, err);
+	                            strlen(text), AE_FSUTIL_FILE_MODE, err);
 out:
 	free(text);
 	json_decref(obj);

@@ -46,7 +46,7 @@
  * record: it is counted, cut off and logged as `journal_repaired`. Complete
  * lines that are not valid records are counted and skipped. Both files are
  * opened with O_NOFOLLOW (a symlink there is refused) and must be regular
- * files; events.jsonl is created 0644, monitor_state.json 0644 (minus umask).
+ * files, created AE_FSUTIL_FILE_MODE (as private as their directory).
  * An exclusive flock on events.jsonl keeps a second helper of the same job
  * out.
  */

@@ -21,6 +21,8 @@
 #include "ae_run.h"
 #include "ae_runlock.h"
 #include "ae_safedir.h"
+#include "ae_secret.h"
+#include "ae_sharing.h"
 #include "ae_taskdir.h"
 #include "ae_yaml.h"
 
@@ -294,7 +296,10 @@ static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
 		if (ae_run_start_name(info->job_id, res->start, again, name,
 		                      size, err) < 0)
 			goto out;
-		if (mkdirat(jobs_fd, name, 0755) == 0 || errno != EEXIST)
+		if (mkdirat(jobs_fd, name,
+		            ae_fsutil_limit_mode(jobs_fd,
+		                                 AE_FSUTIL_DIR_MODE)) == 0 ||
+		    errno != EEXIST)
 			break;
 	}
 	if ((size_t)snprintf(res->job_dir, sizeof(res->job_dir), "%s/%s", jobs,
@@ -329,13 +334,33 @@ static const char *run_id_of(const json_t *run_meta,
 	return id ? id : "";
 }
 
+/* oc.env in the job's environment, remembering what it read from
+ * secret-named variables: those values are redacted wherever they land in
+ * provenance (ae_secret). */
+typedef struct env_watch {
+	const ae_jobstart_info *info;
+	ae_secret_values *seen;
+	int oom;
+} env_watch;
+
+static const char *watched_env(const char *name, void *ctx)
+{
+	env_watch *w = ctx;
+	const char *v =
+	    w->info->env ? w->info->env(name, w->info->env_ctx) : getenv(name);
+
+	if (v && ae_secret_name(name) && ae_secret_values_add(w->seen, v) < 0)
+		w->oom = 1;
+	return v;
+}
+
 /* The files of this start (and, for a new run, the run's) in one batch,
  * run_metadata.json last: its presence means the set is complete. */
 static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
                        const ae_capture *cap, const ae_node *resolved,
                        const ae_node *unresolved, json_t *run_meta,
                        json_t *resumed, const char *key, const char *name,
-                       ae_error *err)
+                       const ae_secret_values *secrets, ae_error *err)
 {
 	int dirs[2] = {res->job_fd, res->prov_fd};
 	ae_provenance_digests digests;
@@ -349,11 +374,14 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 	snprintf(run_id, sizeof(run_id), "%.32s", run_id_of(run_meta, info));
 	if (ae_provenance_add_configs(batch, dirs, run_meta ? 1 : 2, resolved,
 	                              run_meta ? NULL : unresolved,
-	                              cap->unresolved, &digests, err) < 0)
+	                              cap->unresolved, secrets, &digests,
+	                              err) < 0)
 		goto out;
 	if (info->job_script &&
+	    /* the owner's only, whatever the sharing: scripts hold tokens,
+	     * and a copy cannot be redacted (a cooldown runs it as it is) */
 	    (ae_fsbatch_add_at(batch, res->job_fd, AE_PROV_JOB_SCRIPT,
-	                       info->job_script, info->job_script_len, 0644,
+	                       info->job_script, info->job_script_len, 0600,
 	                       err) < 0 ||
 	     (!run_meta &&
 	      ae_fsbatch_add_link(batch, res->prov_fd, AE_PROV_JOB_SCRIPT,
@@ -378,6 +406,11 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 		json_object_set_new(new_meta, "starts", json_array());
 	link_previous(json_object_get(new_meta, "starts"), entry, job_meta);
 	json_array_append(json_object_get(new_meta, "starts"), entry);
+	/* the environment, the request, paths: a secret value or a URL's
+	 * password in any of them */
+	if (ae_secret_redact_json(job_meta, secrets) < 0 ||
+	    ae_secret_redact_json(new_meta, secrets) < 0)
+		goto nomem;
 	if (ae_provenance_add_json_at(batch, res->job_fd, AE_PROV_JOB_METADATA,
 	                              job_meta, err) < 0 ||
 	    ae_provenance_add_json(batch, AE_PROV_METADATA, new_meta, err) <
@@ -407,6 +440,7 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
                     ae_jobstart_result *res, ae_error *err)
 {
 	ae_resolve_opts ropts = {0};
+	env_watch watch = {info, NULL, 0};
 	ae_capture *cap = NULL;
 	ae_node *unresolved = NULL, *resolved = NULL;
 	json_t *run_meta = NULL, *resumed = NULL;
@@ -425,12 +459,21 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	    cap->unresolved, strlen(cap->unresolved), name, NULL, err);
 	if (!unresolved)
 		goto out;
+	watch.seen = ae_secret_values_new();
+	if (!watch.seen) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
 	ropts.timestring = cap->timestring;
-	ropts.env = info->env;
-	ropts.env_ctx = info->env_ctx;
+	ropts.env = watched_env;
+	ropts.env_ctx = &watch;
 	resolved = ae_interp_resolve(unresolved, &ropts, err);
 	if (!resolved || check_array_task(info, unresolved, &ropts, err) < 0)
 		goto out;
+	if (watch.oom) {
+		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+		goto out;
+	}
 	res->want_helper = ae_jobstart_wants_helper(resolved);
 	if (ae_jobstart_output_dir(resolved, info->workdir, res->output_dir,
 	                           sizeof(res->output_dir), err) < 0)
@@ -442,6 +485,15 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	outfd = ae_safedir_open(res->output_dir, info->uid, 1, 0, err);
 	if (outfd < 0)
 		goto out;
+	/* a new run's provenance directory sets who may read it all
+	 * (ae_sharing); an existing one keeps the mode it has */
+	if (mkdirat(outfd, "provenance", ae_sharing_dir_mode(info->umask)) <
+	        0 &&
+	    errno != EEXIST) {
+		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
+		             "cannot create directory: %s", strerror(errno));
+		goto out;
+	}
 	res->prov_fd = ae_safedir_openat(
 	    outfd, "provenance", res->provenance_dir, info->uid, 1, 1, err);
 	if (res->prov_fd < 0 || lock_run(info, res, err) < 0)
@@ -469,7 +521,7 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	if (open_start_dir(info, res, start_name, sizeof(start_name), err) <
 	        0 ||
 	    write_start(info, res, cap, resolved, unresolved, run_meta, resumed,
-	                key, start_name, err) < 0)
+	                key, start_name, watch.seen, err) < 0)
 		goto out;
 	rv = 0;
 out:
@@ -485,5 +537,6 @@ out:
 	ae_node_free(resolved);
 	ae_node_free(unresolved);
 	ae_capture_free(cap);
+	ae_secret_values_free(watch.seen);
 	return rv;
 }

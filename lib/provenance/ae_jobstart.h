@@ -27,6 +27,7 @@ typedef struct ae_jobstart_info {
 	const json_t *metadata; /* run_metadata fields from Slurm, borrowed */
 	const char *job_script; /* the batch script, or NULL */
 	size_t job_script_len;
+	int umask; /* the job's umask, or -1 when unknown (ae_sharing) */
 	long long start_time; /* seconds since the epoch */
 } ae_jobstart_info;
 

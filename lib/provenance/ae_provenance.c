@@ -17,7 +17,6 @@
 #define AE_PROV_JSON_MAX (64u * 1024u * 1024u)
 
 /* Pretty JSON with a trailing newline (malloc'ed, *len set), or NULL. */
-/* Pretty JSON with a trailing newline (malloc'ed, *len set), or NULL. */
 static char *encode_json(const json_t *obj, const char *name, size_t *len,
                          ae_error *err)
 {
@@ -50,7 +49,8 @@ int ae_provenance_write_json(int dirfd, const char *name, const json_t *obj,
 
 	if (!text)
 		return -1;
-	rv = ae_fsutil_write_atomic(dirfd, name, text, len, 0644, err);
+	rv = ae_fsutil_write_atomic(dirfd, name, text, len, AE_FSUTIL_FILE_MODE,
+	                            err);
 	free(text);
 	return rv;
 }
@@ -70,9 +70,10 @@ int ae_provenance_add_json_at(ae_fsbatch *batch, int dirfd, const char *name,
 
 	if (!text)
 		return -1;
-	rv = dirfd < 0
-	         ? ae_fsbatch_add(batch, name, text, len, 0644, err)
-	         : ae_fsbatch_add_at(batch, dirfd, name, text, len, 0644, err);
+	rv = dirfd < 0 ? ae_fsbatch_add(batch, name, text, len,
+	                                AE_FSUTIL_FILE_MODE, err)
+	               : ae_fsbatch_add_at(batch, dirfd, name, text, len,
+	                                   AE_FSUTIL_FILE_MODE, err);
 	free(text);
 	return rv;
 }
@@ -110,6 +111,7 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
                               size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
                               const char *unresolved_text,
+                              const ae_secret_values *secrets,
                               ae_provenance_digests *digests, ae_error *err)
 {
 	ae_node *res = ae_node_copy(resolved);
@@ -119,8 +121,11 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
 	size_t i;
 	int rv = -1;
 
-	if (!res || (unresolved && !unres) || ae_secret_redact(res, 0) < 0 ||
-	    (unres && (unres_redacted = ae_secret_redact(unres, 1)) < 0)) {
+	/* the secrets' values are the job's: the unresolved copy holds none */
+	if (!res || (unresolved && !unres) ||
+	    ae_secret_redact(res, secrets, 0) < 0 ||
+	    (unres &&
+	     (unres_redacted = ae_secret_redact(unres, NULL, 1)) < 0)) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
@@ -130,9 +135,9 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
 		goto out;
 	if (n_dirfds > 0 &&
 	    (ae_fsbatch_add_at(batch, dirfds[0], AE_PROV_RESOLVED_YAML, yaml,
-	                       strlen(yaml), 0644, err) < 0 ||
+	                       strlen(yaml), AE_FSUTIL_FILE_MODE, err) < 0 ||
 	     ae_fsbatch_add_at(batch, dirfds[0], AE_PROV_RESOLVED_JSON, json,
-	                       strlen(json), 0644, err) < 0))
+	                       strlen(json), AE_FSUTIL_FILE_MODE, err) < 0))
 		goto out;
 	/* the same bytes elsewhere: links, not another write and fsync */
 	for (i = 1; i < n_dirfds; i++)
@@ -161,7 +166,8 @@ int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
 		}
 		if (!unres_yaml ||
 		    ae_fsbatch_add(batch, AE_PROV_UNRESOLVED_YAML, unres_yaml,
-		                   strlen(unres_yaml), 0644, err) < 0)
+		                   strlen(unres_yaml), AE_FSUTIL_FILE_MODE,
+		                   err) < 0)
 			goto out;
 	}
 	rv = 0;

@@ -17,6 +17,7 @@
 #include "ae_error.h"
 #include "ae_fsbatch.h"
 #include "ae_node.h"
+#include "ae_secret.h"
 
 #define AE_PROV_RESOLVED_YAML   "resolved_config.yaml"
 #define AE_PROV_RESOLVED_JSON   "resolved_config.json"
@@ -55,14 +56,16 @@ typedef struct ae_provenance_digests {
  * directories (borrowed; a first start writes its own and the run's):
  * written into the first, linked into the others (ae_fsbatch_add_link); and,
  * when unresolved is not NULL, unresolved_config.yaml into the batch's own
- * directory; secret-looking values redacted (ae_secret). unresolved_text
- * (may be NULL) is the YAML the unresolved tree was read from: written as it
- * is when nothing in it needs redacting. The trees are not modified.
- * digests (may be NULL) receives the YAML files' sha256. */
+ * directory; secrets redacted (ae_secret: secret-looking keys, URL
+ * passwords, and in the resolved copies the values of `secrets`, which may
+ * be NULL). unresolved_text (may be NULL) is the YAML the unresolved tree was
+ * read from: written as it is when nothing in it needs redacting. The trees
+ * are not modified. digests (may be NULL) receives the YAML files' sha256. */
 int ae_provenance_add_configs(ae_fsbatch *batch, const int *dirfds,
                               size_t n_dirfds, const ae_node *resolved,
                               const ae_node *unresolved,
                               const char *unresolved_text,
+                              const ae_secret_values *secrets,
                               ae_provenance_digests *digests, ae_error *err);
 
 /* config_reference.json from the capture: config_name, config_dir,

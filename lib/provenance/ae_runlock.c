@@ -142,8 +142,8 @@ int ae_runlock_take(int prov_fd, const char *prov_dir, uid_t uid,
 	int fd;
 
 	*held = 0;
-	fd = ae_fsutil_open(prov_fd, AE_RUNLOCK_FILE, O_RDWR | O_CREAT, 0644,
-	                    err);
+	fd = ae_fsutil_open(prov_fd, AE_RUNLOCK_FILE, O_RDWR | O_CREAT,
+	                    AE_FSUTIL_FILE_MODE, err);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || st.st_uid != uid) {

@@ -658,7 +658,7 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	    ae_cooldown_config_set_parent(s->child, parent, &e) < 0 ||
 	    !(yaml = ae_yaml_emit(s->child, &e)) ||
 	    ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_CONFIG, yaml,
-	                           strlen(yaml), 0644, &e) < 0) {
+	                           strlen(yaml), AE_FSUTIL_FILE_MODE, &e) < 0) {
 		fail_rec(s, x, "failed", "cannot write %s: %s", s->config_file,
 		         parent ? fmt_err(&e, ebuf, sizeof(ebuf))
 		                : "out of memory");

@@ -14,7 +14,7 @@
 #include "ae_provenance.h"
 #include "ae_safedir.h"
 
-#define RECORD_MODE 0644
+#define RECORD_MODE AE_FSUTIL_FILE_MODE
 
 json_t *ae_restart_record_load(const char *job_dir, const char *name)
 {

@@ -22,6 +22,11 @@ tests_unit_test_secret_CFLAGS = $(unit_cflags)
 tests_unit_test_secret_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_secret
 
+check_PROGRAMS += tests/unit/test_sharing
+tests_unit_test_sharing_CFLAGS = $(unit_cflags)
+tests_unit_test_sharing_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_sharing
+
 check_PROGRAMS += tests/unit/test_safedir
 tests_unit_test_safedir_CFLAGS = $(unit_cflags)
 tests_unit_test_safedir_LDADD = lib/libautoexp.la

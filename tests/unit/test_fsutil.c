@@ -69,7 +69,7 @@ static void test_atomic(void)
 	CHECK_STR(data, "second!");
 	free(data);
 	CHECK(fstatat(dfd, "a.json", &st, 0) == 0);
-	CHECK_INT(st.st_mode & 0777, 0644);
+	CHECK_INT(st.st_mode & 0777, 0600); /* no more than the 0700 dir */
 	CHECK_INT(count_temps(), 0);
 
 	/* empty content */
@@ -279,6 +279,69 @@ static void test_batch_subdir_link(void)
 	unlinkat(dfd, "record", 0);
 }
 
+/* A file or directory is never more open than the directory it is made
+ * in, and never writable by the group or open to others: what the run's
+ * provenance directory allows decides for all below it (ae_sharing). */
+static void test_modes(void)
+{
+	static const struct {
+		mode_t dir, asked, got;
+	} cases[] = {
+	    {0700, AE_FSUTIL_FILE_MODE, 0600},
+	    {0750, AE_FSUTIL_FILE_MODE, 0640},
+	    {0755, AE_FSUTIL_FILE_MODE, 0640},
+	    {0755, 0644, 0640},
+	    {0775, 0666, 0640},
+	    {0750, 0600, 0600},
+	    {0700, AE_FSUTIL_DIR_MODE, 0700},
+	    {0750, AE_FSUTIL_DIR_MODE, 0750},
+	    {0777, 0777, 0750},
+	};
+	struct stat st;
+	ae_error err;
+	ae_fsbatch *b;
+	size_t i;
+	int sub, fd;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(mkdirat(dfd, "m", 0700), 0);
+		CHECK_INT(fchmodat(dfd, "m", cases[i].dir, 0), 0);
+		sub = openat(dfd, "m", O_RDONLY | O_DIRECTORY);
+		CHECK_INT(ae_fsutil_limit_mode(sub, cases[i].asked),
+		          cases[i].got);
+		if (cases[i].asked & 0111) { /* a directory's mode */
+			close(sub);
+			unlinkat(dfd, "m", AT_REMOVEDIR);
+			continue;
+		}
+		/* each way of making a file */
+		CHECK_INT(ae_fsutil_write_atomic(sub, "atomic", "x", 1,
+		                                 cases[i].asked, &err),
+		          0);
+		fd = ae_fsutil_open(sub, "opened", O_WRONLY | O_CREAT,
+		                    cases[i].asked, &err);
+		CHECK(fd >= 0);
+		close(fd);
+		b = ae_fsbatch_new(sub);
+		CHECK_INT(
+		    ae_fsbatch_add(b, "batched", "x", 1, cases[i].asked, &err),
+		    0);
+		CHECK_INT(ae_fsbatch_commit(b, &err), 0);
+		ae_fsbatch_free(b);
+		CHECK(fstatat(sub, "atomic", &st, 0) == 0 &&
+		      (st.st_mode & 0777) == cases[i].got);
+		CHECK(fstatat(sub, "opened", &st, 0) == 0 &&
+		      (st.st_mode & 0777) == cases[i].got);
+		CHECK(fstatat(sub, "batched", &st, 0) == 0 &&
+		      (st.st_mode & 0777) == cases[i].got);
+		unlinkat(sub, "atomic", 0);
+		unlinkat(sub, "opened", 0);
+		unlinkat(sub, "batched", 0);
+		close(sub);
+		unlinkat(dfd, "m", AT_REMOVEDIR);
+	}
+}
+
 int main(void)
 {
 	umask(022);
@@ -294,6 +357,7 @@ int main(void)
 	test_batch();
 	test_batch_subdir_link();
 	test_open_read();
+	test_modes();
 	close(dfd);
 	test_rmtree(dir);
 	TEST_MAIN_END();

@@ -6,6 +6,7 @@
 #endif
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -37,6 +38,13 @@ static const char *fake_env(const char *name, void *ctx)
 		return "/data/tokens";
 	if (strcmp(name, "SLURM_ARRAY_TASK_ID") == 0)
 		return "3";
+	/* the review's reproduction */
+	if (strcmp(name, "DB_PASSWORD") == 0)
+		return "hunter2-db";
+	if (strcmp(name, "MY_PASSWD") == 0)
+		return "pw2-secret";
+	if (strcmp(name, "GITLAB_PAT") == 0)
+		return "glpat-xyz";
 	return NULL;
 }
 
@@ -653,7 +661,7 @@ static void test_unresolved_text(void)
 
 		CHECK(b && t);
 		CHECK_INT(ae_provenance_add_configs(b, &dfd, 1, t, t, texts[i],
-		                                    &dg, &err),
+		                                    NULL, &dg, &err),
 		          0);
 		CHECK_INT(ae_fsbatch_commit(b, &err), 0);
 		text = slurp(dir, "unresolved_config.yaml");
@@ -719,8 +727,188 @@ out:
 	free(cap);
 }
 
+/* Every file under dir (recursively) that contains needle; 0 when none. */
+static const char *walk_needle;
+static int walk_found;
+
+static int has_needle(const char *path, const struct stat *st, int type,
+                      struct FTW *ftw)
+{
+	char *text;
+
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F)
+		return 0;
+	text = slurp("/", path);
+	if (text && strstr(text, walk_needle)) {
+		fprintf(stderr, "%s has %s\n", path, walk_needle);
+		walk_found++;
+	}
+	free(text);
+	return 0;
+}
+
+static int files_with(const char *dir, const char *needle)
+{
+	walk_needle = needle;
+	walk_found = 0;
+	nftw(dir, has_needle, 8, FTW_PHYS);
+	return walk_found;
+}
+
+/* Secrets of the job's environment, read by oc.env, stay out of every file
+ * of provenance: under a secret-looking key, under another key, in a URL,
+ * through another interpolation, in the recorded environment. Megatron's
+ * arguments stay as they are: the job reads them from AUTOEXP_CONFIG. */
+static void test_secrets(void)
+{
+	static const char yaml[] =
+	    "project:\n"
+	    "  name: sec\n"
+	    "  base_output_dir: ${oc.env:OUT}/sec\n"
+	    "backend:\n"
+	    "  megatron:\n"
+	    "    tokenizer_type: GPT2BPETokenizer\n"
+	    "    moe_token_dispatcher_type: alltoall\n"
+	    "    apply_query_key_layer_scaling: true\n"
+	    "db:\n"
+	    "  url: https://u:${oc.env:DB_PASSWORD}@db.example/x\n"
+	    "  auth: ${oc.env:MY_PASSWD}\n"
+	    "  login: ${oc.env:MY_PASSWD}\n"
+	    "  copy: ${db.login}-2\n"
+	    "git: ${oc.env:GITLAB_PAT}\n"
+	    "mirror: https://bot:literal-pw@git.example/r\n";
+	char *envv[] = {"MY_PASSWD=pw2-secret",
+	                "GITLAB_PAT=glpat-xyz",
+	                "DB_PASSWORD=hunter2-db",
+	                "DATABASE_URL=postgres://app:hunter2-db@h/db",
+	                "PWD=/home/u",
+	                NULL};
+	static const char *const leaks[] = {"hunter2-db", "pw2-secret",
+	                                    "glpat-xyz", "literal-pw"};
+	char *cap = prepare(yaml, NULL), dir[PATH_MAX], *text;
+	json_t *meta = json_pack("{s:s, s:o}", "job_id", "301", "environment",
+	                         ae_provenance_env_json(envv));
+	json_t *env;
+	ae_jobstart_info info = {0};
+	ae_jobstart_result res;
+	ae_error err;
+	size_t i;
+
+	info.uid = getuid();
+	info.job_id = "301";
+	info.workdir = base;
+	info.env = fake_env;
+	info.metadata = meta;
+	info.start_time = 1700000000;
+	CHECK(cap != NULL);
+	CHECK_INT(ae_jobstart_run(cap, &info, &res, &err), 0);
+	snprintf(dir, sizeof(dir), "%s/sec", base);
+	for (i = 0; i < sizeof(leaks) / sizeof(leaks[0]); i++)
+		CHECK_INT(files_with(dir, leaks[i]), 0);
+	text = slurp(res.job_dir, "resolved_config.yaml");
+	CHECK(text && strstr(text, "url: https://u:<redacted>@db.example/x") &&
+	      strstr(text, "copy: <redacted>-2") &&
+	      strstr(text, "tokenizer_type: GPT2BPETokenizer") &&
+	      strstr(text, "moe_token_dispatcher_type: alltoall") &&
+	      strstr(text, "apply_query_key_layer_scaling: true"));
+	free(text);
+	/* the unresolved copy names the secret: a follow-up resolves it */
+	text = slurp(res.provenance_dir, "unresolved_config.yaml");
+	CHECK(text && strstr(text, "${oc.env:DB_PASSWORD}"));
+	free(text);
+	json_decref(meta);
+	meta = read_json(res.job_dir, "job_metadata.json");
+	env = json_object_get(meta, "environment");
+	CHECK_STR(json_string_value(json_object_get(env, "PWD")), "/home/u");
+	CHECK_STR(json_string_value(json_object_get(env, "DATABASE_URL")),
+	          "postgres://app:<redacted>@h/db");
+	CHECK(!json_object_get(env, "MY_PASSWD") &&
+	      !json_object_get(env, "GITLAB_PAT"));
+	json_decref(meta);
+	close_all(&res);
+	free(cap);
+}
+
+/* What a job start writes (and what is written there later, such as the
+ * end record) is the user's alone under the usual umask; a umask that
+ * keeps others out and lets the group in shares it with the group, the
+ * batch script excepted. */
+static mode_t want_dir, want_file;
+static int mode_errors;
+
+static int check_mode(const char *path, const struct stat *st, int type,
+                      struct FTW *ftw)
+{
+	const char *name = path + ftw->base;
+	mode_t want = type == FTW_D                        ? want_dir
+	              : strcmp(name, "job_script.sh") == 0 ? 0600
+	                                                   : want_file;
+
+	if (type != FTW_D && type != FTW_F)
+		return 0;
+	if ((st->st_mode & 0777) != want) {
+		fprintf(stderr, "%s: mode %o, not %o\n", path,
+		        (unsigned)(st->st_mode & 0777), (unsigned)want);
+		mode_errors++;
+	}
+	return 0;
+}
+
+static void test_modes(void)
+{
+	static const struct {
+		int umask;
+		mode_t dir, file;
+	} cases[] = {{-1, 0700, 0600},  {022, 0700, 0600}, {002, 0700, 0600},
+	             {077, 0700, 0600}, {027, 0750, 0640}, {007, 0750, 0640}};
+	ae_jobstart_info info = {0};
+	ae_jobstart_result res;
+	json_t *meta = json_pack("{s:s}", "job_id", "401");
+	char yaml[256], *cap;
+	struct stat st;
+	ae_error err;
+	size_t i;
+
+	info.uid = getuid();
+	info.job_id = "401";
+	info.workdir = base;
+	info.env = fake_env;
+	info.metadata = meta;
+	info.job_script = "#!/bin/sh\nexport HF_TOKEN=hf_x\n";
+	info.job_script_len = strlen(info.job_script);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(yaml, sizeof(yaml),
+		         "project:\n  name: modes%zu\n"
+		         "  base_output_dir: ${oc.env:OUT}/${.name}\n"
+		         "monitoring: {inactivity_threshold_seconds: 60}\n",
+		         i);
+		cap = prepare(yaml, NULL);
+		info.umask = cases[i].umask;
+		CHECK_INT(ae_jobstart_run(cap, &info, &res, &err), 0);
+		/* the end record, written later through the same directory */
+		CHECK_INT(
+		    ae_provenance_metadata_append(res.prov_fd, AE_PROV_METADATA,
+		                                  "ends", json_object(), &err),
+		    0);
+		want_dir = cases[i].dir;
+		want_file = cases[i].file;
+		mode_errors = 0;
+		nftw(res.provenance_dir, check_mode, 8, FTW_PHYS);
+		CHECK_INT(mode_errors, 0);
+		/* the output directory is the job's, made as before */
+		CHECK(stat(res.output_dir, &st) == 0 &&
+		      (st.st_mode & 0777) == 0755);
+		close_all(&res);
+		free(cap);
+	}
+	json_decref(meta);
+}
+
 int main(void)
 {
+	umask(022); /* slurmstepd's */
 	if (!mkdtemp(base))
 		return 1;
 	chmod(base, 0755);
@@ -735,6 +923,8 @@ int main(void)
 	test_errors();
 	test_expanding_capture();
 	test_output_dir();
+	test_secrets();
+	test_modes();
 	test_rmtree(base);
 	TEST_MAIN_END();
 }

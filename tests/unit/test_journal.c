@@ -115,7 +115,7 @@ static void test_fired_and_reopen(void)
 	j = jopen();
 	CHECK(j != NULL);
 	CHECK(stat(path_of(AE_JOURNAL_FILE), &st) == 0);
-	CHECK_INT(st.st_mode & 0777, 0644);
+	CHECK_INT(st.st_mode & 0777, 0600); /* as private as mkdtemp's dir */
 	CHECK_INT(ae_journal_lookup(j, "loss_spike", "0", ev.dedup_key),
 	          AE_JOURNAL_NONE);
 	CHECK_INT(ae_journal_record_started(j, &ev, "0", "cooldown", &err), 0);
@@ -429,7 +429,7 @@ static void test_state(void)
 	st.pending = json_pack("[{s:s, s:i}]", "event", "cond", "tries", 3);
 	CHECK_INT(ae_journal_state_save(j, &st, &err), 0);
 	CHECK(stat(path_of(AE_JOURNAL_STATE_FILE), &sb) == 0);
-	CHECK_INT(sb.st_mode & 0777, 0644);
+	CHECK_INT(sb.st_mode & 0777, 0600);
 	CHECK_INT(ae_journal_state_load(j, &back, &err), 1);
 	CHECK_STR(back.log_path, "logs/train.log");
 	CHECK(back.pos.ino == st.pos.ino);

@@ -97,8 +97,36 @@ static void test_foreign_owner_refused(void)
 	}
 }
 
+/* A directory autoexp keeps its files in (must_own) is as private as its
+ * parent, at most 0750; an output directory is made as before, 0755. */
+static void test_modes(void)
+{
+	char p[256];
+	struct stat st;
+	ae_error err;
+	int parent, fd;
+
+	path(p, sizeof(p), "modes/out");
+	fd = ae_safedir_open(p, getuid(), 1, 0, &err);
+	CHECK(fd >= 0 && stat(p, &st) == 0 && (st.st_mode & 0777) == 0755);
+	CHECK_INT(mkdirat(fd, "prov", 0700), 0);
+	parent = openat(fd, "prov", O_RDONLY | O_DIRECTORY);
+	close(fd);
+	fd = ae_safedir_openat(parent, "jobs", "prov/jobs", getuid(), 1, 1,
+	                       &err);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0700);
+	close(fd);
+	CHECK_INT(fchmod(parent, 0755), 0);
+	fd = ae_safedir_openat(parent, "cooldowns", "prov/cooldowns", getuid(),
+	                       1, 1, &err);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0750);
+	close(fd);
+	close(parent);
+}
+
 int main(void)
 {
+	umask(022);
 	if (!mkdtemp(base)) {
 		perror("mkdtemp");
 		return 1;
@@ -106,6 +134,7 @@ int main(void)
 	test_create_nested();
 	test_own_symlink_followed();
 	test_foreign_owner_refused();
+	test_modes();
 	if (test_rmtree(base) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", base);
 	TEST_MAIN_END();
