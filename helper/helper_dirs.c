@@ -86,10 +86,9 @@ static int open_dir(const helper_dirs *d, const char *dir, int checks,
 
 static void load_config(helper_dirs *d, const char *config_path)
 {
-	char *abs = absolute(config_path), real[PATH_MAX], *slash;
+	char *abs = absolute(config_path), real[PATH_MAX], *path = abs, *slash;
 	ae_error *err = &d->config_err;
-	const char *path = abs;
-	int fd, rc;
+	int fd, rc, in_prov;
 
 	d->config_name = strdup(config_path);
 	if (!abs || !d->config_name) {
@@ -97,7 +96,8 @@ static void load_config(helper_dirs *d, const char *config_path)
 		goto out;
 	}
 	/* a config elsewhere (by hand) is the user's choice: resolved once */
-	if (!below(d, abs)) {
+	in_prov = below(d, abs) != NULL;
+	if (!in_prov) {
 		if (!realpath(abs, real)) {
 			ae_error_set(err, config_path, 0, 0, NULL,
 			             "cannot open: %s", strerror(errno));
@@ -107,7 +107,8 @@ static void load_config(helper_dirs *d, const char *config_path)
 	}
 	slash = strrchr(path, '/');
 	*slash = '\0';
-	fd = open_dir(d, *path ? path : "/", 0, err);
+	/* in the provenance directory: the plugin's, the user's own */
+	fd = open_dir(d, *path ? path : "/", in_prov ? AE_SAFEDIR_OWN : 0, err);
 	if (fd < 0)
 		goto out;
 	rc = ae_fsutil_read_file(fd, slash + 1, CONFIG_MAX, &d->config_text,
