@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "ae_error.h"
-#include "ae_safedir.h"
+#include "helper_dirs.h"
 #include "helper_log.h"
 #include "helper_supervisor.h"
 #include "helper_worker.h"
@@ -181,8 +181,9 @@ int main(int argc, char **argv)
 {
 	helper_opts o;
 	char prov[PATH_MAX], cwd[PATH_MAX];
+	helper_dirs d;
 	ae_error err;
-	int status = 1, provfd = -1;
+	int status = 1, provfd;
 
 	memset(&o, 0, sizeof(o));
 	if (parse(argc, argv, &o, &status) < 0)
@@ -198,27 +199,32 @@ int main(int argc, char **argv)
 		}
 		o.provenance_dir = prov;
 	}
-	provfd = ae_safedir_open(o.provenance_dir, getuid(), 0, 1, &err);
-	if (provfd < 0) {
+	/* the only lookup of its path: from here on, everything in it is
+	 * reached from this descriptor (helper_dirs.h) */
+	if (helper_dirs_open(&d, o.provenance_dir, &err) < 0) {
 		/* nowhere to log but stderr (/dev/null under the plugin) */
 		fprintf(stderr, "autoexp-helper: %s: %s\n", o.provenance_dir,
 		        err.text);
+		helper_dirs_close(&d);
 		return 1;
 	}
+	provfd = d.run.prov_fd;
 	if (helper_log_open(provfd, o.foreground, &err) < 0) {
 		fprintf(stderr, "autoexp-helper: helper.log: %s\n", err.text);
-		close(provfd);
+		helper_dirs_close(&d);
 		return 1;
 	}
+	/* what fails is reported by the worker */
+	helper_dirs_load(&d, o.config_path, getenv("AUTOEXP_JOB_DIR"));
 	if (o.foreground) {
 		helper_write_status(provfd, &o, (int)getpid(), 0, "running",
 		                    -1);
-		status = helper_worker_run(&o, provfd, 0);
+		status = helper_worker_run(&o, &d, 0);
 		helper_write_status(provfd, &o, 0, 0, "exited", status);
 	} else {
-		status = helper_supervise(&o, provfd);
+		status = helper_supervise(&o, &d);
 	}
 	helper_log_close();
-	close(provfd);
+	helper_dirs_close(&d);
 	return status;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -20,9 +21,9 @@
 #define CATCHUP_MAX 1000
 
 /* The highest checkpoint the helpers of the run's earlier starts saw. */
-static long long seen_before(const char *prov_dir, int start)
+static long long seen_before(int prov_fd, int start)
 {
-	json_t *meta = ae_restart_record_load(prov_dir, AE_PROV_METADATA);
+	json_t *meta = ae_restart_record_load(prov_fd, AE_PROV_METADATA);
 	const json_t *s;
 	long long seen = -1;
 	size_t i;
@@ -31,16 +32,17 @@ static long long seen_before(const char *prov_dir, int start)
 	{
 		const json_t *n = json_object_get(s, "start");
 		const char *d = json_string_value(json_object_get(s, "dir"));
-		char *path;
+		ae_error err;
 		long long v;
+		int fd;
 
-		if (!json_is_integer(n) || json_integer_value(n) >= start ||
-		    !d || strstr(d, ".."))
+		if (!json_is_integer(n) || json_integer_value(n) >= start || !d)
 			continue;
-		if (asprintf(&path, "%s/%s", prov_dir, d) < 0)
+		fd = ae_restart_record_open_start(prov_fd, d, &err);
+		if (fd < 0)
 			continue;
-		v = ae_restart_record_saved(path);
-		free(path);
+		v = ae_restart_record_saved(fd);
+		close(fd);
 		if (v > seen)
 			seen = v;
 	}
@@ -100,8 +102,8 @@ static int scan(helper_catchup *c, long long after, long long upto,
 	return 0;
 }
 
-int helper_catchup_find(const char *prov_dir, const char *job_dir, int start,
-                        helper_catchup *c, ae_error *err)
+int helper_catchup_find(int prov_fd, int job_fd, int start, helper_catchup *c,
+                        ae_error *err)
 {
 	json_t *meta = NULL;
 	const json_t *resumed;
@@ -111,9 +113,9 @@ int helper_catchup_find(const char *prov_dir, const char *job_dir, int start,
 
 	memset(c, 0, sizeof(*c));
 	ae_error_clear(err);
-	if (start < 2 || !prov_dir || !job_dir)
+	if (start < 2 || prov_fd < 0 || job_fd < 0)
 		return 0;
-	meta = ae_restart_record_load(job_dir, AE_PROV_JOB_METADATA);
+	meta = ae_restart_record_load(job_fd, AE_PROV_JOB_METADATA);
 	resumed = json_object_get(meta, "resumed");
 	load = json_string_value(json_object_get(resumed, "load"));
 	upto = json_integer_value(json_object_get(resumed, "iteration"));
@@ -122,9 +124,9 @@ int helper_catchup_find(const char *prov_dir, const char *job_dir, int start,
 		goto out; /* the run had saved nothing of its own */
 	/* this start's own, when its helper was restarted or finished the
 	 * previous job's log */
-	seen = seen_before(prov_dir, start);
-	if (ae_restart_record_saved(job_dir) > seen)
-		seen = ae_restart_record_saved(job_dir);
+	seen = seen_before(prov_fd, start);
+	if (ae_restart_record_saved(job_fd) > seen)
+		seen = ae_restart_record_saved(job_fd);
 	if (upto <= seen)
 		goto out;
 	if (!(c->save_dir = strdup(load))) {

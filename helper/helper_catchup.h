@@ -28,14 +28,16 @@ typedef struct helper_catchup {
 	size_t n;
 } helper_catchup;
 
-/* What start `start` (the run's start number; nothing for 1) of the run in
- * prov_dir, whose directory is job_dir, has to catch up (what this start's
- * own progress.json has counts as seen: its helper may have been restarted,
- * or have finished the previous job's log). Fills c (cleared first; free
- * with helper_catchup_clear). Returns c->n, or -1 with err set (nothing to
- * catch up then). */
-int helper_catchup_find(const char *prov_dir, const char *job_dir, int start,
-                        helper_catchup *c, ae_error *err);
+/* What start `start` (the run's start number; nothing for 1) of the run
+ * whose provenance directory is prov_fd, whose own directory is job_fd (-1:
+ * none, nothing to catch up), has to catch up (what this start's own
+ * progress.json has counts as seen: its helper may have been restarted, or
+ * have finished the previous job's log). The earlier starts' directories
+ * are opened below prov_fd. Fills c (cleared first; free with
+ * helper_catchup_clear). Returns c->n, or -1 with err set (nothing to catch
+ * up then). */
+int helper_catchup_find(int prov_fd, int job_fd, int start, helper_catchup *c,
+                        ae_error *err);
 
 /* Megatron's line for a saved checkpoint, into buf. Returns its length. */
 size_t helper_catchup_line(const helper_catchup *c, long long iteration,

@@ -14,7 +14,6 @@
 
 #include "ae_joblog.h"
 #include "ae_provenance.h"
-#include "ae_safedir.h"
 #include "ae_spawn.h"
 #include "helper_jobinfo.h"
 
@@ -61,20 +60,18 @@ static int copy(const json_t *meta, const char *key, char **dst)
 	return v && *v && !*dst ? -1 : 0;
 }
 
-int helper_jobinfo_load(const char *job_dir, helper_jobinfo *ji, ae_error *err)
+int helper_jobinfo_load(int job_fd, const char *job_dir, helper_jobinfo *ji,
+                        ae_error *err)
 {
 	json_t *meta = NULL, *start;
 	const json_t *req;
 	char host[256], *submit_dir = NULL;
 	ae_joblog_ids ids;
-	int fd, rc = -1;
+	int rc = -1;
 
 	helper_jobinfo_clear(ji);
-	fd = ae_safedir_open(job_dir, getuid(), 0, 1, err);
-	if (fd < 0)
-		return -1;
-	meta = ae_provenance_read_json(fd, AE_PROV_JOB_METADATA, err);
-	close(fd);
+	ae_error_clear(err);
+	meta = ae_provenance_read_json(job_fd, AE_PROV_JOB_METADATA, err);
 	if (!meta) {
 		if (!ae_error_isset(err))
 			ae_error_set(err, job_dir, 0, 0, NULL,

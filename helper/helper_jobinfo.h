@@ -27,12 +27,14 @@ typedef struct helper_jobinfo {
 	int restarts;        /* -1; Restarts */
 } helper_jobinfo;
 
-/* Read job_dir/job_metadata.json into ji (cleared first): the job's ids and
- * its log and working directory from the recorded request. Returns 0, or
- * -1 with err set when the file is missing or unreadable, has no job_id or
- * no request (written by an autoexp before requests were recorded), or the
- * log path cannot be worked out from it. */
-int helper_jobinfo_load(const char *job_dir, helper_jobinfo *ji, ae_error *err);
+/* Read job_metadata.json of the start's directory job_fd (job_dir names it
+ * in errors) into ji (cleared first): the job's ids and its log and working
+ * directory from the recorded request. Returns 0, or -1 with err set when
+ * the file is missing or unreadable, has no job_id or no request (written
+ * by an autoexp before requests were recorded), or the log path cannot be
+ * worked out from it. */
+int helper_jobinfo_load(int job_fd, const char *job_dir, helper_jobinfo *ji,
+                        ae_error *err);
 
 /* Parse one line of `scontrol show job -o` into ji (cleared first). A value
  * with spaces (a path, a job name) is kept whole: a new field starts only at

@@ -12,6 +12,7 @@
 #include "ae_endstate.h"
 #include "ae_json.h"
 #include "ae_logfacts.h"
+#include "ae_provenance.h"
 #include "ae_restart_record.h"
 #include "ae_state_events.h"
 #include "helper_log.h"
@@ -84,14 +85,14 @@ json_t *helper_states_save(const helper_states *hs)
  * no start directory and nothing is written. */
 static void write_progress(helper_states *hs, int force)
 {
-	const char *dir = getenv("AUTOEXP_JOB_DIR");
+	int job_fd = hs->o.dirs->run.job_fd;
 	long long saved = ae_logfacts_saved(hs->facts);
 	ae_error err;
 
-	if (!dir || !*dir || (!force && saved == hs->progress))
+	if (job_fd < 0 || (!force && saved == hs->progress))
 		return;
 	hs->progress = saved;
-	if (ae_restart_record_progress(dir, hs->o.attempt, saved,
+	if (ae_restart_record_progress(job_fd, hs->o.attempt, saved,
 	                               ae_logfacts_iteration(hs->facts),
 	                               &err) < 0)
 		helper_log("progress.json not written: %s", err.text);
@@ -294,26 +295,32 @@ out:
 
 /* ---- end ---- */
 
-/* The plugin's end record, the JSON key `end` of
- * $AUTOEXP_JOB_DIR/job_metadata.json when that variable is set, else of
- * $AUTOEXP_PROVENANCE_DIR/run_metadata.json (today's place; the helper's
- * --provenance-dir when the variable is not set either). A new reference or
+/* The plugin's end record, the JSON key `end` of job_metadata.json in the
+ * start's directory (AUTOEXP_JOB_DIR) when there is one, else of the
+ * provenance directory's run_metadata.json (an older plugin's place); both
+ * read through the helper's descriptors (helper_dirs). A new reference or
  * NULL; path receives the file read. */
 static json_t *read_end_record(const helper_states *hs, char *path, size_t size)
 {
-	const char *jobdir = getenv("AUTOEXP_JOB_DIR");
-	const char *prov = getenv("AUTOEXP_PROVENANCE_DIR");
-	json_error_t jerr;
+	const helper_dirs *d = hs->o.dirs;
+	const char *name =
+	    d->run.job_fd >= 0 ? AE_PROV_JOB_METADATA : AE_PROV_METADATA;
 	json_t *meta, *end;
+	ae_error err;
 
-	if (jobdir && *jobdir)
-		snprintf(path, size, "%s/job_metadata.json", jobdir);
-	else
-		snprintf(path, size, "%s/run_metadata.json",
-		         prov && *prov ? prov : hs->o.provenance_dir);
-	meta = json_load_file(path, 0, &jerr);
+	snprintf(path, size, "%s/%s",
+	         d->run.job_fd >= 0 ? d->run.job_dir : d->run.prov_dir, name);
+	if (d->run.job_fd < 0 && ae_error_isset(&d->job_err)) {
+		helper_log("no end record: the start's directory: %s",
+		           d->job_err.text);
+		return NULL;
+	}
+	meta = ae_provenance_read_json(
+	    d->run.job_fd >= 0 ? d->run.job_fd : d->run.prov_fd, name, &err);
 	if (!meta) {
-		helper_log("no end record: %s: %s", path, jerr.text);
+		helper_log("no end record: %s: %s", path,
+		           ae_error_isset(&err) ? err.text
+		                                : "No such file or directory");
 		return NULL;
 	}
 	end = json_incref(json_object_get(meta, "end"));

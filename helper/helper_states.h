@@ -30,6 +30,7 @@
 #include "ae_journal.h"
 #include "ae_monitor_config.h"
 #include "ae_rules.h"
+#include "helper_dirs.h"
 
 typedef struct helper_states helper_states;
 
@@ -42,9 +43,8 @@ typedef struct helper_states_opts {
 	                    * restart_count) */
 	int attempt;       /* the run's start number (job_metadata.json), else
 	                    * restart_count + 1 */
-	const char *provenance_dir; /* where the end record is when neither
-	                             * variable below is set */
 	/* borrowed, must outlive the states */
+	const helper_dirs *dirs; /* the end record and progress.json */
 	const ae_rules *rules;
 	ae_engine *engine;
 	ae_engine_journal *ej;

@@ -169,8 +169,9 @@ static void wait_for_previous(int provfd, const sigset_t *set, int *term)
 	close(fd);
 }
 
-int helper_supervise(const helper_opts *o, int provfd)
+int helper_supervise(const helper_opts *o, const helper_dirs *d)
 {
+	int provfd = d->run.prov_fd;
 	sigset_t set, old;
 	unsigned in_row = 0, total = 0;
 	double backoff = BACKOFF_MIN;
@@ -205,8 +206,8 @@ int helper_supervise(const helper_opts *o, int provfd)
 			sigaddset(&chld, SIGCHLD);
 			sigprocmask(SIG_UNBLOCK, &chld, NULL);
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
-			code = helper_worker_run(o, provfd,
-			                         term || getppid() != self);
+			code =
+			    helper_worker_run(o, d, term || getppid() != self);
 			exit(code);
 		}
 		if (pid < 0) {

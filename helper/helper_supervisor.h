@@ -14,8 +14,9 @@
 #include "helper_worker.h"
 
 /* Returns the exit status for the program: 0 after a clean drain, 1 when
- * restarts ran out, HELPER_EXIT_FATAL when the worker said so. */
-int helper_supervise(const helper_opts *o, int provfd);
+ * restarts ran out, HELPER_EXIT_FATAL when the worker said so. Every
+ * worker gets d, opened once by the program. */
+int helper_supervise(const helper_opts *o, const helper_dirs *d);
 
 /* Write helper.json with pid = this process (foreground mode: no worker).
  * state: "running", "exited"... status: exit status or -1. */

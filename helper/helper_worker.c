@@ -65,6 +65,7 @@ typedef struct wstats {
 
 typedef struct worker {
 	const helper_opts *o;
+	const helper_dirs *dirs;
 	int provfd;
 	ae_node *config;
 	const ae_node *monitoring;
@@ -259,8 +260,8 @@ static void catch_up_saves(worker *w)
 	ae_error err;
 	size_t len;
 
-	if (helper_catchup_find(w->o->provenance_dir, getenv("AUTOEXP_JOB_DIR"),
-	                        w->attempt, &c, &err) < 0) {
+	if (helper_catchup_find(w->provfd, w->dirs->run.job_fd, w->attempt, &c,
+	                        &err) < 0) {
 		log_error("checkpoints no log shows", &err);
 		return;
 	}
@@ -650,7 +651,14 @@ static int load_config(worker *w)
 	const ae_node *cls;
 	ae_error err;
 
-	w->config = ae_yaml_load_file(w->o->config_path, NULL, &err);
+	/* read once, from the directory the helper opened (helper_dirs.h) */
+	if (!w->dirs->config_text) {
+		log_error("config", &w->dirs->config_err);
+		return HELPER_EXIT_FATAL;
+	}
+	w->config =
+	    ae_yaml_load_string(w->dirs->config_text, w->dirs->config_len,
+	                        w->dirs->config_name, NULL, &err);
 	if (!w->config) {
 		log_error("config", &err);
 		return HELPER_EXIT_FATAL;
@@ -810,7 +818,7 @@ static int make_states(worker *w, const json_t *saved)
 	so.job_id = w->o->job_id;
 	so.restart_count = w->restart_count;
 	so.attempt = w->attempt;
-	so.provenance_dir = w->o->provenance_dir;
+	so.dirs = w->dirs;
 	so.rules = w->rules;
 	so.engine = w->engine;
 	so.ej = w->ej;
@@ -826,17 +834,17 @@ static int make_states(worker *w, const json_t *saved)
  * signal ends the retries). What stays unknown is left NULL. */
 static void job_facts(worker *w)
 {
-	const char *job_dir = getenv("AUTOEXP_JOB_DIR");
+	const ae_eval_dirs *d = &w->dirs->run;
 	int need = !w->o->log_path;
 	ae_error err;
 
-	if (job_dir && *job_dir) {
-		if (helper_jobinfo_load(job_dir, &w->ji, &err) == 0)
-			return;
+	if (d->job_fd >= 0 &&
+	    helper_jobinfo_load(d->job_fd, d->job_dir, &w->ji, &err) == 0)
+		return;
+	if (d->job_fd >= 0 || ae_error_isset(&w->dirs->job_err))
 		log_error("job facts from the start's directory (asking "
 		          "scontrol instead)",
-		          &err);
-	}
+		          d->job_fd >= 0 ? &err : &w->dirs->job_err);
 	if (helper_jobinfo_query(w->o->job_id, (const char *const *)environ,
 	                         need ? SCONTROL_TRIES_NEEDED
 	                              : SCONTROL_TRIES_OPTIONAL,
@@ -878,8 +886,8 @@ static int start(worker *w)
 	}
 	job_facts(w);
 	w->restart_count = restart_count(&w->ji);
-	w->attempt = ae_restart_record_start(getenv("AUTOEXP_JOB_DIR"),
-	                                     w->restart_count);
+	w->attempt =
+	    ae_restart_record_start(w->dirs->run.job_fd, w->restart_count);
 	if (make_vars(w) < 0) {
 		helper_log("out of memory");
 		rc = 1;
@@ -919,6 +927,7 @@ static int start(worker *w)
 	eo.envp = (const char *const *)environ;
 	eo.home = getenv("HOME");
 	eo.attempt = w->attempt;
+	eo.dirs = &w->dirs->run;
 	eo.log = engine_log;
 	w->engine = ae_engine_new(w->rules, &eo, &err);
 	if (!w->engine) {
@@ -999,7 +1008,7 @@ static int stop_actions(int provfd, const char *prov_dir, ae_error *err)
 	           : 0;
 }
 
-int helper_worker_run(const helper_opts *o, int provfd, int draining)
+int helper_worker_run(const helper_opts *o, const helper_dirs *d, int draining)
 {
 	worker w;
 	sigset_t old;
@@ -1007,7 +1016,8 @@ int helper_worker_run(const helper_opts *o, int provfd, int draining)
 
 	memset(&w, 0, sizeof(w));
 	w.o = o;
-	w.provfd = provfd;
+	w.dirs = d;
+	w.provfd = d->run.prov_fd;
 	w.sfd = -1;
 	helper_jobinfo_clear(&w.ji);
 	if (setup_signals(&w, &old) < 0) {

@@ -4,6 +4,8 @@
 #ifndef HELPER_WORKER_H
 #define HELPER_WORKER_H
 
+#include "helper_dirs.h"
+
 /* Exit status of a worker that cannot run with this config at all (no
  * point in restarting it). */
 #define HELPER_EXIT_FATAL 3
@@ -20,11 +22,12 @@ typedef struct helper_opts {
 } helper_opts;
 
 /* Run until the job ended and the work drained (returns 0), a failure that
- * a restart may cure (1), or HELPER_EXIT_FATAL. provfd is the provenance
- * directory, helper.log is already open. With `draining`, the drain starts
+ * a restart may cure (1), or HELPER_EXIT_FATAL. d holds the provenance and
+ * start directories and the config, read once (helper_dirs); helper.log is
+ * already open. With `draining`, the drain starts
  * at once (the supervisor was told to stop before this worker started).
  * SIGTERM/SIGINT start the drain, SIGUSR1 writes the statistics to
  * helper.log. */
-int helper_worker_run(const helper_opts *o, int provfd, int draining);
+int helper_worker_run(const helper_opts *o, const helper_dirs *d, int draining);
 
 #endif /* HELPER_WORKER_H */

@@ -10,6 +10,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/provenance/ae_secret.c lib/provenance/ae_secret.h \
 	lib/provenance/ae_sharing.c lib/provenance/ae_sharing.h \
 	lib/base/ae_safedir.c lib/base/ae_safedir.h \
+	lib/base/ae_fdpath.c lib/base/ae_fdpath.h \
 	lib/provenance/ae_provenance.c lib/provenance/ae_provenance.h \
 	lib/submit/ae_submit.c lib/submit/ae_submit.h \
 	lib/provenance/ae_jobstart.c lib/provenance/ae_jobstart.h \

@@ -17,6 +17,7 @@
 
 #include "ae_capture.h"
 #include "ae_compose.h"
+#include "ae_fdpath.h"
 #include "ae_interp.h"
 #include "ae_request.h"
 #include "ae_taskdir.h"
@@ -96,15 +97,67 @@ out:
 	return req;
 }
 
+/* A path through a directory the submitting helper holds open
+ * (/proc/self/fd/N/..., ae_fdpath.h) means nothing after sbatch: the
+ * record gets the real path. 0, or -1 when memory runs out. */
+static int shown_path(json_t *holder, const char *key, size_t index,
+                      const char *prefix)
+{
+	json_t *v =
+	    key ? json_object_get(holder, key) : json_array_get(holder, index);
+	const char *s = json_string_value(v);
+	size_t plen = prefix ? strlen(prefix) : 0;
+	char *shown, *text;
+	int rc;
+
+	if (!s || (prefix && strncmp(s, prefix, plen)) ||
+	    !ae_fdpath_is(s + plen))
+		return 0;
+	if (!(shown = ae_fdpath_display(s + plen)))
+		return -1;
+	if (asprintf(&text, "%s%s", prefix ? prefix : "", shown) < 0) {
+		free(shown);
+		return -1;
+	}
+	rc = key ? json_object_set_new(holder, key, json_string(text))
+	         : json_array_set_new(holder, index, json_string(text));
+	free(text);
+	free(shown);
+	return rc;
+}
+
+/* The request as recorded: a copy whose script and --autoexp-config name
+ * their files' real paths (NULL when memory runs out). */
+static json_t *recorded_request(const json_t *req)
+{
+	json_t *copy = json_deep_copy(req);
+	json_t *options = json_object_get(copy, "options");
+	size_t i;
+
+	if (!copy || shown_path(copy, "script", 0, NULL) < 0)
+		goto nomem;
+	for (i = 0; i < json_array_size(options); i++)
+		if (shown_path(options, NULL, i, "--autoexp-config=") < 0)
+			goto nomem;
+	return copy;
+nomem:
+	json_decref(copy);
+	return NULL;
+}
+
 /* The capture with the request added (caller frees), or NULL. */
 static char *with_request(const char *capture, const json_t *req, ae_error *err)
 {
 	ae_capture *cap = ae_capture_decode(capture, err);
+	json_t *shown = req ? recorded_request(req) : NULL;
 	char *out = NULL;
 
-	if (!cap)
+	if (!cap) {
+		json_decref(shown);
 		return NULL;
-	cap->request = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	}
+	cap->request = shown ? json_dumps(shown, JSON_COMPACT) : NULL;
+	json_decref(shown);
 	out = ae_capture_encode(cap, err);
 	ae_capture_free(cap);
 	return out;

@@ -220,7 +220,7 @@ ae_child *ae_spawn_start(const ae_spawn_opts *opts, double now, ae_error *err)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int fa_ok = 0, attr_ok = 0;
-	int out_fd = -1, err_fd = -1;
+	int out_fd = -1, err_fd = -1, pass_fd = -1;
 	char *path = NULL;
 	sigset_t set;
 	ae_child *c;
@@ -254,6 +254,14 @@ ae_child *ae_spawn_start(const ae_spawn_opts *opts, double now, ae_error *err)
 	if (setup_stream(&c->out, opts->stdout_path, &out_fd, err) < 0 ||
 	    setup_stream(&c->err, opts->stderr_path, &err_fd, err) < 0)
 		goto fail;
+	/* above the child's number: a dup2 onto the same number would keep
+	 * close-on-exec with older C libraries */
+	if (opts->inherit_fd > 2 &&
+	    (pass_fd = fcntl(opts->inherit_fd, F_DUPFD_CLOEXEC,
+	                     AE_SPAWN_CHILD_DIRFD + 1)) < 0) {
+		ae_error_set(err, NULL, 0, 0, NULL, "dup: %s", strerror(errno));
+		goto fail;
+	}
 
 	if (posix_spawn_file_actions_init(&fa))
 		goto nomem;
@@ -264,12 +272,16 @@ ae_child *ae_spawn_start(const ae_spawn_opts *opts, double now, ae_error *err)
 	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	if (!rc && pass_fd >= 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, pass_fd,
+		                                      AE_SPAWN_CHILD_DIRFD);
 	if (!rc && opts->cwd)
 		rc = posix_spawn_file_actions_addchdir_np(&fa, opts->cwd);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
 	/* Descriptors the helper inherited without O_CLOEXEC. */
 	if (!rc)
-		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+		rc = posix_spawn_file_actions_addclosefrom_np(
+		    &fa, pass_fd >= 0 ? AE_SPAWN_CHILD_DIRFD + 1 : 3);
 #endif
 	sigemptyset(&set);
 	rc = rc ? rc : posix_spawnattr_setsigmask(&attr, &set);
@@ -318,6 +330,8 @@ out:
 		close(out_fd);
 	if (err_fd >= 0)
 		close(err_fd);
+	if (pass_fd >= 0)
+		close(pass_fd);
 	free(path);
 	return c;
 }

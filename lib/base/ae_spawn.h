@@ -4,8 +4,10 @@
  * /dev/null, stdout and stderr into bounded buffers (the last max_output
  * bytes are kept) or into files, its own process group (so a timeout kills
  * everything it started), default signal dispositions, an empty signal mask,
- * and no other inherited file descriptor. argv[0] without a '/' is looked up
- * in the PATH of the given environment (or /usr/bin:/bin when it has none).
+ * and no other inherited file descriptor but the one directory it may be
+ * handed (inherit_fd, as AE_SPAWN_CHILD_DIRFD: see ae_fdpath.h). argv[0]
+ * without a '/' is looked up in the PATH of the given environment (or
+ * /usr/bin:/bin when it has none).
  *
  * The parent never sleeps: ae_child_poll() reads what is available, reaps
  * the child when it has exited and enforces the timeout (SIGTERM to the
@@ -23,6 +25,9 @@
 
 #include "ae_error.h"
 
+/* The child's number of the directory given as inherit_fd. */
+#define AE_SPAWN_CHILD_DIRFD 3
+
 typedef struct ae_spawn_opts {
 	const char *const *argv; /* NULL-ended, argv[0] required */
 	const char *const
@@ -35,6 +40,10 @@ typedef struct ae_spawn_opts {
 	 * instead of a buffer. */
 	const char *stdout_path;
 	const char *stderr_path;
+	/* > 2: this descriptor (a directory the child reaches files through,
+	 * /proc/self/fd/3/...) becomes the child's AE_SPAWN_CHILD_DIRFD;
+	 * 0: none. */
+	int inherit_fd;
 } ae_spawn_opts;
 
 typedef struct ae_child ae_child;

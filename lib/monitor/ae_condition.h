@@ -37,6 +37,17 @@
 #include "ae_node.h"
 #include "ae_template.h"
 
+/* The run's directories, opened once and safely by the helper (ae_safedir):
+ * actions read and write the run's files through these descriptors and
+ * never look the paths up again (a directory above them could have been
+ * swapped since). The paths are for messages and records only. */
+typedef struct ae_eval_dirs {
+	int prov_fd;          /* {output_dir}/provenance */
+	const char *prov_dir; /* its path */
+	int job_fd;           /* this start's directory; -1: none known */
+	const char *job_dir;  /* its path; NULL when job_fd is -1 */
+} ae_eval_dirs;
+
 /* What conditions and actions see when they run. All borrowed. */
 typedef struct ae_eval_env {
 	double now;                  /* wall clock, seconds since the epoch */
@@ -44,7 +55,9 @@ typedef struct ae_eval_env {
 	const char *const *envp;     /* environment of children (NULL: empty) */
 	const char *cwd;             /* their working directory (NULL: ours) */
 	int attempt;                 /* 1-based attempt of the job (0: 1) */
-	const char *home; /* expands a leading ~ in paths; NULL: no */
+	const char *home;         /* expands a leading ~ in paths; NULL: no */
+	const ae_eval_dirs *dirs; /* NULL: not known (actions that need
+	                           * them fail) */
 } ae_eval_env;
 
 typedef enum ae_cond_result {

@@ -112,6 +112,7 @@ static void env_of(const ae_engine *e, const item *it, ae_template_ctx *t,
 	env->cwd = e->o.cwd;
 	env->attempt = e->o.attempt;
 	env->home = e->o.home;
+	env->dirs = e->o.dirs;
 }
 
 /* Decide the item; returns -1 when the journal failed (err set). */

@@ -74,10 +74,11 @@ typedef struct ae_engine_opts {
 	void *journal_ctx;
 	const ae_node *vars;   /* template variables: output_dir, job_id, ... */
 	const ae_node *config; /* the resolved config, for {dotted.keys} */
-	const char *const *envp; /* environment of commands */
-	const char *cwd;         /* their working directory */
-	const char *home;        /* for ~ in condition paths */
-	int attempt;             /* the job's attempt, from 1 */
+	const char *const *envp;  /* environment of commands */
+	const char *cwd;          /* their working directory */
+	const char *home;         /* for ~ in condition paths */
+	int attempt;              /* the job's attempt, from 1 */
+	const ae_eval_dirs *dirs; /* the run's open directories, or NULL */
 	/* Told about every decided trigger (the helper's log). May be NULL. */
 	void (*log)(void *ctx, const ae_fire_key *key, const char *action_class,
 	            ae_fire_outcome outcome, const char *message);

@@ -287,8 +287,9 @@ static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
 	snprintf(jobs, sizeof(jobs), "%.*s/%s",
 	         (int)(sizeof(jobs) - sizeof(AE_PROV_JOBS_DIR) - 2),
 	         res->provenance_dir, AE_PROV_JOBS_DIR);
-	jobs_fd = ae_safedir_openat(res->prov_fd, AE_PROV_JOBS_DIR, jobs,
-	                            info->uid, 1, 1, err);
+	jobs_fd =
+	    ae_safedir_openat(res->prov_fd, AE_PROV_JOBS_DIR, jobs, info->uid,
+	                      1, AE_SAFEDIR_OWN | AE_SAFEDIR_STRICT, err);
 	if (jobs_fd < 0)
 		return -1;
 	/* a start never reuses another's directory */
@@ -310,8 +311,9 @@ static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
 		ae_error_set(err, res->provenance_dir, 0, 0, NULL,
 		             "path too long");
 	else
-		res->job_fd = ae_safedir_openat(jobs_fd, name, res->job_dir,
-		                                info->uid, 1, 1, err);
+		res->job_fd =
+		    ae_safedir_openat(jobs_fd, name, res->job_dir, info->uid, 1,
+		                      AE_SAFEDIR_OWN | AE_SAFEDIR_STRICT, err);
 	/* no fsync of jobs/ for the new entry: the batch's directory fsyncs
 	 * commit the file system's journal, with this mkdir in it */
 out:
@@ -482,7 +484,12 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	         "%.*s/provenance", (int)(sizeof(res->provenance_dir) - 12),
 	         res->output_dir);
 
-	outfd = ae_safedir_open(res->output_dir, info->uid, 1, 0, err);
+	/* no directory on the way that others could swap (issue 17): the
+	 * helper and the cooldowns reach the run's files from descriptors
+	 * opened here and in the helper, but the job itself (its log, its
+	 * checkpoints) and a helper started later go by these paths */
+	outfd = ae_safedir_open(res->output_dir, info->uid, 1,
+	                        AE_SAFEDIR_STRICT, err);
 	if (outfd < 0)
 		goto out;
 	/* a new run's provenance directory sets who may read it all
@@ -495,7 +502,8 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 		goto out;
 	}
 	res->prov_fd = ae_safedir_openat(
-	    outfd, "provenance", res->provenance_dir, info->uid, 1, 1, err);
+	    outfd, "provenance", res->provenance_dir, info->uid, 1,
+	    AE_SAFEDIR_OWN | AE_SAFEDIR_STRICT, err);
 	if (res->prov_fd < 0 || lock_run(info, res, err) < 0)
 		goto out;
 	/* from here on, this job is the only one in the run */

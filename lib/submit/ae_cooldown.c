@@ -19,6 +19,7 @@
 
 #include "ae_action.h"
 #include "ae_cooldown_config.h"
+#include "ae_fdpath.h"
 #include "ae_fields.h"
 #include "ae_fsutil.h"
 #include "ae_interp.h"
@@ -29,11 +30,16 @@
 #include "ae_safedir.h"
 #include "ae_sbatch.h"
 #include "ae_searchpath.h"
+#include "ae_spawn.h"
 #include "ae_submit.h"
 #include "ae_yaml.h"
 
 #define SBATCH_OUTPUT_MAX (16u * 1024u)
 #define KEY_MAX           120
+/* Largest batch script copied (Slurm's default max_script_size). */
+#define SCRIPT_MAX (4u * 1024u * 1024u)
+/* Modes of the files written into cooldowns/<key>/. */
+#define SCRIPT_MODE 0600
 
 /* Variables of the parent job that must not reach the child's job. */
 static const char *const drop_env[] = {"AUTOEXP_CONFIG", "AUTOEXP_OUTPUT_DIR",
@@ -42,7 +48,10 @@ static const char *const drop_env[] = {"AUTOEXP_CONFIG", "AUTOEXP_OUTPUT_DIR",
 
 /* One execution: what is needed between attempts. */
 typedef struct sub {
-	int prov_fd, key_fd;
+	int prov_fd, key_fd; /* the helper's provenance directory (a copy), and
+	                      * cooldowns/<key>/ below it */
+	char *prov_dir;      /* their paths, for records and messages */
+	char *key_dir;
 	char *key;
 	char *config_file;
 	char *submission;
@@ -72,6 +81,8 @@ static void sub_free(void *p)
 		close(s->prov_fd);
 	if (s->key_fd >= 0)
 		close(s->key_fd);
+	free(s->prov_dir);
+	free(s->key_dir);
 	free(s->key);
 	free(s->config_file);
 	free(s->submission);
@@ -222,25 +233,90 @@ static const char *fmt_err(const ae_error *e, char *buf, size_t size)
 	return buf;
 }
 
-/* The config_reference.json next to the config (NULL when there is none). */
-static json_t *read_reference(const char *abs_config, uid_t uid)
-{
-	char dir[PATH_MAX], *slash;
-	ae_error e;
-	json_t *j;
-	int fd;
+/* A file the cooldown reads (the source config, the batch script): its
+ * directory opened once, and its name there. A path in the provenance
+ * directory is reached from the helper's descriptor of it (no name above
+ * it is looked up again); any other path (the user chose it) is resolved
+ * once, its directory opened with ae_safedir's rules. Everything after
+ * reads through dir_fd. */
+typedef struct source {
+	int dir_fd;
+	char *name;
+	char display[PATH_MAX]; /* for records and messages */
+	char path[PATH_MAX];    /* to read it by: /proc/self/fd/<dir_fd>/name */
+} source;
 
-	snprintf(dir, sizeof(dir), "%s", abs_config);
+static void source_clear(source *src)
+{
+	if (src->dir_fd >= 0)
+		close(src->dir_fd);
+	free(src->name);
+	memset(src, 0, sizeof(*src));
+	src->dir_fd = -1;
+}
+
+static int source_open(source *src, const char *path, int prov_fd,
+                       const char *prov_dir, ae_error *err)
+{
+	size_t plen = strlen(prov_dir);
+	char dir[PATH_MAX], *slash;
+	const char *rest = NULL;
+
+	memset(src, 0, sizeof(*src));
+	src->dir_fd = -1;
+	ae_error_clear(err);
+	while (plen > 1 && prov_dir[plen - 1] == '/')
+		plen--;
+	if (!strncmp(path, prov_dir, plen) && path[plen] == '/' &&
+	    path[plen + 1] != '/' && !strstr(path + plen, "/.."))
+		rest = path + plen + 1;
+	if (rest && *rest) {
+		snprintf(src->display, sizeof(src->display), "%s", path);
+		snprintf(dir, sizeof(dir), "%s", rest);
+	} else if (!realpath(path, src->display)) {
+		return ae_error_set(err, path, 0, 0, NULL, "cannot open: %s",
+		                    strerror(errno));
+	} else {
+		snprintf(dir, sizeof(dir), "%s", src->display);
+	}
 	slash = strrchr(dir, '/');
-	if (!slash)
-		return NULL;
-	slash[slash == dir ? 1 : 0] = '\0';
-	fd = ae_safedir_open(dir, uid, 0, 0, &e);
-	if (fd < 0)
-		return NULL;
-	j = ae_provenance_read_json(fd, AE_PROV_REFERENCE, &e);
-	close(fd);
-	return j;
+	src->name = strdup(slash ? slash + 1 : dir);
+	if (!src->name)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	if (slash)
+		slash[slash == dir && !rest ? 1 : 0] = '\0';
+	if (!rest || !*rest)
+		src->dir_fd = ae_safedir_open(dir, getuid(), 0, 0, err);
+	else if (slash)
+		src->dir_fd =
+		    ae_safedir_openat(prov_fd, dir, src->display, getuid(), 0,
+		                      AE_SAFEDIR_OWN, err);
+	else
+		src->dir_fd = fcntl(prov_fd, F_DUPFD_CLOEXEC, 3);
+	if (src->dir_fd < 0) {
+		if (!ae_error_isset(err))
+			ae_error_set(err, path, 0, 0, NULL, "dup: %s",
+			             strerror(errno));
+		source_clear(src);
+		return -1;
+	}
+	if (ae_fdpath_format(src->path, sizeof(src->path), src->dir_fd,
+	                     src->name) < 0) {
+		source_clear(src);
+		return ae_error_set(err, path, 0, 0, NULL, "path too long");
+	}
+	return 0;
+}
+
+/* An error about a file read through /proc/self/fd names its real path. */
+static void name_real_file(ae_error *e)
+{
+	char *real;
+
+	if (!ae_fdpath_is(e->file) || !(real = ae_fdpath_display(e->file)))
+		return;
+	snprintf(e->file, sizeof(e->file), "%s", real);
+	free(real);
 }
 
 /* Open cooldowns/<key>[_N]: the first whose record is missing or belongs
@@ -290,13 +366,15 @@ static int choose_key(sub *s, const char *prov_dir, const char *base,
 		if (!old || json_equal(json_object_get(old, "event"), event)) {
 			s->key_fd = fd;
 			s->key = strdup(key);
+			s->key_dir = strdup(display);
 			if (asprintf(&s->config_file, "%s/%s", display,
 			             AE_COOLDOWN_CONFIG) < 0)
 				s->config_file = NULL;
 			if (asprintf(&s->submission, "%s/%s", display,
 			             AE_COOLDOWN_SUBMISSION) < 0)
 				s->submission = NULL;
-			if (!s->key || !s->config_file || !s->submission) {
+			if (!s->key || !s->key_dir || !s->config_file ||
+			    !s->submission) {
 				json_decref(old);
 				ae_error_set(err, NULL, 0, 0, NULL,
 				             "out of memory");
@@ -364,6 +442,8 @@ static int attempt_start(sub *s, ae_action_exec *x, double now, ae_error *err)
 	o.cwd = s->cwd;
 	o.timeout = s->timeout;
 	o.max_output = SBATCH_OUTPUT_MAX;
+	/* the key directory: sbatch reads config and script through it */
+	o.inherit_fd = s->key_fd;
 	child = ae_spawn_start(&o, now, err);
 	if (!child)
 		return -1;
@@ -589,6 +669,45 @@ typedef struct origin {
 	const json_t *run_meta, *event;
 } origin;
 
+/* Copy the batch script into the key directory (sbatch reads it there,
+ * through the directory the helper holds: ae_fdpath.h). 0; 1 when the
+ * failure is recorded (x finished). */
+static int copy_script(sub *s, const char *script, ae_action_exec *x)
+{
+	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	char *text = NULL;
+	source src;
+	size_t len;
+	ae_error e;
+	int rc;
+
+	if (source_open(&src, script, s->prov_fd, s->prov_dir, &e) < 0) {
+		fail_rec(s, x, "invalid", "the batch script %s: %s", script,
+		         fmt_err(&e, ebuf, sizeof(ebuf)));
+		return 1;
+	}
+	rc = ae_fsutil_read_file(src.dir_fd, src.name, SCRIPT_MAX, &text, &len,
+	                         &e);
+	if (rc == 0)
+		ae_error_set(&e, src.display, 0, 0, NULL, "no such file");
+	if (rc <= 0) {
+		name_real_file(&e);
+		fail_rec(s, x, "invalid", "cannot read the batch script: %s",
+		         fmt_err(&e, ebuf, sizeof(ebuf)));
+		rc = 1;
+	} else if (ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_SCRIPT, text,
+	                                  len, SCRIPT_MODE, &e) < 0) {
+		fail_rec(s, x, "failed", "cannot write %s/%s: %s", s->key_dir,
+		         AE_COOLDOWN_SCRIPT, e.text);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	free(text);
+	source_clear(&src);
+	return rc;
+}
+
 /* Compose the cooldown's config from config_path with the overrides, add
  * the parent record, write it and check it as sbatch will. Returns 0; 1
  * when the failure is recorded (x finished); -1 with err set otherwise.
@@ -599,21 +718,23 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 {
 	ae_template_ctx esc = *t;
 	ae_submit_result chk = {0};
-	char abs_config[PATH_MAX];
 	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	char written[PATH_MAX];
 	const char **search = NULL;
 	char **ov_texts = NULL, *yaml = NULL;
 	json_t *ref = NULL, *parent = NULL, *sp;
 	size_t n_search = 0;
+	source src;
 	ae_error e;
 	int rv = 1;
 
-	if (!realpath(config_path, abs_config)) {
-		fail_rec(s, x, "invalid", "cannot open the config %s: %m",
-		         config_path);
+	if (source_open(&src, config_path, s->prov_fd, s->prov_dir, &e) < 0) {
+		fail_rec(s, x, "invalid", "cannot open the config %s: %s",
+		         config_path, fmt_err(&e, ebuf, sizeof(ebuf)));
 		return 1;
 	}
-	ref = read_reference(abs_config, getuid());
+	/* the config_reference.json next to the config (none: NULL) */
+	ref = ae_provenance_read_json(src.dir_fd, AE_PROV_REFERENCE, &e);
 	sp = json_object_get(ref, "search_path");
 	search = calloc(json_array_size(sp) + 1, sizeof(*search));
 	ov_texts = calloc(c->n_ovs + 1, sizeof(*ov_texts));
@@ -642,10 +763,12 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 		json_array_append_new(json_object_get(s->rec, "overrides"),
 		                      jstr(ov_texts[i]));
 	}
+	/* read through the directory opened above, never by its path */
 	s->child = ae_cooldown_config_compose(
-	    abs_config, search, n_search, ov_texts, c->n_ovs,
+	    src.path, search, n_search, ov_texts, c->n_ovs,
 	    json_object_get(s->rec, "warnings"), &e);
 	if (!s->child) {
+		name_real_file(&e);
 		fail_rec(s, x, "invalid",
 		         "cannot compose the cooldown config: %s",
 		         fmt_err(&e, ebuf, sizeof(ebuf)));
@@ -653,7 +776,7 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	}
 	parent = parent_record(s, t->metadata, org->event, org->job_id,
 	                       org->run_meta, org->output_dir, org->prov_dir,
-	                       abs_config);
+	                       src.display);
 	if (!parent ||
 	    ae_cooldown_config_set_parent(s->child, parent, &e) < 0 ||
 	    !(yaml = ae_yaml_emit(s->child, &e)) ||
@@ -664,9 +787,13 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 		                : "out of memory");
 		goto out;
 	}
-	/* checked exactly as sbatch's plugin will check it */
-	if (ae_submit_prepare(s->config_file, NULL, 0, NULL, NULL, NULL, NULL,
-	                      NULL, &chk, &e) < 0) {
+	/* checked exactly as sbatch's plugin will check it, read as it will
+	 * read it: through the key directory */
+	ae_fdpath_format(written, sizeof(written), s->key_fd,
+	                 AE_COOLDOWN_CONFIG);
+	if (ae_submit_prepare(written, NULL, 0, NULL, NULL, NULL, NULL, NULL,
+	                      &chk, &e) < 0) {
+		name_real_file(&e);
 		fail_rec(s, x, "invalid", "the cooldown config is invalid: %s",
 		         fmt_err(&e, ebuf, sizeof(ebuf)));
 		goto out;
@@ -682,6 +809,7 @@ out:
 	free(yaml);
 	json_decref(parent);
 	json_decref(ref);
+	source_clear(&src);
 	return rv;
 }
 
@@ -794,7 +922,7 @@ static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
 	char *name = NULL, *config_path = NULL, *script = NULL, *sbatch = NULL;
 	char *output_dir = NULL, *job_id = NULL, *job_name = NULL;
 	char **args = NULL;
-	char key[KEY_MAX + 32], prov_dir[PATH_MAX];
+	char key[KEY_MAX + 32], sb_config[64], sb_script[64];
 	json_t *meta = NULL, *event = NULL, *existing = NULL, *carry = NULL;
 	ae_template_ctx tctx;
 	ae_node *abs_meta = NULL;
@@ -830,10 +958,23 @@ static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
 	if (!event)
 		goto out;
 	make_key(name, t->metadata, key, sizeof(key));
-	snprintf(prov_dir, sizeof(prov_dir), "%s/provenance", output_dir);
-	s->prov_fd = ae_safedir_open(prov_dir, getuid(), 0, 1, err);
-	if (s->prov_fd < 0 ||
-	    choose_key(s, prov_dir, key, event, getuid(), &existing, err) < 0)
+	/* the directory the helper opened: no path of it is looked up
+	 * again (a directory above could have been swapped since) */
+	if (!env->dirs || env->dirs->prov_fd < 0 || !env->dirs->prov_dir) {
+		ae_error_set(err, NULL, 0, 0, NULL,
+		             "the run's provenance directory is not open (a "
+		             "cooldown is submitted by the helper)");
+		goto out;
+	}
+	s->prov_fd = fcntl(env->dirs->prov_fd, F_DUPFD_CLOEXEC, 3);
+	s->prov_dir = strdup(env->dirs->prov_dir);
+	if (s->prov_fd < 0 || !s->prov_dir) {
+		ae_error_set(err, NULL, 0, 0, NULL, "%s",
+		             s->prov_dir ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	if (choose_key(s, s->prov_dir, key, event, getuid(), &existing, err) <
+	    0)
 		goto out;
 	if (existing && settled_before(s, existing, x, &carry)) {
 		rc = 0;
@@ -881,7 +1022,7 @@ static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
 	tctx = *t;
 	tctx.metadata = abs_meta;
 	org.output_dir = output_dir;
-	org.prov_dir = prov_dir;
+	org.prov_dir = s->prov_dir;
 	org.job_id = job_id;
 	org.run_meta = meta;
 	org.event = event;
@@ -894,19 +1035,30 @@ static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
 	default:
 		goto out;
 	}
+	if (copy_script(s, script, x)) {
+		rc = 0;
+		goto out;
+	}
 	ae_sbatch_resources_from_metadata(meta, &res);
 	if (res.job_name &&
 	    asprintf(&job_name, "%s_%s", res.job_name, name) < 0)
 		job_name = NULL;
-	s->argv = ae_sbatch_argv(
-	    sbatch, s->config_file, &res, job_name ? job_name : name,
-	    (const char *const *)args, c->n_args, script, &e);
+	/* config and script as sbatch reaches them: through the key
+	 * directory, its fd 3 (attempt_start) */
+	ae_fdpath_format(sb_config, sizeof(sb_config), AE_SPAWN_CHILD_DIRFD,
+	                 AE_COOLDOWN_CONFIG);
+	ae_fdpath_format(sb_script, sizeof(sb_script), AE_SPAWN_CHILD_DIRFD,
+	                 AE_COOLDOWN_SCRIPT);
+	s->argv =
+	    ae_sbatch_argv(sbatch, sb_config, &res, job_name ? job_name : name,
+	                   (const char *const *)args, c->n_args, sb_script, &e);
 	if (!s->argv) {
 		fail_rec(s, x, "invalid", "%s", e.text);
 		rc = 0;
 		goto out;
 	}
 	json_object_set_new(s->rec, "argv", ae_json_strv(s->argv, jstr));
+	json_object_set_new(s->rec, "argv_fd3", jstr(s->key_dir));
 	{
 		const char *set[] = {s->search, NULL};
 

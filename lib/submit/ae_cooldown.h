@@ -31,6 +31,11 @@
  *     overrides, against the search path recorded in config_reference.json
  *     next to it (the config's own directory comes first), so group
  *     overrides such as monitoring=megatron_basic work from the YAML alone.
+ *     Both are read through the provenance directory the helper opened
+ *     (env->dirs, required) when config_path is in it, as the default is;
+ *     a path elsewhere is resolved once and read from its directory opened
+ *     then: no name of the run is looked up again after the helper's
+ *     check (a directory above it may have been swapped since).
  *     An override value that comes from a template field is taken
  *     verbatim: a number, bool or null stays typed, anything else becomes a
  *     quoted string, so a path with ';', ',', spaces or quotes arrives
@@ -45,8 +50,11 @@
  *     its strings escaped so that the child's resolution gives them back
  *     verbatim. The result is written to cooldowns/<key>/config.yaml and
  *     checked as sbatch will check it (ae_submit_prepare); an invalid
- *     config is recorded and not submitted.
- *  4. sbatch (ae_sbatch) runs without a shell, with the helper's
+ *     config is recorded and not submitted. The script is copied, read as
+ *     the config is, to cooldowns/<key>/job_script.sh.
+ *  4. sbatch (ae_sbatch) runs without a shell, with cooldowns/<key>/ as
+ *     its fd 3 and --autoexp-config=/proc/self/fd/3/config.yaml and the
+ *     script /proc/self/fd/3/job_script.sh (ae_fdpath.h), with the helper's
  *     environment minus SLURM_* (but SLURM_CONF) and minus the parent's
  *     AUTOEXP_CONFIG / AUTOEXP_OUTPUT_DIR / AUTOEXP_PROVENANCE_DIR, plus
  *     AUTOEXP_CONFIG_PATH = the recorded search path (so the child can cool
@@ -57,11 +65,12 @@
  *     retry_seconds after the start; nothing sleeps (timers of the action).
  *  5. cooldowns/<key>/submission.json is rewritten at every step (status
  *     preparing|submitting|retrying|submitted|failed|invalid|unknown|stopped;
- *     job_id, argv, cwd, overrides, config, source_config, output_dir,
- *     timestring, retry_until, attempts, errors, warnings, event, resumed).
- *     run_metadata.json is not touched: the plugin rewrites it at job end
- *     while queued actions may still run, and it has no lock. The action's
- *     result has key, job_id, config, submission, output_dir and attempts.
+ *     job_id, argv (as run), argv_fd3 (the directory fd 3 was), cwd, overrides,
+ * config, source_config, output_dir, timestring, retry_until, attempts, errors,
+ * warnings, event, resumed). run_metadata.json is not touched: the plugin
+ * rewrites it at job end while queued actions may still run, and it has no
+ * lock. The action's result has key, job_id, config, submission, output_dir and
+ * attempts.
  *
  * Resumable (ae_action_class.resumable): when the helper died while this
  * action ran, the next helper starts it again for the same event, and the
@@ -89,6 +98,7 @@
 /* Files in cooldowns/<key>/. */
 #define AE_COOLDOWN_SUBMISSION "submission.json"
 #define AE_COOLDOWN_CONFIG     "config.yaml"
+#define AE_COOLDOWN_SCRIPT     "job_script.sh" /* the copy sbatch reads */
 
 /* Replace the check-only RunAutoexpAction in ae_action's table (see
  * ae_cooldown_spec.h) with the class that runs. Actions compiled before

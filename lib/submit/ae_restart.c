@@ -4,10 +4,12 @@
 
 #include "ae_restart.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ae_action.h"
 #include "ae_fields.h"
@@ -35,7 +37,9 @@ typedef enum phase {
 typedef struct run {
 	const ae_restart_spec *spec;
 	json_t *rec;   /* the decision for restart.json */
-	char *job_dir; /* NULL: no start directory known */
+	int prov_fd;   /* the run's provenance directory, -1: not known */
+	int job_fd;    /* this start's directory, -1: not known */
+	char *job_dir; /* its path, for the record */
 	char *job_id;
 	char *node;      /* to exclude, NULL: none */
 	json_t *exclude; /* the ExcNodeList to set (array) */
@@ -58,6 +62,10 @@ static void run_free(void *p)
 		return;
 	json_decref(r->rec);
 	json_decref(r->exclude);
+	if (r->prov_fd >= 0)
+		close(r->prov_fd);
+	if (r->job_fd >= 0)
+		close(r->job_fd);
 	free(r->job_dir);
 	free(r->job_id);
 	free(r->node);
@@ -69,16 +77,6 @@ static void run_free(void *p)
 }
 
 /* ---- facts ---- */
-
-static const char *env_get(const char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (!strncmp(envp[i], name, n) && envp[i][n] == '=')
-			return envp[i] + n + 1;
-	return NULL;
-}
 
 static const char *field_str(const ae_eval_env *env, const char *key)
 {
@@ -101,17 +99,16 @@ static int field_true(const ae_eval_env *env, const char *key)
 	return v && v->type == AE_BOOL && v->u.b;
 }
 
-/* The provenance directory of the run. */
-static const char *prov_dir(const ae_eval_env *env)
+/* A copy of a descriptor of env->dirs for the execution, or -1. */
+static int dup_dir(int fd)
 {
-	const char *p = env_get(env->envp, "AUTOEXP_PROVENANCE_DIR");
-
-	return p && *p ? p : field_str(env, "provenance_dir");
+	return fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
 }
 
-/* The directories of the run's starts before `start`, in order (new
- * array of strings; entries "" when unknown). */
-static json_t *earlier_dirs(const char *prov, int start)
+/* The directories of the run's starts before `start`, in order, as
+ * run_metadata.json records them below the provenance directory prov_fd
+ * (new array of strings; entries "" when unknown). */
+static json_t *earlier_dirs(int prov_fd, int start)
 {
 	json_t *dirs = json_array(), *meta = NULL, *s;
 	const json_t *starts;
@@ -121,30 +118,37 @@ static json_t *earlier_dirs(const char *prov, int start)
 		return NULL;
 	for (int k = 1; k < start; k++)
 		json_array_append_new(dirs, json_string(""));
-	meta = prov ? ae_restart_record_load(prov, "run_metadata.json") : NULL;
+	meta = ae_restart_record_load(prov_fd, AE_PROV_METADATA);
 	starts = json_object_get(meta, "starts");
 	json_array_foreach(starts, i, s)
 	{
 		const json_t *n = json_object_get(s, "start");
 		const char *d = json_string_value(json_object_get(s, "dir"));
-		char *path;
 
-		if (!json_is_integer(n) || !d || strstr(d, "..") ||
-		    json_integer_value(n) < 1 || json_integer_value(n) >= start)
-			continue;
-		if (asprintf(&path, "%s/%s", prov, d) < 0)
+		if (!json_is_integer(n) || !d || json_integer_value(n) < 1 ||
+		    json_integer_value(n) >= start)
 			continue;
 		json_array_set_new(dirs, (size_t)json_integer_value(n) - 1,
-		                   json_string(path));
-		free(path);
+		                   json_string(d));
 	}
 	json_decref(meta);
 	return dirs;
 }
 
+/* An earlier start's directory (an entry of earlier_dirs), or -1. */
+static int open_start(const run *r, const json_t *dirs, size_t i)
+{
+	const char *d = json_string_value(json_array_get(dirs, i));
+	ae_error err;
+
+	if (r->prov_fd < 0 || !d || !*d)
+		return -1;
+	return ae_restart_record_open_start(r->prov_fd, d, &err);
+}
+
 /* The highest saved iteration of each start, the current one last. */
-static long long *saved_iterations(const ae_eval_env *env, const json_t *dirs,
-                                   const char *job_dir, size_t *n)
+static long long *saved_iterations(const run *r, const ae_eval_env *env,
+                                   const json_t *dirs, size_t *n)
 {
 	size_t k = json_array_size(dirs);
 	long long *saved = calloc(k + 1, sizeof(*saved));
@@ -153,27 +157,30 @@ static long long *saved_iterations(const ae_eval_env *env, const json_t *dirs,
 	if (!saved)
 		return NULL;
 	for (size_t i = 0; i < k; i++) {
-		const char *d = json_string_value(json_array_get(dirs, i));
+		int fd = open_start(r, dirs, i);
 
-		saved[i] = d && *d ? ae_restart_record_saved(d) : -1;
+		saved[i] = ae_restart_record_saved(fd);
+		if (fd >= 0)
+			close(fd);
 	}
-	if (cur < 0 && job_dir)
-		cur = ae_restart_record_saved(job_dir);
+	if (cur < 0)
+		cur = ae_restart_record_saved(r->job_fd);
 	saved[k] = cur;
 	*n = k + 1;
 	return saved;
 }
 
 /* The nodes the run's latest earlier restart excluded (new array). */
-static json_t *excluded_before(const json_t *dirs)
+static json_t *excluded_before(const run *r, const json_t *dirs)
 {
 	for (size_t i = json_array_size(dirs); i-- > 0;) {
-		const char *d = json_string_value(json_array_get(dirs, i));
+		int fd = open_start(r, dirs, i);
 		json_t *j, *list, *last, *ex;
 
-		if (!d || !*d)
+		if (fd < 0)
 			continue;
-		j = ae_restart_record_load(d, AE_RESTART_DECISIONS);
+		j = ae_restart_record_load(fd, AE_RESTART_DECISIONS);
+		close(fd);
 		list = json_object_get(j, "decisions");
 		last = json_array_get(list, json_array_size(list) - 1);
 		ex = json_object_get(last, "excluded_nodes");
@@ -203,7 +210,7 @@ static int node_ok(const char *s)
 static void plan_exclude(run *r, const ae_eval_env *env, const json_t *dirs)
 {
 	const char *node = field_str(env, r->spec->failed_node_field);
-	json_t *ex = excluded_before(dirs);
+	json_t *ex = excluded_before(r, dirs);
 	const char *what = NULL;
 	size_t i;
 	json_t *v;
@@ -247,18 +254,21 @@ static void record(run *r, ae_action_exec *x, const char *decision,
 	json_object_set_new(r->rec, "why", json_string(why));
 	ae_action_exec_set(x, "decision", json_string(decision));
 	ae_action_exec_set(x, "why", json_string(why));
-	if (!r->job_dir) {
+	if (r->job_fd < 0) {
 		ae_action_exec_set(x, "record",
-		                   json_string("not written: AUTOEXP_JOB_DIR "
-		                               "is not set"));
+		                   json_string("not written: the start's "
+		                               "directory is not known "
+		                               "(AUTOEXP_JOB_DIR)"));
 		return;
 	}
-	if (ae_restart_record_append(r->job_dir, r->rec, &err) < 0)
+	if (ae_restart_record_append(r->job_fd, r->rec, &err) < 0)
 		ae_action_exec_set(x, "record_error", json_string(err.text));
 	else
-		ae_action_exec_set(
-		    x, "record",
-		    json_pack("s++", r->job_dir, "/", AE_RESTART_DECISIONS));
+		ae_action_exec_set(x, "record",
+		                   r->job_dir
+		                       ? json_pack("s++", r->job_dir, "/",
+		                                   AE_RESTART_DECISIONS)
+		                       : json_string(AE_RESTART_DECISIONS));
 }
 
 static void refuse(run *r, ae_action_exec *x, const char *why)
@@ -279,6 +289,9 @@ static int spawn(run *r, ae_action_exec *x, char **argv, double now,
 	o.envp = (const char *const *)r->envp;
 	o.timeout = r->spec->timeout;
 	o.max_output = OUTPUT_MAX;
+	/* sbatch reads the run's files through it (ae_resubmit.h) */
+	if (r->phase == PH_SBATCH)
+		o.inherit_fd = r->prov_fd;
 	c = ae_spawn_start(&o, now, err);
 	if (!c)
 		return -1;
@@ -580,19 +593,17 @@ static int cancel_hung(run *r, const ae_eval_env *env, const char *state,
 static void resubmit(run *r, const ae_eval_env *env, const char *state,
                      ae_action_exec *x)
 {
-	const char *prov = prov_dir(env);
-	json_t *meta =
-	    prov ? ae_restart_record_load(prov, AE_PROV_METADATA) : NULL;
+	json_t *meta = ae_restart_record_load(r->prov_fd, AE_PROV_METADATA);
 	char msg[AE_ERROR_TEXT_LEN + 64];
 	ae_error err;
 
-	if (!prov) {
+	if (r->prov_fd < 0) {
 		refuse(r, x, "the run's provenance directory is not known");
 		goto out;
 	}
-	if (ae_resubmit_command(r->spec->sbatch, prov, meta, r->job_id,
-	                        r->exclude, env->envp, &r->sbatch_argv,
-	                        &r->envp, &err) < 0) {
+	if (ae_resubmit_command(r->spec->sbatch, meta, r->job_id, r->exclude,
+	                        env->envp, &r->sbatch_argv, &r->envp,
+	                        &err) < 0) {
 		refuse(r, x, err.text);
 		goto out;
 	}
@@ -626,7 +637,7 @@ static int restart_start(const void *data, const ae_eval_env *env,
 {
 	const ae_restart_spec *spec = data;
 	run *r = calloc(1, sizeof(*r));
-	const char *jd = env_get(env->envp, "AUTOEXP_JOB_DIR");
+	const ae_eval_dirs *ed = env->dirs;
 	const char *state = field_str(env, "state");
 	int attempt = env->attempt > 0 ? env->attempt : 1;
 	char why[WHY_LEN], *reason = NULL;
@@ -639,16 +650,22 @@ static int restart_start(const void *data, const ae_eval_env *env,
 
 	if (!r)
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	r->prov_fd = r->job_fd = -1;
 	ae_action_exec_set_state(x, r, run_free);
 	r->spec = spec;
-	r->job_dir = jd && *jd ? strdup(jd) : NULL;
+	if (ed) {
+		r->prov_fd = dup_dir(ed->prov_fd);
+		r->job_fd = dup_dir(ed->job_fd);
+		r->job_dir =
+		    r->job_fd >= 0 && ed->job_dir ? strdup(ed->job_dir) : NULL;
+	}
 	r->job_id =
 	    field_str(env, "job_id") ? strdup(field_str(env, "job_id")) : NULL;
 	reason = ae_template_render(spec->reason, env->tmpl, err);
-	dirs = earlier_dirs(prov_dir(env), attempt);
+	dirs = earlier_dirs(r->prov_fd, attempt);
 	r->rec = json_object();
 	if (!reason || !dirs || !r->rec ||
-	    !(saved = saved_iterations(env, dirs, r->job_dir, &n)))
+	    !(saved = saved_iterations(r, env, dirs, &n)))
 		goto out;
 	json_object_set_new(r->rec, "time",
 	                    json_integer((json_int_t)time(NULL)));

@@ -7,9 +7,10 @@
  *     run's start number (ae_eval_env.attempt: job_metadata.json's
  *     `start`), and the highest checkpoint iteration each start of the run
  *     saved: the earlier starts' from progress.json in their directories
- *     (run_metadata.json `starts[].dir`, under AUTOEXP_PROVENANCE_DIR or the
- *     `provenance_dir` variable), this start's from the event's
- *     `saved_iteration` (else its own progress.json).
+ *     (run_metadata.json `starts[].dir`, opened below the provenance
+ *     directory the helper opened: ae_eval_env.dirs), this start's from the
+ *     event's `saved_iteration` (else its own progress.json). No path of
+ *     the run is looked up again after the helper's check.
  *  2. ae_restart_guard decides. Refused: the decision is recorded and the
  *     action fails with "not restarted: <why>"; a refused stall is first
  *     cancelled (scancel) with cancel_hung_job, recorded as hung_job.
@@ -31,10 +32,12 @@
  *     sbatch killed by its timeout is not retried: it may have submitted).
  *     A job that still runs (a stall) is then cancelled (scancel), so that
  *     its successor can start. The new job's id is recorded (next_job_id).
+ *     sbatch gets the provenance directory as its fd 3 and reads the
+ *     run's files through it.
  *  5. Every decision goes to restart.json of this start's directory
- *     (AUTOEXP_JOB_DIR; ae_restart_record.h): time, job_id, start, state,
- *     event_reason, reason (the rendered `reason`), mode, decision
- *     (requeued | resubmitted | refused | failed), why, next_job_id,
+ *     (AUTOEXP_JOB_DIR as the helper opened it; ae_restart_record.h): time,
+ * job_id, start, state, event_reason, reason (the rendered `reason`), mode,
+ * decision (requeued | resubmitted | refused | failed), why, next_job_id,
  *     saved_iterations, excluded_nodes, node, exclude (what happened to
  *     it), the outcomes of scontrol, sbatch and scancel. The action's
  *     result in the journal has decision, why and the record's path, and

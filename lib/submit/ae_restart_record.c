@@ -16,45 +16,41 @@
 
 #define RECORD_MODE AE_FSUTIL_FILE_MODE
 
-json_t *ae_restart_record_load(const char *job_dir, const char *name)
+json_t *ae_restart_record_load(int dirfd, const char *name)
 {
 	ae_error err;
-	json_t *j;
-	int fd = ae_safedir_open(job_dir, getuid(), 0, 1, &err);
 
-	if (fd < 0)
+	if (dirfd < 0)
 		return NULL;
-	j = ae_provenance_read_json(fd, name, &err);
-	close(fd);
-	return j;
+	return ae_provenance_read_json(dirfd, name, &err);
 }
 
-static int write_json(const char *job_dir, const char *name, const json_t *j,
+int ae_restart_record_open_start(int prov_fd, const char *dir, ae_error *err)
+{
+	return ae_safedir_openat(prov_fd, dir, dir, getuid(), 0, AE_SAFEDIR_OWN,
+	                         err);
+}
+
+static int write_json(int job_fd, const char *name, const json_t *j,
                       ae_error *err)
 {
-	char *text = NULL;
-	int fd = -1, rc = -1;
+	char *text;
+	int rc;
 
+	if (job_fd < 0)
+		return ae_error_set(err, name, 0, 0, NULL,
+		                    "no start directory is known");
 	text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (!text) {
-		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-		goto out;
-	}
-	fd = ae_safedir_open(job_dir, getuid(), 0, 1, err);
-	if (fd < 0)
-		goto out;
-	rc = ae_fsutil_write_atomic(fd, name, text, strlen(text), RECORD_MODE,
-	                            err);
-out:
-	if (fd >= 0)
-		close(fd);
+	if (!text)
+		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
+	rc = ae_fsutil_write_atomic(job_fd, name, text, strlen(text),
+	                            RECORD_MODE, err);
 	free(text);
 	return rc;
 }
 
-int ae_restart_record_progress(const char *job_dir, long long start,
-                               long long saved, long long iteration,
-                               ae_error *err)
+int ae_restart_record_progress(int job_fd, long long start, long long saved,
+                               long long iteration, ae_error *err)
 {
 	json_t *j =
 	    json_pack("{s:I, s:I, s:I, s:I}", "start", (json_int_t)start,
@@ -64,14 +60,14 @@ int ae_restart_record_progress(const char *job_dir, long long start,
 
 	if (!j)
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-	rc = write_json(job_dir, AE_RESTART_PROGRESS, j, err);
+	rc = write_json(job_fd, AE_RESTART_PROGRESS, j, err);
 	json_decref(j);
 	return rc;
 }
 
-long long ae_restart_record_saved(const char *job_dir)
+long long ae_restart_record_saved(int job_fd)
 {
-	json_t *j = ae_restart_record_load(job_dir, AE_RESTART_PROGRESS);
+	json_t *j = ae_restart_record_load(job_fd, AE_RESTART_PROGRESS);
 	const json_t *v = json_object_get(j, "saved_iteration");
 	long long saved = json_is_integer(v) ? json_integer_value(v) : -1;
 
@@ -79,10 +75,9 @@ long long ae_restart_record_saved(const char *job_dir)
 	return saved;
 }
 
-int ae_restart_record_append(const char *job_dir, const json_t *decision,
-                             ae_error *err)
+int ae_restart_record_append(int job_fd, const json_t *decision, ae_error *err)
 {
-	json_t *j = ae_restart_record_load(job_dir, AE_RESTART_DECISIONS);
+	json_t *j = ae_restart_record_load(job_fd, AE_RESTART_DECISIONS);
 	json_t *list;
 	int rc = -1;
 
@@ -99,7 +94,7 @@ int ae_restart_record_append(const char *job_dir, const json_t *decision,
 	}
 	if (json_array_append(list, (json_t *)decision) < 0)
 		goto nomem;
-	rc = write_json(job_dir, AE_RESTART_DECISIONS, j, err);
+	rc = write_json(job_fd, AE_RESTART_DECISIONS, j, err);
 	goto out;
 nomem:
 	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
@@ -108,12 +103,9 @@ out:
 	return rc;
 }
 
-int ae_restart_record_start(const char *job_dir, int restart_count)
+int ae_restart_record_start(int job_fd, int restart_count)
 {
-	json_t *meta =
-	    job_dir && *job_dir
-	        ? ae_restart_record_load(job_dir, "job_metadata.json")
-	        : NULL;
+	json_t *meta = ae_restart_record_load(job_fd, AE_PROV_JOB_METADATA);
 	const json_t *v = json_object_get(meta, "start");
 	int n = restart_count >= 0 && restart_count < INT_MAX
 	            ? restart_count + 1

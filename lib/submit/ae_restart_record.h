@@ -10,8 +10,10 @@
  *   restart.json   {"decisions": [...]}: every RestartAction decision of
  *                  this start (restarted or refused, and why), appended.
  *
- * Directories are opened with ae_safedir (no symlink of another user
- * followed; the directory must be the user's).
+ * Everything works on directory descriptors the caller opened once and
+ * safely (the helper: ae_safedir, the start's directory below the
+ * provenance directory's fd); no path is looked up again. A descriptor < 0
+ * means there is no such directory: nothing is read or written.
  */
 #ifndef AE_RESTART_RECORD_H
 #define AE_RESTART_RECORD_H
@@ -23,26 +25,32 @@
 #define AE_RESTART_PROGRESS  "progress.json"
 #define AE_RESTART_DECISIONS "restart.json"
 
-/* Write job_dir/progress.json. 0 or -1 with err set. */
-int ae_restart_record_progress(const char *job_dir, long long start,
-                               long long saved, long long iteration,
-                               ae_error *err);
+/* Write progress.json in the start's directory job_fd. 0 or -1 with err
+ * set. */
+int ae_restart_record_progress(int job_fd, long long start, long long saved,
+                               long long iteration, ae_error *err);
 
-/* job_dir/progress.json's saved_iteration; -1 when the file or the key is
+/* job_fd's progress.json's saved_iteration; -1 when the file or the key is
  * missing or unreadable (a start without a helper saved nothing we know). */
-long long ae_restart_record_saved(const char *job_dir);
+long long ae_restart_record_saved(int job_fd);
 
-/* Append decision (borrowed) to job_dir/restart.json. 0 or -1 with err. */
-int ae_restart_record_append(const char *job_dir, const json_t *decision,
-                             ae_error *err);
+/* Append decision (borrowed) to job_fd's restart.json. 0 or -1 with err. */
+int ae_restart_record_append(int job_fd, const json_t *decision, ae_error *err);
 
-/* The run's start number of a job start: `start` of job_dir/
+/* The run's start number of a job start: `start` of job_fd's
  * job_metadata.json (the plugin's count, shared by the requeues and later
  * jobs of the run), else restart_count + 1 (Slurm's count: no start
- * directory, or an older plugin). job_dir may be NULL. */
-int ae_restart_record_start(const char *job_dir, int restart_count);
+ * directory, or an older plugin). job_fd may be -1. */
+int ae_restart_record_start(int job_fd, int restart_count);
 
-/* job_dir/name as JSON (new reference) or NULL when missing or unreadable. */
-json_t *ae_restart_record_load(const char *job_dir, const char *name);
+/* dirfd's `name` as JSON (new reference) or NULL when missing or
+ * unreadable. */
+json_t *ae_restart_record_load(int dirfd, const char *name);
+
+/* Open the directory of one of the run's starts, `dir` as run_metadata.json
+ * records it (relative: "jobs/<name>"), below the provenance directory
+ * prov_fd; it must be the user's. Returns an fd (caller closes) or -1 with
+ * err set. */
+int ae_restart_record_open_start(int prov_fd, const char *dir, ae_error *err);
 
 #endif /* AE_RESTART_RECORD_H */

@@ -10,8 +10,10 @@
 
 #include "ae_capture.h"
 #include "ae_cooldown.h"
+#include "ae_fdpath.h"
 #include "ae_provenance.h"
 #include "ae_sbatch.h"
+#include "ae_spawn.h"
 
 /* "--exclude=a,b", or NULL when there is nothing to exclude (or no
  * memory: *nomem set). */
@@ -40,16 +42,17 @@ static char *exclude_option(const json_t *exclude, int *nomem)
 	return s;
 }
 
-int ae_resubmit_command(const char *sbatch, const char *prov_dir,
-                        const json_t *run_meta, const char *job_id,
-                        const json_t *exclude, const char *const *base_env,
-                        char ***argv, char ***envp, ae_error *err)
+int ae_resubmit_command(const char *sbatch, const json_t *run_meta,
+                        const char *job_id, const json_t *exclude,
+                        const char *const *base_env, char ***argv, char ***envp,
+                        ae_error *err)
 {
 	const char *ts =
 	    json_string_value(json_object_get(run_meta, "timestring"));
 	const json_t *req = json_object_get(run_meta, "request");
 	const char *drop[] = {AE_COOLDOWN_TIMESTRING_ENV, NULL};
-	char *config = NULL, *script = NULL, *dep = NULL, *exc = NULL;
+	char config[64], script[64];
+	char *dep = NULL, *exc = NULL;
 	char ts_var[64];
 	const char *set[] = {ts_var, NULL};
 	const char *extra[2];
@@ -83,10 +86,12 @@ int ae_resubmit_command(const char *sbatch, const char *prov_dir,
 		                    "the job id is not known");
 	snprintf(ts_var, sizeof(ts_var), "%s=%s", AE_COOLDOWN_TIMESTRING_ENV,
 	         ts);
-	if (asprintf(&config, "%s/%s", prov_dir, AE_PROV_UNRESOLVED_YAML) < 0 ||
-	    asprintf(&script, "%s/%s", prov_dir, AE_PROV_JOB_SCRIPT) < 0 ||
-	    asprintf(&dep, "--dependency=afterany:%s", job_id) < 0) {
-		config = script = dep = NULL;
+	ae_fdpath_format(config, sizeof(config), AE_SPAWN_CHILD_DIRFD,
+	                 AE_PROV_UNRESOLVED_YAML);
+	ae_fdpath_format(script, sizeof(script), AE_SPAWN_CHILD_DIRFD,
+	                 AE_PROV_JOB_SCRIPT);
+	if (asprintf(&dep, "--dependency=afterany:%s", job_id) < 0) {
+		dep = NULL;
 		goto nomem;
 	}
 	extra[n_extra++] = dep;
@@ -110,8 +115,6 @@ int ae_resubmit_command(const char *sbatch, const char *prov_dir,
 nomem:
 	ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 out:
-	free(config);
-	free(script);
 	free(dep);
 	free(exc);
 	return rc;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ae_capture.h"
+#include "ae_fdpath.h"
 #include "ae_interp.h"
 #include "ae_monitor_config.h"
 #include "ae_searchpath.h"
@@ -65,15 +66,27 @@ int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
 	ae_capture cap = {0};
 	const char *const *dirs;
 	char abspath[PATH_MAX];
-	char *name = NULL, *dir = NULL;
+	const char *read_path = abspath;
+	char *name = NULL, *dir = NULL, *shown = NULL;
 	char **search = NULL;
 	size_t n_dirs, i;
 	int rv = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (!realpath(config_path, abspath))
+	if (ae_fdpath_is(config_path)) {
+		/* a file in a directory the caller holds open (a cooldown, a
+		 * resubmission: ae_fdpath.h) is read as given: its real path
+		 * would be looked up again by name. That path is recorded. */
+		read_path = config_path;
+		if (!(shown = ae_fdpath_display(config_path)))
+			return ae_error_set(err, config_path, 0, 0, NULL,
+			                    "out of memory");
+		snprintf(abspath, sizeof(abspath), "%s", shown);
+		free(shown);
+	} else if (!realpath(config_path, abspath)) {
 		return ae_error_set(err, config_path, 0, 0, NULL,
 		                    "cannot resolve the path of the config");
+	}
 	if (split_name(abspath, &name, &dir) < 0) {
 		ae_error_set(err, config_path, 0, 0, NULL, "out of memory");
 		goto out;
@@ -89,7 +102,7 @@ int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
 	copts.n_overrides = strv_len(overrides);
 	copts.warnings = &res->warnings;
 	copts.n_warnings = &res->n_warnings;
-	res->unresolved = ae_compose_file(abspath, &copts, err);
+	res->unresolved = ae_compose_file(read_path, &copts, err);
 	if (!res->unresolved)
 		goto out;
 
@@ -135,7 +148,14 @@ out:
 	free(name);
 	free(dir);
 	ae_searchpath_free(sp);
-	if (rv < 0)
+	if (rv < 0) {
 		ae_submit_result_clear(res);
+		/* an error names the file by its real path */
+		if (err && ae_fdpath_is(err->file) &&
+		    (shown = ae_fdpath_display(err->file))) {
+			snprintf(err->file, sizeof(err->file), "%s", shown);
+			free(shown);
+		}
+	}
 	return rv;
 }

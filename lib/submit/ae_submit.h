@@ -24,6 +24,11 @@ typedef struct ae_submit_result {
  * presets_dir: installed presets (each may be NULL/0). overrides: NULL-ended
  * or NULL. timestring: NULL for now. parent_json: the parent record of a
  * cooldown, or NULL. On success fills res (free with ae_submit_result_clear).
+ * The config is read at its real path, which the capture records
+ * (config_path, config_dir); a path through a directory the process holds
+ * open, /proc/self/fd/N/name (how the helper hands sbatch a cooldown's or
+ * a resubmission's config: ae_fdpath.h), is read as given, and the real
+ * path of that directory is recorded.
  */
 int ae_submit_prepare(const char *config_path, const char *const *config_dirs,
                       size_t n_config_dirs, const char *env_path,

@@ -178,13 +178,14 @@ end_case() {
 	local prov=$work/end_$name log=$work/end_$name.log
 	mkdir -p "$prov"
 	cat >"$log"
-	[ -z "$jobdir" ] || export AUTOEXP_JOB_DIR=$jobdir
+	# the start's directory exists before the helper starts (the plugin
+	# writes it first); the helper opens it once
+	[ -z "$jobdir" ] || { mkdir -p "$jobdir" && export AUTOEXP_JOB_DIR=$jobdir; }
 	AUTOEXP_PROVENANCE_DIR=$prov start_helper "$prov" "$log"
 	check "$name: the helper follows" wait_for 5 grep -qs following "$prov/helper.log"
 	# written just before the SIGTERM, as the plugin does
 	end=${end//NOW/$(date +%s)}
 	if [ -n "$jobdir" ]; then
-		mkdir -p "$jobdir"
 		printf '{"job": {"id": "7"}, "end": %s}\n' "$end" >"$jobdir/job_metadata.json"
 		printf '{"end": {"end_time": %s, "exit_code": 0, "state": "COMPLETED"}}\n' \
 			"$(date +%s)" >"$prov/run_metadata.json"

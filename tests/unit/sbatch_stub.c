@@ -7,9 +7,10 @@
  *   transient         "Unable to contact slurm controller", exit 1
  *   fail TEXT         TEXT on stderr, exit 1
  *   hang              wait until killed
- * Call N writes `call<N>` there: its working directory, then every argv
- * element and every environment entry, one per line ("cwd:", "arg:",
- * "env:"), and `count` holds the number of calls. */
+ * Call N writes `call<N>` there: its working directory, the directory it
+ * got as fd 3 ("fd3:", empty when none), then every argv element and every
+ * environment entry, one per line ("cwd:", "arg:", "env:"), and `count`
+ * holds the number of calls. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -32,7 +33,8 @@ static FILE *open_in(const char *dir, const char *name, const char *mode)
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("SBATCH_STUB_DIR");
-	char line[1024] = "", name[64], cwd[4096];
+	char line[1024] = "", name[64], cwd[4096], fd3[4096];
+	ssize_t len;
 	int n = 0, i;
 	FILE *f;
 
@@ -55,6 +57,9 @@ int main(int argc, char **argv)
 	if (!(f = open_in(dir, name, "w")))
 		return 2;
 	fprintf(f, "cwd:%s\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+	len = readlink("/proc/self/fd/3", fd3, sizeof(fd3) - 1);
+	fd3[len > 0 ? len : 0] = '\0';
+	fprintf(f, "fd3:%s\n", fd3);
 	for (i = 0; i < argc; i++)
 		fprintf(f, "arg:%s\n", argv[i]);
 	for (i = 0; environ[i]; i++)

@@ -286,6 +286,9 @@ static ae_node *event_meta(const char *iter, const char *ckpt)
 /* run_action asks the action to stop right after its start (the end of a
  * drain) and returns once it is idle. */
 static int stop_after_start;
+/* >= 0: the provenance directory the helper opened, for run_action (else
+ * it opens the job's own). */
+static int held_prov_fd = -1;
 
 static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
                        const char *stubdir, outcome *o)
@@ -308,10 +311,16 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 	                      "LANG=C",
 	                      NULL};
 	double t0 = mono();
+	ae_eval_dirs dirs = {
+	    .prov_fd = held_prov_fd, .prov_dir = j->prov, .job_fd = -1};
 	ae_error err;
 
 	memset(o, 0, sizeof(*o));
 	o->status = AE_ACTION_FAILED;
+	/* as the helper: opened once (helper_dirs) */
+	if (held_prov_fd < 0)
+		dirs.prov_fd =
+		    open(j->prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(e_path, sizeof(e_path), "PATH=%s",
 	         getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	snprintf(e_conf, sizeof(e_conf), "SLURM_CONF=%s/slurm.conf", T);
@@ -328,11 +337,14 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 	env.envp = envp;
 	env.cwd = work;
 	env.now = t0;
+	env.dirs = &dirs;
 	a = cfg ? ae_action_compile(cfg, 0, &err) : NULL;
 	if (!a) {
 		snprintf(o->message, sizeof(o->message), "compile: %s",
 		         err.text);
 		ae_node_free(vars);
+		if (held_prov_fd < 0 && dirs.prov_fd >= 0)
+			close(dirs.prov_fd);
 		return;
 	}
 	x = ae_action_start(a, &env);
@@ -366,6 +378,8 @@ static void run_action(const ae_node *cfg, const job *j, const ae_node *meta,
 	ae_action_exec_free(x);
 	ae_action_free(a);
 	ae_node_free(vars);
+	if (held_prov_fd < 0 && dirs.prov_fd >= 0)
+		close(dirs.prov_fd);
 }
 
 /* ---- fixture ---- */
@@ -529,17 +543,34 @@ static void test_design_example(void)
 		                      NULL};
 		size_t i;
 
-		snprintf(
-		    a_cfg, sizeof(a_cfg),
-		    "--autoexp-config=%s/cooldowns/cooldown_it20/config.yaml",
-		    parent.prov);
-		snprintf(a_script, sizeof(a_script), "%s/job_script.sh",
-		         parent.prov);
+		/* through the key directory, sbatch's fd 3 */
+		snprintf(a_cfg, sizeof(a_cfg),
+		         "--autoexp-config=/proc/self/fd/3/config.yaml");
+		snprintf(a_script, sizeof(a_script),
+		         "/proc/self/fd/3/job_script.sh");
 		for (i = 0; want[i]; i++)
 			CHECK_STR(args[i], want[i]);
 		CHECK(args[i] == NULL);
 	}
 	strv_free(args);
+	args = stub_lines(sd, 1, "fd3:");
+	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it20", parent.prov);
+	CHECK_STR(args[0], path);
+	strv_free(args);
+	/* the script sbatch read: a copy of the parent's */
+	{
+		char *copy, *orig;
+
+		snprintf(path, sizeof(path),
+		         "%s/cooldowns/cooldown_it20/job_script.sh",
+		         parent.prov);
+		copy = read_text(path);
+		snprintf(path, sizeof(path), "%s/job_script.sh", parent.prov);
+		orig = read_text(path);
+		CHECK(copy && orig && !strcmp(copy, orig));
+		free(copy);
+		free(orig);
+	}
 
 	/* environment: no SLURM_* but SLURM_CONF, not the parent's config */
 	env = stub_lines(sd, 1, "env:");
@@ -611,6 +642,8 @@ static void test_design_example(void)
 	              json_array_get(json_object_get(sub, "overrides"), 3)),
 	          "backend.megatron.lr=0.0001");
 	CHECK_INT(json_array_size(json_object_get(sub, "argv")), 11);
+	snprintf(path, sizeof(path), "%s/cooldowns/cooldown_it20", parent.prov);
+	CHECK_STR(json_string_value(json_object_get(sub, "argv_fd3")), path);
 	snprintf(ts_dir, sizeof(ts_dir), "%s_cooldown_20_%s", parent.out,
 	         strv_get(env, "AUTOEXP_TIMESTRING"));
 	CHECK_STR(json_string_value(json_object_get(sub, "output_dir")),
@@ -650,6 +683,71 @@ static void test_design_example(void)
 
 /* The child as the plugin would submit and start it, then a cooldown of
  * that cooldown from the child's own provenance. */
+/* Issue 17 (1): the helper opened the run's provenance directory; then
+ * someone who can rename entries of a directory above it (a group-writable
+ * project directory without the sticky bit) moved the output directory
+ * away and put one of theirs in its place, with a config and a script of
+ * their own. The cooldown still composes the run's own config, copies the
+ * run's own script, and hands sbatch the directory the helper opened;
+ * nothing is read from or written to theirs. */
+static void test_swapped_output_dir(void)
+{
+	const char *sd = stub_dir("ok 7100\n");
+	char moved[PATH_MAX + 16], path[PATH_MAX + 128], ckpt[PATH_MAX + 32];
+	char exp[PATH_MAX + 16], *text;
+	const char *dirs[1] = {conf};
+	char **fd3;
+	ae_node *meta, *child;
+	outcome o;
+	job j;
+
+	snprintf(exp, sizeof(exp), "%s/exp.yaml", conf);
+	if (start_job(exp, dirs, 1, NULL, "20250202_000000_000", "7000", &j) <
+	    0) {
+		CHECK(!"the job starts");
+		return;
+	}
+	held_prov_fd = open(j.prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(held_prov_fd >= 0);
+	snprintf(moved, sizeof(moved), "%s.moved", j.out);
+	CHECK(rename(j.out, moved) == 0);
+	CHECK(mkdir(j.out, 0755) == 0);
+	CHECK(mkdir(j.prov, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/unresolved_config.yaml", j.prov);
+	write_file(path, "project: {name: theirs}\n");
+	snprintf(path, sizeof(path), "%s/job_script.sh", j.prov);
+	write_file(path, "#!/bin/sh\necho theirs\n");
+
+	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", j.out);
+	meta = event_meta("20", ckpt);
+	run_action(find_action(j.resolved, "ckpt", 0), &j, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	if (o.status != AE_ACTION_SUCCESS)
+		fprintf(stderr, "swapped: %s\n", o.message);
+	fd3 = stub_lines(sd, 1, "fd3:");
+	snprintf(path, sizeof(path), "%s/provenance/cooldowns/cooldown_it20",
+	         moved);
+	CHECK_STR(fd3[0], path);
+	strv_free(fd3);
+	snprintf(path, sizeof(path),
+	         "%s/provenance/cooldowns/cooldown_it20/config.yaml", moved);
+	child = load_yaml(path);
+	CHECK_STR(str_at(child, "project.name"), "exp_cooldown_20");
+	snprintf(path, sizeof(path),
+	         "%s/provenance/cooldowns/cooldown_it20/job_script.sh", moved);
+	text = read_text(path);
+	CHECK_STR(text, "#!/bin/sh\nexec train\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/cooldowns", j.prov);
+	CHECK(access(path, F_OK) != 0);
+	close(held_prov_fd);
+	held_prov_fd = -1;
+	json_decref(o.result);
+	ae_node_free(child);
+	ae_node_free(meta);
+	ae_node_free(j.resolved);
+}
+
 static void test_chain(void)
 {
 	char path[PATH_MAX + 128], ckpt[PATH_MAX + 32], want[PATH_MAX + 64];
@@ -1547,6 +1645,7 @@ int main(void)
 	test_resume();
 	test_stop_open();
 	test_stop_request();
+	test_swapped_output_dir();
 	ae_node_free(parent.resolved);
 	if (!test_failures && !getenv("AE_TEST_KEEP"))
 		test_rmtree(T);

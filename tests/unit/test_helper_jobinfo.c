@@ -6,6 +6,7 @@
 #include "config.h"
 #endif
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,6 +30,17 @@ static void write_meta(const char *dir, const char *text)
 	json_decref(j);
 }
 
+/* helper_jobinfo_load on the directory opened (-1 when it cannot be). */
+static int load(const char *dir, helper_jobinfo *ji, ae_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	rc = helper_jobinfo_load(fd, dir, ji, err);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* The facts of a start as the plugin records them: the log from the
  * request (the command line's --output over the script's -o, relative to
  * the --chdir of a #SBATCH line from the submission directory), the ids,
@@ -49,7 +61,7 @@ static void test_load(void)
 	                "\"script\": \"job.sh\", \"directives\": "
 	                "[\"-o dir.log\", \"-D sub\", "
 	                "\"--open-mode=append\"]}}");
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), 0);
+	CHECK_INT(load(dir, &ji, &err), 0);
 	CHECK_STR(ji.job_id, "77");
 	CHECK(ji.array_job_id == NULL && ji.array_task_id == NULL);
 	CHECK_STR(ji.job_name, "train");
@@ -71,7 +83,7 @@ static void test_load(void)
 	                "\"array_task_id\": \"3\", \"job_name\": \"s\", "
 	                "\"user\": \"alice\", \"submit_dir\": \"/home/a\", "
 	                "\"request\": {\"options\": [], \"script\": null}}");
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), 0);
+	CHECK_INT(load(dir, &ji, &err), 0);
 	CHECK_STR(ji.std_out, "/home/a/slurm-120_3.out");
 	CHECK_INT(ji.append, 0);
 	CHECK_INT(ji.start, -1);
@@ -79,24 +91,24 @@ static void test_load(void)
 	/* no request (an older autoexp): not guessed, scontrol knows */
 	write_meta(dir, "{\"job_id\": \"5\", \"submit_dir\": \"/h\", "
 	                "\"request\": null}");
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK_INT(load(dir, &ji, &err), -1);
 	CHECK(strstr(err.text, "request") != NULL);
 	CHECK(ji.job_id == NULL && ji.std_out == NULL);
 	/* no job id */
 	write_meta(dir, "{\"submit_dir\": \"/h\", \"request\": {}}");
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK_INT(load(dir, &ji, &err), -1);
 	CHECK(strstr(err.text, "job_id") != NULL);
 	/* a relative log without a known working directory */
 	write_meta(dir, "{\"job_id\": \"5\", \"request\": {}}");
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK_INT(load(dir, &ji, &err), -1);
 	CHECK(strstr(err.text, "working directory") != NULL);
 	/* no file, no directory */
 	CHECK_INT(test_rmtree(dir), 0);
 	CHECK_INT(mkdir(dir, 0700), 0);
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK_INT(load(dir, &ji, &err), -1);
 	CHECK(strstr(err.text, "job_metadata.json") != NULL);
 	CHECK_INT(test_rmtree(dir), 0);
-	CHECK_INT(helper_jobinfo_load(dir, &ji, &err), -1);
+	CHECK_INT(load(dir, &ji, &err), -1);
 	helper_jobinfo_clear(&ji);
 }
 

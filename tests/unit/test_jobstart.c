@@ -564,6 +564,39 @@ static void test_errors(void)
 	CHECK_INT(start("{\"version\": 1}", "15", &res, &err), -1);
 }
 
+/* Issue 17: an output directory below a directory that others can change
+ * (here group-writable without the sticky bit) is refused at job start,
+ * with the directory and the fix in the message, before anything is
+ * created in it; with the sticky bit it starts. */
+static void test_unsafe_parent(void)
+{
+	char shared[256], out[300], *cap;
+	ae_jobstart_result res;
+	ae_error err;
+
+	snprintf(shared, sizeof(shared), "%s/project", base);
+	CHECK(mkdir(shared, 0700) == 0);
+	CHECK(chmod(shared, 02775) == 0);
+	cap = prepare("project:\n  name: x\n  base_output_dir: project/x\n",
+	              "20250101_000000_000");
+	CHECK(cap != NULL);
+	if (!cap)
+		return;
+	ae_error_clear(&err);
+	CHECK_INT(start(cap, "16", &res, &err), -1);
+	CHECK(strstr(err.text, "/project is writable by its group without "
+	                       "the sticky bit") != NULL);
+	CHECK(strstr(err.text, "chmod +t") != NULL);
+	CHECK_INT(res.prov_fd, -1);
+	snprintf(out, sizeof(out), "%s/x", shared);
+	CHECK(access(out, F_OK) != 0);
+	CHECK(chmod(shared, 03775) == 0);
+	CHECK_INT(start(cap, "16", &res, &err), 0);
+	if (res.prov_fd >= 0)
+		close_all(&res);
+	free(cap);
+}
+
 static void test_output_dir(void)
 {
 	static const struct {
@@ -922,6 +955,7 @@ int main(void)
 	test_taskdir_request();
 	test_errors();
 	test_expanding_capture();
+	test_unsafe_parent();
 	test_output_dir();
 	test_secrets();
 	test_modes();

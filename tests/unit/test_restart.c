@@ -5,8 +5,11 @@
 #include "config.h"
 #endif
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ae_action.h"
 #include "ae_condition.h"
@@ -151,36 +154,54 @@ static void records(void)
 	char dir[] = "/tmp/ae-restart.XXXXXX";
 	json_t *d, *j;
 	ae_error err;
+	int fd, prov;
 
 	CHECK(mkdtemp(dir) != NULL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0);
 	/* the start number: job_metadata.json's, else Slurm's count + 1 */
-	CHECK_INT(ae_restart_record_start(dir, 0), 1);
-	CHECK_INT(ae_restart_record_start(dir, 4), 5);
-	CHECK_INT(ae_restart_record_start(NULL, 1), 2);
+	CHECK_INT(ae_restart_record_start(fd, 0), 1);
+	CHECK_INT(ae_restart_record_start(fd, 4), 5);
+	CHECK_INT(ae_restart_record_start(-1, 1), 2);
 	put(dir, "job_metadata.json", "{\"start\": 3, \"job_id\": \"7\"}");
-	CHECK_INT(ae_restart_record_start(dir, 0), 3);
+	CHECK_INT(ae_restart_record_start(fd, 0), 3);
 	put(dir, "job_metadata.json", "{\"start\": 0}");
-	CHECK_INT(ae_restart_record_start(dir, 1), 2);
+	CHECK_INT(ae_restart_record_start(fd, 1), 2);
 	put(dir, "job_metadata.json", "{\"start\": \"2\"}");
-	CHECK_INT(ae_restart_record_start(dir, 0), 1);
+	CHECK_INT(ae_restart_record_start(fd, 0), 1);
 	put(dir, "job_metadata.json", "not json");
-	CHECK_INT(ae_restart_record_start(dir, 0), 1);
+	CHECK_INT(ae_restart_record_start(fd, 0), 1);
 
 	/* progress.json */
-	CHECK_INT(ae_restart_record_saved(dir), -1);
-	CHECK_INT(ae_restart_record_progress(dir, 2, 40, 43, &err), 0);
-	CHECK_INT(ae_restart_record_saved(dir), 40);
-	CHECK_INT(ae_restart_record_saved("/nonexistent/dir"), -1);
+	CHECK_INT(ae_restart_record_saved(fd), -1);
+	CHECK_INT(ae_restart_record_progress(fd, 2, 40, 43, &err), 0);
+	CHECK_INT(ae_restart_record_saved(fd), 40);
+	CHECK_INT(ae_restart_record_saved(-1), -1);
 
 	/* restart.json appends */
 	d = json_pack("{s:s, s:i}", "decision", "requeued", "start", 1);
-	CHECK_INT(ae_restart_record_append(dir, d, &err), 0);
-	CHECK_INT(ae_restart_record_append(dir, d, &err), 0);
-	j = ae_restart_record_load(dir, AE_RESTART_DECISIONS);
+	CHECK_INT(ae_restart_record_append(fd, d, &err), 0);
+	CHECK_INT(ae_restart_record_append(fd, d, &err), 0);
+	j = ae_restart_record_load(fd, AE_RESTART_DECISIONS);
 	CHECK_INT(json_array_size(json_object_get(j, "decisions")), 2);
 	json_decref(j);
-	CHECK_INT(ae_restart_record_append("/nonexistent/dir", d, &err), -1);
+	CHECK_INT(ae_restart_record_append(-1, d, &err), -1);
 	json_decref(d);
+
+	/* an earlier start's directory, below the provenance directory */
+	prov = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	{
+		int s = ae_restart_record_open_start(prov, dir + 5, &err);
+
+		CHECK(s >= 0);
+		CHECK_INT(ae_restart_record_saved(s), 40);
+		if (s >= 0)
+			close(s);
+	}
+	CHECK_INT(ae_restart_record_open_start(prov, "../tmp", &err), -1);
+	CHECK(strstr(err.text, "leaves its directory") != NULL);
+	close(prov);
+	close(fd);
 	test_rmtree(dir);
 }
 
@@ -358,14 +379,16 @@ static void resubmit_command(void)
 	ae_error err;
 	size_t n;
 
-	CHECK(ae_resubmit_command("sbatch", "/r/out/provenance", meta, "41", ex,
-	                          env, &argv, &envp, &err) == 0);
+	CHECK(ae_resubmit_command("sbatch", meta, "41", ex, env, &argv, &envp,
+	                          &err) == 0);
 	n = count(argv);
 	CHECK(n >= 7);
 	if (n >= 7) {
 		CHECK_STR(argv[0], "sbatch");
 		CHECK(has(argv, "--parsable"));
-		CHECK(has(argv, "--autoexp-config=/r/out/provenance/"
+		/* the run's files through the provenance directory that
+		 * sbatch gets open as its fd 3 */
+		CHECK(has(argv, "--autoexp-config=/proc/self/fd/3/"
 		                "unresolved_config.yaml"));
 		CHECK(has(argv, "--job-name=pretrain"));
 		CHECK(has(argv, "--nodes=2"));
@@ -374,7 +397,7 @@ static void resubmit_command(void)
 		CHECK(!has(argv, "--dependency=singleton"));
 		CHECK(has(argv, "--dependency=afterany:41"));
 		CHECK(has(argv, "--exclude=node2,node3"));
-		CHECK_STR(argv[n - 1], "/r/out/provenance/job_script.sh");
+		CHECK_STR(argv[n - 1], "/proc/self/fd/3/job_script.sh");
 	}
 	CHECK(has(envp, "AUTOEXP_TIMESTRING=20261203_101010_123"));
 	CHECK(!has(envp, "AUTOEXP_TIMESTRING=20990101_000000_000"));
@@ -385,36 +408,36 @@ static void resubmit_command(void)
 	ae_sbatch_strv_free(envp);
 
 	/* nothing to exclude: no --exclude */
-	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
-	                          &envp, &err) == 0);
+	CHECK(ae_resubmit_command("sbatch", meta, "41", NULL, env, &argv, &envp,
+	                          &err) == 0);
 	for (size_t i = 0; argv && argv[i]; i++)
 		CHECK(strncmp(argv[i], "--exclude", 9) != 0);
 	ae_sbatch_strv_free(argv);
 	ae_sbatch_strv_free(envp);
 
 	/* refusals */
-	CHECK(ae_resubmit_command("sbatch", "/p", NULL, "41", NULL, env, &argv,
-	                          &envp, &err) < 0 &&
+	CHECK(ae_resubmit_command("sbatch", NULL, "41", NULL, env, &argv, &envp,
+	                          &err) < 0 &&
 	      strstr(err.text, "cannot be read"));
 	CHECK(argv == NULL && envp == NULL);
-	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41;x", NULL, env,
-	                          &argv, &envp, &err) < 0 &&
+	CHECK(ae_resubmit_command("sbatch", meta, "41;x", NULL, env, &argv,
+	                          &envp, &err) < 0 &&
 	      strstr(err.text, "job id"));
 	json_object_set_new(meta, "timestring", json_string("now"));
-	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
-	                          &envp, &err) < 0 &&
+	CHECK(ae_resubmit_command("sbatch", meta, "41", NULL, env, &argv, &envp,
+	                          &err) < 0 &&
 	      strstr(err.text, "no timestring"));
 	json_object_set_new(meta, "timestring",
 	                    json_string("20261203_101010_123"));
 	json_object_set_new(meta, "array_task_id", json_string("2"));
-	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
-	                          &envp, &err) < 0 &&
+	CHECK(ae_resubmit_command("sbatch", meta, "41", NULL, env, &argv, &envp,
+	                          &err) < 0 &&
 	      strstr(err.text, "array task"));
 	json_object_del(meta, "array_task_id");
 	json_object_set_new(json_object_get(meta, "request"), "heterogeneous",
 	                    json_true());
-	CHECK(ae_resubmit_command("sbatch", "/p", meta, "41", NULL, env, &argv,
-	                          &envp, &err) < 0 &&
+	CHECK(ae_resubmit_command("sbatch", meta, "41", NULL, env, &argv, &envp,
+	                          &err) < 0 &&
 	      strstr(err.text, "heterogeneous"));
 	json_decref(ex);
 	json_decref(meta);

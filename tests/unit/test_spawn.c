@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -206,6 +207,50 @@ int main(void)
 		ae_child_free(c);
 		CHECK(kill(pid, 0) != 0);
 		CHECK(mono() - t0 < 5);
+	}
+
+	/* a directory handed to the child as its fd 3: its paths through
+	 * /proc/self/fd/3 reach that directory, whatever its name now */
+	{
+		char sub[300], moved[300], file[320];
+		const char *argv[] = {"cat", "/proc/self/fd/3/f", NULL};
+		ae_spawn_opts o = {0};
+		FILE *f;
+		int dfd;
+
+		snprintf(sub, sizeof(sub), "%s/sub", dir);
+		snprintf(moved, sizeof(moved), "%s/moved", dir);
+		snprintf(file, sizeof(file), "%s/f", sub);
+		CHECK(mkdir(sub, 0700) == 0);
+		f = fopen(file, "w");
+		CHECK(f != NULL);
+		if (f) {
+			fputs("through the fd\n", f);
+			fclose(f);
+		}
+		dfd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		CHECK(dfd >= 0);
+		CHECK(rename(sub, moved) == 0);
+		o.argv = argv;
+		o.envp = env;
+		o.inherit_fd = dfd;
+		c = ae_spawn_start(&o, mono(), &err);
+		CHECK(c != NULL);
+		if (c)
+			ae_child_wait(c, NULL);
+		CHECK_INT(c ? ae_child_exit_code(c) : -1, 0);
+		CHECK_STR(c ? ae_child_stdout(c, NULL, NULL) : NULL,
+		          "through the fd\n");
+		ae_child_free(c);
+		/* without it, the child has no fd 3 */
+		o.inherit_fd = 0;
+		c = ae_spawn_start(&o, mono(), &err);
+		CHECK(c != NULL);
+		if (c)
+			ae_child_wait(c, NULL);
+		CHECK(c && ae_child_exit_code(c) != 0);
+		ae_child_free(c);
+		close(dfd);
 	}
 
 	test_rmtree(dir);
