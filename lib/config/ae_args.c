@@ -100,6 +100,9 @@ static char *scalar_word(const ae_node *v)
 
 static int push_scalar(ae_args *args, const ae_node *v, ae_error *err)
 {
+	if (ae_node_has_nul(v)) /* an argv word ends at its NUL */
+		return ae_node_error(
+		    err, v, "an argument cannot contain a NUL character");
 	return push_owned(args, scalar_word(v), err);
 }
 

@@ -272,6 +272,12 @@ int ae_node_is_interpolation(const ae_node *node)
 	return node->type == AE_STRING && strstr(node->u.str.s, "${") != NULL;
 }
 
+int ae_node_has_nul(const ae_node *node)
+{
+	return node && node->type == AE_STRING &&
+	       strlen(node->u.str.s) != node->u.str.len;
+}
+
 size_t ae_map_size(const ae_node *map)
 {
 	return map->type == AE_MAP ? map->u.map.n : 0;

@@ -109,6 +109,10 @@ const char *ae_type_name(ae_type type);
 int ae_node_is_scalar(const ae_node *node);
 /* True for a string containing an unescaped-looking "${" (quick test). */
 int ae_node_is_interpolation(const ae_node *node);
+/* True for a string with a NUL byte inside (YAML "\0"): its C string is
+ * shorter than its value. Whoever needs a C string (a pattern, a path, a
+ * template) refuses it rather than cut it. */
+int ae_node_has_nul(const ae_node *node);
 
 /* Mappings. Keys are unique; order is insertion order. */
 size_t ae_map_size(const ae_node *map);

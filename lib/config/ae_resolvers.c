@@ -344,7 +344,8 @@ int ae_py_float(const ae_node *v, double *out, char *msg, size_t msgsize)
 		*out = v->u.f;
 		return 0;
 	case AE_STRING:
-		if (parse_py_float(v->u.str.s, out) == 0)
+		/* "1\0x" is no number: the C string would read as 1 */
+		if (!ae_node_has_nul(v) && parse_py_float(v->u.str.s, out) == 0)
 			return 0;
 		snprintf(msg, msgsize,
 		         "could not convert string to float: '%s'", v->u.str.s);
@@ -389,7 +390,7 @@ int ae_py_int(const ae_node *v, long long *out, char *msg, size_t msgsize)
 		*out = (long long)v->u.f; /* truncation, like int() */
 		return 0;
 	case AE_STRING:
-		rc = parse_py_int(v->u.str.s, out);
+		rc = ae_node_has_nul(v) ? -1 : parse_py_int(v->u.str.s, out);
 		if (rc == -1)
 			snprintf(msg, msgsize,
 			         "invalid literal for int() with "
@@ -884,6 +885,9 @@ static int r_env(const ae_resolver_call *call, ae_rval *out, char *msg,
 	if (key->type != AE_STRING)
 		return fail(msg, msgsize, "str expected, not %s",
 		            py_type(key, call->argv[0].config));
+	if (ae_node_has_nul(key))
+		return fail(msg, msgsize,
+		            "a variable name cannot contain a NUL character");
 	val = call->opts->env
 	          ? call->opts->env(key->u.str.s, call->opts->env_ctx)
 	          : getenv(key->u.str.s);

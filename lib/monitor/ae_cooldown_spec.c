@@ -210,6 +210,11 @@ ae_cooldown_spec_override_compile(const ae_node *node, int unresolved,
 		              "an override must be a string such as key=value");
 		return NULL;
 	}
+	if (ae_node_has_nul(node)) {
+		ae_node_error(err, node,
+		              "an override cannot contain a NUL character");
+		return NULL;
+	}
 	s = node->u.str.s;
 	o = calloc(1, sizeof(*o));
 	if (!o || !(o->text = strdup(s))) {

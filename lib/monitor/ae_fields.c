@@ -63,6 +63,9 @@ int ae_fields_string(const ae_node *cfg, const char *key, int required,
 	if (v->type != AE_STRING)
 		return ae_node_error(err, v, "'%s' must be a string, not %s",
 		                     key, ae_type_name(v->type));
+	if (ae_node_has_nul(v))
+		return ae_node_error(
+		    err, v, "'%s' must not contain a NUL character", key);
 	*out = v->u.str.s;
 	return 0;
 }
@@ -156,6 +159,10 @@ int ae_fields_argv(const ae_node *cfg, const char *key, int required,
 			    err, a,
 			    "arguments must be strings or numbers, not %s",
 			    ae_type_name(a->type));
+		if (ae_node_has_nul(a))
+			return ae_node_error(
+			    err, a,
+			    "an argument cannot contain a NUL character");
 	}
 	*out = v;
 	return 0;

@@ -18,7 +18,8 @@ int ae_fields_check(const ae_node *cfg, const char *what,
                     const char *const *known, ae_error *err);
 
 /* String field: *out borrowed (NULL when absent or null; an error when
- * `required`). Other types are refused. Returns 0 or -1. */
+ * `required`). Other types, and a string with a NUL inside, are refused.
+ * Returns 0 or -1. */
 int ae_fields_string(const ae_node *cfg, const char *key, int required,
                      const char **out, ae_error *err);
 
@@ -35,7 +36,8 @@ int ae_fields_bool(const ae_node *cfg, const char *key, int unresolved,
                    int *out, ae_error *err);
 
 /* Optional list of strings (the node itself, borrowed, or NULL when absent).
- * A plain string is refused with a message that no shell is used. */
+ * A plain string is refused with a message that no shell is used, and so is
+ * an argument with a NUL inside (execve could not pass it). */
 int ae_fields_argv(const ae_node *cfg, const char *key, int required,
                    const ae_node **out, ae_error *err);
 

@@ -258,7 +258,8 @@ static int compile_rule(rule *r, const ae_node *cfg, const char *keyname,
 	r->pattern = strdup(pattern);
 	if (!r->name || !r->pattern)
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
-	r->patlen = pat->u.str.len;
+	/* ae_fields_string refused a NUL inside: the C string is all of it */
+	r->patlen = strlen(pattern);
 	if (r->substring) {
 		/* the pattern itself; one byte is left to memmem alone */
 		if (r->patlen >= 2) {

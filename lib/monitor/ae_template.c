@@ -751,6 +751,11 @@ ae_template *ae_template_from_node(const ae_node *node, ae_error *err)
 	char *s, *esc;
 	size_t o = 0;
 
+	if (ae_node_has_nul(node)) {
+		ae_node_error(err, node,
+		              "a template cannot contain a NUL character");
+		return NULL;
+	}
 	if (node->type == AE_STRING) {
 		tpl = ae_template_parse(node->u.str.s, err);
 		if (!tpl) {

@@ -26,14 +26,13 @@
 #include "ae_taskdir.h"
 #include "ae_yaml.h"
 
-static const char *string_at(const ae_node *root, const char *section,
-                             const char *key)
+static const ae_node *string_at(const ae_node *root, const char *section,
+                                const char *key)
 {
 	const ae_node *s = ae_map_get(root, section);
 	const ae_node *v = s && s->type == AE_MAP ? ae_map_get(s, key) : NULL;
 
-	return v && v->type == AE_STRING && v->u.str.len > 0 ? v->u.str.s
-	                                                     : NULL;
+	return v && v->type == AE_STRING && v->u.str.len > 0 ? v : NULL;
 }
 
 static int non_empty(const ae_node *n)
@@ -83,16 +82,24 @@ static void drop_dot_segments(char *path)
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
                            char *buf, size_t size, ae_error *err)
 {
-	const char *dir = string_at(resolved, "project", "output_dir");
+	const ae_node *v = string_at(resolved, "project", "output_dir");
+	const char *dir;
 	int n;
 
-	if (!dir)
-		dir = string_at(resolved, "project", "base_output_dir");
-	if (!dir)
+	if (!v)
+		v = string_at(resolved, "project", "base_output_dir");
+	if (!v)
 		return ae_error_set(
 		    err, NULL, 0, 0, "project.base_output_dir",
 		    "no output directory: set project.base_output_dir (or "
 		    "project.output_dir) to a non-empty string");
+	/* cut at the NUL, it would name another directory */
+	if (ae_node_has_nul(v))
+		return ae_node_error(
+		    err, v,
+		    "the output directory cannot contain a NUL "
+		    "character");
+	dir = v->u.str.s;
 	if (dir[0] == '/')
 		n = snprintf(buf, size, "%s", dir);
 	else if (workdir && workdir[0] == '/')

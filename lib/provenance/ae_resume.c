@@ -48,11 +48,18 @@ json_t *ae_resume_from_own(ae_node *resolved, const char *workdir, uid_t uid,
 	ae_error_clear(err);
 	if (!save || save->type != AE_STRING || !save->u.str.len)
 		return NULL;
-	if (save->u.str.s[0] == '/')
-		snprintf(path, sizeof(path), "%s", save->u.str.s);
-	else
-		snprintf(path, sizeof(path), "%s/%s", workdir ? workdir : "",
-		         save->u.str.s);
+	/* a cut path would name another directory, with its checkpoints */
+	if (ae_node_has_nul(save)) {
+		ae_node_error(err, save, "save cannot contain a NUL character");
+		return NULL;
+	}
+	if ((save->u.str.s[0] == '/'
+	         ? snprintf(path, sizeof(path), "%s", save->u.str.s)
+	         : snprintf(path, sizeof(path), "%s/%s", workdir ? workdir : "",
+	                    save->u.str.s)) >= (int)sizeof(path)) {
+		ae_node_error(err, save, "save: the path is too long");
+		return NULL;
+	}
 	fd = ae_safedir_open(path, uid, 0, 0, err);
 	if (fd < 0) {
 		if (errno == ENOENT)

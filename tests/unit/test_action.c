@@ -238,6 +238,15 @@ int main(void)
 	CHECK(!compile("{class_name: Nope}", &err));
 	CHECK(strstr(err.text, "unknown action class_name 'Nope'") != NULL);
 	CHECK(!compile("{class_name: LogAction, message: 'a}b'}", &err));
+	/* a NUL inside an argument or an override would be cut off */
+	CHECK(!compile(
+	    "{class_name: RunCommandAction, command: [a, \"b\\0c\"]}", &err));
+	CHECK(strstr(err.text, "NUL character") != NULL);
+	CHECK(
+	    !compile("{class_name: RunAutoexpAction, script: s.py, overrides: "
+	             "[\"a=b\\0c\"], config_path: x}",
+	             &err));
+	CHECK(strstr(err.text, "NUL character") != NULL);
 
 	/* the known-but-later classes check, and fail when run */
 	a = compile("{class_name: RunAutoexpAction, script: s.py, overrides: "

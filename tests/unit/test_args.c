@@ -134,6 +134,15 @@ static void test_errors(void)
 	got = flags("m: {a: 1}\n", "m.");
 	CHECK(starts_with(got, "ERR:0::invalid key path"));
 	free(got);
+	/* an argv word ends at a NUL: "/ckpt\0/x" would pass as "/ckpt" */
+	got = flags("m:\n  save: \"/ckpt\\0/x\"\n", "m");
+	CHECK(
+	    starts_with(got, "ERR:2:m.save:an argument cannot contain a NUL"));
+	free(got);
+	got = flags("m:\n  l: [a, \"b\\0\"]\n", "m");
+	CHECK(
+	    starts_with(got, "ERR:2:m.l[1]:an argument cannot contain a NUL"));
+	free(got);
 }
 
 static void check_quote(const char *word, const char *expect)

@@ -539,6 +539,25 @@ static void test_resume_from_own(void)
 	CHECK(text && strstr(text, "ckpt_step: 50"));
 	free(text);
 	free(cap);
+	/* a save path cut at a NUL would name another directory (here the
+	 * run's own, which has a checkpoint): refused */
+	{
+		char y[PATH_MAX + 128];
+		ae_node *cfg;
+		json_t *rec;
+
+		snprintf(
+		    y, sizeof(y),
+		    "backend:\n  megatron:\n    save: \"%s/rs/ckpt\\0/new\"\n",
+		    base);
+		cfg = ae_yaml_load_string(y, strlen(y), "t.yaml", NULL, &err);
+		CHECK(cfg != NULL);
+		rec = cfg ? ae_resume_from_own(cfg, "/", getuid(), &err) : NULL;
+		CHECK(rec == NULL);
+		CHECK(strstr(err.text, "NUL character") != NULL);
+		json_decref(rec);
+		ae_node_free(cfg);
+	}
 }
 
 static void test_errors(void)
@@ -623,6 +642,21 @@ static void test_output_dir(void)
 		                                 sizeof(buf), &err),
 		          0);
 		CHECK_STR(buf, cases[i].want);
+		ae_node_free(cfg);
+	}
+	/* a NUL inside would cut the path to another directory: refused */
+	{
+		static const char y[] =
+		    "project:\n  output_dir: \"/w/run\\0/../other\"\n";
+		ae_node *cfg =
+		    ae_yaml_load_string(y, strlen(y), "t.yaml", NULL, &err);
+
+		CHECK(cfg != NULL);
+		CHECK_INT(
+		    ae_jobstart_output_dir(cfg, "/w", buf, sizeof(buf), &err),
+		    -1);
+		CHECK(strstr(err.text, "NUL") != NULL);
+		CHECK_INT(err.line, 2);
 		ae_node_free(cfg);
 	}
 }

@@ -34,6 +34,18 @@ static void test_oc_env(void)
 	          "str expected, not int"); /* OmegaConf:
 	                                       InterpolationResolutionError */
 	CHECK_STR(R("${oc.env: HOME }"), "'/root'");
+	{
+		/* a name cut at its NUL would read another variable */
+		ae_node *root = J("{'a': '${oc.env:${k}}'}"), *out;
+		ae_error err;
+
+		ae_map_set(root, "k", ae_node_new_stringn("HOME\0X", 6));
+		out = ae_interp_resolve(root, &test_opts, &err);
+		CHECK(out == NULL);
+		CHECK(out || strstr(err.text, "NUL character") != NULL);
+		ae_node_free(out);
+		ae_node_free(root);
+	}
 	CHECK_ERR(R("${oc.env:HOME,x,y}"),
 	          "oc.env takes 1 to 2 arguments (3 given) "
 	          "in ${oc.en"); /* OmegaConf:
@@ -655,6 +667,15 @@ static void test_py_numbers(void)
 		CHECK_INT(ae_py_float(nul, &f, msg, sizeof(msg)), -1);
 		CHECK_INT(ae_py_truthy(nan), 1);
 		CHECK_INT(ae_py_truthy(nul), 0);
+		{
+			/* "12\0x" is no number (Python: ValueError), though
+			 * its C string reads "12" */
+			ae_node *emb = ae_node_new_stringn("12\0x", 4);
+
+			CHECK_INT(ae_py_int(emb, &i, msg, sizeof(msg)), -1);
+			CHECK_INT(ae_py_float(emb, &f, msg, sizeof(msg)), -1);
+			ae_node_free(emb);
+		}
 		ae_node_free(inf);
 		ae_node_free(nan);
 		ae_node_free(neg);

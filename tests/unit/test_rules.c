@@ -636,8 +636,40 @@ static void test_limits(void)
 	ae_rules_free(r);
 }
 
+/* A NUL byte inside a pattern (YAML "\0") is refused with its place: the
+ * rule was compiled from the C string, cut at the NUL, with the YAML length
+ * (a heap over-read in the prefilter, PCRE2 and memmem). Likewise in a
+ * template and an argument list. */
+static void test_nul_refused(void)
+{
+	static const char *const texts[] = {
+	    "log_events:\n"
+	    "  - name: nulpat\n"
+	    "    pattern: \"iterati\\0on 100 of a long literal\"\n"
+	    "    pattern_type: substring\n",
+	    "log_events:\n"
+	    "  - name: nulpat\n"
+	    "    pattern: \"iterati\\0on (?P<n>\\\\d+)\"\n",
+	    "log_events:\n"
+	    "  - name: nulmsg\n"
+	    "    pattern: iteration\n"
+	    "    actions: [{class_name: LogAction, message: \"a\\0b\"}]\n",
+	};
+	ae_error err;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		ae_rules *r = compile_text(texts[i], &err);
+
+		CHECK(r == NULL);
+		CHECK(strstr(err.text, "NUL character") != NULL);
+		CHECK_INT(err.line, 3 + (i == 2));
+		ae_rules_free(r);
+	}
+}
+
 int main(void)
 {
+	test_nul_refused();
 	test_production();
 	test_forms();
 	test_literals();
