@@ -15,6 +15,7 @@
 #include "ae_condition.h"
 #include "ae_fields.h"
 #include "ae_spawn.h"
+#include "ae_strbuf.h"
 
 #define MIN_POLL 0.1
 /* Bounds a MetadataCondition regex on a hostile value. */
@@ -498,21 +499,29 @@ int ae_cond_state_fds(const ae_cond_state *st, int *fds, int max)
 }
 
 /* Render a path template and expand a leading ~. */
-static char *render_path(const ae_template *tpl, const ae_eval_env *env,
-                         ae_error *why)
+/* The path, or for a glob the pattern: there the values (from the log, the
+ * config, the job) have glob's metacharacters escaped, so that a '*' in a
+ * captured path neither widens the match nor walks the filesystem. */
+static char *render_path(const ae_template *tpl, int glob,
+                         const ae_eval_env *env, ae_error *why)
 {
-	char *p = ae_template_render(tpl, env->tmpl, why);
-	char *x;
+	char *p = glob ? ae_template_render_glob(tpl, env->tmpl, why)
+	               : ae_template_render(tpl, env->tmpl, why);
+	ae_strbuf x = {0};
 
 	if (!p || p[0] != '~' || (p[1] && p[1] != '/') || !env->home)
 		return p;
-	x = malloc(strlen(env->home) + strlen(p));
-	if (x)
-		sprintf(x, "%s%s", env->home, p + 1);
-	else
-		ae_error_set(why, NULL, 0, 0, NULL, "out of memory");
+	for (const char *h = env->home; *h; h++) {
+		if (glob && strchr("*?[]\\", *h))
+			ae_strbuf_add(&x, "\\", 1);
+		ae_strbuf_add(&x, h, 1);
+	}
+	ae_strbuf_puts(&x, p + 1);
 	free(p);
-	return x;
+	p = ae_strbuf_take(&x);
+	if (!p)
+		ae_error_set(why, NULL, 0, 0, NULL, "out of memory");
+	return p;
 }
 
 static int same_any(const char *v, char *const *list)
@@ -593,7 +602,7 @@ static ae_cond_result eval_wait(const ae_condition *c, ae_cond_state *st,
                                 const ae_eval_env *env, double *next,
                                 ae_error *why)
 {
-	char *path = render_path(c->path, env, why);
+	char *path = render_path(c->path, c->kind == K_GLOB, env, why);
 	ae_cond_result r;
 
 	if (!path)
@@ -635,7 +644,7 @@ static ae_cond_result eval_command(const ae_condition *c, ae_cond_state *st,
 
 		if (!argv)
 			return AE_COND_FAIL;
-		if (c->cwd && !(cwd = render_path(c->cwd, env, why))) {
+		if (c->cwd && !(cwd = render_path(c->cwd, 0, env, why))) {
 			ae_template_argv_free(argv);
 			return AE_COND_FAIL;
 		}

@@ -700,10 +700,20 @@ out:
 	return rc;
 }
 
-char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
-                         ae_error *err)
+/* s with a backslash before each of glob(3)'s special characters. */
+static void add_glob_escaped(ae_strbuf *b, const char *s, size_t n)
 {
-	ae_strbuf out = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] && strchr("*?[]\\", s[i]))
+			ae_strbuf_add(b, "\\", 1);
+		ae_strbuf_add(b, s + i, 1);
+	}
+}
+
+static char *render(const ae_template *tpl, const ae_template_ctx *ctx,
+                    int glob_escape, ae_error *err)
+{
+	ae_strbuf out = {0}, field = {0};
 
 	for (size_t i = 0; i < tpl->n; i++) {
 		const seg *sg = &tpl->segs[i];
@@ -719,8 +729,15 @@ char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
 			             "unknown template key {%s}", sg->text);
 			goto fail;
 		}
-		if (render_field(&out, sg, v, err) < 0)
+		if (render_field(glob_escape ? &field : &out, sg, v, err) < 0)
 			goto fail;
+		if (glob_escape) {
+			add_glob_escaped(&out, field.s ? field.s : "",
+			                 field.len);
+			out.oom |= field.oom;
+			free(field.s);
+			memset(&field, 0, sizeof(field));
+		}
 	}
 	if (out.oom) {
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
@@ -728,8 +745,21 @@ char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
 	}
 	return ae_strbuf_take(&out);
 fail:
+	free(field.s);
 	free(out.s);
 	return NULL;
+}
+
+char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
+                         ae_error *err)
+{
+	return render(tpl, ctx, 0, err);
+}
+
+char *ae_template_render_glob(const ae_template *tpl,
+                              const ae_template_ctx *ctx, ae_error *err)
+{
+	return render(tpl, ctx, 1, err);
 }
 
 char *ae_template_expand(const char *text, const ae_template_ctx *ctx,

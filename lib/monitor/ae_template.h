@@ -44,6 +44,12 @@ int ae_template_is_constant(const ae_template *tpl);
 char *ae_template_render(const ae_template *tpl, const ae_template_ctx *ctx,
                          ae_error *err);
 
+/* Render for glob(3): the values put into the text have *, ?, [, ] and \
+ * escaped, so that only the template's own text is a pattern (a path from a
+ * log line matches itself only). */
+char *ae_template_render_glob(const ae_template *tpl,
+                              const ae_template_ctx *ctx, ae_error *err);
+
 /* Parse and render in one go. */
 char *ae_template_expand(const char *text, const ae_template_ctx *ctx,
                          ae_error *err);

@@ -299,6 +299,33 @@ int main(void)
 	                "'{output_dir}/none_*', blocking: true}",
 	                &why),
 	          AE_COND_WAITING);
+	/* a value from the log is a path, not a pattern: "iter_*" matches
+	 * only a file of that name, and "[" is no bracket expression */
+	ae_map_set(meta, "glob_path", ae_node_new_string("iter_*"));
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: "
+	                "'{output_dir}/{glob_path}'}",
+	                &why),
+	          AE_COND_FAIL);
+	snprintf(path, sizeof(path), "%s/iter_*", dir);
+	mkdir(path, 0700);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: "
+	                "'{output_dir}/{glob_path}', min_matches: 2}",
+	                &why),
+	          AE_COND_FAIL);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: "
+	                "'{output_dir}/{glob_path}'}",
+	                &why),
+	          AE_COND_PASS);
+	rmdir(path);
+	ae_map_set(meta, "glob_path", ae_node_new_string("it?r_[0]\\"));
+	snprintf(path, sizeof(path), "%s/it?r_[0]\\", dir);
+	mkdir(path, 0700);
+	CHECK_INT(eval1("{class_name: GlobExistsCondition, pattern: "
+	                "'{output_dir}/{glob_path}'}",
+	                &why),
+	          AE_COND_PASS);
+	rmdir(path);
+	ae_map_remove(meta, "glob_path");
 
 	/* Composite, in order: all stops at the first non-pass */
 	snprintf(text, sizeof(text),
