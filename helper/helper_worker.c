@@ -95,6 +95,7 @@ typedef struct worker {
 	unsigned lines_since_check;
 	wstats st;
 	char last_follow_error[AE_ERROR_TEXT_LEN];
+	uint64_t rule_errors; /* the rules' refused matches, as logged */
 } worker;
 
 static double wall_now(void)
@@ -191,6 +192,23 @@ static int emit(void *ctx, size_t rule, ae_event *ev)
 	return 0;
 }
 
+/* A match the rules refused (a value cut by invalid UTF-8, a once_per that
+ * does not render) gives no event: helper.log says so, for the first ten and
+ * then every thousandth. */
+static void log_refused(worker *w, uint64_t line_no)
+{
+	ae_rules_stats rst;
+
+	ae_rules_get_stats(w->rules, &rst);
+	if (rst.errors == w->rule_errors)
+		return;
+	w->rule_errors = rst.errors;
+	if (rst.errors <= 10 || rst.errors % 1000 == 0)
+		helper_log("line %llu: %s (%llu so far)",
+		           (unsigned long long)line_no, rst.last_error,
+		           (unsigned long long)rst.errors);
+}
+
 static int on_line(const char *line, size_t len, uint64_t offset,
                    uint64_t line_no, void *ctx)
 {
@@ -202,6 +220,7 @@ static int on_line(const char *line, size_t len, uint64_t offset,
 	if (ae_rules_match_line(w->rules, line, len, offset, line_no,
 	                        w->log_path, emit, w, &err) < 0)
 		log_error("matching", &err);
+	log_refused(w, line_no);
 	if (++w->lines_since_check >= LINES_PER_CLOCK_CHECK) {
 		w->lines_since_check = 0;
 		if (mono_now() - w->last_save >= BUSY_SAVE_INTERVAL)

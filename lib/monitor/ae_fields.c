@@ -3,6 +3,7 @@
 #endif
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,4 +219,57 @@ char *ae_fields_utf8_dup(const char *s, size_t n)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* 1 when the character that ends at `at` is invalid (a byte that is not
+ * part of a valid sequence ending there). */
+static int invalid_before(const unsigned char *u, size_t n, size_t at)
+{
+	size_t p = at - 1;
+
+	while (p > 0 && at - p < 4 && (u[p] & 0xC0) == 0x80)
+		p--;
+	return utf8_seq(u + p, n - p) != at - p;
+}
+
+int ae_fields_utf8_whole(const char *s, size_t n, size_t start, size_t end)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (start > 0 && invalid_before(u, n, start))
+		return 0;
+	if (end < n && !utf8_seq(u + end, n - end))
+		return 0;
+	for (size_t i = start; i < end;) {
+		size_t l = u[i] ? utf8_seq(u + i, end - i) : 0;
+
+		if (!l)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+int ae_fields_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		uint64_t w;
+		size_t l;
+
+		/* ASCII eight bytes at a time: most of a log */
+		if (i + 8 <= n) {
+			memcpy(&w, u + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		l = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+		if (!l)
+			return 0;
+		i += l;
+	}
+	return 1;
 }

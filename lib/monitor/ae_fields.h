@@ -50,4 +50,14 @@ int ae_fields_deferred(const ae_node *node);
  * memory runs out. */
 char *ae_fields_utf8_dup(const char *s, size_t n);
 
+/* True when s[0, n) is valid UTF-8 (NUL included). */
+int ae_fields_utf8_valid(const char *s, size_t n);
+
+/* True when s[start, end) is whole text: valid UTF-8 without a NUL, with no
+ * invalid byte just before or after it. A match of PCRE2_MATCH_INVALID_UTF
+ * stops at an invalid byte, and ae_fields_utf8_dup drops it: a value
+ * captured from a line that fails this is a cut (say, a path "/tmp/" out of
+ * "/tmp/\xff..."), not the line's. */
+int ae_fields_utf8_whole(const char *s, size_t n, size_t start, size_t end);
+
 #endif /* AE_FIELDS_H */

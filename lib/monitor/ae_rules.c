@@ -26,7 +26,12 @@ typedef struct rule {
 	int substring;
 	char *pattern;
 	size_t patlen;
-	pcre2_code *code; /* NULL for substring rules or deferred patterns */
+	/* NULL for substring rules or deferred patterns. code is for valid
+	 * UTF-8 lines (JIT-compiled when it can be); code_inv, compiled with
+	 * PCRE2_MATCH_INVALID_UTF and never JIT-compiled, for the others:
+	 * PCRE2's JIT before 10.43 fails multi-byte characters with that
+	 * option (\S stops at an "é"), the interpreter does not. */
+	pcre2_code *code, *code_inv;
 	int jit;
 	/* prefilter: every match contains one of these (one per top-level
 	 * alternative); none: the rule is tried on every line */
@@ -68,6 +73,7 @@ static void rule_clear(rule *r)
 	free(r->name);
 	free(r->pattern);
 	pcre2_code_free(r->code);
+	pcre2_code_free(r->code_inv);
 	ae_prefilter_lits_free(r->lits, r->nlits);
 	ae_node_free(r->metadata);
 	for (size_t i = 0; i < r->nex; i++)
@@ -128,10 +134,13 @@ static int compile_regex(rule *r, const ae_node *pat, ae_error *err)
 	PCRE2_SIZE off;
 	int code;
 
-	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->patlen,
-	                        PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
-	                        &off, NULL);
-	if (!r->code) {
+	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->patlen, PCRE2_UTF,
+	                        &code, &off, NULL);
+	if (r->code)
+		r->code_inv = pcre2_compile((PCRE2_SPTR)r->pattern, r->patlen,
+		                            PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+		                            &code, &off, NULL);
+	if (!r->code || !r->code_inv) {
 		PCRE2_UCHAR msg[256];
 
 		pcre2_get_error_message(code, msg, sizeof(msg));
@@ -606,10 +615,12 @@ static char *default_key(const rule *r, const ae_node *meta)
 	return ae_strbuf_take(&b);
 }
 
-/* Build the event for a match of rule r; ovector NULL for substrings. */
+/* Build the event for a match of rule r in line[0, len); ovector NULL for
+ * substrings. NULL with *oom unset for an event refused. */
 static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
-                            size_t mstart, size_t mend, const PCRE2_SIZE *ov,
-                            uint32_t novec, int *oom, ae_error *err)
+                            size_t len, size_t mstart, size_t mend,
+                            const PCRE2_SIZE *ov, uint32_t novec, int *oom,
+                            ae_error *err)
 {
 	ae_event *ev = calloc(1, sizeof(*ev));
 
@@ -632,6 +643,15 @@ static ae_event *make_event(ae_rules *rs, const rule *r, const char *line,
 		}
 		if (s == (size_t)-1) {
 			v = ae_node_new_null();
+		} else if (ov && !ae_fields_utf8_whole(line, len, s, e)) {
+			/* an invalid byte ended the capture or would be
+			 * dropped from it: its value is not what the line
+			 * says (a cooldown could pin another, existing path) */
+			note_error(rs, r->name, r->ex[i].key,
+			           ": a value next to invalid UTF-8 or a NUL: "
+			           "event refused");
+			ae_event_free(ev);
+			return NULL;
 		} else {
 			char *txt = ae_fields_utf8_dup(line + s, e - s);
 
@@ -674,7 +694,7 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
                         const char *source_path, ae_rules_emit_fn emit,
                         void *ctx, ae_error *err)
 {
-	int count = 0, oom = 0;
+	int count = 0, oom = 0, valid = -1; /* valid UTF-8, once known */
 
 	if (len && line[len - 1] == '\n')
 		len--;
@@ -719,12 +739,20 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 		if (!r->substring) {
 			if (!r->code)
 				continue;
-			rc = r->jit
-			         ? pcre2_jit_match(r->code, (PCRE2_SPTR)line,
-			                           len, from, 0, rs->md,
-			                           rs->mctx)
-			         : pcre2_match(r->code, (PCRE2_SPTR)line, len,
-			                       from, 0, rs->md, rs->mctx);
+			if (valid < 0)
+				valid = ae_fields_utf8_valid(line, len);
+			if (!valid)
+				rc =
+				    pcre2_match(r->code_inv, (PCRE2_SPTR)line,
+				                len, from, 0, rs->md, rs->mctx);
+			else if (r->jit)
+				rc = pcre2_jit_match(r->code, (PCRE2_SPTR)line,
+				                     len, from, 0, rs->md,
+				                     rs->mctx);
+			else
+				rc = pcre2_match(r->code, (PCRE2_SPTR)line, len,
+				                 from, PCRE2_NO_UTF_CHECK,
+				                 rs->md, rs->mctx);
 			if (rc == PCRE2_ERROR_NOMATCH)
 				continue;
 			if (rc < 0) {
@@ -749,7 +777,7 @@ int ae_rules_match_line(ae_rules *rs, const char *line, size_t len,
 			ms = ov[0];
 			me = ov[1];
 		}
-		ev = make_event(rs, r, line, ms, me, ov, novec, &oom, err);
+		ev = make_event(rs, r, line, len, ms, me, ov, novec, &oom, err);
 		if (!ev) {
 			if (oom)
 				return -1;

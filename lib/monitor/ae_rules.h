@@ -13,7 +13,10 @@
  *   actions         list of actions or EventActions (ae_binding)
  *   state           accepted for compatibility, not used by the helper
  * A line is matched against every rule in order (first match per rule);
- * events come out in log order, rules in their order within a line.
+ * events come out in log order, rules in their order within a line. Lines
+ * are UTF-8 (PCRE2_MATCH_INVALID_UTF: no match spans an invalid byte); an
+ * extracted value next to an invalid byte, or with a NUL, would be a cut of
+ * what the line says, so that match gives no event (counted in errors).
  *
  * Speed: every regex is JIT-compiled. From each pattern the literals are
  * taken that every match must contain (one per top-level alternative; a

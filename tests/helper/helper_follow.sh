@@ -54,11 +54,18 @@ check "helper.log has the rendered message" \
 check "the state was saved after the batch" \
 	wait_for 3 grep -q '"offset": [1-9]' "$prov/monitor_state.json"
 
+# a path cut by an invalid byte is not the checkpoint's: no action, and
+# helper.log says why
+printf 'successfully saved checkpoint from iteration 150 to /ck/\377\376run\n' >>"$log"
 # the same trigger again: at most once
 ckpt_line 100 >>"$log"
 ckpt_line 200 >>"$log"
 check "a new iteration fires" wait_for 5 jcount_is "$prov" action_finished '"200"' 1
 check "the repeated one does not" jcount_is "$prov" action_started '"100"' 1
+check "no action for a path cut by invalid UTF-8" \
+	jcount_is "$prov" action_started '"150"' 0
+check "helper.log names the refused value" \
+	grep -q 'line [0-9]*: checkpoint_saved: checkpoint_path: a value next to invalid UTF-8 or a NUL: event refused (1 so far)' "$prov/helper.log"
 
 # a line without its newline, written just before SIGTERM
 ckpt_line 300 | tr -d '\n' >>"$log"
