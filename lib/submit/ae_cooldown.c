@@ -716,7 +716,7 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
                        const ae_template_ctx *t, const char *config_path,
                        const origin *org, ae_action_exec *x, ae_error *err)
 {
-	ae_template_ctx esc = *t;
+	ae_template_ctx esc = {0};
 	ae_submit_result chk = {0};
 	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
 	char written[PATH_MAX];
@@ -738,9 +738,8 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	sp = json_object_get(ref, "search_path");
 	search = calloc(json_array_size(sp) + 1, sizeof(*search));
 	ov_texts = calloc(c->n_ovs + 1, sizeof(*ov_texts));
-	esc.metadata =
-	    t->metadata ? ae_cooldown_config_escaped_copy(t->metadata) : NULL;
-	if (!search || !ov_texts || (t->metadata && !esc.metadata)) {
+	if (!search || !ov_texts ||
+	    ae_cooldown_config_escaped_ctx(t, &esc) < 0) {
 		rv = ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		goto out;
 	}
@@ -801,7 +800,7 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	rv = 0;
 out:
 	ae_submit_result_clear(&chk);
-	ae_node_free((ae_node *)esc.metadata);
+	ae_cooldown_config_escaped_ctx_free(&esc);
 	for (size_t i = 0; ov_texts && i < c->n_ovs; i++)
 		free(ov_texts[i]);
 	free(ov_texts);

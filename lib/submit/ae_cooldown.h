@@ -39,8 +39,10 @@
  *     An override value that comes from a template field is taken
  *     verbatim: a number, bool or null stays typed, anything else becomes a
  *     quoted string, so a path with ';', ',', spaces or quotes arrives
- *     unchanged. Event values containing "${" are escaped, so text from a log
- *     never becomes an interpolation; "${...}" written in the override
+ *     unchanged. Values containing "${" (the event's, the helper's
+ *     variables, the parent's resolved config) are escaped, so text from a
+ *     log, a job name or a literal "${...}" in the parent's config never
+ *     becomes an interpolation; "${...}" written in the override
  *     itself stays one (a parent's "$${oc.timestring:}" or
  *     "\${oc.timestring:}" arrives here as "${oc.timestring:}" and is
  *     resolved by the child, which so gets a timestamp of its own).

@@ -33,7 +33,7 @@ static int escape_tree(ae_node *n)
 	return 0;
 }
 
-ae_node *ae_cooldown_config_escaped_copy(const ae_node *node)
+static ae_node *escaped_copy(const ae_node *node)
 {
 	ae_node *c = ae_node_copy(node);
 
@@ -42,6 +42,29 @@ ae_node *ae_cooldown_config_escaped_copy(const ae_node *node)
 		c = NULL;
 	}
 	return c;
+}
+
+int ae_cooldown_config_escaped_ctx(const ae_template_ctx *t,
+                                   ae_template_ctx *esc)
+{
+	*esc = (ae_template_ctx){0};
+	esc->metadata = t->metadata ? escaped_copy(t->metadata) : NULL;
+	esc->vars = t->vars ? escaped_copy(t->vars) : NULL;
+	esc->config = t->config ? escaped_copy(t->config) : NULL;
+	if ((t->metadata && !esc->metadata) || (t->vars && !esc->vars) ||
+	    (t->config && !esc->config)) {
+		ae_cooldown_config_escaped_ctx_free(esc);
+		return -1;
+	}
+	return 0;
+}
+
+void ae_cooldown_config_escaped_ctx_free(ae_template_ctx *esc)
+{
+	ae_node_free((ae_node *)esc->metadata);
+	ae_node_free((ae_node *)esc->vars);
+	ae_node_free((ae_node *)esc->config);
+	*esc = (ae_template_ctx){0};
 }
 
 ae_node *ae_cooldown_config_compose(const char *config_path,

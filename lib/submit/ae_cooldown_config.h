@@ -9,14 +9,21 @@
 
 #include "ae_error.h"
 #include "ae_node.h"
+#include "ae_template.h"
 
 /* Top-level key and member of the parent record in a cooldown's config. */
 #define AE_COOLDOWN_RESERVED_KEY "autoexp"
 #define AE_COOLDOWN_PARENT_KEY   "parent"
 
-/* A deep copy of a tree whose strings containing "${" are escaped
- * (ae_cooldown_spec_escape). NULL when memory runs out. */
-ae_node *ae_cooldown_config_escaped_copy(const ae_node *node);
+/* The context override values are rendered with: t with deep copies of
+ * its metadata, vars and config in which every string containing "${" is
+ * escaped (ae_cooldown_spec_escape), so that what a value puts in (the
+ * log's text, a job name, a "\\${...}" the parent's config resolved to a
+ * literal "${...}") stays text in the child. 0, or -1 when memory runs out
+ * (*esc then owns nothing). Free with ae_cooldown_config_escaped_ctx_free. */
+int ae_cooldown_config_escaped_ctx(const ae_template_ctx *t,
+                                   ae_template_ctx *esc);
+void ae_cooldown_config_escaped_ctx_free(ae_template_ctx *esc);
 
 /* Compose config_path with the override texts against search (n_search
  * directories after the config's own). Warnings are appended to warnings

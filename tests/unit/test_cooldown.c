@@ -866,6 +866,48 @@ static void test_escapes(void)
 	ae_node_free(meta);
 }
 
+/* A "${" in the parent's resolved config (written "\\${...}" by the user)
+ * or in a helper variable is text, not an interpolation: the child gets it
+ * as text, as it gets the event's values. */
+static void test_config_value_escaped(void)
+{
+	const char *sd = stub_dir("ok 6100\n");
+	char ckpt[PATH_MAX + 32], path[PATH_MAX + 128];
+	ae_node *meta, *act, *ovs, *child, *res;
+	ae_resolve_opts ro = {.timestring = CHILD_TS};
+	job j = parent;
+	ae_error err;
+	outcome o;
+
+	j.resolved = ae_node_copy(parent.resolved);
+	j.job_id = "7${oc.env:HOME}";
+	ae_map_set(ae_map_get(j.resolved, "project"), "name",
+	           ae_node_new_string("run_${oc.env:HOME}"));
+	act = ae_node_copy(find_action(j.resolved, "ckpt", 0));
+	ovs = ae_node_new_seq();
+	ae_seq_append(ovs, ae_node_new_string("project.name={project.name}_"
+	                                      "{job_id}_cooldown"));
+	ae_map_set(act, "overrides", ovs);
+	ae_map_set(act, "name", ae_node_new_string("escaped_cfg"));
+	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
+	meta = event_meta("65", ckpt);
+	run_action(act, &j, meta, sd, &o);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	json_decref(o.result);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/escaped_cfg_it65/config.yaml", parent.prov);
+	child = load_yaml(path);
+	res = child ? ae_interp_resolve(child, &ro, &err) : NULL;
+	CHECK(res != NULL);
+	CHECK_STR(str_at(res, "project.name"),
+	          "run_${oc.env:HOME}_7${oc.env:HOME}_cooldown");
+	ae_node_free(res);
+	ae_node_free(child);
+	ae_node_free(meta);
+	ae_node_free(act);
+	ae_node_free(j.resolved);
+}
+
 static void test_invalid(void)
 {
 	char ckpt[PATH_MAX + 32], path[PATH_MAX + 128];
@@ -1636,6 +1678,7 @@ int main(void)
 	test_design_example();
 	test_chain();
 	test_escapes();
+	test_config_value_escaped();
 	test_invalid();
 	test_metacharacters();
 	test_retries();
