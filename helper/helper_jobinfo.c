@@ -189,10 +189,21 @@ static int field(helper_jobinfo *ji, const char *k, size_t kn, const char *v,
 #undef IS
 }
 
+/* 1 when the key k (kn bytes) is among the n keys seen before it. */
+static int seen_before(const char *const *keys, const size_t *lens, size_t n,
+                       const char *k, size_t kn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lens[i] == kn && !strncmp(keys[i], k, kn))
+			return 1;
+	return 0;
+}
+
 int helper_jobinfo_parse(const char *text, helper_jobinfo *ji, ae_error *err)
 {
 	const char *p = text, *k = NULL, *v = NULL;
-	size_t kn = 0;
+	const char *keys[512];
+	size_t kn = 0, lens[512], nkeys = 0;
 
 	helper_jobinfo_clear(ji);
 	/* scontrol may print several lines (heterogeneous jobs): the first */
@@ -214,6 +225,23 @@ int helper_jobinfo_parse(const char *text, helper_jobinfo *ji, ae_error *err)
 			}
 			if (!n)
 				break;
+			/* scontrol prints each key once and escapes nothing:
+			 * a second one was in a value (a job name or comment
+			 * " StdOut=/x"), and which is Slurm's is unknown */
+			if (seen_before(keys, lens, nkeys, p, n)) {
+				helper_jobinfo_clear(ji);
+				ae_error_set(
+				    err, NULL, 0, 0, NULL,
+				    "scontrol output has %.*s= twice (a "
+				    "job name or comment that looks like "
+				    "it?): not trusted",
+				    (int)(n > 64 ? 64 : n), p);
+				return -2;
+			}
+			if (nkeys < sizeof(keys) / sizeof(keys[0])) {
+				keys[nkeys] = p;
+				lens[nkeys++] = n;
+			}
 			k = p;
 			kn = n;
 			v = p + n + 1;
@@ -281,10 +309,14 @@ int helper_jobinfo_query(const char *job_id, const char *const *envp, int tries,
 			return -1; /* not there: retrying will not help */
 		ae_child_wait(c, NULL);
 		out = ae_child_stdout(c, &len, &trunc);
-		if (ae_child_exited(c) && ae_child_exit_code(c) == 0 &&
-		    helper_jobinfo_parse(out, ji, err) == 0) {
-			ae_child_free(c);
-			return 0;
+		if (ae_child_exited(c) && ae_child_exit_code(c) == 0) {
+			int rc = helper_jobinfo_parse(out, ji, err);
+
+			if (rc == 0 ||
+			    rc == -2) { /* -2: asking again won't help */
+				ae_child_free(c);
+				return rc < 0 ? -1 : 0;
+			}
 		}
 		errout = ae_child_stderr(c, &len, &trunc);
 		ae_error_set(err, NULL, 0, 0, NULL,

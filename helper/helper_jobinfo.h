@@ -38,8 +38,10 @@ int helper_jobinfo_load(int job_fd, const char *job_dir, helper_jobinfo *ji,
 
 /* Parse one line of `scontrol show job -o` into ji (cleared first). A value
  * with spaces (a path, a job name) is kept whole: a new field starts only at
- * a word that looks like Key=. Returns 0, or -1 with err set when the line
- * has no JobId (or memory ran out). */
+ * a word that looks like Key=. scontrol escapes nothing, so a job name or
+ * comment " StdOut=/x" would read as a field: a key seen twice makes the
+ * line untrusted. Returns 0, -1 with err set when the line has no JobId (or
+ * memory ran out), -2 with err set (ji cleared) for a key seen twice. */
 int helper_jobinfo_parse(const char *text, helper_jobinfo *ji, ae_error *err);
 
 /* Run `scontrol show job -o job_id` (argv, no shell, PATH of envp) up to

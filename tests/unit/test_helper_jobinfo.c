@@ -170,6 +170,20 @@ int main(void)
 	CHECK_INT(helper_jobinfo_parse("slurm_load_jobs error: Invalid job id",
 	                               &ji, &err),
 	          -1);
+	/* a job name or comment that looks like a field (scontrol escapes
+	 * nothing): which StdOut or JobId is Slurm's is unknown, so none */
+	CHECK_INT(helper_jobinfo_parse(
+	              "JobId=5 JobName=x StdOut=/tmp/evil UserId=a(1) "
+	              "WorkDir=/w StdOut=/w/slurm-5.out Power=",
+	              &ji, &err),
+	          -2);
+	CHECK(ji.std_out == NULL && ji.job_id == NULL);
+	CHECK(strstr(err.text, "StdOut= twice") != NULL);
+	CHECK_INT(helper_jobinfo_parse("JobId=5 JobName=x JobId=6 UserId=a(1) "
+	                               "Comment=a StdOut=/x StdOut=/w/o",
+	                               &ji, &err),
+	          -2);
+	CHECK(strstr(err.text, "JobId= twice") != NULL);
 	CHECK(strstr(err.text, "JobId") != NULL);
 	helper_jobinfo_clear(&ji);
 	test_load();
