@@ -79,6 +79,13 @@ static void drop_dot_segments(char *path)
 	*w = '\0';
 }
 
+/* The longest path a start writes under its output directory:
+ * provenance/jobs/<20-digit job id>_start<long>/resolved_config.yaml. */
+#define LONGEST_UNDER_OUTPUT                                                   \
+	(sizeof("/provenance/" AE_PROV_JOBS_DIR "/") - 1 + 20 +                \
+	 sizeof("_start-9223372036854775808") - 1 +                            \
+	 sizeof("/" AE_PROV_RESOLVED_YAML) - 1)
+
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
                            char *buf, size_t size, ae_error *err)
 {
@@ -113,6 +120,14 @@ int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
 		return ae_error_set(err, NULL, 0, 0, "project.base_output_dir",
 		                    "output directory path is too long");
 	drop_dot_segments(buf);
+	/* refused here, not cut later: AUTOEXP_PROVENANCE_DIR and the rest
+	 * would name another directory */
+	if (strlen(buf) + LONGEST_UNDER_OUTPUT >= PATH_MAX)
+		return ae_error_set(
+		    err, NULL, 0, 0, "project.base_output_dir",
+		    "output directory path is too long (%zu bytes): the "
+		    "provenance files under it must fit in PATH_MAX (%d)",
+		    strlen(buf), PATH_MAX);
 	return 0;
 }
 
@@ -291,9 +306,10 @@ static int open_start_dir(const ae_jobstart_info *info, ae_jobstart_result *res,
 	char jobs[PATH_MAX];
 	int jobs_fd, again;
 
-	snprintf(jobs, sizeof(jobs), "%.*s/%s",
-	         (int)(sizeof(jobs) - sizeof(AE_PROV_JOBS_DIR) - 2),
-	         res->provenance_dir, AE_PROV_JOBS_DIR);
+	if ((size_t)snprintf(jobs, sizeof(jobs), "%s/%s", res->provenance_dir,
+	                     AE_PROV_JOBS_DIR) >= sizeof(jobs))
+		return ae_error_set(err, res->provenance_dir, 0, 0, NULL,
+		                    "path too long");
 	jobs_fd =
 	    ae_safedir_openat(res->prov_fd, AE_PROV_JOBS_DIR, jobs, info->uid,
 	                      1, AE_SAFEDIR_OWN | AE_SAFEDIR_STRICT, err);
@@ -487,9 +503,13 @@ int ae_jobstart_run(const char *capture_json, const ae_jobstart_info *info,
 	if (ae_jobstart_output_dir(resolved, info->workdir, res->output_dir,
 	                           sizeof(res->output_dir), err) < 0)
 		goto out;
-	snprintf(res->provenance_dir, sizeof(res->provenance_dir),
-	         "%.*s/provenance", (int)(sizeof(res->provenance_dir) - 12),
-	         res->output_dir);
+	/* ae_jobstart_output_dir left room for what goes under it */
+	if ((size_t)snprintf(res->provenance_dir, sizeof(res->provenance_dir),
+	                     "%s/provenance",
+	                     res->output_dir) >= sizeof(res->provenance_dir)) {
+		ae_error_set(err, res->output_dir, 0, 0, NULL, "path too long");
+		goto out;
+	}
 
 	/* no directory on the way that others could swap (issue 17): the
 	 * helper and the cooldowns reach the run's files from descriptors

@@ -59,7 +59,9 @@ int ae_jobstart_wants_helper(const ae_node *resolved);
 /* The output directory of a resolved config: project.output_dir when set,
  * else project.base_output_dir, made absolute against workdir; "." components
  * and doubled slashes are dropped. Array tasks get no suffix: their config
- * names the task (ae_taskdir). Returns 0 or -1 with err. */
+ * names the task (ae_taskdir). A directory too long for the provenance
+ * files under it to fit in PATH_MAX is refused, as is a NUL inside.
+ * Returns 0 or -1 with err. */
 int ae_jobstart_output_dir(const ae_node *resolved, const char *workdir,
                            char *buf, size_t size, ae_error *err);
 

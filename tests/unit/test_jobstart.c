@@ -644,6 +644,31 @@ static void test_output_dir(void)
 		CHECK_STR(buf, cases[i].want);
 		ae_node_free(cfg);
 	}
+	/* near PATH_MAX: refused at once, not cut later into another
+	 * directory's name (AUTOEXP_PROVENANCE_DIR, the start's files) */
+	{
+		static char y[PATH_MAX + 64];
+		char dir[PATH_MAX];
+		ae_node *cfg;
+
+		for (size_t len = 4000; len <= 4050; len += 50) {
+			memset(dir, 'd', len);
+			for (size_t k = 0; k < len; k += 200)
+				dir[k] = '/';
+			dir[len] = '\0';
+			snprintf(y, sizeof(y), "project:\n  output_dir: %s\n",
+			         dir);
+			cfg = ae_yaml_load_string(y, strlen(y), "t.yaml", NULL,
+			                          &err);
+			CHECK(cfg != NULL);
+			CHECK_INT(ae_jobstart_output_dir(cfg, "/w", buf,
+			                                 sizeof(buf), &err),
+			          len == 4000 ? 0 : -1);
+			if (len > 4000)
+				CHECK(strstr(err.text, "PATH_MAX") != NULL);
+			ae_node_free(cfg);
+		}
+	}
 	/* a NUL inside would cut the path to another directory: refused */
 	{
 		static const char y[] =
