@@ -30,6 +30,7 @@ typedef struct ae_plugin_state {
 	int have_exit_status;
 	int exit_status;  /* wait status of the batch script */
 	pid_t helper_pid; /* autoexp-helper started for this job, or 0 */
+	int helper_pidfd; /* a pidfd of it, or -1 (no pidfds: Linux < 5.3) */
 	unsigned long long helper_start; /* its start time (clock ticks) */
 } ae_plugin_state;
 

@@ -2,12 +2,17 @@
  *
  * Started in user_init, where slurmstepd has only switched its effective ids:
  * a double fork and setsid detach it from the step (so it can drain after the
- * batch script ends), then it becomes the job user for good (groups, gid, uid)
- * and is exec'd with an argv and an environment built here, its standard
- * streams on /dev/null and no other descriptor inherited. At job end, as
- * root, it is sent SIGTERM, but only after checking that the pid still
- * belongs to the process started here (same start time), since pids are
- * reused. */
+ * batch script ends), then it becomes the job user for good (all its groups,
+ * gid, uid) and is exec'd with an argv and an environment built here, its
+ * standard streams on /dev/null and no other descriptor inherited.
+ *
+ * The grandchild reports through a close-on-exec pipe: its pid first; then
+ * it waits until slurmstepd holds a pidfd of it; then either nothing (the
+ * exec closed the pipe) or the step that failed and its errno, which fails
+ * the job start with that reason. Everything between fork and exec is a
+ * system call: slurmstepd is multithreaded. At job end, as root, SIGTERM
+ * goes through the pidfd (a pid can be reused; a pidfd cannot); without
+ * pidfds (Linux < 5.3), by pid after checking its start time. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,40 +39,83 @@
 #include "helper_launch.h"
 #include "spank_api.h"
 
-#define MAX_GROUPS 256
+/* What the grandchild reports after its pid when it cannot become the
+ * helper: the step that failed and its errno. */
+enum {
+	STEP_WAIT,
+	STEP_ROOT,
+	STEP_GROUPS,
+	STEP_GID,
+	STEP_UID,
+	STEP_CHECK,
+	STEP_CHDIR,
+	STEP_NULL,
+	STEP_FDS,
+	STEP_EXEC,
+};
+static const char *const step_names[] = {
+    "waiting for slurmstepd",
+    "seteuid(0)",
+    "setgroups",
+    "setresgid",
+    "setresuid",
+    "checking the ids",
+    "chdir",
+    "/dev/null",
+    "moving the report pipe",
+    "execve",
+};
 
-static void close_from(int lowest)
+typedef struct launch_failure {
+	int step;
+	int err;
+} launch_failure;
+
+/* In the grandchild: report the failed step with errno, and end. */
+static void fail_step(int report_fd, int step)
 {
-	int fd, max = (int)sysconf(_SC_OPEN_MAX);
+	launch_failure f = {step, errno};
 
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = lowest; fd < max; fd++)
-		close(fd);
+	if (write(report_fd, &f, sizeof(f)) != sizeof(f))
+		_exit(125); /* nobody to tell: the start says "no report" */
+	_exit(126);
 }
 
-/* In the grandchild: never returns. */
+/* In the grandchild: never returns. report_fd and go_fd are close-on-exec
+ * pipes to slurmstepd, both above 2; only system calls from here to execve
+ * (closefrom is close_range(2), or /proc/self/fd read without allocating on
+ * kernels before 5.9). */
 static void become_helper(const char *path, char *const argv[],
-                          char *const envp[], const gid_t *groups, int ngroups,
-                          const char *cwd, const char *fallback_cwd,
-                          int report_fd)
+                          char *const envp[], const gid_t *groups,
+                          size_t ngroups, const char *cwd,
+                          const char *fallback_cwd, int report_fd, int go_fd)
 {
 	pid_t self = getpid();
 	sigset_t none;
 	int null, sig;
+	char go;
 
 	if (write(report_fd, &self, sizeof(self)) != sizeof(self))
 		_exit(126);
-	close(report_fd);
+	/* alive until slurmstepd has a pidfd of this process */
+	if (read(go_fd, &go, 1) != 1)
+		fail_step(report_fd, STEP_WAIT);
+	close(go_fd);
 	/* slurmstepd changed only the effective ids: take root back to be able
 	 * to drop everything, then drop it for good. */
-	if (seteuid(0) < 0 || setgroups((size_t)ngroups, groups) < 0 ||
-	    setresgid(ae_plugin.gid, ae_plugin.gid, ae_plugin.gid) < 0 ||
-	    setresuid(ae_plugin.uid, ae_plugin.uid, ae_plugin.uid) < 0)
-		_exit(126);
+	if (seteuid(0) < 0)
+		fail_step(report_fd, STEP_ROOT);
+	if (setgroups(ngroups, groups) < 0)
+		fail_step(report_fd, STEP_GROUPS);
+	if (setresgid(ae_plugin.gid, ae_plugin.gid, ae_plugin.gid) < 0)
+		fail_step(report_fd, STEP_GID);
+	if (setresuid(ae_plugin.uid, ae_plugin.uid, ae_plugin.uid) < 0)
+		fail_step(report_fd, STEP_UID);
 	if (getuid() != ae_plugin.uid || geteuid() != ae_plugin.uid ||
-	    setuid(0) == 0)
-		_exit(126);
+	    setuid(0) == 0) {
+		errno = EPERM;
+		fail_step(report_fd, STEP_CHECK);
+	}
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
@@ -78,14 +127,95 @@ static void become_helper(const char *path, char *const argv[],
 	umask(umask(0) & 0077);
 	if ((!cwd || chdir(cwd) < 0) && chdir(fallback_cwd) < 0 &&
 	    chdir("/") < 0)
-		_exit(126);
+		fail_step(report_fd, STEP_CHDIR);
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0)
-		_exit(126);
-	close_from(3);
+		fail_step(report_fd, STEP_NULL);
+	/* the report pipe on 3, still close-on-exec; nothing above it */
+	if (report_fd != 3) {
+		if (dup3(report_fd, 3, O_CLOEXEC) < 0)
+			fail_step(report_fd, STEP_FDS);
+		report_fd = 3;
+	}
+	closefrom(4);
 	execve(path, argv, envp);
-	_exit(127);
+	fail_step(report_fd, STEP_EXEC);
+}
+
+/* The job user's groups (getgrouplist, as many as there are; caller frees)
+ * into *out, or NULL with ae_plug_fail's message. */
+static gid_t *user_groups(const char *name, gid_t gid, size_t *n)
+{
+	long max = sysconf(_SC_NGROUPS_MAX);
+	int ngroups = 64;
+	gid_t *groups = NULL, *g;
+
+	for (int tries = 0; tries < 4; tries++) {
+		int want = ngroups;
+
+		if (!(g = realloc(groups, (size_t)ngroups * sizeof(*groups))))
+			break;
+		groups = g;
+		if (getgrouplist(name, gid, groups, &ngroups) >= 0) {
+			if (max > 0 && ngroups > max) {
+				ae_plug_fail(
+				    "autoexp: job start: user %s is in "
+				    "%d groups, more than the %ld a "
+				    "process can have",
+				    name, ngroups, max);
+				free(groups);
+				return NULL;
+			}
+			*n = (size_t)ngroups;
+			return groups;
+		}
+		/* too small: ngroups now says how many there are */
+		if (ngroups <= want)
+			ngroups = want * 2;
+	}
+	free(groups);
+	ae_plug_fail("autoexp: job start: cannot list the groups of user %s",
+	             name);
+	return NULL;
+}
+
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* read() of exactly n bytes within timeout_ms: 1, 0 at end of file, -1 on
+ * timeout or error. */
+static int read_full(int fd, void *buf, size_t n, int timeout_ms)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r;
+
+		int p = poll(&pfd, 1, timeout_ms);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p != 1)
+			return -1;
+		r = read(fd, (char *)buf + got, n - got);
+		if (r == 0)
+			return got ? -1 : 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0)
+			got += (size_t)r;
+	}
+	return 1;
 }
 
 /* NAME=value into envp if the job has it. */
@@ -102,6 +232,121 @@ static void env_pass(char **envp, int *n, char **job_env, const char *name)
 		}
 }
 
+/* "NAME=value" into buf; -1 with ae_plug_fail's message when it does not
+ * fit (a cut value would name something else). */
+static int env_entry(char *buf, size_t size, const char *name,
+                     const char *value)
+{
+	if ((size_t)snprintf(buf, size, "%s=%s", name, value) < size)
+		return 0;
+	ae_plug_fail("autoexp: job start: %s for the helper is too long "
+	             "(%zu bytes)",
+	             name, strlen(value));
+	return -1;
+}
+
+/* Move *fd above 2 (the grandchild puts /dev/null on 0, 1 and 2, which a
+ * slurmstepd with closed standard streams hands out). 0 or -1. */
+static int above2(int *fd)
+{
+	int moved;
+
+	if (*fd > 2)
+		return 0;
+	moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	close(*fd);
+	*fd = moved;
+	return moved < 0 ? -1 : 0;
+}
+
+/* Fork the detached grandchild that becomes the helper. Returns its pid
+ * (with *pidfd, or -1 without pidfds) once it runs the helper, or 0 with
+ * ae_plug_fail's message. */
+static pid_t start_helper(const char *path, char *const argv[],
+                          char *const envp[], const gid_t *groups,
+                          size_t ngroups, const char *workdir,
+                          const char *output_dir, int *pidfd)
+{
+	int report[2] = {-1, -1}, go[2] = {-1, -1}, status, rc;
+	pid_t child, helper = 0;
+	launch_failure f;
+
+	*pidfd = -1;
+	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
+	    above2(&report[1]) < 0 || above2(&go[0]) < 0) {
+		ae_plug_fail("autoexp: job start: pipe: %s", strerror(errno));
+		goto out;
+	}
+	child = fork();
+	if (child < 0) {
+		ae_plug_fail("autoexp: job start: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (child == 0) {
+		close(report[0]);
+		close(go[1]);
+		if (setsid() < 0)
+			_exit(126);
+		child = fork();
+		if (child == 0)
+			become_helper(path, argv, envp, groups, ngroups,
+			              workdir, output_dir, report[1], go[0]);
+		_exit(child < 0 ? 126 : 0);
+	}
+	close(report[1]);
+	close(go[0]);
+	report[1] = go[0] = -1;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (read_full(report[0], &helper, sizeof(helper), 5000) != 1 ||
+	    helper <= 0) {
+		ae_plug_fail("autoexp: job start: the helper did not start");
+		helper = 0;
+		goto out;
+	}
+	/* it waits for this: the pidfd is of this very process */
+	*pidfd = pidfd_of(helper);
+	if (write(go[1], "g", 1) != 1) {
+		ae_plug_fail("autoexp: job start: the helper did not start");
+		goto fail;
+	}
+	close(go[1]);
+	go[1] = -1;
+	/* end of file: the exec closed the pipe; else what failed */
+	rc = read_full(report[0], &f, sizeof(f), 5000);
+	if (rc == 0)
+		goto out;
+	if (rc < 0) {
+		/* say so, and keep it: a slow chdir (a hung file system) may
+		 * let it start later, and it is still to be stopped */
+		ae_spank_error("autoexp: job start: the helper %s (pid %d) "
+		               "did not confirm its start within 5 s",
+		               path, (int)helper);
+		goto out;
+	}
+	if (f.step >= 0 && f.step <= STEP_EXEC)
+		ae_plug_fail("autoexp: job start: cannot run the helper %s: "
+		             "%s: %s",
+		             path, step_names[f.step], strerror(f.err));
+	else
+		ae_plug_fail("autoexp: job start: the helper %s failed to "
+		             "start",
+		             path);
+fail:
+	if (*pidfd >= 0)
+		close(*pidfd);
+	*pidfd = -1;
+	helper = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (report[i] >= 0)
+			close(report[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	return helper;
+}
+
 int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
                           const char *job_id, char **job_env)
 {
@@ -114,15 +359,15 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	                (char *)provenance_dir, "--config",
 	                (char *)config_file,    "--job-id",
 	                (char *)job_id,         NULL};
-	char home[4200], user[300], logname[300], out[4200], prov[4200],
+	char home[4200], user[4200], logname[4200], out[4200], prov[4200],
 	    conf[4200], jobdir[4200], slurm_conf[4200];
 	char *envp[24];
-	gid_t groups[MAX_GROUPS];
-	int ngroups = MAX_GROUPS, n = 0, report[2], status;
+	gid_t *groups = NULL;
+	size_t ngroups = 0;
+	int n = 0, pidfd = -1;
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[4096];
-	struct pollfd pfd;
-	pid_t child, helper = 0;
+	pid_t helper;
 	json_t *rec;
 	ae_error err;
 
@@ -134,20 +379,23 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	    !pwp)
 		return ae_plug_fail("autoexp: job start: unknown user id %u",
 		                    (unsigned)ae_plugin.uid);
-	if (getgrouplist(pw.pw_name, ae_plugin.gid, groups, &ngroups) < 0)
-		ngroups = 1, groups[0] = ae_plugin.gid;
+	groups = user_groups(pw.pw_name, ae_plugin.gid, &ngroups);
+	if (!groups)
+		return 0;
 
 	/* The helper's environment: only what it needs, stated here. */
 	envp[n++] = "PATH=/usr/local/bin:/usr/bin:/bin";
 	envp[n++] = "LANG=C.UTF-8";
-	snprintf(home, sizeof(home), "HOME=%s", pw.pw_dir);
-	snprintf(user, sizeof(user), "USER=%s", pw.pw_name);
-	snprintf(logname, sizeof(logname), "LOGNAME=%s", pw.pw_name);
-	snprintf(out, sizeof(out), "AUTOEXP_OUTPUT_DIR=%s", output_dir);
-	snprintf(prov, sizeof(prov), "AUTOEXP_PROVENANCE_DIR=%s",
-	         provenance_dir);
-	snprintf(conf, sizeof(conf), "AUTOEXP_CONFIG=%s", config_file);
-	snprintf(jobdir, sizeof(jobdir), "AUTOEXP_JOB_DIR=%s", res->job_dir);
+	if (env_entry(home, sizeof(home), "HOME", pw.pw_dir) < 0 ||
+	    env_entry(user, sizeof(user), "USER", pw.pw_name) < 0 ||
+	    env_entry(logname, sizeof(logname), "LOGNAME", pw.pw_name) < 0 ||
+	    env_entry(out, sizeof(out), "AUTOEXP_OUTPUT_DIR", output_dir) < 0 ||
+	    env_entry(prov, sizeof(prov), "AUTOEXP_PROVENANCE_DIR",
+	              provenance_dir) < 0 ||
+	    env_entry(conf, sizeof(conf), "AUTOEXP_CONFIG", config_file) < 0 ||
+	    env_entry(jobdir, sizeof(jobdir), "AUTOEXP_JOB_DIR", res->job_dir) <
+	        0)
+		goto out;
 	envp[n++] = home;
 	envp[n++] = user;
 	envp[n++] = logname;
@@ -162,46 +410,20 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 
 		env_pass(envp, &n, job_env, "SLURM_CONF");
 		if (n == before && getenv("SLURM_CONF")) {
-			snprintf(slurm_conf, sizeof(slurm_conf),
-			         "SLURM_CONF=%s", getenv("SLURM_CONF"));
+			if (env_entry(slurm_conf, sizeof(slurm_conf),
+			              "SLURM_CONF", getenv("SLURM_CONF")) < 0)
+				goto out;
 			envp[n++] = slurm_conf;
 		}
 	}
 	envp[n] = NULL;
 
-	if (pipe2(report, O_CLOEXEC) < 0)
-		return ae_plug_fail("autoexp: job start: pipe: %s",
-		                    strerror(errno));
-	child = fork();
-	if (child < 0) {
-		close(report[0]);
-		close(report[1]);
-		return ae_plug_fail("autoexp: job start: fork: %s",
-		                    strerror(errno));
-	}
-	if (child == 0) {
-		close(report[0]);
-		if (setsid() < 0)
-			_exit(126);
-		child = fork();
-		if (child == 0)
-			become_helper(path, argv, envp, groups, ngroups,
-			              workdir, output_dir, report[1]);
-		_exit(child < 0 ? 126 : 0);
-	}
-	close(report[1]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	pfd.fd = report[0];
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 5000) == 1 &&
-	    read(report[0], &helper, sizeof(helper)) != sizeof(helper))
-		helper = 0;
-	close(report[0]);
-	if (helper <= 0)
-		return ae_plug_fail(
-		    "autoexp: job start: the helper did not start");
+	helper = start_helper(path, argv, envp, groups, ngroups, workdir,
+	                      output_dir, &pidfd);
+	if (!helper)
+		goto out;
 	ae_plugin.helper_pid = helper;
+	ae_plugin.helper_pidfd = pidfd;
 	ae_plugin.helper_start = ae_proc_start_ticks(helper);
 	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
 	                (json_int_t)ae_plugin.helper_start, "path", path);
@@ -210,16 +432,38 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 		ae_spank_error(
 		    "autoexp: job start: cannot record the helper: %s",
 		    err.text);
+out:
+	free(groups);
 	return 0;
+}
+
+static int send_signal(int pidfd, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#else
+	(void)pidfd;
+	(void)sig;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 void ae_plug_helper_stop(void)
 {
 	if (ae_plugin.helper_pid <= 0)
 		return;
-	/* a recycled pid has another start time: leave that process alone */
-	if (ae_plugin.helper_start &&
-	    ae_proc_start_ticks(ae_plugin.helper_pid) == ae_plugin.helper_start)
+	if (ae_plugin.helper_pidfd >= 0) {
+		/* ESRCH: it has exited; the pid may be another's by now */
+		send_signal(ae_plugin.helper_pidfd, SIGTERM);
+		close(ae_plugin.helper_pidfd);
+		ae_plugin.helper_pidfd = -1;
+	} else if (ae_plugin.helper_start &&
+	           ae_proc_start_ticks(ae_plugin.helper_pid) ==
+	               ae_plugin.helper_start) {
+		/* no pidfd (Linux < 5.3): a recycled pid has another start
+		 * time, unless it was reused within the same clock tick */
 		kill(ae_plugin.helper_pid, SIGTERM);
+	}
 	ae_plugin.helper_pid = 0;
 }

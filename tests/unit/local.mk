@@ -172,3 +172,17 @@ check_PROGRAMS += tests/unit/test_restart
 tests_unit_test_restart_CFLAGS = $(unit_cflags)
 tests_unit_test_restart_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_restart
+
+# The plugin's process work in slurmstepd (helper launch and stop, the end
+# record), with Slurm's calls stubbed; runs as root, skipped otherwise.
+if HAVE_SLURM
+check_PROGRAMS += tests/unit/test_spank
+tests_unit_test_spank_SOURCES = tests/unit/test_spank.c \
+	spank/helper_launch.c spank/jobend.c spank/context.c
+tests_unit_test_spank_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS) \
+	-I$(top_srcdir)/spank \
+	-DAE_TEST_HELPER='"$(abs_top_builddir)/helper/autoexp-helper"'
+tests_unit_test_spank_CFLAGS = $(unit_cflags)
+tests_unit_test_spank_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_spank
+endif
