@@ -12,6 +12,12 @@
  * setsid), dropped privileges and chose the environment: this program does
  * not daemonize again. Exit status: 0 after a clean drain, 1 on failure,
  * 2 usage error, 3 when the config cannot be followed at all.
+ *
+ *   autoexp-helper --end-record TEXT START JOB_ID
+ *
+ * is what the plugin runs at the job's end, as the user, to write the end
+ * record with the provenance directories on descriptors 3 and 4
+ * (ae_endrecord.h).
  */
 
 #include <errno.h>
@@ -20,8 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "ae_endrecord.h"
 #include "ae_error.h"
 #include "helper_dirs.h"
 #include "helper_log.h"
@@ -54,7 +62,10 @@ static const char usage_text[] =
     "      --backoff-max SEC     longest wait before a restart (5)\n"
     "      --stat-interval-ms MS periodic check of the log (1000)\n"
     "  -h, --help                show this help\n"
-    "  -V, --version             show the version\n";
+    "  -V, --version             show the version\n"
+    "\n"
+    "       autoexp-helper --end-record TEXT START JOB_ID\n"
+    "is run by the plugin at a job's end (see autoexp-helper(8)).\n";
 
 enum { OPT_MAX_RESTARTS = 256, OPT_BACKOFF_MAX, OPT_STAT_INTERVAL };
 
@@ -177,6 +188,34 @@ bad_value:
 	return -1;
 }
 
+/* --end-record TEXT START JOB_ID, from the plugin at the job's end. */
+static int end_record(int argc, char **argv)
+{
+	struct stat a, b;
+	char *end;
+	long start;
+	ae_error err;
+
+	if (argc != 5)
+		return usage_error("--end-record takes TEXT START JOB_ID",
+		                   NULL);
+	errno = 0;
+	start = strtol(argv[3], &end, 10);
+	if (errno || end == argv[3] || *end || start < 0)
+		return usage_error("invalid start", argv[3]);
+	if (fstat(AE_ENDRECORD_PROV_FD, &a) < 0 || !S_ISDIR(a.st_mode) ||
+	    fstat(AE_ENDRECORD_JOB_FD, &b) < 0 || !S_ISDIR(b.st_mode))
+		return usage_error("--end-record needs the provenance "
+		                   "directories on descriptors 3 and 4",
+		                   NULL);
+	if (ae_endrecord_write(AE_ENDRECORD_PROV_FD, AE_ENDRECORD_JOB_FD,
+	                       argv[2], start, argv[4], &err) < 0) {
+		fprintf(stderr, "autoexp-helper: end record: %s\n", err.text);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	helper_opts o;
@@ -186,6 +225,8 @@ int main(int argc, char **argv)
 	int status = 1, provfd;
 
 	memset(&o, 0, sizeof(o));
+	if (argc > 1 && !strcmp(argv[1], "--end-record"))
+		return end_record(argc, argv);
 	if (parse(argc, argv, &o, &status) < 0)
 		return status;
 	/* ae_safedir wants an absolute path */

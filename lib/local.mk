@@ -17,6 +17,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/provenance/ae_run.c lib/provenance/ae_run.h \
 	lib/provenance/ae_resume.c lib/provenance/ae_resume.h \
 	lib/provenance/ae_runlock.c lib/provenance/ae_runlock.h \
+	lib/provenance/ae_endrecord.c lib/provenance/ae_endrecord.h \
 	lib/provenance/ae_taskdir.c lib/provenance/ae_taskdir.h \
 	lib/config/ae_searchpath.c lib/config/ae_searchpath.h \
 	lib/config/ae_args.c lib/config/ae_args.h \

@@ -1,19 +1,23 @@
 /* REMOTE context, end of the batch step. slurmstepd is root here again: the
- * end record is written by a child that has fully become the job user, into
- * the provenance directory opened at job start (no path is looked up). */
+ * end record is written by a child that has fully become the job user and
+ * runs `autoexp-helper --end-record`, into the provenance directories opened
+ * at job start, handed over as descriptors (no path is looked up). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "ae_provenance.h"
+#include "ae_endrecord.h"
 #include "ae_runlock.h"
 #include "context.h"
 #include "helper_launch.h"
@@ -42,75 +46,72 @@ int ae_plug_jobend_task_exit(spank_t sp)
 	return 0;
 }
 
-static json_t *end_record(void)
+/* In the child: become the user for good and exec `autoexp-helper
+ * --end-record` with the directories on 3 and 4. Only system calls between
+ * fork and exec: slurmstepd is multithreaded, and a lock (malloc's, a
+ * library's) another thread held at the fork would never be released here.
+ * Exit 2: the ids; 3: the descriptors; 127: the exec. */
+static void write_end_as_user(const char *path, char *const argv[],
+                              char *const envp[])
 {
-	json_t *end = json_object();
-	int st = ae_plugin.exit_status;
-
-	json_object_set_new(end, "end_time",
-	                    json_integer((json_int_t)time(NULL)));
-	if (!ae_plugin.have_exit_status) {
-		json_object_set_new(end, "state", json_string("UNKNOWN"));
-	} else if (WIFEXITED(st)) {
-		json_object_set_new(end, "exit_code",
-		                    json_integer(WEXITSTATUS(st)));
-		json_object_set_new(
-		    end, "state",
-		    json_string(WEXITSTATUS(st) == 0 ? "COMPLETED" : "FAILED"));
-	} else if (WIFSIGNALED(st)) {
-		json_object_set_new(end, "signal", json_integer(WTERMSIG(st)));
-		json_object_set_new(end, "signal_name",
-		                    json_string(strsignal(WTERMSIG(st))));
-		json_object_set_new(end, "state", json_string("SIGNALED"));
-	}
-	return end;
-}
-
-/* In the child: become the user for good, then write. */
-static void write_end_as_user(void)
-{
-	json_t *end;
-	ae_error err;
+	int prov, job, null, sig;
+	sigset_t none;
 
 	if (setgroups(1, &ae_plugin.gid) < 0 ||
 	    setresgid(ae_plugin.gid, ae_plugin.gid, ae_plugin.gid) < 0 ||
 	    setresuid(ae_plugin.uid, ae_plugin.uid, ae_plugin.uid) < 0 ||
 	    getuid() != ae_plugin.uid)
 		_exit(2);
-	end = end_record();
-	/* the start's own record first: the helper reads it there; then the
-	 * run's list of ends (the lock is still held: slurmstepd closes it
-	 * after this child is done) */
-	if (ae_provenance_metadata_set(ae_plugin.job_fd, AE_PROV_JOB_METADATA,
-	                               "end", json_deep_copy(end), &err) < 0)
-		_exit(1);
-	json_object_set_new(end, "start", json_integer(ae_plugin.start));
-	json_object_set_new(end, "job_id", json_string(ae_plugin.job_id));
-	if (ae_provenance_metadata_append(ae_plugin.prov_fd, AE_PROV_METADATA,
-	                                  "ends", json_deep_copy(end),
-	                                  &err) < 0 ||
-	    ae_provenance_metadata_set(ae_plugin.prov_fd, AE_PROV_METADATA,
-	                               "end", end, &err) < 0)
-		_exit(1);
-	_exit(0);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* above 4 first, so that neither lands on the other */
+	prov = fcntl(ae_plugin.prov_fd, F_DUPFD, 10);
+	job = fcntl(ae_plugin.job_fd, F_DUPFD, 10);
+	null = open("/dev/null", O_RDWR);
+	if (prov < 0 || job < 0 || null < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+	    dup2(prov, AE_ENDRECORD_PROV_FD) < 0 ||
+	    dup2(job, AE_ENDRECORD_JOB_FD) < 0)
+		_exit(3);
+	closefrom(AE_ENDRECORD_JOB_FD + 1);
+	execve(path, argv, envp);
+	_exit(127);
 }
 
 int ae_plug_jobend_exit(void)
 {
 	struct timespec ts = {0, 10 * 1000 * 1000};
+	const char *path =
+	    ae_plugin.helper_path ? ae_plugin.helper_path : AE_HELPER_PATH;
+	char start[32], *text;
+	char *argv[] = {(char *)path, "--end-record",   NULL,
+	                start,        ae_plugin.job_id, NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
 	int status, waited;
 	pid_t pid;
 
 	if (!ae_plugin.active || ae_plugin.prov_fd < 0 || ae_plugin.job_fd < 0)
 		return 0;
+	/* everything the child needs, made here */
+	text = ae_endrecord_text(ae_plugin.have_exit_status,
+	                         ae_plugin.exit_status, (long long)time(NULL));
+	if (!text)
+		return ae_plug_fail("autoexp: job end: out of memory");
+	argv[2] = text;
+	snprintf(start, sizeof(start), "%ld", ae_plugin.start);
 	/* the end is recorded before the helper is told to drain, so that it
 	 * finds it */
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		free(text);
 		return ae_plug_fail("autoexp: job end: cannot fork: %s",
 		                    strerror(errno));
+	}
 	if (pid == 0)
-		write_end_as_user();
+		write_end_as_user(path, argv, envp);
+	free(text);
 	for (waited = 0; waited < AE_END_TIMEOUT_MS; waited += 10) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
@@ -130,6 +131,12 @@ int ae_plug_jobend_exit(void)
 	ae_plug_helper_stop();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return ae_plug_fail(
-		    "autoexp: job end: the end record could not be written");
+		    "autoexp: job end: the end record could not be written "
+		    "(%s %d)",
+		    !WIFEXITED(status)           ? "signal"
+		    : WEXITSTATUS(status) == 127 ? "cannot run the helper, exit"
+		    : WEXITSTATUS(status) == 2 ? "cannot become the user, exit"
+		                               : "exit",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	return 0;
 }

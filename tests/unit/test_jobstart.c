@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ae_capture.h"
+#include "ae_endrecord.h"
 #include "ae_fsbatch.h"
 #include "ae_jobstart.h"
 #include "ae_provenance.h"
@@ -998,6 +999,55 @@ static void test_modes(void)
 	json_decref(meta);
 }
 
+/* The end record: its text (built by slurmstepd before its fork) and its
+ * writing (by `autoexp-helper --end-record`, as the user). */
+static void test_end_record(void)
+{
+	char prov[PATH_MAX], job[PATH_MAX + 16], *text;
+	int pfd, jfd;
+	ae_error err;
+	json_t *meta;
+
+	text = ae_endrecord_text(1, 9, 100); /* killed by SIGKILL */
+	CHECK(text && strstr(text, "\"state\":\"SIGNALED\"") &&
+	      strstr(text, "\"signal\":9") && strstr(text, "signal_name"));
+	free(text);
+	text = ae_endrecord_text(0, 0, 100);
+	CHECK(text && strstr(text, "\"state\":\"UNKNOWN\""));
+	free(text);
+	text = ae_endrecord_text(1, 2 << 8, 123);
+	CHECK_STR(text, "{\"end_time\":123,\"exit_code\":2,"
+	                "\"state\":\"FAILED\"}");
+	snprintf(prov, sizeof(prov), "%s/endrec", base);
+	snprintf(job, sizeof(job), "%s/endrec/jobs7", base);
+	mkdir(prov, 0755);
+	mkdir(job, 0755);
+	pfd = open(prov, O_RDONLY | O_DIRECTORY);
+	jfd = open(job, O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < 2; i++)
+		CHECK_INT(ae_endrecord_write(pfd, jfd, text, 3, "7", &err), 0);
+	meta = read_json(job, AE_PROV_JOB_METADATA);
+	CHECK_INT(json_integer_value(json_object_get(
+	              json_object_get(meta, "end"), "exit_code")),
+	          2);
+	CHECK(!json_object_get(json_object_get(meta, "end"), "job_id"));
+	json_decref(meta);
+	meta = read_json(prov, AE_PROV_METADATA);
+	CHECK_INT(json_array_size(json_object_get(meta, "ends")), 2);
+	CHECK_STR(json_string_value(
+	              json_object_get(json_object_get(meta, "end"), "job_id")),
+	          "7");
+	CHECK_INT(json_integer_value(
+	              json_object_get(json_object_get(meta, "end"), "start")),
+	          3);
+	json_decref(meta);
+	CHECK_INT(ae_endrecord_write(pfd, jfd, "[1]", 3, "7", &err), -1);
+	CHECK(strstr(err.text, "not a JSON object") != NULL);
+	free(text);
+	close(pfd);
+	close(jfd);
+}
+
 int main(void)
 {
 	umask(022); /* slurmstepd's */
@@ -1018,6 +1068,7 @@ int main(void)
 	test_output_dir();
 	test_secrets();
 	test_modes();
+	test_end_record();
 	test_rmtree(base);
 	TEST_MAIN_END();
 }

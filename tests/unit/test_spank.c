@@ -1,8 +1,9 @@
 /* The plugin's process work in slurmstepd, on this machine, with Slurm's
  * calls stubbed: the helper's launch (its groups, its descriptors, an exec
- * that fails) and its stop at the job's end (by pidfd, also when its pid
- * was reused). Needs root (the launch drops to `nobody`): skipped
- * otherwise. */
+ * that fails), its stop at the job's end (by pidfd, also when its pid was
+ * reused), and the end record written by a child that only makes system
+ * calls between fork and exec. Needs root (the launch drops to `nobody`):
+ * skipped otherwise. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -97,6 +98,50 @@ int getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 	return want;
 }
 
+/* ---- no allocation in a child of this process: the end record's child
+ * would hang on a lock another slurmstepd thread held at the fork ---- */
+
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static pid_t watch_pid; /* set: a process other than this one may not */
+
+static void allocation_check(void)
+{
+	static const char msg[] = "test_spank: malloc between fork and exec\n";
+
+	if (watch_pid && getpid() != watch_pid) {
+		if (write(2, msg, sizeof(msg) - 1) < 0)
+			_exit(98);
+		_exit(99);
+	}
+}
+
+void *malloc(size_t n)
+{
+	allocation_check();
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	allocation_check();
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	allocation_check();
+	return __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	__libc_free(p);
+}
+
 /* ---- fixture ---- */
 
 static char T[256]; /* short: the paths below fit */
@@ -111,6 +156,21 @@ static void put_file(const char *path, const char *text, size_t len,
 	CHECK(fd >= 0 && write(fd, text, len) == (ssize_t)len);
 	close(fd);
 	chmod(path, mode);
+}
+
+/* The built helper, where the job user can run it. */
+static void copy_helper(const char *to)
+{
+	int in = open(AE_TEST_HELPER, O_RDONLY);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	char buf[65536];
+	ssize_t n;
+
+	CHECK(in >= 0 && out >= 0);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, (size_t)n) == n);
+	close(in);
+	close(out);
 }
 
 static ae_jobstart_result result(void)
@@ -338,6 +398,62 @@ static void test_stop(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 }
 
+static json_t *read_json(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return json_load_file(path, 0, NULL);
+}
+
+/* The end record: written by the user through the directories' fds, with
+ * nothing allocated between fork and exec. */
+static void test_end_record(void)
+{
+	char helper[PATH_MAX], prov[PATH_MAX], job[PATH_MAX];
+	json_t *meta, *end;
+
+	snprintf(helper, sizeof(helper), "%s/bin/autoexp-helper", T);
+	copy_helper(helper);
+	free(ae_plugin.helper_path);
+	ae_plugin.helper_path = strdup(helper);
+	snprintf(prov, sizeof(prov), "%s/prov", T);
+	snprintf(job, sizeof(job), "%s/prov/jobs/42", T);
+	ae_plugin.active = 1;
+	ae_plugin.prov_fd = open(prov, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ae_plugin.job_fd = open(job, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ae_plugin.have_exit_status = 1;
+	ae_plugin.exit_status = 3 << 8; /* exit 3 */
+	ae_plugin.start = 1;
+	snprintf(ae_plugin.job_id, sizeof(ae_plugin.job_id), "42");
+	messages[0] = '\0';
+	watch_pid = getpid();
+	ae_plug_jobend_exit();
+	watch_pid = 0;
+	CHECK_STR(messages, "");
+	meta = read_json(job, AE_PROV_JOB_METADATA);
+	end = json_object_get(meta, "end");
+	CHECK_STR(json_string_value(json_object_get(end, "state")), "FAILED");
+	CHECK_INT(json_integer_value(json_object_get(end, "exit_code")), 3);
+	json_decref(meta);
+	meta = read_json(prov, AE_PROV_METADATA);
+	end = json_array_get(json_object_get(meta, "ends"), 0);
+	CHECK_STR(json_string_value(json_object_get(end, "job_id")), "42");
+	CHECK_INT(json_integer_value(json_object_get(end, "start")), 1);
+	CHECK_STR(json_string_value(
+	              json_object_get(json_object_get(meta, "end"), "state")),
+	          "FAILED");
+	json_decref(meta);
+	/* written by the user, not by root */
+	{
+		char path[PATH_MAX + 64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", prov, AE_PROV_METADATA);
+		CHECK(stat(path, &st) == 0 && st.st_uid == user_uid);
+	}
+}
+
 int main(void)
 {
 	const struct passwd *pw = getpwnam("nobody");
@@ -375,6 +491,7 @@ int main(void)
 	test_exec_failure();
 	test_stop();
 	test_stop_reused_pid(test_launch());
+	test_end_record();
 
 	ae_plug_clear();
 	if (!test_failures)
