@@ -452,6 +452,16 @@ static void test_end_record(void)
 		snprintf(path, sizeof(path), "%s/%s", prov, AE_PROV_METADATA);
 		CHECK(stat(path, &st) == 0 && st.st_uid == user_uid);
 	}
+	/* a record that cannot be written says why */
+	chmod(job, 0555);
+	ae_plugin.active = 1;
+	messages[0] = '\0';
+	ae_plug_jobend_exit();
+	CHECK(strstr(messages, "could not be written (exit 1): "
+	                       "autoexp-helper: end record: ") != NULL);
+	if (!strstr(messages, "end record: "))
+		fprintf(stderr, "messages: %s\n", messages);
+	chmod(job, 0755);
 }
 
 int main(void)
