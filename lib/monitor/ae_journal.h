@@ -49,6 +49,18 @@
  * files; events.jsonl is created 0644, monitor_state.json 0644 (minus umask).
  * An exclusive flock on events.jsonl keeps a second helper of the same job
  * out.
+ *
+ * The replay reads the journal line by line (memory stays at about one
+ * record, whatever the journal's size), and an action's result keeps a
+ * string (a command's output) only up to its last 4 KiB, so a journal of
+ * many chatty commands stays small and quick to open.
+ *
+ * A record that cannot be written (ENOSPC, EIO, EROFS) is cut off again,
+ * now or before the next append, and the call fails: for action_started
+ * the action must not start, and the caller keeps the trigger to try again
+ * (ae_engine). The records of the opening itself (action_interrupted,
+ * journal_repaired) do not fail it: the decision they note is taken again
+ * from the same records at the next open.
  */
 #ifndef AE_JOURNAL_H
 #define AE_JOURNAL_H
@@ -99,13 +111,19 @@ typedef struct ae_journal_stats {
 	uint64_t resumed;     /* action_resumed records written */
 	uint64_t keys;        /* distinct (event, action, key) known */
 	uint64_t appended;    /* records appended since open */
+	uint64_t unrecorded;  /* records of the open (action_interrupted,
+	                       * journal_repaired) that could not be written
+	                       * (a full disk): their decisions stand, and the
+	                       * next open takes them again */
 } ae_journal_stats;
 
 typedef struct ae_journal ae_journal;
 
 /* Open (creating) dir/events.jsonl, lock it, replay it, repair a torn tail
  * and mark interrupted actions. dir must exist. Returns a journal (caller
- * frees) or NULL with err set. */
+ * frees) or NULL with err set. A record of the opening that cannot be
+ * written (stats.unrecorded; a full disk) does not fail it: err then says
+ * why. */
 ae_journal *ae_journal_open(const char *dir, ae_error *err);
 
 /* The same in an already opened directory (dirfd is duplicated, the caller
