@@ -20,6 +20,7 @@
 #include "ae_fields.h"
 #include "ae_follow.h"
 #include "ae_journal.h"
+#include "ae_journal_lock.h"
 #include "ae_monitor_config.h"
 #include "ae_restart.h"
 #include "ae_restart_record.h"
@@ -99,6 +100,9 @@ typedef struct worker {
 	ae_follow_pos saved_pos;
 	double last_save; /* monotonic */
 	int save_failing;
+	double last_beat;  /* the journal's lease renewed (monotonic) */
+	int beat_failing;  /* ... could not be, said once */
+	int lost;          /* another helper took the journal over */
 	double held_since; /* the journal holds work back (monotonic) */
 	int paused;        /* ... so much that the log is not read */
 	int previous_log;  /* reading the previous job's log: read whole */
@@ -477,6 +481,32 @@ static void watch_journal(worker *w)
 	w->paused = paused;
 }
 
+/* Renew the journal's lease (ae_journal_lock.h) every
+ * AE_JOURNAL_LEASE_BEAT seconds. -1 when another helper took the journal
+ * over: this one must stop at once, deciding nothing more. */
+static int beat(worker *w)
+{
+	ae_error err;
+	int rc;
+
+	if (mono_now() - w->last_beat < AE_JOURNAL_LEASE_BEAT)
+		return 0;
+	w->last_beat = mono_now();
+	rc = ae_journal_heartbeat(w->journal, &err);
+	if (rc == -2) {
+		helper_log_alert("journal: %s: this helper stops", err.text);
+		w->lost = 1;
+		return -1;
+	}
+	if (rc < 0 && !w->beat_failing)
+		helper_log_alert("journal: %s (tried again every %d s)",
+		                 err.text, AE_JOURNAL_LEASE_BEAT);
+	else if (rc == 0 && w->beat_failing)
+		helper_log("journal: the lease is renewed again");
+	w->beat_failing = rc < 0;
+	return 0;
+}
+
 static int loop(worker *w)
 {
 	/* at once: the follower's first check (and its inotify watches)
@@ -495,6 +525,8 @@ static int loop(worker *w)
 		watch_journal(w);
 		if (w->paused)
 			busy = 0; /* the lines wait */
+		if (beat(w) < 0)
+			return 2;
 		if (w->term && !w->draining)
 			start_drain(w);
 		if (w->draining && !busy) {
@@ -536,6 +568,10 @@ static int loop(worker *w)
 			if (s >= 0 && s < timeout)
 				timeout = s;
 		}
+		if (ms_until(w->last_beat + AE_JOURNAL_LEASE_BEAT, mono_now()) <
+		    timeout)
+			timeout = ms_until(w->last_beat + AE_JOURNAL_LEASE_BEAT,
+			                   mono_now());
 		now = wall_now();
 		next = ae_engine_next_time(w->engine, now);
 		if (isfinite(next) && ms_until(next, now) < timeout)
@@ -1090,6 +1126,12 @@ int helper_worker_run(const helper_opts *o, int provfd, int draining)
 		goto out;
 	w.term = draining;
 	rc = loop(&w);
+	if (w.lost) {
+		/* the journal is another helper's now: write nothing more */
+		log_stats(&w, "exit");
+		rc = 0;
+		goto out;
+	}
 	save_state(&w, 1);
 	log_stats(&w, "exit");
 	if (w.drain_timed_out) {

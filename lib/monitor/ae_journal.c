@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ae_fsutil.h"
+#include "ae_journal_lock.h"
 #include "ae_json.h"
 
 #define STATE_VERSION 1
@@ -33,6 +33,7 @@ typedef struct khash khash;
 struct ae_journal {
 	int dirfd;
 	int fd;
+	int lease_fd; /* ae_journal_lock's lease, held while open */
 	off_t size;   /* bytes of complete records; appends go after */
 	int unsynced; /* records written since the last fdatasync */
 	int uncut;    /* a failed append may have left bytes after size */
@@ -556,12 +557,13 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 {
 	ae_journal *j = calloc(1, sizeof(*j));
 	off_t complete = 0;
+	int held;
 
 	if (!j) {
 		ae_error_set(err, display, 0, 0, NULL, "out of memory");
 		return NULL;
 	}
-	j->fd = -1;
+	j->fd = j->lease_fd = -1;
 	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (j->dirfd < 0) {
 		ae_error_set(err, display, 0, 0, NULL, "cannot open: %s",
@@ -573,12 +575,9 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 	if (j->fd < 0)
 		goto fail;
 	/* two helpers appending would each believe they alone decide */
-	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		ae_error_set(
-		    err, AE_JOURNAL_FILE, 0, 0, NULL,
-		    "locked: another autoexp-helper of this job is running");
+	j->lease_fd = ae_journal_lock_take(j->dirfd, j->fd, &held, err);
+	if (j->lease_fd < 0)
 		goto fail;
-	}
 	if (replay(j, &complete, err) < 0)
 		goto fail;
 	j->size = complete;
@@ -623,7 +622,7 @@ ae_journal *ae_journal_new_memory(ae_error *err)
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		return NULL;
 	}
-	j->fd = j->dirfd = -1;
+	j->fd = j->dirfd = j->lease_fd = -1;
 	return j;
 }
 
@@ -650,6 +649,7 @@ void ae_journal_free(ae_journal *j)
 	 * interrupted, never as not run */
 	if (j->fd >= 0 && j->unsynced)
 		fdatasync(j->fd);
+	ae_journal_lock_release(j->lease_fd);
 	if (j->fd >= 0)
 		close(j->fd); /* drops the lock */
 	if (j->dirfd >= 0)
@@ -986,6 +986,30 @@ int ae_journal_sync(ae_journal *j, ae_error *err)
 		                    "cannot fsync: %s", strerror(errno));
 	j->unsynced = 0;
 	return 0;
+}
+
+int ae_journal_heartbeat(ae_journal *j, ae_error *err)
+{
+	if (j->lease_fd < 0)
+		return 0;
+	return ae_journal_lock_renew(j->lease_fd, (long long)time(NULL), err);
+}
+
+int ae_journal_busy(int dirfd, char *who, size_t size, ae_error *err)
+{
+	ae_error oerr;
+	int fd = ae_fsutil_open(dirfd, AE_JOURNAL_FILE, O_RDONLY, 0, &oerr);
+	int rc;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0; /* no journal yet: no helper before */
+	if (fd < 0) {
+		*err = oerr;
+		return -1;
+	}
+	rc = ae_journal_lock_probe(dirfd, fd, who, size, err);
+	close(fd);
+	return rc;
 }
 
 ae_journal_stats ae_journal_stats_get(const ae_journal *j)

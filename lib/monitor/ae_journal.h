@@ -47,8 +47,8 @@
  * lines that are not valid records are counted and skipped. Both files are
  * opened with O_NOFOLLOW (a symlink there is refused) and must be regular
  * files; events.jsonl is created 0644, monitor_state.json 0644 (minus umask).
- * An exclusive flock on events.jsonl keeps a second helper of the same job
- * out.
+ * A second helper of the run is kept out by the journal's lock and lease,
+ * also on another node (ae_journal_lock.h).
  *
  * The replay reads the journal line by line (memory stays at about one
  * record, whatever the journal's size), and an action's result keeps a
@@ -222,6 +222,18 @@ int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
 /* Make every record written so far durable (a no-op when all are).
  * 0 or -1. */
 int ae_journal_sync(ae_journal *j, ae_error *err);
+
+/* Renew this helper's hold on the journal (its lease, ae_journal_lock.h):
+ * call it about every AE_JOURNAL_LEASE_BEAT seconds while the journal is
+ * open. 0 (and for a journal in memory); -1 with err set when the lease
+ * cannot be written (a full disk: try again at the next beat); -2 with err
+ * set when another helper took the journal over: stop deciding. */
+int ae_journal_heartbeat(ae_journal *j, ae_error *err);
+
+/* Whether another helper holds the journal in dirfd, without opening it:
+ * 1 (who: by whom), 0 (free, or no journal yet), -1 with err set (the
+ * file system's lock failed: the journal cannot be opened either). */
+int ae_journal_busy(int dirfd, char *who, size_t size, ae_error *err);
 
 ae_journal_stats ae_journal_stats_get(const ae_journal *j);
 

@@ -88,6 +88,17 @@ static json_t *last_record(void)
 	return rec;
 }
 
+/* ae_journal_busy on the test directory. */
+static int ae_journal_busy_probe(char *who, size_t size)
+{
+	ae_error err;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc;
+
+	rc = ae_journal_busy(fd, who, size, &err);
+	close(fd);
+	return rc;
+}
+
 static ae_journal *jopen(void)
 {
 	ae_error err;
@@ -660,6 +671,104 @@ static void test_many_keys(void)
 	ae_journal_free(j);
 }
 
+/* A lease left in the directory, as another helper writes it. */
+static void write_lease(const char *host, const char *boot, long long pid,
+                        long long heartbeat, int released)
+{
+	char text[512];
+	int fd =
+	    open(path_of("journal.lease"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	snprintf(text, sizeof(text),
+	         "{\"host\":\"%s\",\"boot_id\":\"%s\",\"pid\":%lld,"
+	         "\"start_ticks\":1,\"heartbeat\":%lld,\"released\":%s}\n",
+	         host, boot, pid, heartbeat, released ? "true" : "false");
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		perror("write_lease");
+	close(fd);
+}
+
+static json_t *read_lease(void)
+{
+	return json_load_file(path_of("journal.lease"), 0, NULL);
+}
+
+/* The journal's lock works across nodes, where flock(2) says nothing (a
+ * node-local lock, or none): a helper on another node that renewed its
+ * lease lately keeps this one out, even though flock here succeeds; a
+ * lease not renewed for a minute (its node died) or released does not. */
+static void test_lease(void)
+{
+	char host[128] = "", who[256];
+	ae_journal *j;
+	ae_error err;
+	json_t *l;
+	long long now = (long long)time(NULL);
+
+	gethostname(host, sizeof(host) - 1);
+	write_lease("node-elsewhere", "boot-x", 4242, now - 5, 0);
+	j = ae_journal_open(dir, &err);
+	CHECK(j == NULL);
+	CHECK(strstr(err.text, "locked") != NULL);
+	CHECK(strstr(err.text, "node-elsewhere") != NULL);
+	ae_journal_free(j);
+	CHECK_INT(ae_journal_busy_probe(who, sizeof(who)), 1);
+	CHECK(strstr(who, "node-elsewhere") != NULL);
+
+	/* its node died: a minute without renewal frees the journal */
+	write_lease("node-elsewhere", "boot-x", 4242, now - 120, 0);
+	CHECK_INT(ae_journal_busy_probe(who, sizeof(who)), 0);
+	j = jopen();
+	CHECK(j != NULL);
+	l = read_lease();
+	CHECK_STR(json_string_value(json_object_get(l, "host")), host);
+	CHECK_INT(json_integer_value(json_object_get(l, "pid")), getpid());
+	CHECK(!json_is_true(json_object_get(l, "released")));
+	CHECK(json_integer_value(json_object_get(l, "heartbeat")) >= now);
+	json_decref(l);
+	/* held by this process: another open is refused (lock and lease) */
+	CHECK(ae_journal_open(dir, &err) == NULL);
+	CHECK(strstr(err.text, "locked") != NULL);
+	/* a renewal keeps it; one taken over in the meantime (this helper
+	 * was silent too long) tells the helper to stop */
+	CHECK_INT(ae_journal_heartbeat(j, &err), 0);
+	write_lease("node-elsewhere", "boot-x", 4242, now, 0);
+	CHECK_INT(ae_journal_heartbeat(j, &err), -2);
+	CHECK(strstr(err.text, "taken over by node-elsewhere") != NULL);
+	ae_journal_free(j);
+	/* the close leaves the other helper's lease alone */
+	l = read_lease();
+	CHECK_STR(json_string_value(json_object_get(l, "host")),
+	          "node-elsewhere");
+	CHECK(!json_is_true(json_object_get(l, "released")));
+	json_decref(l);
+
+	/* released: free at once; this host's lease whose process is gone
+	 * (a killed worker): free at once too */
+	write_lease("node-elsewhere", "boot-x", 4242, now, 1);
+	j = jopen();
+	CHECK(j != NULL);
+	ae_journal_free(j);
+	l = read_lease();
+	CHECK(json_is_true(json_object_get(l, "released")));
+	json_decref(l);
+	{
+		char boot[64] = "";
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+		if (f) {
+			if (fgets(boot, sizeof(boot), f))
+				boot[strcspn(boot, "\n")] = '\0';
+			fclose(f);
+		}
+		write_lease(host, boot, 999999999, now, 0);
+	}
+	j = jopen();
+	CHECK(j != NULL);
+	ae_journal_free(j);
+	unlink(path_of("journal.lease"));
+}
+
 /* The journal is read in blocks, not whole: records across the block
  * boundaries are all replayed, a line far longer than any record is
  * skipped (counted), and what follows it still counts. */
@@ -800,6 +909,7 @@ int main(void)
 	test_symlinks_and_lock();
 	test_crash_between_append_and_state();
 	test_many_keys();
+	test_lease();
 	test_streaming_replay();
 	test_result_capped();
 	test_rmtree(dir);
