@@ -196,8 +196,12 @@ static ae_journal_lock_verdict judge(int fe, int lease_fd,
 {
 	int have = lease_fd >= 0 ? read_lease(lease_fd, held) : 0;
 
-	if (have < 0)
-		have = 0, memset(held, 0, sizeof(*held));
+	/* a lease that cannot be read (EIO) may be someone's: held */
+	if (have < 0) {
+		memset(held, 0, sizeof(*held));
+		held->heartbeat = self->heartbeat;
+		have = 1;
+	}
 	return ae_journal_lock_decide(fe, have > 0 ? held : NULL, self,
 	                              have > 0 && same_host(held, self) &&
 	                                  holder_alive(held),
