@@ -28,8 +28,9 @@ typedef struct ae_plugin_state {
 	uid_t uid;
 	gid_t gid;
 	int have_exit_status;
-	int exit_status;  /* wait status of the batch script */
-	pid_t helper_pid; /* autoexp-helper started for this job, or 0 */
+	int exit_status;   /* wait status of the batch script */
+	pid_t helper_pid;  /* autoexp-helper started for this job, or 0 */
+	int helper_err_fd; /* the read end of its stderr, or -1 */
 	unsigned long long helper_start; /* its start time (clock ticks) */
 } ae_plugin_state;
 

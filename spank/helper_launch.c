@@ -3,11 +3,14 @@
  * Started in user_init, where slurmstepd has only switched its effective ids:
  * a double fork and setsid detach it from the step (so it can drain after the
  * batch script ends), then it becomes the job user for good (groups, gid, uid)
- * and is exec'd with an argv and an environment built here, its standard
- * streams on /dev/null and no other descriptor inherited. At job end, as
- * root, it is sent SIGTERM, but only after checking that the pid still
- * belongs to the process started here (same start time), since pids are
- * reused. */
+ * and is exec'd with an argv and an environment built here, stdin and
+ * stdout on /dev/null, stderr a pipe to slurmstepd, and no other
+ * descriptor inherited. The helper writes there only what holds its work
+ * back (a journal that cannot record: a full disk, where helper.log is
+ * most likely too; helper_log_alert); the plugin reads it at job end into
+ * slurmd's log. At job end, as root, it is sent SIGTERM, but only after
+ * checking that the pid still belongs to the process started here (same
+ * start time), since pids are reused. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -34,6 +37,10 @@
 #include "spank_api.h"
 
 #define MAX_GROUPS 256
+/* What is read of the helper's stderr at job end, and how many of its
+ * lines go to slurmd's log. */
+#define HELPER_REPORT_MAX   8192
+#define HELPER_REPORT_LINES 16
 
 static void close_from(int lowest)
 {
@@ -49,7 +56,7 @@ static void close_from(int lowest)
 static void become_helper(const char *path, char *const argv[],
                           char *const envp[], const gid_t *groups, int ngroups,
                           const char *cwd, const char *fallback_cwd,
-                          int report_fd)
+                          int report_fd, int err_fd)
 {
 	pid_t self = getpid();
 	sigset_t none;
@@ -81,7 +88,7 @@ static void become_helper(const char *path, char *const argv[],
 		_exit(126);
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-	    dup2(null, 2) < 0)
+	    dup2(err_fd >= 0 ? err_fd : null, 2) < 0)
 		_exit(126);
 	close_from(3);
 	execve(path, argv, envp);
@@ -118,7 +125,7 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	    conf[4200], jobdir[4200], slurm_conf[4200];
 	char *envp[24];
 	gid_t groups[MAX_GROUPS];
-	int ngroups = MAX_GROUPS, n = 0, report[2], status;
+	int ngroups = MAX_GROUPS, n = 0, report[2], errpipe[2], status;
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[4096];
 	struct pollfd pfd;
@@ -172,10 +179,18 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return ae_plug_fail("autoexp: job start: pipe: %s",
 		                    strerror(errno));
+	/* non-blocking both ways: the helper drops what does not fit, the
+	 * plugin reads what is there */
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		errpipe[0] = errpipe[1] = -1;
 	child = fork();
 	if (child < 0) {
 		close(report[0]);
 		close(report[1]);
+		if (errpipe[0] >= 0) {
+			close(errpipe[0]);
+			close(errpipe[1]);
+		}
 		return ae_plug_fail("autoexp: job start: fork: %s",
 		                    strerror(errno));
 	}
@@ -186,10 +201,14 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 		child = fork();
 		if (child == 0)
 			become_helper(path, argv, envp, groups, ngroups,
-			              workdir, output_dir, report[1]);
+			              workdir, output_dir, report[1],
+			              errpipe[1]);
 		_exit(child < 0 ? 126 : 0);
 	}
 	close(report[1]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	ae_plugin.helper_err_fd = errpipe[0];
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	pfd.fd = report[0];
@@ -211,6 +230,43 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 		    "autoexp: job start: cannot record the helper: %s",
 		    err.text);
 	return 0;
+}
+
+void ae_plug_helper_report(void)
+{
+	char buf[HELPER_REPORT_MAX + 1], *line, *next;
+	ssize_t n;
+	int lines = 0;
+
+	if (ae_plugin.helper_err_fd < 0)
+		return;
+	n = read(ae_plugin.helper_err_fd, buf, HELPER_REPORT_MAX);
+	close(ae_plugin.helper_err_fd);
+	ae_plugin.helper_err_fd = -1;
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* the user's process wrote it: only printable bytes reach the log */
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] != '\n' &&
+		    ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f))
+			buf[i] = '?';
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line)
+			continue;
+		if (lines++ == HELPER_REPORT_LINES) {
+			ae_spank_error("autoexp: job %s: the helper said more "
+			               "(its helper.log has it, if there was "
+			               "room)",
+			               ae_plugin.job_id);
+			break;
+		}
+		ae_spank_error("autoexp: job %s: helper: %s", ae_plugin.job_id,
+		               line);
+	}
 }
 
 void ae_plug_helper_stop(void)

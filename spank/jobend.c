@@ -6,6 +6,7 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <string.h>
@@ -66,8 +67,9 @@ static json_t *end_record(void)
 	return end;
 }
 
-/* In the child: become the user for good, then write. */
-static void write_end_as_user(void)
+/* In the child: become the user for good, then write; why it failed goes
+ * to why_fd for the parent's message. */
+static void write_end_as_user(int why_fd)
 {
 	json_t *end;
 	ae_error err;
@@ -79,38 +81,52 @@ static void write_end_as_user(void)
 		_exit(2);
 	end = end_record();
 	/* the start's own record first: the helper reads it there; then the
-	 * run's list of ends (the lock is still held: slurmstepd closes it
-	 * after this child is done) */
+	 * run's list of ends and its last end, in one rewrite (the lock is
+	 * still held: slurmstepd closes it after this child is done) */
 	if (ae_provenance_metadata_set(ae_plugin.job_fd, AE_PROV_JOB_METADATA,
 	                               "end", json_deep_copy(end), &err) < 0)
-		_exit(1);
+		goto fail;
 	json_object_set_new(end, "start", json_integer(ae_plugin.start));
 	json_object_set_new(end, "job_id", json_string(ae_plugin.job_id));
 	if (ae_provenance_metadata_append(ae_plugin.prov_fd, AE_PROV_METADATA,
-	                                  "ends", json_deep_copy(end),
-	                                  &err) < 0 ||
-	    ae_provenance_metadata_set(ae_plugin.prov_fd, AE_PROV_METADATA,
-	                               "end", end, &err) < 0)
-		_exit(1);
+	                                  "ends", "end", end, &err) < 0)
+		goto fail;
 	_exit(0);
+fail:
+	if (write(why_fd, err.text, strnlen(err.text, sizeof(err.text))) < 0)
+		_exit(1);
+	_exit(1);
 }
 
 int ae_plug_jobend_exit(void)
 {
 	struct timespec ts = {0, 10 * 1000 * 1000};
-	int status, waited;
+	char why[AE_ERROR_TEXT_LEN + 1] = "";
+	int status, waited, whyp[2];
+	ssize_t n;
 	pid_t pid;
 
 	if (!ae_plugin.active || ae_plugin.prov_fd < 0 || ae_plugin.job_fd < 0)
 		return 0;
+	/* what the helper could not say in helper.log (a full disk) */
+	ae_plug_helper_report();
+	if (pipe2(whyp, O_CLOEXEC | O_NONBLOCK) < 0)
+		whyp[0] = whyp[1] = -1;
 	/* the end is recorded before the helper is told to drain, so that it
 	 * finds it */
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (whyp[0] >= 0) {
+			close(whyp[0]);
+			close(whyp[1]);
+		}
 		return ae_plug_fail("autoexp: job end: cannot fork: %s",
 		                    strerror(errno));
+	}
 	if (pid == 0)
-		write_end_as_user();
+		write_end_as_user(whyp[1]);
+	if (whyp[1] >= 0)
+		close(whyp[1]);
 	for (waited = 0; waited < AE_END_TIMEOUT_MS; waited += 10) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
@@ -124,12 +140,19 @@ int ae_plug_jobend_exit(void)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ae_plug_helper_stop();
+		if (whyp[0] >= 0)
+			close(whyp[0]);
 		return ae_plug_fail(
 		    "autoexp: job end: writing the end record timed out");
 	}
 	ae_plug_helper_stop();
+	n = whyp[0] >= 0 ? read(whyp[0], why, sizeof(why) - 1) : -1;
+	why[n > 0 ? n : 0] = '\0';
+	if (whyp[0] >= 0)
+		close(whyp[0]);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return ae_plug_fail(
-		    "autoexp: job end: the end record could not be written");
+		    "autoexp: job end: the end record could not be written%s%s",
+		    why[0] ? ": " : "", why);
 	return 0;
 }
