@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,9 @@ int main(int argc, char **argv)
 		return end_record(argc, argv);
 	if (parse(argc, argv, &o, &status) < 0)
 		return status;
+	/* stderr may be a pipe whose reader is gone (the plugin's, after the
+	 * job): a write then fails, it does not end the helper */
+	signal(SIGPIPE, SIG_IGN);
 	/* ae_safedir wants an absolute path */
 	if (o.provenance_dir[0] != '/') {
 		if (!getcwd(cwd, sizeof(cwd)) ||

@@ -50,13 +50,14 @@ void helper_log_close(void)
 	log_fd = -1;
 }
 
-void helper_log(const char *fmt, ...)
+/* One line to helper.log, and to stderr when asked or when it is all
+ * there is. */
+static void emit(int to_stderr, const char *fmt, va_list ap)
 {
 	char line[LINE_MAX_BYTES];
 	struct timeval tv;
 	struct tm tm;
 	size_t n;
-	va_list ap;
 	int k;
 
 	gettimeofday(&tv, NULL);
@@ -66,9 +67,7 @@ void helper_log(const char *fmt, ...)
 	             ".%06ldZ autoexp-helper[%ld]: ", (long)tv.tv_usec,
 	             (long)getpid());
 	n += k > 0 ? (size_t)k : 0;
-	va_start(ap, fmt);
 	k = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	va_end(ap);
 	if (k < 0)
 		k = 0;
 	n = n + (size_t)k >= sizeof(line) - 1 ? sizeof(line) - 2
@@ -80,6 +79,24 @@ void helper_log(const char *fmt, ...)
 	line[n++] = '\n';
 	if (log_fd >= 0)
 		(void)ae_fsutil_write_all(log_fd, line, n);
-	if (log_stderr || log_fd < 0)
+	if (to_stderr || log_stderr || log_fd < 0)
 		(void)ae_fsutil_write_all(STDERR_FILENO, line, n);
+}
+
+void helper_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(0, fmt, ap);
+	va_end(ap);
+}
+
+void helper_log_alert(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(1, fmt, ap);
+	va_end(ap);
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -143,30 +142,33 @@ static int wait_worker(pid_t pid, const sigset_t *set, int *term)
 }
 
 /* A requeued job's helper can start while the previous run's helper still
- * drains (up to its drain_timeout_seconds) and holds the journal's lock:
- * wait for the lock instead of spending the restart budget on "locked"
- * failures. A SIGTERM meanwhile (this run ended too) is remembered, so the
- * worker then only drains. The probe's lock goes with its descriptor. */
+ * drains (up to its drain_timeout_seconds) and holds the journal, maybe on
+ * another node (ae_journal_lock: its lock, or its lease): wait for it
+ * instead of spending the restart budget on "locked" failures. A SIGTERM
+ * meanwhile (this run ended too) is remembered, so the worker then only
+ * drains. A lock that fails is the worker's to report. */
 static void wait_for_previous(int provfd, const sigset_t *set, int *term)
 {
+	char who[256], last[256] = "";
 	ae_error err;
-	int fd = ae_fsutil_open(provfd, AE_JOURNAL_FILE, O_RDONLY, 0, &err);
 	int waited = 0, sig;
 
-	if (fd < 0)
-		return; /* no journal yet: no previous helper */
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		if (!waited++)
+	while (ae_journal_busy(provfd, who, sizeof(who), &err) == 1) {
+		/* the lease's age changes every second: said once per holder */
+		if (strncmp(who, last, strcspn(who, "("))) {
 			helper_log("another helper of this job holds the "
 			           "journal (the previous run's, draining): "
-			           "waiting for it");
+			           "waiting for it; held by %s",
+			           who);
+			snprintf(last, sizeof(last), "%s", who);
+		}
+		waited++;
 		sig = wait_signal(set, mono_now() + 1.0);
 		if (sig == SIGTERM || sig == SIGINT)
 			*term = 1;
 	}
 	if (waited)
 		helper_log("the previous helper is gone after %d s", waited);
-	close(fd);
 }
 
 int helper_supervise(const helper_opts *o, const helper_dirs *d)

@@ -20,6 +20,7 @@
 #include "ae_fields.h"
 #include "ae_follow.h"
 #include "ae_journal.h"
+#include "ae_journal_lock.h"
 #include "ae_monitor_config.h"
 #include "ae_restart.h"
 #include "ae_restart_record.h"
@@ -38,10 +39,18 @@ extern char **environ;
 #define DEFAULT_DRAIN_TIMEOUT 300.0
 /* While lines keep coming, the state is saved at least this often. */
 #define BUSY_SAVE_INTERVAL 1.0
+/* A state that could not be saved is tried again after this long. */
+#define SAVE_RETRY_INTERVAL 5.0
 /* How often the clock is looked at while delivering lines. */
 #define LINES_PER_CLOCK_CHECK 1024
 /* The follower callback's "stop: save the state, then go on". */
 #define STOP_TO_SAVE 2
+/* Its "stop: the journal holds back too much work" (HELD_MAX). */
+#define STOP_HELD 3
+/* While this many actions wait for a journal that cannot record (a full
+ * disk), the log is not read further: its lines wait in the log, not in
+ * memory, and the saved position does not pass them. */
+#define HELD_MAX     256
 #define MAX_POLL_FDS 64
 /* scontrol attempts (a helper without job_metadata.json) when the log path
  * depends on it / when it does not. */
@@ -92,6 +101,12 @@ typedef struct worker {
 	ae_follow_pos saved_pos;
 	double last_save; /* monotonic */
 	int save_failing;
+	double last_beat;  /* the journal's lease renewed (monotonic) */
+	int beat_failing;  /* ... could not be, said once */
+	int lost;          /* another helper took the journal over */
+	double held_since; /* the journal holds work back (monotonic) */
+	int paused;        /* ... so much that the log is not read */
+	int previous_log;  /* reading the previous job's log: read whole */
 	unsigned lines_since_check;
 	wstats st;
 	char last_follow_error[AE_ERROR_TEXT_LEN];
@@ -221,6 +236,9 @@ static int on_line(const char *line, size_t len, uint64_t offset,
 	                        w->log_path, emit, w, &err) < 0)
 		log_error("matching", &err);
 	log_refused(w, line_no);
+	if (!w->draining && !w->previous_log &&
+	    ae_engine_journal_held(w->engine) >= HELD_MAX)
+		return STOP_HELD;
 	if (++w->lines_since_check >= LINES_PER_CLOCK_CHECK) {
 		w->lines_since_check = 0;
 		if (mono_now() - w->last_save >= BUSY_SAVE_INTERVAL)
@@ -255,9 +273,11 @@ static void finish_previous_log(worker *w, const ae_journal_state *st)
 		return;
 	}
 	w->log_path = st->log_path; /* the events' source */
+	w->previous_log = 1;
 	do
 		rc = ae_follow_drain(f, on_line, w, &err);
 	while (rc == STOP_TO_SAVE);
+	w->previous_log = 0;
 	w->log_path = own;
 	if (rc < 0)
 		log_error("the previous job's log", &err);
@@ -317,6 +337,10 @@ static void save_state(worker *w, int force)
 	if (!force && pos_equal(st.pos, w->saved_pos) &&
 	    !ae_engine_journal_dirty(w->ej))
 		return;
+	/* a full disk: tried again every few seconds, not at every wakeup */
+	if (!force && w->save_failing &&
+	    mono_now() - w->last_save < SAVE_RETRY_INTERVAL)
+		return;
 	st.log_path = w->log_path;
 	st.pending = ae_engine_journal_pending(w->ej);
 	st.facts = helper_states_save(w->states);
@@ -329,11 +353,14 @@ static void save_state(worker *w, int force)
 	if (ae_journal_state_save(w->journal, &st, &err) < 0) {
 		/* said once, not every second while the disk is full */
 		if (!w->save_failing)
-			log_error("cannot save the state", &err);
+			helper_log_alert("cannot save the state: %s (tried "
+			                 "again; a restart would read the log "
+			                 "again from the last saved place)",
+			                 err.text);
 		w->save_failing = 1;
 	} else {
 		if (w->save_failing)
-			helper_log("the state is saved again");
+			helper_log_alert("the state is saved again");
 		w->save_failing = 0;
 		w->saved_pos = st.pos;
 		ae_engine_journal_clean(w->ej);
@@ -410,7 +437,8 @@ static int check_stall(worker *w)
 {
 	int busy;
 
-	if (w->draining || helper_states_timeout_ms(w->states, mono_now()) != 0)
+	if (w->draining || w->paused ||
+	    helper_states_timeout_ms(w->states, mono_now()) != 0)
 		return 0;
 	busy = follow(w, 0);
 	helper_states_check_stall(
@@ -443,6 +471,62 @@ static int ms_until(double when, double now)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
+/* The journal holds work back (it cannot record: a full disk, an I/O
+ * error, a read-only file system; ae_engine.h): said when it begins and
+ * ends, also on stderr (helper.log is most likely on the same disk). While
+ * HELD_MAX actions wait the log is not read further (and no stall is
+ * looked for: its growth is not seen). */
+static void watch_journal(worker *w)
+{
+	size_t held = ae_engine_journal_held(w->engine);
+	int paused = !w->draining && held >= HELD_MAX;
+
+	if (held && !w->held_since) {
+		w->held_since = mono_now();
+		helper_log_alert(
+		    "the journal cannot record: %s: %zu action(s) "
+		    "wait, none is lost or runs twice; tried again "
+		    "every 1 to 10 s",
+		    ae_engine_journal_error(w->engine), held);
+	} else if (!held && w->held_since) {
+		helper_log_alert("the journal records again after %.0f s: the "
+		                 "actions that waited go on",
+		                 mono_now() - w->held_since);
+		w->held_since = 0;
+	}
+	if (paused && !w->paused)
+		helper_log_alert("%zu actions wait for the journal: the log is "
+		                 "read on once it records again",
+		                 held);
+	w->paused = paused;
+}
+
+/* Renew the journal's lease (ae_journal_lock.h) every
+ * AE_JOURNAL_LEASE_BEAT seconds. -1 when another helper took the journal
+ * over: this one must stop at once, deciding nothing more. */
+static int beat(worker *w)
+{
+	ae_error err;
+	int rc;
+
+	if (mono_now() - w->last_beat < AE_JOURNAL_LEASE_BEAT)
+		return 0;
+	w->last_beat = mono_now();
+	rc = ae_journal_heartbeat(w->journal, &err);
+	if (rc == -2) {
+		helper_log_alert("journal: %s: this helper stops", err.text);
+		w->lost = 1;
+		return -1;
+	}
+	if (rc < 0 && !w->beat_failing)
+		helper_log_alert("journal: %s (tried again every %d s)",
+		                 err.text, AE_JOURNAL_LEASE_BEAT);
+	else if (rc == 0 && w->beat_failing)
+		helper_log("journal: the lease is renewed again");
+	w->beat_failing = rc < 0;
+	return 0;
+}
+
 static int loop(worker *w)
 {
 	/* at once: the follower's first check (and its inotify watches)
@@ -458,6 +542,11 @@ static int loop(worker *w)
 		/* after every batch of lines and engine step, before
 		 * sleeping: the state is saved when something changed */
 		save_state(w, 0);
+		watch_journal(w);
+		if (w->paused)
+			busy = 0; /* the lines wait */
+		if (beat(w) < 0)
+			return 2;
 		if (w->term && !w->draining)
 			start_drain(w);
 		if (w->draining && !busy) {
@@ -493,12 +582,16 @@ static int loop(worker *w)
 		}
 
 		timeout = busy ? 0 : ae_follow_timeout_ms(w->follow);
-		if (!w->draining) {
+		if (!w->draining && !w->paused) {
 			int s = helper_states_timeout_ms(w->states, mono_now());
 
 			if (s >= 0 && s < timeout)
 				timeout = s;
 		}
+		if (ms_until(w->last_beat + AE_JOURNAL_LEASE_BEAT, mono_now()) <
+		    timeout)
+			timeout = ms_until(w->last_beat + AE_JOURNAL_LEASE_BEAT,
+			                   mono_now());
 		now = wall_now();
 		next = ae_engine_next_time(w->engine, now);
 		if (isfinite(next) && ms_until(next, now) < timeout)
@@ -510,7 +603,8 @@ static int loop(worker *w)
 				timeout = d;
 		}
 		pfd[n++] = (struct pollfd){w->sfd, POLLIN, 0};
-		ifd = ae_follow_fd(w->follow);
+		/* paused, a growing log must not keep waking the loop */
+		ifd = w->paused ? -1 : ae_follow_fd(w->follow);
 		if (ifd >= 0)
 			pfd[n++] = (struct pollfd){ifd, POLLIN, 0};
 		ne = ae_engine_fds(w->engine, efds, MAX_POLL_FDS - n);
@@ -524,8 +618,9 @@ static int loop(worker *w)
 		w->st.wakeups++;
 		if (pfd[0].revents)
 			read_signals(w);
-		follow_due = busy || (ifd >= 0 && pfd[1].revents) ||
-		             ae_follow_timeout_ms(w->follow) == 0;
+		follow_due =
+		    !w->paused && (busy || (ifd >= 0 && pfd[1].revents) ||
+		                   ae_follow_timeout_ms(w->follow) == 0);
 		if (follow_due)
 			busy = follow(w, 0);
 		busy = check_stall(w) || busy;
@@ -896,6 +991,13 @@ static int start(worker *w)
 		log_error("journal", &err);
 		return 1;
 	}
+	if (ae_journal_stats_get(w->journal).unrecorded)
+		helper_log_alert(
+		    "journal: %llu record(s) of its opening not written (%s): "
+		    "the actions left started are not run again all the same",
+		    (unsigned long long)ae_journal_stats_get(w->journal)
+		        .unrecorded,
+		    err.text); /* why (ae_journal_openat) */
 	loaded = ae_journal_state_load(w->journal, &st, &err);
 	if (loaded < 0) {
 		/* a broken state costs a rescan; the journal keeps it at
@@ -1053,6 +1155,12 @@ int helper_worker_run(const helper_opts *o, const helper_dirs *d, int draining)
 		goto out;
 	w.term = draining;
 	rc = loop(&w);
+	if (w.lost) {
+		/* the journal is another helper's now: write nothing more */
+		log_stats(&w, "exit");
+		rc = 0;
+		goto out;
+	}
 	save_state(&w, 1);
 	log_stats(&w, "exit");
 	if (w.drain_timed_out) {

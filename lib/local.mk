@@ -26,7 +26,7 @@ lib_libautoexp_la_SOURCES = \
 	lib/config/ae_merge.c lib/config/ae_merge.h lib/config/ae_compose.c lib/config/ae_override.c lib/config/ae_override_parse.c lib/config/ae_override_parse.h lib/config/ae_override_cast.c lib/config/ae_override_cast.h \
 	lib/config/ae_yaml.h lib/config/ae_json.h lib/config/ae_interp.h lib/config/ae_compose.h lib/config/ae_override.h \
 	lib/monitor/ae_event.c lib/monitor/ae_event.h \
-	lib/base/ae_fsutil.c lib/base/ae_fsutil.h lib/base/ae_fsbatch.c lib/base/ae_fsbatch.h lib/monitor/ae_follow.c lib/monitor/ae_follow.h lib/monitor/ae_journal.c lib/monitor/ae_journal.h \
+	lib/base/ae_fsutil.c lib/base/ae_fsutil.h lib/base/ae_fsbatch.c lib/base/ae_fsbatch.h lib/monitor/ae_follow.c lib/monitor/ae_follow.h lib/monitor/ae_journal.c lib/monitor/ae_journal.h lib/monitor/ae_journal_lock.c lib/monitor/ae_journal_lock.h \
 	lib/monitor/ae_fields.c lib/monitor/ae_fields.h lib/base/ae_spawn.c lib/base/ae_spawn.h \
 	lib/monitor/ae_template.c lib/monitor/ae_template.h lib/monitor/ae_condition.c lib/monitor/ae_condition.h \
 	lib/monitor/ae_vars.c lib/monitor/ae_vars.h \

@@ -17,7 +17,8 @@ ae_plugin_state ae_plugin = {.on_error_fail = 1,
                              .prov_fd = -1,
                              .job_fd = -1,
                              .lock_fd = -1,
-                             .helper_pidfd = -1};
+                             .helper_pidfd = -1,
+                             .helper_err_fd = -1};
 
 /* Job-start problems for the job's stderr, written from task_init. Failing a
  * SPANK callback in slurmstepd would drain the node for what is the user's
@@ -72,6 +73,7 @@ void ae_plug_clear(void)
 	close_fd(&ae_plugin.prov_fd);
 	close_fd(&ae_plugin.lock_fd); /* the run is free for its next job */
 	close_fd(&ae_plugin.helper_pidfd);
+	close_fd(&ae_plugin.helper_err_fd);
 	free(ae_plugin.config_path);
 	free(ae_plugin.helper_path);
 	free(ae_plugin.presets_dir);

@@ -28,9 +28,10 @@ typedef struct ae_plugin_state {
 	uid_t uid;
 	gid_t gid;
 	int have_exit_status;
-	int exit_status;  /* wait status of the batch script */
-	pid_t helper_pid; /* autoexp-helper started for this job, or 0 */
-	int helper_pidfd; /* a pidfd of it, or -1 (no pidfds: Linux < 5.3) */
+	int exit_status;   /* wait status of the batch script */
+	pid_t helper_pid;  /* autoexp-helper started for this job, or 0 */
+	int helper_pidfd;  /* a pidfd of it, or -1 (no pidfds: Linux < 5.3) */
+	int helper_err_fd; /* the read end of its stderr, or -1 */
 	unsigned long long helper_start; /* its start time (clock ticks) */
 } ae_plugin_state;
 

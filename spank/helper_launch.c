@@ -3,8 +3,12 @@
  * Started in user_init, where slurmstepd has only switched its effective ids:
  * a double fork and setsid detach it from the step (so it can drain after the
  * batch script ends), then it becomes the job user for good (all its groups,
- * gid, uid) and is exec'd with an argv and an environment built here, its
- * standard streams on /dev/null and no other descriptor inherited.
+ * gid, uid) and is exec'd with an argv and an environment built here, stdin
+ * and stdout on /dev/null, stderr a pipe to slurmstepd, and no other
+ * descriptor inherited. The helper writes there only what holds its work
+ * back (a journal that cannot record: a full disk, where helper.log is most
+ * likely too; helper_log_alert); the plugin reads it at job end into
+ * slurmd's log.
  *
  * The grandchild reports through a close-on-exec pipe: its pid first; then
  * it waits until slurmstepd holds a pidfd of it; then either nothing (the
@@ -61,10 +65,14 @@ static const char *const step_names[] = {
     "setresuid",
     "checking the ids",
     "chdir",
-    "/dev/null",
+    "the standard streams",
     "moving the report pipe",
     "execve",
 };
+/* What is read of the helper's stderr at job end, and how many of its
+ * lines go to slurmd's log. */
+#define HELPER_REPORT_MAX   8192
+#define HELPER_REPORT_LINES 16
 
 typedef struct launch_failure {
 	int step;
@@ -81,14 +89,16 @@ static void fail_step(int report_fd, int step)
 	_exit(126);
 }
 
-/* In the grandchild: never returns. report_fd and go_fd are close-on-exec
- * pipes to slurmstepd, both above 2; only system calls from here to execve
+/* In the grandchild: never returns. report_fd, go_fd and err_fd (the
+ * helper's stderr, or -1: /dev/null) are close-on-exec pipes to slurmstepd,
+ * all above 2; only system calls from here to execve
  * (closefrom is close_range(2), or /proc/self/fd read without allocating on
  * kernels before 5.9). */
 static void become_helper(const char *path, char *const argv[],
                           char *const envp[], const gid_t *groups,
                           size_t ngroups, const char *cwd,
-                          const char *fallback_cwd, int report_fd, int go_fd)
+                          const char *fallback_cwd, int report_fd, int go_fd,
+                          int err_fd)
 {
 	pid_t self = getpid();
 	sigset_t none;
@@ -130,7 +140,7 @@ static void become_helper(const char *path, char *const argv[],
 		fail_step(report_fd, STEP_CHDIR);
 	null = open("/dev/null", O_RDWR);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-	    dup2(null, 2) < 0)
+	    dup2(err_fd >= 0 ? err_fd : null, 2) < 0)
 		fail_step(report_fd, STEP_NULL);
 	/* the report pipe on 3, still close-on-exec; nothing above it */
 	if (report_fd != 3) {
@@ -260,22 +270,36 @@ static int above2(int *fd)
 }
 
 /* Fork the detached grandchild that becomes the helper. Returns its pid
- * (with *pidfd, or -1 without pidfds) once it runs the helper, or 0 with
- * ae_plug_fail's message. */
+ * (with *pidfd, or -1 without pidfds, and *err_fd, the read end of its
+ * stderr, or -1 without) once it runs the helper, or 0 with ae_plug_fail's
+ * message. */
 static pid_t start_helper(const char *path, char *const argv[],
                           char *const envp[], const gid_t *groups,
                           size_t ngroups, const char *workdir,
-                          const char *output_dir, int *pidfd)
+                          const char *output_dir, int *pidfd, int *err_fd)
 {
-	int report[2] = {-1, -1}, go[2] = {-1, -1}, status, rc;
+	int report[2] = {-1, -1}, go[2] = {-1, -1}, errpipe[2] = {-1, -1};
+	int status, rc;
 	pid_t child, helper = 0;
 	launch_failure f;
 
 	*pidfd = -1;
+	*err_fd = -1;
 	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
 	    above2(&report[1]) < 0 || above2(&go[0]) < 0) {
 		ae_plug_fail("autoexp: job start: pipe: %s", strerror(errno));
 		goto out;
+	}
+	/* the helper's stderr, non-blocking both ways: the helper drops what
+	 * does not fit, the plugin reads what is there; without it, /dev/null
+	 */
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    above2(&errpipe[1]) < 0) {
+		if (errpipe[0] >= 0)
+			close(errpipe[0]);
+		if (errpipe[1] >= 0)
+			close(errpipe[1]);
+		errpipe[0] = errpipe[1] = -1;
 	}
 	child = fork();
 	if (child < 0) {
@@ -285,17 +309,23 @@ static pid_t start_helper(const char *path, char *const argv[],
 	if (child == 0) {
 		close(report[0]);
 		close(go[1]);
+		if (errpipe[0] >= 0)
+			close(errpipe[0]);
 		if (setsid() < 0)
 			_exit(126);
 		child = fork();
 		if (child == 0)
 			become_helper(path, argv, envp, groups, ngroups,
-			              workdir, output_dir, report[1], go[0]);
+			              workdir, output_dir, report[1], go[0],
+			              errpipe[1]);
 		_exit(child < 0 ? 126 : 0);
 	}
 	close(report[1]);
 	close(go[0]);
 	report[1] = go[0] = -1;
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	errpipe[1] = -1;
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	if (read_full(report[0], &helper, sizeof(helper), 5000) != 1 ||
@@ -338,11 +368,17 @@ fail:
 	*pidfd = -1;
 	helper = 0;
 out:
+	if (helper) { /* the plugin reads it at job end */
+		*err_fd = errpipe[0];
+		errpipe[0] = -1;
+	}
 	for (int i = 0; i < 2; i++) {
 		if (report[i] >= 0)
 			close(report[i]);
 		if (go[i] >= 0)
 			close(go[i]);
+		if (errpipe[i] >= 0)
+			close(errpipe[i]);
 	}
 	return helper;
 }
@@ -364,7 +400,7 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	char *envp[24];
 	gid_t *groups = NULL;
 	size_t ngroups = 0;
-	int n = 0, pidfd = -1;
+	int n = 0, pidfd = -1, err_fd = -1;
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[4096];
 	pid_t helper;
@@ -419,11 +455,12 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	envp[n] = NULL;
 
 	helper = start_helper(path, argv, envp, groups, ngroups, workdir,
-	                      output_dir, &pidfd);
+	                      output_dir, &pidfd, &err_fd);
 	if (!helper)
 		goto out;
 	ae_plugin.helper_pid = helper;
 	ae_plugin.helper_pidfd = pidfd;
+	ae_plugin.helper_err_fd = err_fd;
 	ae_plugin.helper_start = ae_proc_start_ticks(helper);
 	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
 	                (json_int_t)ae_plugin.helper_start, "path", path);
@@ -447,6 +484,43 @@ static int send_signal(int pidfd, int sig)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+void ae_plug_helper_report(void)
+{
+	char buf[HELPER_REPORT_MAX + 1], *line, *next;
+	ssize_t n;
+	int lines = 0;
+
+	if (ae_plugin.helper_err_fd < 0)
+		return;
+	n = read(ae_plugin.helper_err_fd, buf, HELPER_REPORT_MAX);
+	close(ae_plugin.helper_err_fd);
+	ae_plugin.helper_err_fd = -1;
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* the user's process wrote it: only printable bytes reach the log */
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] != '\n' &&
+		    ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f))
+			buf[i] = '?';
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line)
+			continue;
+		if (lines++ == HELPER_REPORT_LINES) {
+			ae_spank_error("autoexp: job %s: the helper said more "
+			               "(its helper.log has it, if there was "
+			               "room)",
+			               ae_plugin.job_id);
+			break;
+		}
+		ae_spank_error("autoexp: job %s: helper: %s", ae_plugin.job_id,
+		               line);
+	}
 }
 
 void ae_plug_helper_stop(void)

@@ -13,6 +13,12 @@
 int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
                           const char *job_id, char **job_env);
 
+/* exit (root): what the helper wrote to its stderr while the job ran (what
+ * held its work back, e.g. a full disk: helper_log_alert) goes to slurmd's
+ * log, a line at a time, non-printable bytes replaced, at most 16 lines
+ * of 8 KiB in all; the pipe is closed. */
+void ae_plug_helper_report(void);
+
 /* exit (root): SIGTERM to the helper, if it is still ours. */
 void ae_plug_helper_stop(void);
 

@@ -97,6 +97,8 @@ int ae_plug_jobend_exit(void)
 
 	if (!ae_plugin.active || ae_plugin.prov_fd < 0 || ae_plugin.job_fd < 0)
 		return 0;
+	/* what the helper could not say in helper.log (a full disk) */
+	ae_plug_helper_report();
 	/* everything the child needs, made here */
 	text = ae_endrecord_text(ae_plugin.have_exit_status,
 	                         ae_plugin.exit_status, (long long)time(NULL));

@@ -9,6 +9,10 @@
 #include "ae_engine.h"
 
 #define DEFAULT_MAX_RUNNING 4
+/* A journal that could not record (a full disk) is tried again after this
+ * long, doubling up to JOURNAL_RETRY_MAX while it keeps failing. */
+#define JOURNAL_RETRY_MIN 1.0
+#define JOURNAL_RETRY_MAX 10.0
 
 typedef struct evref {
 	ae_event *ev;
@@ -20,6 +24,7 @@ typedef enum phase {
 	P_WAITING,    /* conditions pending */
 	P_READY,      /* conditions passed, waiting for a free slot */
 	P_RUNNING,
+	P_RECORD, /* decided, the journal has not recorded it yet */
 	P_DONE,
 } phase;
 
@@ -34,6 +39,9 @@ typedef struct item {
 	char *saved; /* last state given to record_pending */
 	int waiting; /* dry run: started with a condition waiting on time */
 	ae_action_exec *x;
+	/* P_RECORD: the decision to record (owned) */
+	ae_fire_outcome outcome;
+	char *message, *result;
 } item;
 
 struct ae_engine {
@@ -42,7 +50,10 @@ struct ae_engine {
 	item **items;
 	size_t n, cap;
 	size_t running;
-	int stopping; /* ae_engine_request_stop: only running actions move */
+	int stopping;    /* ae_engine_request_stop: only running actions move */
+	double retry_at; /* the journal failed: nothing is recorded before */
+	double retry_wait; /* the current backoff, 0 while the journal works */
+	char journal_error[AE_ERROR_TEXT_LEN];
 	ae_engine_stats stats;
 };
 
@@ -61,6 +72,8 @@ static void item_free(item *it)
 	ae_cond_state_free(it->cst);
 	ae_action_exec_free(it->x);
 	free(it->saved);
+	free(it->message);
+	free(it->result);
 	evref_drop(it->ev);
 	free(it);
 }
@@ -115,31 +128,65 @@ static void env_of(const ae_engine *e, const item *it, ae_template_ctx *t,
 	env->dirs = e->o.dirs;
 }
 
-/* Decide the item; returns -1 when the journal failed (err set). */
-static int finish(ae_engine *e, item *it, ae_fire_outcome outcome,
-                  const char *message, const char *result)
+/* The journal could not record (err): what needed it waits, and is tried
+ * again after the backoff. */
+static void journal_failed(ae_engine *e, const ae_error *err, double now)
+{
+	e->stats.journal_errors++;
+	e->retry_wait = e->retry_wait ? e->retry_wait * 2 : JOURNAL_RETRY_MIN;
+	if (e->retry_wait > JOURNAL_RETRY_MAX)
+		e->retry_wait = JOURNAL_RETRY_MAX;
+	e->retry_at = now + e->retry_wait;
+	snprintf(e->journal_error, sizeof(e->journal_error), "%s", err->text);
+}
+
+static void journal_works(ae_engine *e)
+{
+	e->retry_wait = e->retry_at = 0;
+	e->journal_error[0] = '\0';
+}
+
+/* Record the item's decision; until the journal has it the item stays
+ * (P_RECORD) and is tried again: a decision the journal does not know is
+ * not kept, so the item is saved with the undecided work, and a skipped
+ * trigger would be evaluated again after a restart. */
+static void record(ae_engine *e, item *it, double now)
+{
+	ae_fire_key k = key_of(it);
+	ae_error jerr;
+
+	if (e->o.journal && e->o.journal->record_finished &&
+	    e->o.journal->record_finished(e->o.journal_ctx, &k, it->outcome,
+	                                  it->message, it->result, &jerr) < 0) {
+		it->phase = P_RECORD;
+		journal_failed(e, &jerr, now);
+		return;
+	}
+	journal_works(e);
+	it->phase = P_DONE;
+}
+
+/* Decide the item: counted and logged now, recorded as soon as the
+ * journal can. */
+static void finish(ae_engine *e, item *it, ae_fire_outcome outcome,
+                   const char *message, const char *result, double now)
 {
 	ae_fire_key k = key_of(it);
 	const char *cls = ae_action_class_name(it->b->action);
-	ae_error jerr;
-	int rc = 0;
 
-	it->phase = P_DONE;
 	if (outcome == AE_FIRE_SUCCESS)
 		e->stats.succeeded++;
 	else if (outcome == AE_FIRE_FAILED)
 		e->stats.failed++;
 	else
 		e->stats.skipped++;
-	if (e->o.journal && e->o.journal->record_finished &&
-	    e->o.journal->record_finished(e->o.journal_ctx, &k, outcome,
-	                                  message, result, &jerr) < 0) {
-		e->stats.journal_errors++;
-		rc = -1;
-	}
 	if (e->o.log)
 		e->o.log(e->o.log_ctx, &k, cls, outcome, message);
-	return rc;
+	it->outcome = outcome;
+	it->message = message ? strdup(message) : NULL;
+	it->result = result ? strdup(result) : NULL;
+	/* without the memory the decision is recorded without its text */
+	record(e, it, now);
 }
 
 static int save_pending(ae_engine *e, item *it)
@@ -170,41 +217,49 @@ static int save_pending(ae_engine *e, item *it)
 	return 0;
 }
 
-static int start(ae_engine *e, item *it, double now)
+static void start(ae_engine *e, item *it, double now)
 {
 	ae_fire_key k = key_of(it);
 	const char *cls = ae_action_class_name(it->b->action);
 	ae_template_ctx t;
 	ae_eval_env env;
 	ae_error jerr;
+	int rc = 0;
 
-	if (e->o.journal && e->o.journal->record_started &&
-	    e->o.journal->record_started(e->o.journal_ctx, &k, it->ev->ev, cls,
-	                                 &jerr) < 0) {
-		/* Not recorded, so not run: at most once wins over at least
-		 * once. */
-		char msg[AE_ERROR_TEXT_LEN + 64];
-
-		e->stats.journal_errors++;
-		snprintf(msg, sizeof(msg), "not started: journal: %s",
-		         jerr.text);
-		return finish(e, it, AE_FIRE_FAILED, msg, NULL);
+	if (e->o.journal && e->o.journal->record_started)
+		rc = e->o.journal->record_started(e->o.journal_ctx, &k,
+		                                  it->ev->ev, cls, &jerr);
+	if (rc == 1) {
+		finish(e, it, AE_FIRE_FAILED,
+		       "not started: the journal has it decided already", NULL,
+		       now);
+		return;
 	}
+	if (rc < 0) {
+		/* Not recorded, so not run now (at most once), but not
+		 * decided either: it waits, with the work saved in the state,
+		 * and starts once the journal takes its record. */
+		journal_failed(e, &jerr, now);
+		return;
+	}
+	journal_works(e);
 	env_of(e, it, &t, &env, now);
 	if (e->o.dry_run) {
 		e->o.dry_run(e->o.dry_run_ctx, &k, it->ev->ev, it->b,
 		             it->waiting, &env);
 		e->stats.started++;
-		return finish(e, it, AE_FIRE_SUCCESS, "dry run: not started",
-		              NULL);
+		finish(e, it, AE_FIRE_SUCCESS, "dry run: not started", NULL,
+		       now);
+		return;
 	}
 	it->x = ae_action_start(it->b->action, &env);
-	if (!it->x)
-		return finish(e, it, AE_FIRE_FAILED, "out of memory", NULL);
+	if (!it->x) {
+		finish(e, it, AE_FIRE_FAILED, "out of memory", NULL, now);
+		return;
+	}
 	e->stats.started++;
 	it->phase = P_RUNNING;
 	e->running++;
-	return 0;
 }
 
 /* Move an item as far as it goes at now. */
@@ -213,6 +268,11 @@ static int advance(ae_engine *e, item *it, double now)
 	ae_template_ctx t;
 	ae_eval_env env;
 
+	if (it->phase == P_RECORD) {
+		if (now >= e->retry_at)
+			record(e, it, now);
+		return 0;
+	}
 	if (e->stopping && it->phase != P_RUNNING)
 		return 0; /* stays undecided, for the next helper */
 	if (it->phase == P_QUEUED || it->phase == P_WAITING) {
@@ -231,36 +291,37 @@ static int advance(ae_engine *e, item *it, double now)
 				it->phase = P_WAITING;
 				return save_pending(e, it);
 			}
-			if (r == AE_COND_FAIL)
-				return finish(e, it, AE_FIRE_SKIPPED, why.text,
-				              NULL);
+			if (r == AE_COND_FAIL) {
+				finish(e, it, AE_FIRE_SKIPPED, why.text, NULL,
+				       now);
+				return 0;
+			}
 		}
 		it->phase = P_READY;
 	}
 	if (it->phase == P_READY) {
-		if (e->running >= e->o.max_running)
+		/* a failing journal holds back every start until its retry */
+		if (e->running >= e->o.max_running || now < e->retry_at)
 			return 0;
-		if (start(e, it, now) < 0)
-			return -1;
+		start(e, it, now);
 	}
 	if (it->phase == P_RUNNING) {
 		ae_action_status st = ae_action_poll(it->x, now);
 		char *result;
-		int rc;
 
 		if (st == AE_ACTION_RUNNING)
 			return 0;
 		e->running--;
 		result = json_dumps(ae_action_exec_result(it->x),
 		                    JSON_COMPACT | JSON_SORT_KEYS);
-		rc = finish(e, it,
-		            st == AE_ACTION_SUCCESS ? AE_FIRE_SUCCESS
-		                                    : AE_FIRE_FAILED,
-		            ae_action_exec_message(it->x), result);
+		finish(e, it,
+		       st == AE_ACTION_SUCCESS ? AE_FIRE_SUCCESS
+		                               : AE_FIRE_FAILED,
+		       ae_action_exec_message(it->x), result, now);
 		free(result);
 		ae_action_exec_free(it->x);
 		it->x = NULL;
-		return rc;
+		return 0;
 	}
 	return 0;
 }
@@ -470,6 +531,7 @@ int ae_engine_step(ae_engine *e, double now, ae_error *err)
 	for (size_t i = 0; i < e->n; i++) {
 		item *it = e->items[i];
 		int due = it->phase == P_QUEUED || it->phase == P_READY ||
+		          it->phase == P_RECORD ||
 		          (it->phase == P_WAITING &&
 		           (now >= it->next ||
 		            (it->cst &&
@@ -492,10 +554,13 @@ double ae_engine_next_time(const ae_engine *e, double now)
 		const item *it = e->items[i];
 		double n = INFINITY;
 
-		if (e->stopping && it->phase != P_RUNNING)
+		if (e->stopping && it->phase != P_RUNNING &&
+		    it->phase != P_RECORD)
 			continue;
-		if (it->phase == P_QUEUED ||
+		if (it->phase == P_RECORD ||
 		    (it->phase == P_READY && e->running < e->o.max_running))
+			n = now > e->retry_at ? now : e->retry_at;
+		else if (it->phase == P_QUEUED)
 			n = now;
 		else if (it->phase == P_WAITING)
 			n = it->next;
@@ -525,6 +590,22 @@ int ae_engine_fds(const ae_engine *e, int *fds, int max)
 size_t ae_engine_pending(const ae_engine *e)
 {
 	return e->n;
+}
+
+size_t ae_engine_journal_held(const ae_engine *e)
+{
+	size_t n = 0;
+
+	/* while it fails every start waits for it, not only the one tried */
+	for (size_t i = 0; e->retry_wait && i < e->n; i++)
+		n += e->items[i]->phase == P_RECORD ||
+		     e->items[i]->phase == P_READY;
+	return n;
+}
+
+const char *ae_engine_journal_error(const ae_engine *e)
+{
+	return e->journal_error;
 }
 
 void ae_engine_request_stop(ae_engine *e)

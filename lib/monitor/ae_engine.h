@@ -17,6 +17,13 @@
  * The loop: poll() on ae_engine_fds() with a timeout until
  * ae_engine_next_time(), then ae_engine_step().
  *
+ * A journal that cannot record (a full disk, an I/O error, a read-only
+ * file system) loses nothing and runs nothing twice: an action whose start
+ * it cannot record does not start and is not decided either; it waits,
+ * with every other start, and so does a decision it cannot record. Both
+ * are tried again after 1 s, then doubling up to 10 s while the journal
+ * keeps failing; ae_engine_journal_held() says how much waits.
+ *
  * A dry run (ae_engine_opts.dry_run, `autoexp replay`) goes through the
  * same dedup, conditions and journal calls, but where an action would
  * start it is reported instead and decided as succeeded.
@@ -47,7 +54,9 @@ typedef enum ae_fire_outcome {
 /* The journal, as the engine uses it. Every callback returns 0 (or 1 for a
  * yes from have_fired) and -1 with err set on failure. Whether a trigger
  * may run is the journal's to say (have_fired; ae_journal_decide for the
- * real one); the engine adds only what it holds itself, in flight. */
+ * real one); the engine adds only what it holds itself, in flight. A
+ * record_started or record_finished that fails is called again later for
+ * the same trigger (above). */
 typedef struct ae_journal_ops {
 	/* Was this trigger started or decided (finished/skipped) before? */
 	int (*have_fired)(void *ctx, const ae_fire_key *key, ae_error *err);
@@ -56,8 +65,10 @@ typedef struct ae_journal_ops {
 	int (*record_pending)(void *ctx, const ae_fire_key *key,
 	                      const ae_event *ev, const char *state_json,
 	                      ae_error *err);
-	/* The action is about to start. Must be durable when it returns: a
-	 * failure here means the action does not run. */
+	/* The action is about to start. Must be durable when it returns 0:
+	 * -1 means it does not run now (it is tried again); 1 means the
+	 * journal has it decided already: it never runs (decided as failed,
+	 * and record_finished must record nothing for it). */
 	int (*record_started)(void *ctx, const ae_fire_key *key,
 	                      const ae_event *ev, const char *action_class,
 	                      ae_error *err);
@@ -140,8 +151,13 @@ int ae_engine_step(ae_engine *e, double now, ae_error *err);
 double ae_engine_next_time(const ae_engine *e, double now);
 /* Descriptors to wait on (readable). Returns how many were written. */
 int ae_engine_fds(const ae_engine *e, int *fds, int max);
-/* Work not decided yet. */
+/* Work not decided yet (or whose decision is not recorded yet). */
 size_t ae_engine_pending(const ae_engine *e);
+/* Of that, the work that waits because the journal could not record its
+ * start or its decision: 0 while the journal works. */
+size_t ae_engine_journal_held(const ae_engine *e);
+/* The journal's last failure ("" while it works). Borrowed. */
+const char *ae_engine_journal_error(const ae_engine *e);
 
 /* The end of a drain: from now on nothing starts, no condition is
  * evaluated and queued work stays as it is (undecided, for the next helper

@@ -232,14 +232,13 @@ static int cb_record_started(void *ctx, const ae_fire_key *key,
 		return ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	action_id(key->binding, id, sizeof(id));
 	if (en->resuming) {
-		en->resuming = 0;
 		if (ae_journal_record_resumed(ej->j, ev, id, err) < 0) {
-			/* not recorded, so not run: the key stays started,
-			 * and finished (failed) below */
+			/* not recorded, so not run now: the key stays left
+			 * started (resumable), and the engine tries again */
 			note_error(ej, err);
-			en->started = 1;
 			return -1;
 		}
+		en->resuming = 0;
 		en->started = 1;
 		ej->dirty = 1;
 		return 0;
@@ -247,8 +246,7 @@ static int cb_record_started(void *ctx, const ae_fire_key *key,
 	rc = ae_journal_record_started(ej->j, ev, id, action_class, err);
 	if (rc == 1) {
 		en->refused = 1;
-		return ae_error_set(err, NULL, 0, 0, NULL,
-		                    "already fired: not started again");
+		return 1; /* already fired: not started again */
 	}
 	if (rc < 0) {
 		note_error(ej, err);
@@ -295,8 +293,12 @@ static int cb_record_finished(void *ctx, const ae_fire_key *key,
 		                             fields, err)
 		         : ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		/* kept: the engine records it again later, and until then
+		 * an entry not started is saved with the undecided work */
 		note_error(ej, err);
+		i = -1;
+	}
 out:
 	if (i >= 0)
 		drop(ej, (size_t)i);

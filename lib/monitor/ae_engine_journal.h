@@ -17,7 +17,9 @@
  * Records written: condition_pending (the first time a trigger waits),
  * action_started / action_finished (status "ok" or "failed", the action's
  * result), condition_failed (skipped, with the reason), action_not_started
- * (the start could not be recorded, so the action did not run).
+ * (decided as failed before a start was recorded). A record that cannot be
+ * written leaves its trigger in the list (undecided, saved with the
+ * state): the engine tries it again (ae_engine.h).
  */
 #ifndef AE_ENGINE_JOURNAL_H
 #define AE_ENGINE_JOURNAL_H

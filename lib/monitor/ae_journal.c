@@ -9,25 +9,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ae_fsutil.h"
+#include "ae_journal_lock.h"
 #include "ae_json.h"
 
 #define STATE_VERSION 1
 #define STATE_MAX     (64 * 1024 * 1024)
-#define JOURNAL_MAX   ((off_t)1024 * 1024 * 1024)
+/* The replay reads the journal in blocks of this size; a line longer than
+ * RECORD_MAX is not a record of this journal's (they are bounded by the
+ * log's line length and RESULT_STRING_MAX) and is skipped as bad. */
+#define REPLAY_BLOCK (64 * 1024)
+#define RECORD_MAX   (16 * 1024 * 1024)
+/* A string of an action's result (a command's stdout and stderr, up to
+ * 64 KiB each) keeps its last this many bytes in the journal. */
+#define RESULT_STRING_MAX 4096
 
 typedef struct khash khash;
 
 struct ae_journal {
 	int dirfd;
 	int fd;
+	int lease_fd; /* ae_journal_lock's lease, held while open */
 	off_t size;   /* bytes of complete records; appends go after */
 	int unsynced; /* records written since the last fdatasync */
+	int uncut;    /* a failed append may have left bytes after size */
 	khash *tab;   /* open addressing, cap a power of 2 (or 0) */
 	size_t cap, used;
 	struct openkey *open; /* keys started, not finished */
@@ -287,6 +296,16 @@ static int append(ae_journal *j, json_t *rec, int sync, ae_error *err)
 		j->stats.appended++;
 		return 0;
 	}
+	/* what a failed append left must go first, or this record would be
+	 * glued to half of that one */
+	if (j->uncut) {
+		if (ftruncate(j->fd, j->size) < 0)
+			return ae_error_set(
+			    err, AE_JOURNAL_FILE, 0, 0, NULL,
+			    "cannot cut a failed record off: %s",
+			    strerror(errno));
+		j->uncut = 0;
+	}
 	text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
@@ -308,8 +327,11 @@ static int append(ae_journal *j, json_t *rec, int sync, ae_error *err)
 	j->stats.appended++;
 	rv = 0;
 out:
-	if (rv < 0 && ftruncate(j->fd, j->size) == 0)
-		fdatasync(j->fd);
+	/* the record is not written: cut off what reached the file (a
+	 * partial write, or a whole one whose sync failed), now or before
+	 * the next append */
+	if (rv < 0 && (ftruncate(j->fd, j->size) < 0 || fdatasync(j->fd) < 0))
+		j->uncut = 1;
 	free(text);
 	return rv;
 }
@@ -373,30 +395,43 @@ out:
 	json_decref(rec);
 }
 
-/* Read the whole journal (it holds a few records per event, small next to the
- * log) and replay its complete lines; returns the length of those. */
+/* Replay the journal's complete lines, reading it block by block (memory
+ * stays at about the longest record, whatever the journal's size); returns
+ * the length of those lines. What follows the last newline is a torn tail
+ * (counted in stats.torn_bytes). */
 static int replay(ae_journal *j, off_t *complete, ae_error *err)
 {
-	struct stat st;
-	char *buf = NULL, *p, *nl;
-	size_t used = 0;
+	size_t cap = REPLAY_BLOCK, have = 0;
+	char *buf = malloc(cap), *nl;
+	off_t base = 0;   /* file offset of buf[0] */
+	off_t torn = 0;   /* where the line being read starts */
+	int skipping = 0; /* in a line longer than RECORD_MAX */
 	int rv = -1;
 
-	if (fstat(j->fd, &st) < 0)
-		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-		                    "cannot stat: %s", strerror(errno));
-	if (st.st_size > JOURNAL_MAX)
-		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
-		                    "journal too large (%jd bytes)",
-		                    (intmax_t)st.st_size);
-	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
 		                    "out of memory");
-	while (used < (size_t)st.st_size) {
-		ssize_t n = pread(j->fd, buf + used, (size_t)st.st_size - used,
-		                  (off_t)used);
+	for (;;) {
+		size_t start = 0, scan = have;
+		ssize_t n;
 
+		if (have == cap && cap < RECORD_MAX) {
+			char *p = realloc(buf, cap * 2);
+
+			if (!p) {
+				ae_error_set(err, AE_JOURNAL_FILE, 0, 0, NULL,
+				             "out of memory");
+				goto out;
+			}
+			buf = p;
+			cap *= 2;
+		} else if (have == cap) {
+			/* not a record: skip to its newline */
+			skipping = 1;
+			base += (off_t)have;
+			have = scan = 0;
+		}
+		n = pread(j->fd, buf + have, cap - have, base + (off_t)have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -406,16 +441,27 @@ static int replay(ae_journal *j, off_t *complete, ae_error *err)
 		}
 		if (n == 0)
 			break;
-		used += (size_t)n;
+		have += (size_t)n;
+		while ((nl = memchr(buf + scan, '\n', have - scan))) {
+			size_t end = (size_t)(nl - buf);
+
+			if (skipping)
+				j->stats.bad_lines++;
+			else if (end > start)
+				replay_line(j, buf + start, end - start);
+			skipping = 0;
+			start = scan = end + 1;
+		}
+		if (start > 0) {
+			memmove(buf, buf + start, have - start);
+			base += (off_t)start;
+			have -= start;
+		}
+		if (!skipping)
+			torn = base;
 	}
-	p = buf;
-	while ((nl = memchr(p, '\n', used - (size_t)(p - buf)))) {
-		if (nl > p)
-			replay_line(j, p, (size_t)(nl - p));
-		p = nl + 1;
-	}
-	*complete = (off_t)(p - buf);
-	j->stats.torn_bytes = used - (size_t)(p - buf);
+	*complete = torn;
+	j->stats.torn_bytes = (uint64_t)(base + (off_t)have - torn);
 	rv = 0;
 out:
 	free(buf);
@@ -456,8 +502,11 @@ static int interrupt_open(ae_journal *j, size_t i, const json_t *started,
 		oom(err);
 		goto out;
 	}
+	/* not written (a full disk): the decision stands all the same, and
+	 * the next open, finding the same start without an end, takes it
+	 * again */
 	if (append(j, rec, 1, err) < 0)
-		goto out;
+		j->stats.unrecorded++;
 	set_status(j, ev, act, key, AE_JOURNAL_INTERRUPTED, NULL);
 	j->stats.interrupted++;
 	rv = 0;
@@ -508,12 +557,13 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 {
 	ae_journal *j = calloc(1, sizeof(*j));
 	off_t complete = 0;
+	int held;
 
 	if (!j) {
 		ae_error_set(err, display, 0, 0, NULL, "out of memory");
 		return NULL;
 	}
-	j->fd = -1;
+	j->fd = j->lease_fd = -1;
 	j->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (j->dirfd < 0) {
 		ae_error_set(err, display, 0, 0, NULL, "cannot open: %s",
@@ -526,12 +576,9 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 	if (j->fd < 0)
 		goto fail;
 	/* two helpers appending would each believe they alone decide */
-	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		ae_error_set(
-		    err, AE_JOURNAL_FILE, 0, 0, NULL,
-		    "locked: another autoexp-helper of this job is running");
+	j->lease_fd = ae_journal_lock_take(j->dirfd, j->fd, &held, err);
+	if (j->lease_fd < 0)
 		goto fail;
-	}
 	if (replay(j, &complete, err) < 0)
 		goto fail;
 	j->size = complete;
@@ -550,10 +597,9 @@ ae_journal *ae_journal_openat_resuming(int dirfd, const char *display,
 		json_object_set_new(
 		    rec, "torn_bytes",
 		    json_integer((json_int_t)j->stats.torn_bytes));
-		if (append(j, rec, 1, err) < 0) {
-			json_decref(rec);
-			goto fail;
-		}
+		/* the cut is what counts; its note can wait for room */
+		if (append(j, rec, 1, err) < 0)
+			j->stats.unrecorded++;
 		json_decref(rec);
 	}
 	if (settle_open(j, resume, ctx, err) < 0)
@@ -577,7 +623,7 @@ ae_journal *ae_journal_new_memory(ae_error *err)
 		ae_error_set(err, NULL, 0, 0, NULL, "out of memory");
 		return NULL;
 	}
-	j->fd = j->dirfd = -1;
+	j->fd = j->dirfd = j->lease_fd = -1;
 	return j;
 }
 
@@ -604,6 +650,7 @@ void ae_journal_free(ae_journal *j)
 	 * interrupted, never as not run */
 	if (j->fd >= 0 && j->unsynced)
 		fdatasync(j->fd);
+	ae_journal_lock_release(j->lease_fd);
 	if (j->fd >= 0)
 		close(j->fd); /* drops the lock */
 	if (j->dirfd >= 0)
@@ -769,6 +816,59 @@ out:
 	return rv;
 }
 
+/* A copy of an action's result for its record: a string longer than
+ * RESULT_STRING_MAX (a command's output) keeps its end, which says how the
+ * command ended, after a note of how much was cut. A journal of chatty
+ * commands then stays small and quick to replay. New reference or NULL. */
+static json_t *result_for_journal(const json_t *v)
+{
+	const char *k, *s;
+	json_t *x, *c;
+	size_t i, len, from;
+	char *buf;
+	int n;
+
+	if (json_is_object(v)) {
+		c = json_object();
+		json_object_foreach((json_t *)v, k, x)
+		{
+			if (!c || json_object_set_new(
+			              c, k, result_for_journal(x)) < 0) {
+				json_decref(c);
+				return NULL;
+			}
+		}
+		return c;
+	}
+	if (json_is_array(v)) {
+		c = json_array();
+		json_array_foreach(v, i, x)
+		{
+			if (!c || json_array_append_new(
+			              c, result_for_journal(x)) < 0) {
+				json_decref(c);
+				return NULL;
+			}
+		}
+		return c;
+	}
+	if (!json_is_string(v) || json_string_length(v) <= RESULT_STRING_MAX)
+		return json_deep_copy(v);
+	s = json_string_value(v);
+	len = json_string_length(v);
+	from = len - RESULT_STRING_MAX;
+	while (from < len && ((unsigned char)s[from] & 0xc0) == 0x80)
+		from++; /* not inside a UTF-8 sequence */
+	buf = malloc(RESULT_STRING_MAX + 64);
+	if (!buf)
+		return NULL;
+	n = snprintf(buf, 64, "[%zu bytes not kept in the journal] ", from);
+	memcpy(buf + n, s + from, len - from);
+	c = json_stringn(buf, (size_t)n + len - from);
+	free(buf);
+	return c;
+}
+
 int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
                                const char *action_id, const char *status,
                                const json_t *result, ae_error *err)
@@ -797,8 +897,9 @@ int ae_journal_record_finished(ae_journal *j, const ae_event *ev,
 	if (!rec ||
 	    json_object_set_new(rec, "status",
 	                        json_string(status ? status : "")) ||
-	    json_object_set_new(
-	        rec, "result", result ? json_deep_copy(result) : json_null())) {
+	    json_object_set_new(rec, "result",
+	                        result ? result_for_journal(result)
+	                               : json_null())) {
 		oom(err);
 		goto out;
 	}
@@ -886,6 +987,30 @@ int ae_journal_sync(ae_journal *j, ae_error *err)
 		                    "cannot fsync: %s", strerror(errno));
 	j->unsynced = 0;
 	return 0;
+}
+
+int ae_journal_heartbeat(ae_journal *j, ae_error *err)
+{
+	if (j->lease_fd < 0)
+		return 0;
+	return ae_journal_lock_renew(j->lease_fd, (long long)time(NULL), err);
+}
+
+int ae_journal_busy(int dirfd, char *who, size_t size, ae_error *err)
+{
+	ae_error oerr;
+	int fd = ae_fsutil_open(dirfd, AE_JOURNAL_FILE, O_RDONLY, 0, &oerr);
+	int rc;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0; /* no journal yet: no helper before */
+	if (fd < 0) {
+		*err = oerr;
+		return -1;
+	}
+	rc = ae_journal_lock_probe(dirfd, fd, who, size, err);
+	close(fd);
+	return rc;
 }
 
 ae_journal_stats ae_journal_stats_get(const ae_journal *j)

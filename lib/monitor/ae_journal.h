@@ -47,8 +47,20 @@
  * lines that are not valid records are counted and skipped. Both files are
  * opened with O_NOFOLLOW (a symlink there is refused) and must be regular
  * files, created AE_FSUTIL_FILE_MODE (as private as their directory).
- * An exclusive flock on events.jsonl keeps a second helper of the same job
- * out.
+ * A second helper of the run is kept out by the journal's lock and lease,
+ * also on another node (ae_journal_lock.h).
+ *
+ * The replay reads the journal line by line (memory stays at about one
+ * record, whatever the journal's size), and an action's result keeps a
+ * string (a command's output) only up to its last 4 KiB, so a journal of
+ * many chatty commands stays small and quick to open.
+ *
+ * A record that cannot be written (ENOSPC, EIO, EROFS) is cut off again,
+ * now or before the next append, and the call fails: for action_started
+ * the action must not start, and the caller keeps the trigger to try again
+ * (ae_engine). The records of the opening itself (action_interrupted,
+ * journal_repaired) do not fail it: the decision they note is taken again
+ * from the same records at the next open.
  */
 #ifndef AE_JOURNAL_H
 #define AE_JOURNAL_H
@@ -99,13 +111,19 @@ typedef struct ae_journal_stats {
 	uint64_t resumed;     /* action_resumed records written */
 	uint64_t keys;        /* distinct (event, action, key) known */
 	uint64_t appended;    /* records appended since open */
+	uint64_t unrecorded;  /* records of the open (action_interrupted,
+	                       * journal_repaired) that could not be written
+	                       * (a full disk): their decisions stand, and the
+	                       * next open takes them again */
 } ae_journal_stats;
 
 typedef struct ae_journal ae_journal;
 
 /* Open (creating) dir/events.jsonl, lock it, replay it, repair a torn tail
  * and mark interrupted actions. dir must exist. Returns a journal (caller
- * frees) or NULL with err set. */
+ * frees) or NULL with err set. A record of the opening that cannot be
+ * written (stats.unrecorded; a full disk) does not fail it: err then says
+ * why. */
 ae_journal *ae_journal_open(const char *dir, ae_error *err);
 
 /* The same in an already opened directory (dirfd is duplicated, the caller
@@ -204,6 +222,18 @@ int ae_journal_record(ae_journal *j, const char *type, const json_t *fields,
 /* Make every record written so far durable (a no-op when all are).
  * 0 or -1. */
 int ae_journal_sync(ae_journal *j, ae_error *err);
+
+/* Renew this helper's hold on the journal (its lease, ae_journal_lock.h):
+ * call it about every AE_JOURNAL_LEASE_BEAT seconds while the journal is
+ * open. 0 (and for a journal in memory); -1 with err set when the lease
+ * cannot be written (a full disk: try again at the next beat); -2 with err
+ * set when another helper took the journal over: stop deciding. */
+int ae_journal_heartbeat(ae_journal *j, ae_error *err);
+
+/* Whether another helper holds the journal in dirfd, without opening it:
+ * 1 (who: by whom), 0 (free, or no journal yet), -1 with err set (the
+ * file system's lock failed: the journal cannot be opened either). */
+int ae_journal_busy(int dirfd, char *who, size_t size, ae_error *err);
 
 ae_journal_stats ae_journal_stats_get(const ae_journal *j);
 

@@ -58,12 +58,9 @@ int ae_endrecord_write(int prov_fd, int job_fd, const char *text, long start,
 		goto fail;
 	json_object_set_new(end, "start", json_integer(start));
 	json_object_set_new(end, "job_id", json_string(job_id));
-	if (ae_provenance_metadata_append(prov_fd, AE_PROV_METADATA, "ends",
-	                                  json_deep_copy(end), err) < 0 ||
-	    ae_provenance_metadata_set(prov_fd, AE_PROV_METADATA, "end", end,
-	                               err) < 0)
-		return -1; /* end was taken */
-	return 0;
+	/* `ends` and `end` in one rewrite: a failure leaves neither behind */
+	return ae_provenance_metadata_append(prov_fd, AE_PROV_METADATA, "ends",
+	                                     "end", end, err);
 fail:
 	json_decref(end);
 	return -1;

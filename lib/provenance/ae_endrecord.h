@@ -8,7 +8,7 @@
  * have held at the fork). The helper writes it: the start's
  * job_metadata.json gets "end" (where the job's helper reads it), then the
  * run's run_metadata.json gets it appended to "ends" (with start and
- * job_id) and as "end".
+ * job_id) and as "end", in one rewrite.
  */
 #ifndef AE_ENDRECORD_H
 #define AE_ENDRECORD_H

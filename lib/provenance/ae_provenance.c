@@ -242,7 +242,8 @@ static json_t *load_metadata(int dirfd, const char *name, ae_error *err)
 }
 
 int ae_provenance_metadata_append(int dirfd, const char *name, const char *key,
-                                  json_t *entry, ae_error *err)
+                                  const char *latest, json_t *entry,
+                                  ae_error *err)
 {
 	json_t *meta = load_metadata(dirfd, name, err);
 	json_t *arr;
@@ -256,6 +257,8 @@ int ae_provenance_metadata_append(int dirfd, const char *name, const char *key,
 		json_object_set_new(meta, key, arr);
 	}
 	json_array_append(arr, entry);
+	if (latest)
+		json_object_set(meta, latest, entry);
 	rv = ae_provenance_write_json(dirfd, name, meta, err);
 out:
 	json_decref(entry);

@@ -79,9 +79,12 @@ json_t *ae_provenance_env_json(char *const *envv);
 
 /* Append `entry` (reference stolen) to the array `key` of the JSON object
  * in dirfd/name (run_metadata.json or a start's job_metadata.json; created
- * when missing), rewriting it atomically. */
+ * when missing) and, when latest is not NULL, set the key latest to it as
+ * well (the run's `ends` and `end`): one atomic rewrite, so the two never
+ * disagree. */
 int ae_provenance_metadata_append(int dirfd, const char *name, const char *key,
-                                  json_t *entry, ae_error *err);
+                                  const char *latest, json_t *entry,
+                                  ae_error *err);
 
 /* Set `key` of the JSON object in dirfd/name to `value` (reference
  * stolen). */

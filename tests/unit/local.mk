@@ -116,6 +116,11 @@ tests_unit_test_journal_CFLAGS = $(unit_cflags)
 tests_unit_test_journal_LDADD = lib/libautoexp.la
 TESTS += tests/unit/test_fsutil tests/unit/test_follow tests/unit/test_journal
 
+check_PROGRAMS += tests/unit/test_journal_lock
+tests_unit_test_journal_lock_CFLAGS = $(unit_cflags)
+tests_unit_test_journal_lock_LDADD = lib/libautoexp.la
+TESTS += tests/unit/test_journal_lock
+
 # RunAutoexpAction against a stand-in for sbatch (unit tests only; selected
 # through the action's `sbatch` field, never through PATH).
 check_PROGRAMS += tests/unit/sbatch_stub tests/unit/test_sbatch tests/unit/test_cooldown \

@@ -27,7 +27,8 @@ typedef struct rec {
 typedef struct journal {
 	rec r[64];
 	size_t n;
-	int fail_start;
+	int fail_start, fail_finish;
+	int start_calls;
 	int pending_calls;
 } journal;
 
@@ -75,6 +76,7 @@ static int j_started(void *ctx, const ae_fire_key *k, const ae_event *ev,
 
 	(void)ev;
 	(void)cls;
+	j->start_calls++;
 	if (j->fail_start)
 		return ae_error_set(err, NULL, 0, 0, NULL, "disk full");
 	r = jfind(j, k, 1);
@@ -85,9 +87,11 @@ static int j_started(void *ctx, const ae_fire_key *k, const ae_event *ev,
 static int j_finished(void *ctx, const ae_fire_key *k, ae_fire_outcome o,
                       const char *msg, const char *result, ae_error *err)
 {
-	rec *r = jfind(ctx, k, 1);
+	rec *r;
 
-	(void)err;
+	if (((journal *)ctx)->fail_finish)
+		return ae_error_set(err, NULL, 0, 0, NULL, "disk full");
+	r = jfind(ctx, k, 1);
 	r->finished = 1;
 	r->outcome = (int)o;
 	snprintf(r->message, sizeof(r->message), "%s", msg);
@@ -331,25 +335,64 @@ int main(void)
 	CHECK(stat(path, &sb) != 0);
 	ae_engine_free(e);
 
-	/* the journal cannot record the start: the action does not run */
+	/* the journal cannot record the start (a full disk): the action does
+	 * not run, and is not decided either: it waits, and starts once, as
+	 * soon as the journal takes its record */
 	{
 		journal j2 = {0};
+		double t = wall();
 
 		j2.fail_start = 1;
+		j2.fail_finish = 1;
 		o.journal_ctx = &j2;
+		logbuf[0] = '\0';
 		e = ae_engine_new(r, &o, &err);
 		snprintf(text, sizeof(text),
 		         "  successfully saved checkpoint from iteration     "
 		         "100 to %s",
 		         dir);
-		line(r, e, text, wall());
-		drain(e, 5);
+		line(r, e, text, t);
+		CHECK_INT(ae_engine_step(e, t, &err), 0);
 		CHECK(stat(path, &sb) != 0);
 		ae_engine_get_stats(e, &st);
 		CHECK_INT(st.started, 0);
-		CHECK(st.journal_errors >= 2);
-		CHECK(strstr(logbuf, "not started: journal: disk full") !=
-		      NULL);
+		CHECK_INT(st.failed, 0);
+		CHECK(st.journal_errors >= 1);
+		CHECK_INT(ae_engine_pending(e), 2); /* both bindings wait */
+		CHECK(ae_engine_journal_held(e) >= 1);
+		CHECK(strstr(ae_engine_journal_error(e), "disk full") != NULL);
+		CHECK(logbuf[0] == '\0'); /* nothing decided */
+		/* tried again after 1 s, not before */
+		CHECK(fabs(ae_engine_next_time(e, t) - (t + 1)) < 1e-6);
+		CHECK_INT(ae_engine_step(e, t + 0.5, &err), 0);
+		CHECK_INT(j2.start_calls, 1);
+		/* still full: the backoff doubles */
+		CHECK_INT(ae_engine_step(e, t + 1, &err), 0);
+		CHECK_INT(j2.start_calls, 2);
+		CHECK(fabs(ae_engine_next_time(e, t + 1) - (t + 3)) < 1e-6);
+		/* space again for the starts, not yet for the ends: the
+		 * LogAction ran, its end waits to be recorded */
+		j2.fail_start = 0;
+		CHECK_INT(ae_engine_step(e, t + 3, &err), 0);
+		ae_engine_get_stats(e, &st);
+		CHECK_INT(st.started, 1);
+		CHECK(strstr(logbuf, "checkpoint_saved/0 LogAction 0") != NULL);
+		CHECK(ae_engine_journal_held(e) >= 1);
+		j2.fail_finish = 0;
+		CHECK_INT(ae_engine_step(e, t + 4, &err), 0);
+		drain(e, 20);
+		CHECK_INT(ae_engine_pending(e), 0);
+		CHECK_INT(ae_engine_journal_held(e), 0);
+		CHECK(strcmp(ae_engine_journal_error(e), "") == 0);
+		ae_engine_get_stats(e, &st);
+		CHECK_INT(st.started, 2);
+		CHECK_INT(st.succeeded, 2);
+		/* each decided once, and recorded */
+		for (size_t i = 0; i < j2.n; i++)
+			CHECK(j2.r[i].started && j2.r[i].finished);
+		CHECK_INT(j2.n, 2);
+		CHECK(stat(path, &sb) == 0);
+		unlink(path);
 		ae_engine_free(e);
 		o.journal_ctx = &j;
 	}

@@ -981,10 +981,10 @@ static void test_modes(void)
 		info.umask = cases[i].umask;
 		CHECK_INT(ae_jobstart_run(cap, &info, &res, &err), 0);
 		/* the end record, written later through the same directory */
-		CHECK_INT(
-		    ae_provenance_metadata_append(res.prov_fd, AE_PROV_METADATA,
-		                                  "ends", json_object(), &err),
-		    0);
+		CHECK_INT(ae_provenance_metadata_append(
+		              res.prov_fd, AE_PROV_METADATA, "ends", "end",
+		              json_object(), &err),
+		          0);
 		want_dir = cases[i].dir;
 		want_file = cases[i].file;
 		mode_errors = 0;
@@ -1048,6 +1048,40 @@ static void test_end_record(void)
 	close(jfd);
 }
 
+/* The job's end in run_metadata.json: appended to `ends` and set as `end`
+ * in one rewrite, so the two never disagree. */
+static void test_ends_in_one_rewrite(void)
+{
+	char dir[PATH_MAX];
+	json_t *meta, *ends;
+	ae_error err;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/ends1", base);
+	CHECK(mkdir(dir, 0755) == 0);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK_INT(ae_provenance_metadata_append(
+	              fd, AE_PROV_METADATA, "ends", "end",
+	              json_pack("{s:i, s:s}", "start", 1, "state", "FAILED"),
+	              &err),
+	          0);
+	CHECK_INT(ae_provenance_metadata_append(
+	              fd, AE_PROV_METADATA, "ends", "end",
+	              json_pack("{s:i, s:s}", "start", 2, "state", "COMPLETED"),
+	              &err),
+	          0);
+	meta = ae_provenance_read_json(fd, AE_PROV_METADATA, &err);
+	ends = json_object_get(meta, "ends");
+	CHECK_INT(json_array_size(ends), 2);
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(ends, 1), "state")),
+	          "COMPLETED");
+	CHECK(
+	    json_equal(json_object_get(meta, "end"), json_array_get(ends, 1)));
+	json_decref(meta);
+	close(fd);
+}
+
 int main(void)
 {
 	umask(022); /* slurmstepd's */
@@ -1069,6 +1103,7 @@ int main(void)
 	test_secrets();
 	test_modes();
 	test_end_record();
+	test_ends_in_one_rewrite();
 	test_rmtree(base);
 	TEST_MAIN_END();
 }

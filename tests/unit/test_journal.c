@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ae_journal.h"
@@ -84,6 +86,17 @@ static json_t *last_record(void)
 	free(line);
 	fclose(f);
 	return rec;
+}
+
+/* ae_journal_busy on the test directory. */
+static int ae_journal_busy_probe(char *who, size_t size)
+{
+	ae_error err;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), rc;
+
+	rc = ae_journal_busy(fd, who, size, &err);
+	close(fd);
+	return rc;
 }
 
 static ae_journal *jopen(void)
@@ -658,6 +671,225 @@ static void test_many_keys(void)
 	ae_journal_free(j);
 }
 
+/* A lease left in the directory, as another helper writes it. */
+static void write_lease(const char *host, const char *boot, long long pid,
+                        long long heartbeat, int released)
+{
+	char text[512];
+	int fd =
+	    open(path_of("journal.lease"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	snprintf(text, sizeof(text),
+	         "{\"host\":\"%s\",\"boot_id\":\"%s\",\"pid\":%lld,"
+	         "\"start_ticks\":1,\"heartbeat\":%lld,\"released\":%s}\n",
+	         host, boot, pid, heartbeat, released ? "true" : "false");
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		perror("write_lease");
+	close(fd);
+}
+
+static json_t *read_lease(void)
+{
+	return json_load_file(path_of("journal.lease"), 0, NULL);
+}
+
+/* The journal's lock works across nodes, where flock(2) says nothing (a
+ * node-local lock, or none): a helper on another node that renewed its
+ * lease lately keeps this one out, even though flock here succeeds; a
+ * lease not renewed for a minute (its node died) or released does not. */
+static void test_lease(void)
+{
+	char host[128] = "", who[256];
+	ae_journal *j;
+	ae_error err;
+	json_t *l;
+	long long now = (long long)time(NULL);
+
+	gethostname(host, sizeof(host) - 1);
+	write_lease("node-elsewhere", "boot-x", 4242, now - 5, 0);
+	j = ae_journal_open(dir, &err);
+	CHECK(j == NULL);
+	CHECK(strstr(err.text, "locked") != NULL);
+	CHECK(strstr(err.text, "node-elsewhere") != NULL);
+	ae_journal_free(j);
+	CHECK_INT(ae_journal_busy_probe(who, sizeof(who)), 1);
+	CHECK(strstr(who, "node-elsewhere") != NULL);
+
+	/* its node died: a minute without renewal frees the journal */
+	write_lease("node-elsewhere", "boot-x", 4242, now - 120, 0);
+	CHECK_INT(ae_journal_busy_probe(who, sizeof(who)), 0);
+	j = jopen();
+	CHECK(j != NULL);
+	l = read_lease();
+	CHECK_STR(json_string_value(json_object_get(l, "host")), host);
+	CHECK_INT(json_integer_value(json_object_get(l, "pid")), getpid());
+	CHECK(!json_is_true(json_object_get(l, "released")));
+	CHECK(json_integer_value(json_object_get(l, "heartbeat")) >= now);
+	json_decref(l);
+	/* held by this process: another open is refused (lock and lease) */
+	CHECK(ae_journal_open(dir, &err) == NULL);
+	CHECK(strstr(err.text, "locked") != NULL);
+	/* a renewal keeps it; one taken over in the meantime (this helper
+	 * was silent too long) tells the helper to stop */
+	CHECK_INT(ae_journal_heartbeat(j, &err), 0);
+	write_lease("node-elsewhere", "boot-x", 4242, now, 0);
+	CHECK_INT(ae_journal_heartbeat(j, &err), -2);
+	CHECK(strstr(err.text, "taken over by node-elsewhere") != NULL);
+	ae_journal_free(j);
+	/* the close leaves the other helper's lease alone */
+	l = read_lease();
+	CHECK_STR(json_string_value(json_object_get(l, "host")),
+	          "node-elsewhere");
+	CHECK(!json_is_true(json_object_get(l, "released")));
+	json_decref(l);
+
+	/* released: free at once; this host's lease whose process is gone
+	 * (a killed worker): free at once too */
+	write_lease("node-elsewhere", "boot-x", 4242, now, 1);
+	j = jopen();
+	CHECK(j != NULL);
+	ae_journal_free(j);
+	l = read_lease();
+	CHECK(json_is_true(json_object_get(l, "released")));
+	json_decref(l);
+	{
+		char boot[64] = "";
+		FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+		if (f) {
+			if (fgets(boot, sizeof(boot), f))
+				boot[strcspn(boot, "\n")] = '\0';
+			fclose(f);
+		}
+		write_lease(host, boot, 999999999, now, 0);
+	}
+	j = jopen();
+	CHECK(j != NULL);
+	ae_journal_free(j);
+	unlink(path_of("journal.lease"));
+}
+
+/* The journal is read in blocks, not whole: records across the block
+ * boundaries are all replayed, a line far longer than any record is
+ * skipped (counted), and what follows it still counts. */
+static void test_streaming_replay(void)
+{
+	char sub[512], name[64], *big;
+	ae_journal *j;
+	ae_journal_stats s;
+	ae_error err;
+	struct rusage ru;
+	int fd, i;
+	size_t n = 17u * 1024 * 1024;
+
+	snprintf(sub, sizeof(sub), "%s/stream", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	snprintf(name, sizeof(name), "stream/%s", AE_JOURNAL_FILE);
+	for (i = 0; i < 3000; i++) {
+		char rec[256];
+
+		snprintf(rec, sizeof(rec),
+		         "{\"type\":\"action_started\",\"event\":\"e\","
+		         "\"action\":\"0\",\"key\":\"k%d\"}\n",
+		         i);
+		raw_append(name, rec);
+	}
+	big = malloc(n + 2);
+	CHECK(big != NULL);
+	memset(big, 'x', n);
+	big[n] = '\n';
+	big[n + 1] = '\0';
+	fd = open(path_of(name), O_WRONLY | O_APPEND);
+	CHECK(fd >= 0 && write(fd, big, n + 1) == (ssize_t)(n + 1));
+	close(fd);
+	free(big);
+	raw_append(name, "{\"type\":\"action_started\",\"event\":\"e\","
+	                 "\"action\":\"0\",\"key\":\"after\"}\n");
+	raw_append(name, "{\"type\":\"action_fini"); /* torn */
+	j = ae_journal_open(sub, &err);
+	CHECK(j != NULL);
+	if (!j) {
+		fprintf(stderr, "open: %s\n", err.text);
+		return;
+	}
+	s = ae_journal_stats_get(j);
+	CHECK_INT(s.records, 3001);
+	CHECK_INT(s.bad_lines, 1);
+	CHECK_INT(s.torn_bytes, strlen("{\"type\":\"action_fini"));
+	CHECK_INT(s.interrupted, 3001);
+	CHECK_INT(ae_journal_lookup(j, "e", "0", "k2999"),
+	          AE_JOURNAL_INTERRUPTED);
+	CHECK_INT(ae_journal_lookup(j, "e", "0", "after"),
+	          AE_JOURNAL_INTERRUPTED);
+	ae_journal_free(j);
+
+	/* a big journal (here a hole of zeros: no disk space) opens in
+	 * bounded memory, not read whole (which refused one of 1 GiB) */
+	snprintf(sub, sizeof(sub), "%s/huge", dir);
+	CHECK(mkdir(sub, 0755) == 0);
+	snprintf(name, sizeof(name), "huge/%s", AE_JOURNAL_FILE);
+	raw_append(name, "{\"type\":\"action_started\",\"event\":\"e\","
+	                 "\"action\":\"0\",\"key\":\"before\"}\n");
+	fd = open(path_of(name), O_WRONLY);
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)300 * 1024 * 1024) == 0);
+	CHECK(pwrite(fd, "\n", 1, (off_t)300 * 1024 * 1024) == 1);
+	close(fd);
+	raw_append(name, "{\"type\":\"action_started\",\"event\":\"e\","
+	                 "\"action\":\"0\",\"key\":\"behind\"}\n");
+	j = ae_journal_open(sub, &err);
+	CHECK(j != NULL);
+	if (!j) {
+		fprintf(stderr, "open: %s\n", err.text);
+		return;
+	}
+	s = ae_journal_stats_get(j);
+	CHECK_INT(s.records, 2);
+	CHECK_INT(s.bad_lines, 1);
+	CHECK_INT(ae_journal_lookup(j, "e", "0", "behind"),
+	          AE_JOURNAL_INTERRUPTED);
+	getrusage(RUSAGE_SELF, &ru);
+	CHECK(ru.ru_maxrss < 128 * 1024); /* KiB: far from the file's size */
+	ae_journal_free(j);
+	snprintf(sub, sizeof(sub), "%s/huge/%s", dir, AE_JOURNAL_FILE);
+	unlink(sub);
+}
+
+/* A command's output is kept in the journal up to 4 KiB per stream, its
+ * end: a journal of chatty commands stays small. */
+static void test_result_capped(void)
+{
+	ae_event ev = {0};
+	ae_journal *j;
+	ae_error err;
+	json_t *res, *rec;
+	const char *out;
+	char *chatty = malloc(100001);
+
+	memset(chatty, 'a', 100000);
+	memcpy(chatty + 100000 - 4, "tail", 4);
+	chatty[100000] = '\0';
+	ev.name = "chatty";
+	ev.dedup_key = "{}";
+	j = jopen();
+	CHECK_INT(ae_journal_record_started(j, &ev, "0", NULL, &err), 0);
+	res = json_pack("{s:s, s:s, s:i}", "stdout", chatty, "stderr", "short",
+	                "exit_code", 0);
+	CHECK_INT(ae_journal_record_finished(j, &ev, "0", "ok", res, &err), 0);
+	json_decref(res);
+	free(chatty);
+	rec = last_record();
+	out = json_string_value(
+	    json_object_get(json_object_get(rec, "result"), "stdout"));
+	CHECK(out && strlen(out) < 4200);
+	CHECK(out && strstr(out, "bytes not kept in the journal") != NULL);
+	CHECK(out && strlen(out) > 4 && !strcmp(out + strlen(out) - 4, "tail"));
+	CHECK_STR(json_string_value(json_object_get(
+	              json_object_get(rec, "result"), "stderr")),
+	          "short");
+	json_decref(rec);
+	ae_journal_free(j);
+}
+
 int main(void)
 {
 	umask(022);
@@ -677,6 +909,9 @@ int main(void)
 	test_symlinks_and_lock();
 	test_crash_between_append_and_state();
 	test_many_keys();
+	test_lease();
+	test_streaming_replay();
+	test_result_capped();
 	test_rmtree(dir);
 	TEST_MAIN_END();
 }
