@@ -260,7 +260,7 @@ static int parse_base60(char *s, unsigned long long *out, int *overflow)
 		if (__builtin_mul_overflow(v, 60ULL, &v) ||
 		    __builtin_add_overflow(v, d, &v))
 			*overflow = 1;
-		part = colon + 1;
+		part = colon ? colon + 1 : NULL; /* not NULL + 1: UB */
 	} while (colon);
 	*out = v;
 	return 0;
@@ -364,7 +364,7 @@ static ae_node *make_float(const char *s, size_t n, ae_error *err)
 		char *part;
 
 		while (rc == 0 && (part = strrchr(v, ':')) != NULL) {
-			double d;
+			double d = 0; /* read below also when parsing fails */
 
 			rc = parse_double(part + 1, &d);
 			f += d * base;
@@ -372,7 +372,7 @@ static ae_node *make_float(const char *s, size_t n, ae_error *err)
 			*part = '\0';
 		}
 		if (rc == 0) {
-			double d;
+			double d = 0;
 
 			rc = parse_double(v, &d);
 			f += d * base;
