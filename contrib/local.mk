@@ -1,6 +1,7 @@
 # Demo, test cluster and packaging helpers.
 EXTRA_DIST += contrib/plugstack.conf.example
-dist_noinst_SCRIPTS += contrib/demo.sh contrib/run-tests.sh contrib/install-deps.sh contrib/build.sh
+dist_noinst_SCRIPTS += contrib/demo.sh contrib/run-tests.sh contrib/install-deps.sh contrib/build.sh \
+	contrib/fuzz.sh
 
 # Megatron-LM stand-in for tests and the demo (libc and libm only).
 # Installed as `megatron_sim`, a test tool, so that admins can try the
