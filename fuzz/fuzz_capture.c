@@ -253,7 +253,7 @@ static void start(const char *json)
 	FUZZ_ASSERT(batch);
 	ae_error_clear(&err);
 	if (ae_provenance_add_configs(batch, dirfds, 2, resolved, unresolved,
-	                              cap->unresolved, NULL, &err) < 0 ||
+	                              cap->unresolved, NULL, NULL, &err) < 0 ||
 	    ae_provenance_add_reference(batch, cap, &err) < 0)
 		FUZZ_REJECTED(&err);
 	ae_fsbatch_free(batch); /* never committed: removes its files */

@@ -117,14 +117,18 @@ static int render_apply(ae_node *tree, const char *spec, const ae_node *meta,
  * resolve. */
 static void inject(const char *v)
 {
-	ae_node *meta = ae_node_new_map(), *escaped, *tree, *again, *res;
+	ae_node *meta = ae_node_new_map(), *tree, *again, *res;
+	const ae_node *escaped;
+	ae_template_ctx plain = {NULL, NULL, NULL}, esc = {NULL, NULL, NULL};
 	const ae_node *fz, *load, *name;
 	ae_resolve_opts ro = {0};
 	ae_error err;
 	char *yaml;
 
 	FUZZ_ASSERT(meta && ae_map_set(meta, "v", ae_node_new_string(v)) == 0);
-	escaped = ae_cooldown_config_escaped_copy(meta);
+	plain.metadata = meta;
+	FUZZ_ASSERT(ae_cooldown_config_escaped_ctx(&plain, &esc) == 0);
+	escaped = esc.metadata;
 	tree = ae_node_copy(base);
 	FUZZ_ASSERT(escaped && tree);
 	if (render_apply(tree, "++fz.load={v}", meta, escaped) < 0 ||
@@ -162,7 +166,7 @@ static void inject(const char *v)
 	free(yaml);
 out:
 	ae_node_free(tree);
-	ae_node_free(escaped);
+	ae_cooldown_config_escaped_ctx_free(&esc);
 	ae_node_free(meta);
 }
 
