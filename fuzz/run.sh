@@ -123,6 +123,8 @@ fuzz() {
 			"${dict[@]}" ${FUZZ_FLAGS:-} "${dirs[@]}") >"$log" 2>&1
 		rc=$?
 		execs=$(stat_of "$log" number_of_executed_units)
+		# fork mode (FUZZ_FLAGS=-fork=N) prints no stats: its last #N
+		[ -n "$execs" ] || execs=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed 's/^#\([0-9]*\).*/\1/')
 		rss=$(stat_of "$log" peak_rss_mb)
 		cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 		ft=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
