@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ae_error.h"
 
@@ -51,6 +52,21 @@ static inline const uint8_t *fuzz_next(const uint8_t **p, const uint8_t *end,
 	*len = (size_t)((q ? q : end) - start);
 	*p = q ? q + 1 : end;
 	return start;
+}
+
+/* Where a target keeps its files: $FUZZ_TMPDIR (fuzz/run.sh sets it and
+ * removes it afterwards, since libFuzzer ends without atexit handlers),
+ * else /dev/shm (the journal fsyncs: memory is fast), else $TMPDIR. */
+static inline const char *fuzz_tmpdir(void)
+{
+	const char *d = getenv("FUZZ_TMPDIR");
+
+	if (d && *d)
+		return d;
+	if (access("/dev/shm", W_OK | X_OK) == 0)
+		return "/dev/shm";
+	d = getenv("TMPDIR");
+	return d && *d ? d : "/tmp";
 }
 
 /* Where an input stopped, printed only when FUZZ_DEBUG is set (to see how

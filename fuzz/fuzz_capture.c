@@ -70,16 +70,9 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct stat st;
-
 	(void)argc;
 	(void)argv;
-	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    access("/dev/shm", W_OK) == 0)
-		tmp = "/dev/shm";
-	snprintf(dir, sizeof(dir), "%s/fuzz_capture.XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/fuzz_capture.XXXXXX", fuzz_tmpdir());
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	/* the run's and the start's provenance directory */
@@ -238,7 +231,7 @@ static void start(const char *json)
 	}
 	(void)ae_jobstart_wants_helper(resolved);
 	ae_error_clear(&err);
-	if (ae_jobstart_output_dir(resolved, "/work/fz", out, sizeof(out),
+	if (ae_jobstart_output_dir(resolved, "/scratch/fz", out, sizeof(out),
 	                           &err) < 0)
 		FUZZ_REJECTED(&err);
 	if (ae_map_get(resolved, "monitoring")) {

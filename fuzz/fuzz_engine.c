@@ -3,7 +3,7 @@
  * (the shipped megatron_production preset and fuzz/engine.yaml's rule) and
  * to the log facts (ae_logfacts), each event through the engine journal
  * (ae_engine_journal) into the engine, on the real journal (events.jsonl in
- * a directory under /dev/shm or $TMPDIR). Then, as a helper restart does,
+ * a directory of our own, in fuzz_tmpdir()). Then, as a helper restart does,
  * the state is saved, the journal is opened again, the state loaded and the
  * pending work restored into a new engine, which steps past every timeout.
  *
@@ -69,14 +69,7 @@ static void die(const char *what, const ae_error *err)
 
 static void make_dir(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct stat st;
-
-	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    access("/dev/shm", W_OK) == 0)
-		tmp = "/dev/shm";
-	snprintf(dir, sizeof(dir), "%s/fuzz_engine.XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/fuzz_engine.XXXXXX", fuzz_tmpdir());
 	if (!mkdtemp(dir))
 		die("mkdtemp", NULL);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -4,7 +4,7 @@
  *
  * Input: the bytes of events.jsonl, optionally followed by a line
  * "@@state@@" and the bytes of monitor_state.json. They are written into a
- * directory of our own (under /dev/shm or $TMPDIR) and the journal opened
+ * directory of our own (in fuzz_tmpdir()) and the journal opened
  * there; the state is loaded (or fails with an error), a key is looked up
  * and a record appended. Opening must always work (bad lines are counted,
  * not fatal), and a second open of what the first one left finds no torn
@@ -46,16 +46,9 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct stat st;
-
 	(void)argc;
 	(void)argv;
-	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    access("/dev/shm", W_OK) == 0)
-		tmp = "/dev/shm";
-	snprintf(dir, sizeof(dir), "%s/fuzz_journal.XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/fuzz_journal.XXXXXX", fuzz_tmpdir());
 	if (!mkdtemp(dir))
 		die("mkdtemp", NULL);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

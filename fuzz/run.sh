@@ -62,10 +62,21 @@ inputs_of() {
 	done
 }
 
+# A directory for the targets' files (fuzz_tmpdir() in fuzz/fuzz.h), on
+# /dev/shm when it can be: removed here, since libFuzzer exits without
+# running the targets' atexit handlers.
+make_work() {
+	local base=/dev/shm
+	[ -w "$base" ] || base=${TMPDIR:-/tmp}
+	FUZZ_TMPDIR=$(mktemp -d "$base/autoexp-fuzz.XXXXXX") || exit 1
+	export FUZZ_TMPDIR
+}
+
 replay() {
 	local t n failed=0 log
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	make_work
+	trap 'rm -rf "$tmp" "$FUZZ_TMPDIR"' EXIT
 	seeds=$tmp/seeds
 	make_seeds "$seeds" || { echo "run.sh: making the seeds failed"; exit 1; }
 	for t in $all_targets; do
@@ -100,6 +111,8 @@ fuzz() {
 		esac
 	done
 	mkdir -p "$out/artifacts" "$out/logs"
+	make_work
+	trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
 	seeds=$out/seeds
 	rm -rf "$seeds"
 	make_seeds "$seeds" || { echo "run.sh: making the seeds failed"; exit 1; }
@@ -122,7 +135,10 @@ fuzz() {
 			-print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" \
 			"${dict[@]}" ${FUZZ_FLAGS:-} "${dirs[@]}") >"$log" 2>&1
 		rc=$?
+		rm -rf "${FUZZ_TMPDIR:?}"/*
 		execs=$(stat_of "$log" number_of_executed_units)
+		# fork mode (FUZZ_FLAGS=-fork=N) prints no stats: its last #N
+		[ -n "$execs" ] || execs=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed 's/^#\([0-9]*\).*/\1/')
 		rss=$(stat_of "$log" peak_rss_mb)
 		cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 		ft=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
