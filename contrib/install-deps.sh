@@ -1,6 +1,8 @@
 #!/bin/bash
 # Install the Debian 12 packages autoexp needs to build, test and run the demo,
-# when they are missing. Idempotent; needs root (or sudo).
+# when they are missing (clang, libFuzzer, llvm-symbolizer and scan-build:
+# the fuzzing and analyzer stages of contrib/run-tests.sh). Idempotent; needs
+# root (or sudo).
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
 	libslurm-dev slurmctld slurmd slurm-client munge
 	python3 python3-omegaconf
 	iproute2 util-linux clang-format
+	clang libclang-rt-dev llvm clang-tools
 )
 
 missing=()

@@ -1,9 +1,11 @@
 #!/bin/bash
 # The README's test command: installs what is missing, builds, and runs every
 # test: unit tests (also under ASan/UBSan), the data-driven config suites, the
-# integration tests on a throwaway local Slurm started here, and distcheck.
-# Ends with one line "N passed, N failed, N skipped". Idempotent; leaves no
-# daemon running. Needs root (or sudo) for the packages and for slurmd.
+# integration tests on a throwaway local Slurm started here, distcheck, each
+# fuzz target for FUZZ_SECONDS (default 60), and the static analyzers
+# (docs/testing.md). Ends with one line "N passed, N failed, N skipped".
+# Idempotent; leaves no daemon running. Needs root (or sudo) for the packages
+# and for slurmd.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 if [ "$(id -u)" != 0 ]; then
@@ -57,6 +59,31 @@ else
 	tail -n 30 "$build/distcheck.log"
 	step_failed "distcheck"
 fi
+
+# 4. Each fuzz target for a while (clang, libFuzzer): one result a target.
+fuzzlog=$build/fuzz.log
+if "$src/contrib/fuzz.sh" "${FUZZ_SECONDS:-60}" >"$fuzzlog" 2>&1; then
+	:
+elif ! grep -q '^fuzz_' "$fuzzlog"; then
+	tail -n 30 "$fuzzlog"
+	step_failed "fuzz build"
+fi
+sed -n '/^target /,$p' "$fuzzlog" | sed 's/^/fuzz: /'
+p=$(grep -c '^fuzz_.* ok$' "$fuzzlog")
+f=$(grep -c '^fuzz_.* FAILED' "$fuzzlog")
+passed=$((passed + p)) failed=$((failed + f))
+
+# 5. Static analysis: gcc -fanalyzer and scan-build, against the known
+# false positives (contrib/analyzer.supp).
+for tool in gcc scan-build; do
+	if python3 "$src/contrib/analyze.py" --tool "$tool" "$build" >"$build/analyze-$tool.log" 2>&1; then
+		passed=$((passed + 1))
+		tail -n 1 "$build/analyze-$tool.log" | sed "s/^/$tool: /"
+	else
+		tail -n 40 "$build/analyze-$tool.log"
+		step_failed "$tool analyzer"
+	fi
+done
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

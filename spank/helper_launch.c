@@ -247,6 +247,8 @@ static void env_pass(char **envp, int *n, char **job_env, const char *name)
 static int env_entry(char *buf, size_t size, const char *name,
                      const char *value)
 {
+	if (!value)
+		value = "";
 	if ((size_t)snprintf(buf, size, "%s=%s", name, value) < size)
 		return 0;
 	ae_plug_fail("autoexp: job start: %s for the helper is too long "

@@ -8,7 +8,7 @@ command -v "$cf" >/dev/null 2>&1 || { echo "clang-format not installed: skipped"
 major=$("$cf" --version | sed -n 's/.*version \([0-9][0-9]*\)\..*/\1/p')
 [ "$major" = 14 ] || { echo "clang-format $major, not 14: skipped"; exit 77; }
 cd "$src" || exit 1
-files=$(find lib spank helper cli bench contrib tests/unit -name '*.[ch]' 2>/dev/null | sort)
+files=$(find lib spank helper cli bench contrib tests/unit fuzz -name '*.[ch]' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "no C files found"; exit 1; }
 # shellcheck disable=SC2086
 if ! "$cf" --dry-run --Werror $files 2>"${TMPDIR:-/tmp}/format.$$"; then

@@ -183,6 +183,9 @@ static void finish(ae_engine *e, item *it, ae_fire_outcome outcome,
 	if (e->o.log)
 		e->o.log(e->o.log_ctx, &k, cls, outcome, message);
 	it->outcome = outcome;
+	/* an item decided again (its record waited) keeps only the last */
+	free(it->message);
+	free(it->result);
 	it->message = message ? strdup(message) : NULL;
 	it->result = result ? strdup(result) : NULL;
 	/* without the memory the decision is recorded without its text */

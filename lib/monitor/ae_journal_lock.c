@@ -194,7 +194,11 @@ static ae_journal_lock_verdict judge(int fe, int lease_fd,
                                      const ae_journal_holder *self,
                                      ae_journal_holder *held)
 {
-	int have = lease_fd >= 0 ? read_lease(lease_fd, held) : 0;
+	int have;
+
+	/* the flock alone may decide: `held` is then described empty */
+	memset(held, 0, sizeof(*held));
+	have = lease_fd >= 0 ? read_lease(lease_fd, held) : 0;
 
 	/* a lease that cannot be read (EIO) may be someone's: held */
 	if (have < 0) {
