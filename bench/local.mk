@@ -6,4 +6,5 @@ bench_bench_jobstart_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 bench_bench_jobstart_LDADD = lib/libautoexp.la
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += bench/run.sh bench/gen_config.py bench/omegaconf_config.py
-EXTRA_DIST += bench/bench_helper.sh bench/gen_megatron_log.py bench/helper_bench.py bench/re_loop.py
+EXTRA_DIST += bench/bench_helper.sh bench/gen_megatron_log.py bench/helper_bench.py bench/re_loop.py \
+	bench/bench_multinode.sh

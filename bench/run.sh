@@ -23,3 +23,6 @@ mapfile -t configs < <(find "$src/config" -name '*.yaml' -path '*examples*' | so
 
 # The job-side helper: throughput, memory, latency, idle wakeups (issue #5).
 bash "$src/bench/bench_helper.sh" "$build"
+
+# A three-node job: job start on the batch host, nothing on the others (#13).
+bash "$src/bench/bench_multinode.sh" "$build"

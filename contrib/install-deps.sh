@@ -10,7 +10,7 @@ packages=(
 	libyaml-dev libjansson-dev libpcre2-dev
 	libslurm-dev slurmctld slurmd slurm-client munge
 	python3 python3-omegaconf
-	iproute2 util-linux clang-format
+	iproute2 util-linux strace clang-format
 	clang libclang-rt-dev llvm clang-tools
 )
 

@@ -29,6 +29,12 @@
  *     --exit-signal-handler catches SIGTERM, finishes the iteration, saves
  *     and prints "[exiting program after receiving SIGTERM.] datetime: ...";
  *     all three exit 0. Without the flag SIGTERM kills as by default.
+ *   - ranks: under srun or torchrun every task runs the script; the rank
+ *     (RANK, else SLURM_PROCID) and world size (WORLD_SIZE, else
+ *     SLURM_NTASKS) come from the environment; only rank 0 prints (the
+ *     training lines are print_rank_last in Megatron, the same file with
+ *     one rank per node here) and writes the checkpoint and its tracker;
+ *     the other ranks train silently with the same timing and faults.
  * Deliberate differences: --exit-on-missing-checkpoint exits with status 1
  * (Megatron's sys.exit() gives 0, which hides the failure from Slurm);
  * unknown flags are accepted and listed in the arguments dump (Megatron's
@@ -237,6 +243,14 @@ struct state {
 };
 
 static volatile sig_atomic_t got_sigterm;
+/* This process's rank and the world's size (RANK and WORLD_SIZE as torchrun
+ * sets them, else SLURM_PROCID and SLURM_NTASKS as srun does): only rank 0
+ * prints and writes checkpoints, as Megatron's print_rank_0 and its
+ * rank-0 tracker; the other ranks train silently alongside. */
+static long long sim_rank, sim_world = 1;
+/* whether the marker of --sim-first-start-only was absent at the start:
+ * every rank decides at its start, so all ranks of a start agree */
+static int sim_first_start;
 /* Megatron's _TRAIN_START_TIME, for --exit-duration-in-mins */
 static double start_ms;
 
@@ -815,7 +829,7 @@ static void finalize_save(const struct sim *s, long long it)
 
 	snprintf(path, sizeof(path), "%s/" TRACKER, s->save);
 	snprintf(text, sizeof(text), "%lld", it);
-	if (write_file(path, text) < 0)
+	if (sim_rank == 0 && write_file(path, text) < 0)
 		fail_errno("OSError", path);
 	printf("  successfully saved checkpoint from iteration %7lld to %s "
 	       "[ t 1/1, p 1/1 ]\n",
@@ -834,9 +848,11 @@ static void save_checkpoint(const struct sim *s, const struct state *st,
 
 	printf("saving checkpoint at iteration %7lld to %s in %s format\n",
 	       st->iteration, s->save, s->ckpt_format);
-	if (mkdir_p(s->save) < 0)
-		fail_errno("OSError", s->save);
-	write_checkpoint(s, st);
+	if (sim_rank == 0) {
+		if (mkdir_p(s->save) < 0)
+			fail_errno("OSError", s->save);
+		write_checkpoint(s, st);
+	}
 	/* a slow file system: silent between the two lines */
 	sleep_ms((long long)(s->sim_save_sleep * 1000.0));
 	if (s->async_save) {
@@ -1165,8 +1181,8 @@ static const struct fail_kind *find_fail_kind(const char *name)
 #define FIRST_START_MARKER ".megatron_sim_first_start_done"
 
 /* Whether the fault planned for iteration `at` happens now. With
- * --sim-first-start-only the marker is written first, so the restarted
- * job runs through even when this one is killed while it hangs. */
+ * --sim-first-start-only the marker is written first (by rank 0), so the
+ * restarted job runs through even when this one is killed while it hangs. */
 static int fault_due(const struct sim *s, long long it, long long at)
 {
 	char path[4200];
@@ -1175,9 +1191,11 @@ static int fault_due(const struct sim *s, long long it, long long at)
 		return 0;
 	if (!s->sim_first_start_only)
 		return 1;
-	snprintf(path, sizeof(path), "%s/" FIRST_START_MARKER, s->save);
-	if (access(path, F_OK) == 0)
+	if (!sim_first_start)
 		return 0;
+	if (sim_rank != 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/" FIRST_START_MARKER, s->save);
 	if (mkdir_p(s->save) < 0)
 		fail_errno("OSError", s->save);
 	if (write_file(path, "megatron_sim: the first start's fault is "
@@ -1370,6 +1388,41 @@ out:
 	return 0;
 }
 
+/* The first of the variables that is set, as a number in [min, max];
+ * dflt when none is set. */
+static int env_number(const char *a, const char *b, long long min,
+                      long long max, long long dflt, long long *out)
+{
+	const char *name = getenv(a) ? a : b;
+	const char *v = getenv(name);
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (parse_int(v, out) < 0 || *out < min || *out > max) {
+		fprintf(stderr,
+		        PROG ": %s=%s is not a number from %lld to %lld\n",
+		        name, v, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/* sim_rank and sim_world; a rank other than 0 prints nothing on stdout. */
+static int ranks_from_env(void)
+{
+	if (env_number("WORLD_SIZE", "SLURM_NTASKS", 1, 1 << 20, 1,
+	               &sim_world) < 0 ||
+	    env_number("RANK", "SLURM_PROCID", 0, sim_world - 1, 0, &sim_rank) <
+	        0)
+		return -1;
+	if (sim_rank != 0 && !freopen("/dev/null", "w", stdout)) {
+		perror(PROG ": /dev/null");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char given[N_OPTS] = {0};
@@ -1423,6 +1476,16 @@ int main(int argc, char **argv)
 	rv = sched_from_args(&s, &args_sched);
 	if (rv)
 		goto out;
+	if (s.sim_first_start_only) {
+		char marker[4200];
+
+		snprintf(marker, sizeof(marker), "%s/" FIRST_START_MARKER,
+		         s.save);
+		sim_first_start = access(marker, F_OK) < 0;
+	}
+	rv = 1;
+	if (ranks_from_env() < 0)
+		goto out;
 	if (s.exit_signal_handler) {
 		struct sigaction sa;
 
@@ -1430,9 +1493,10 @@ int main(int argc, char **argv)
 		sa.sa_handler = on_sigterm;
 		sigaction(SIGTERM, &sa, NULL);
 	}
-	printf("using world size: 1, data-parallel size: 1, context-parallel "
-	       "size: 1, tensor-model-parallel size: 1, "
-	       "pipeline-model-parallel size: 1\n");
+	printf("using world size: %lld, data-parallel size: %lld, "
+	       "context-parallel size: 1, tensor-model-parallel size: 1, "
+	       "pipeline-model-parallel size: 1\n",
+	       sim_world, sim_world);
 	if (print_args(&s, given, extras, n_extras) < 0) {
 		rv = 1;
 		goto out;

@@ -62,13 +62,20 @@ static const char usage_text[] =
     "      --max-restarts N      restarts of the worker in a row (10)\n"
     "      --backoff-max SEC     longest wait before a restart (5)\n"
     "      --stat-interval-ms MS periodic check of the log (1000)\n"
+    "      --no-inotify          follow the log by the periodic check "
+    "alone\n"
     "  -h, --help                show this help\n"
     "  -V, --version             show the version\n"
     "\n"
     "       autoexp-helper --end-record TEXT START JOB_ID\n"
     "is run by the plugin at a job's end (see autoexp-helper(8)).\n";
 
-enum { OPT_MAX_RESTARTS = 256, OPT_BACKOFF_MAX, OPT_STAT_INTERVAL };
+enum {
+	OPT_MAX_RESTARTS = 256,
+	OPT_BACKOFF_MAX,
+	OPT_STAT_INTERVAL,
+	OPT_NO_INOTIFY
+};
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -103,6 +110,7 @@ static int parse(int argc, char **argv, helper_opts *o, int *status)
 	    {"max-restarts", required_argument, NULL, OPT_MAX_RESTARTS},
 	    {"backoff-max", required_argument, NULL, OPT_BACKOFF_MAX},
 	    {"stat-interval-ms", required_argument, NULL, OPT_STAT_INTERVAL},
+	    {"no-inotify", no_argument, NULL, OPT_NO_INOTIFY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -148,6 +156,9 @@ static int parse(int argc, char **argv, helper_opts *o, int *status)
 			if (number(optarg, 1, 60000, &v) < 0)
 				goto bad_value;
 			o->stat_interval_ms = (int)v;
+			break;
+		case OPT_NO_INOTIFY:
+			o->no_inotify = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

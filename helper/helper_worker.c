@@ -1025,6 +1025,7 @@ static int start(worker *w)
 
 	memset(&fo, 0, sizeof(fo));
 	fo.stat_interval_ms = w->o->stat_interval_ms;
+	fo.no_inotify = w->o->no_inotify;
 	fo.max_line = FOLLOW_MAX_LINE;
 	fo.block_size = FOLLOW_BLOCK;
 	if (loaded > 0 && st.log_path && !strcmp(st.log_path, w->log_path)) {
@@ -1071,11 +1072,15 @@ static int start(worker *w)
 	if (loaded > 0 && st.log_path && !resumed)
 		finish_previous_log(w, &st);
 	catch_up_saves(w);
-	helper_log("following %s%s (offset %llu, line %llu), %d pending "
-	           "action(s) restored%s, %d resumed, job %s attempt %d",
+	helper_log("following %s%s (offset %llu, line %llu; %s every %d ms), "
+	           "%d pending action(s) restored%s, %d resumed, job %s "
+	           "attempt %d",
 	           w->log_path, resumed ? " again" : "",
 	           (unsigned long long)ae_follow_position(w->follow).offset,
 	           (unsigned long long)ae_follow_position(w->follow).line_no,
+	           ae_follow_fd(w->follow) >= 0 ? "inotify and a check"
+	                                        : "a check",
+	           w->o->stat_interval_ms ? w->o->stat_interval_ms : 1000,
 	           restored, dropped ? " (some dropped)" : "", restarted,
 	           w->o->job_id, w->attempt);
 	record_start(w, ae_follow_position(w->follow), resumed, restored,

@@ -19,6 +19,7 @@ typedef struct helper_opts {
 	int max_restarts;     /* supervisor: restarts in a row */
 	double backoff_max;   /* supervisor: longest wait, seconds */
 	int stat_interval_ms; /* follower's periodic check; 0: 1000 */
+	int no_inotify;       /* the periodic check alone (--no-inotify) */
 } helper_opts;
 
 /* Run until the job ended and the work drained (returns 0), a failure that

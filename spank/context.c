@@ -14,6 +14,7 @@
 #include "spank_api.h"
 
 ae_plugin_state ae_plugin = {.on_error_fail = 1,
+                             .drain_wait_s = 30,
                              .prov_fd = -1,
                              .job_fd = -1,
                              .lock_fd = -1,

@@ -13,6 +13,8 @@ typedef struct ae_plugin_state {
 	char *helper_path; /* helper=PATH, owned */
 	char *presets_dir; /* presets=DIR, owned */
 	int on_error_fail; /* on_error=fail (1, default) or warn (0) */
+	int log_by_stat;   /* log_follow=stat (1) or inotify (0, default) */
+	int drain_wait_s;  /* drain_wait=SECONDS (default 30) */
 
 	/* sbatch: the checked config, packed for the job (owned) */
 	char *config_path; /* --autoexp-config value */

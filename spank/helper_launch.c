@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -393,12 +394,17 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	const char *config_file = res->config_file;
 	const char *path =
 	    ae_plugin.helper_path ? ae_plugin.helper_path : AE_HELPER_PATH;
-	char *argv[] = {(char *)path,           "--provenance-dir",
-	                (char *)provenance_dir, "--config",
-	                (char *)config_file,    "--job-id",
-	                (char *)job_id,         NULL};
+	char *argv[] = {(char *)path,
+	                "--provenance-dir",
+	                (char *)provenance_dir,
+	                "--config",
+	                (char *)config_file,
+	                "--job-id",
+	                (char *)job_id,
+	                NULL,
+	                NULL};
 	char home[4200], user[4200], logname[4200], out[4200], prov[4200],
-	    conf[4200], jobdir[4200], slurm_conf[4200];
+	    conf[4200], jobdir[4200], slurm_conf[4200], host[256];
 	char *envp[24];
 	gid_t *groups = NULL;
 	size_t ngroups = 0;
@@ -455,6 +461,8 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 		}
 	}
 	envp[n] = NULL;
+	if (ae_plugin.log_by_stat)
+		argv[7] = "--no-inotify";
 
 	helper = start_helper(path, argv, envp, groups, ngroups, workdir,
 	                      output_dir, &pidfd, &err_fd);
@@ -464,8 +472,14 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
 	ae_plugin.helper_pidfd = pidfd;
 	ae_plugin.helper_err_fd = err_fd;
 	ae_plugin.helper_start = ae_proc_start_ticks(helper);
-	rec = json_pack("{s:i, s:I, s:s}", "pid", (int)helper, "start_ticks",
-	                (json_int_t)ae_plugin.helper_start, "path", path);
+	/* where it runs: the batch host, one of a multi-node job's nodes */
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	rec = json_pack("{s:i, s:I, s:s, s:s?}", "pid", (int)helper,
+	                "start_ticks", (json_int_t)ae_plugin.helper_start,
+	                "path", path, "host", host[0] ? host : NULL);
 	if (ae_provenance_metadata_set(ae_plugin.job_fd, AE_PROV_JOB_METADATA,
 	                               "helper", rec, &err) < 0)
 		ae_spank_error(
@@ -525,21 +539,80 @@ void ae_plug_helper_report(void)
 	}
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the helper is still the process we started (without a pidfd: a
+ * recycled pid has another start time, unless it was reused within the
+ * same clock tick). */
+static int helper_alive(void)
+{
+	struct pollfd pfd = {ae_plugin.helper_pidfd, POLLIN, 0};
+
+	if (ae_plugin.helper_pidfd >= 0)
+		return poll(&pfd, 1, 0) == 0;
+	return ae_plugin.helper_start &&
+	       ae_proc_start_ticks(ae_plugin.helper_pid) ==
+	           ae_plugin.helper_start;
+}
+
+/* Until the helper has exited or timeout_ms passed; 1 when it exited. A
+ * pidfd becomes readable when its process exits; without one, its start
+ * time is looked at every 50 ms. */
+static int wait_helper(int timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+
+	for (;;) {
+		long long left = deadline - mono_ms();
+		struct pollfd pfd = {ae_plugin.helper_pidfd, POLLIN, 0};
+		struct timespec nap = {0, 50 * 1000 * 1000};
+
+		if (!helper_alive())
+			return 1;
+		if (left <= 0)
+			return 0;
+		if (ae_plugin.helper_pidfd >= 0)
+			poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+		else
+			nanosleep(&nap, NULL);
+	}
+}
+
 void ae_plug_helper_stop(void)
 {
+	long long t0 = mono_ms();
+	int exited;
+
 	if (ae_plugin.helper_pid <= 0)
 		return;
-	if (ae_plugin.helper_pidfd >= 0) {
-		/* ESRCH: it has exited; the pid may be another's by now */
-		send_signal(ae_plugin.helper_pidfd, SIGTERM);
-		close(ae_plugin.helper_pidfd);
-		ae_plugin.helper_pidfd = -1;
-	} else if (ae_plugin.helper_start &&
-	           ae_proc_start_ticks(ae_plugin.helper_pid) ==
-	               ae_plugin.helper_start) {
-		/* no pidfd (Linux < 5.3): a recycled pid has another start
-		 * time, unless it was reused within the same clock tick */
-		kill(ae_plugin.helper_pid, SIGTERM);
+	if (!helper_alive()) {
+		exited = 1;
+	} else {
+		/* ESRCH: it has exited in between (a pidfd is never another
+		 * process's) */
+		if (ae_plugin.helper_pidfd >= 0)
+			send_signal(ae_plugin.helper_pidfd, SIGTERM);
+		else
+			kill(ae_plugin.helper_pid, SIGTERM);
+		exited = wait_helper(ae_plugin.drain_wait_s * 1000);
 	}
+	if (exited)
+		ae_spank_debug("autoexp: job %s: the helper ended %lld ms "
+		               "after the job's end",
+		               ae_plugin.job_id, mono_ms() - t0);
+	else
+		ae_spank_info("autoexp: job %s: the helper still drains "
+		              "after %d s (drain_wait): it goes on after the "
+		              "job",
+		              ae_plugin.job_id, ae_plugin.drain_wait_s);
+	if (ae_plugin.helper_pidfd >= 0)
+		close(ae_plugin.helper_pidfd);
+	ae_plugin.helper_pidfd = -1;
 	ae_plugin.helper_pid = 0;
 }

@@ -19,7 +19,11 @@ int ae_plug_helper_launch(const char *workdir, const ae_jobstart_result *res,
  * of 8 KiB in all; the pipe is closed. */
 void ae_plug_helper_report(void);
 
-/* exit (root): SIGTERM to the helper, if it is still ours. */
+/* exit (root): SIGTERM to the helper, if it is still ours, then wait up to
+ * drain_wait seconds (plugstack.conf) for it to finish its drain: a helper
+ * that ends within the job leaves nothing behind (with proctrack/cgroup it
+ * lives in the job's cgroup, which Slurm removes only when empty); a longer
+ * drain goes on after the job, which is then reported. */
 void ae_plug_helper_stop(void);
 
 #endif /* AE_SPANK_HELPER_LAUNCH_H */

@@ -97,8 +97,6 @@ int ae_plug_jobend_exit(void)
 
 	if (!ae_plugin.active || ae_plugin.prov_fd < 0 || ae_plugin.job_fd < 0)
 		return 0;
-	/* what the helper could not say in helper.log (a full disk) */
-	ae_plug_helper_report();
 	/* everything the child needs, made here */
 	text = ae_endrecord_text(ae_plugin.have_exit_status,
 	                         ae_plugin.exit_status, (long long)time(NULL));
@@ -141,12 +139,16 @@ int ae_plug_jobend_exit(void)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ae_plug_helper_stop();
+		ae_plug_helper_report();
 		if (whyp[0] >= 0)
 			close(whyp[0]);
 		return ae_plug_fail(
 		    "autoexp: job end: writing the end record timed out");
 	}
 	ae_plug_helper_stop();
+	/* what the helper could not say in helper.log (a full disk), also
+	 * while it drained */
+	ae_plug_helper_report();
 	n = whyp[0] >= 0 ? read(whyp[0], why, sizeof(why) - 1) : -1;
 	why[n > 0 ? n : 0] = '\0';
 	if ((nl = strchr(why, '\n')))

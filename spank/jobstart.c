@@ -171,6 +171,12 @@ static int job_umask(char **envv)
 	return -1;
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 int ae_plug_jobstart(spank_t sp)
 {
 	ae_jobstart_info info = {0};
@@ -180,6 +186,7 @@ int ae_plug_jobstart(spank_t sp)
 	char **envv = NULL, job_id[32], host[256] = "", cwd[PATH_MAX];
 	const char *workdir;
 	json_t *meta = NULL;
+	struct timespec t0, t_prov, t1;
 	ae_error err;
 	int rv = 0;
 
@@ -188,6 +195,7 @@ int ae_plug_jobstart(spank_t sp)
 	header = ae_spank_getenv_dup(sp, "SLURM_SPANK_" AE_CAPTURE_VAR);
 	if (!header || !ae_spank_is_batch_step(sp))
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ae_plugin.active = 1;
 	ae_error_clear(&err);
 	capture = ae_capture_join(header, get_env_copy, sp, &err);
@@ -225,6 +233,7 @@ int ae_plug_jobstart(spank_t sp)
 		rv = ae_plug_fail("autoexp: job start: %s", msg);
 		goto out;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t_prov);
 	/* slurmstepd keeps the run's lock until the job ends */
 	ae_plugin.prov_fd = res.prov_fd;
 	ae_plugin.job_fd = res.job_fd;
@@ -244,8 +253,13 @@ int ae_plug_jobstart(spank_t sp)
 		    "autoexp: job start: cannot export AUTOEXP_* to the job");
 	if (res.want_helper)
 		rv = ae_plug_helper_launch(workdir, &res, job_id, envv);
-	ae_spank_debug("autoexp: provenance in %s, start %ld of the run",
-	               res.job_dir, res.start);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* the job start's cost on the batch host (bench/bench_multinode.sh) */
+	ae_spank_debug("autoexp: provenance in %s, start %ld of the run "
+	               "(job start %.1f ms, of which the helper's launch "
+	               "%.1f ms)",
+	               res.job_dir, res.start, ms_between(&t0, &t1),
+	               ms_between(&t_prov, &t1));
 out:
 	json_decref(meta);
 	free(script);

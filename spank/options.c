@@ -148,10 +148,43 @@ int ae_plug_options_parse_args(ae_plugin_state *st, int ac, char **av)
 				    value);
 				return -1;
 			}
+		} else if (klen == 10 &&
+		           strncmp(arg, "log_follow", klen) == 0) {
+			/* stat: for file systems where the job's log is
+			 * written from other nodes and inotify sees none of it
+			 * (NFS, Lustre); the check is there either way */
+			if (strcmp(value, "inotify") == 0)
+				st->log_by_stat = 0;
+			else if (strcmp(value, "stat") == 0)
+				st->log_by_stat = 1;
+			else {
+				ae_spank_error("autoexp: plugstack argument "
+				               "log_follow=%s: "
+				               "expected inotify or stat",
+				               value);
+				return -1;
+			}
+		} else if (klen == 10 &&
+		           strncmp(arg, "drain_wait", klen) == 0) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(value, &end, 10);
+			if (errno || end == value || *end || v < 0 ||
+			    v > 3600) {
+				ae_spank_error("autoexp: plugstack argument "
+				               "drain_wait=%s: "
+				               "expected seconds, 0 to 3600",
+				               value);
+				return -1;
+			}
+			st->drain_wait_s = (int)v;
 		} else {
 			ae_spank_error(
 			    "autoexp: unknown plugstack argument '%.*s' "
-			    "(known: helper, presets, on_error)",
+			    "(known: helper, presets, on_error, log_follow, "
+			    "drain_wait)",
 			    (int)klen, arg);
 			return -1;
 		}

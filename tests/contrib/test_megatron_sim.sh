@@ -2,8 +2,8 @@
 # Behaviour of contrib/megatron_sim, the Megatron-LM stand-in used by the
 # monitoring tests and the demo: checkpoint layout, tracker, load rules,
 # log formats and the regex the monitoring presets use on them; crashes,
-# hangs, first-start-only faults, slow saves, early exits and SIGTERM
-# handling.
+# hangs, first-start-only faults, slow saves, early exits, SIGTERM
+# handling and ranks (only rank 0 prints and saves).
 set -u
 
 builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -370,6 +370,38 @@ check "slow save: exit 0 (got $rc)" [ "$rc" -eq 0 ]
 check "slow save: both saves completed" [ "$(grep -c 'successfully saved' "$work/slow.log")" -eq 2 ]
 run "$work/slow_bad.log" --train-iters 5 --sim-save-sleep -1
 check "negative save sleep: exit 2" [ "$rc" -eq 2 ]
+
+# 7h. Ranks, as srun starts them (SLURM_PROCID/SLURM_NTASKS) or torchrun
+# (RANK/WORLD_SIZE, which win): rank 0 prints and saves, the others train
+# silently and write nothing; a first-start fault happens on every rank of
+# the first start and on none of the next.
+SLURM_NTASKS=3 SLURM_PROCID=1 run "$work/rank1.log" --train-iters 20 \
+	--save "$work/ck_rank" --save-interval 10
+check "rank 1: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "rank 1: prints nothing" [ ! -s "$work/rank1.log" ]
+check "rank 1: saves nothing" [ ! -e "$work/ck_rank" ]
+SLURM_NTASKS=1 SLURM_PROCID=0 RANK=0 WORLD_SIZE=3 run "$work/rank0.log" \
+	--train-iters 20 --save "$work/ck_rank" --save-interval 10
+check "rank 0 of 3: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "rank 0 of 3: world size 3" \
+	grep -q '^using world size: 3, data-parallel size: 3,' "$work/rank0.log"
+check "rank 0: prints both saves" [ "$(grep -c 'successfully saved' "$work/rank0.log")" -eq 2 ]
+check "rank 0: writes the tracker" \
+	[ "$(cat "$work/ck_rank/latest_checkpointed_iteration.txt" 2>/dev/null)" = 20 ]
+SLURM_NTASKS=3 SLURM_PROCID=3 run "$work/rank3.log" --train-iters 5
+check "rank 3 of 3 is refused (exit $rc)" \
+	grep -q 'SLURM_PROCID=3 is not a number from 0 to 2' "$work/rank3.log"
+for r in 1 0; do
+	SLURM_NTASKS=2 SLURM_PROCID=$r run "$work/ranks_first$r.log" --train-iters 20 \
+		--save "$work/ck_ranks_first" --sim-fail-at 5 --sim-first-start-only
+	eval "first$r=$rc"
+done
+check "first start: both ranks crash (rank 1 $first1, rank 0 $first0)" \
+	[ "$first1" -eq 1 -a "$first0" -eq 1 ]
+check "first start: rank 0 wrote the marker" [ -e "$work/ck_ranks_first/.megatron_sim_first_start_done" ]
+SLURM_NTASKS=2 SLURM_PROCID=1 run "$work/ranks_second1.log" --train-iters 20 \
+	--save "$work/ck_ranks_first" --sim-fail-at 5 --sim-first-start-only
+check "next start: rank 1 runs through (exit $rc)" [ "$rc" -eq 0 ]
 
 # 8. Argument errors as argparse reports them.
 run "$work/bad.log" --train-iters abc

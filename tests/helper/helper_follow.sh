@@ -3,7 +3,8 @@
 # and is written in pieces, fires a LogAction (journal and helper.log have
 # it), drains at SIGTERM (a line written just before is still processed),
 # exits 0, and a second run on the same directory (a requeue) resumes from
-# the saved offset without firing anything twice.
+# the saved offset without firing anything twice; with --no-inotify the
+# periodic check alone follows the log.
 . "$(dirname "$0")/lib.sh"
 helper_setup helper_follow
 
@@ -92,6 +93,9 @@ check "the second run fires the new line" \
 	wait_for 5 jcount_is "$prov" action_finished '"400"' 1
 check "it resumed from the saved offset" \
 	grep -q "following $log again (offset [1-9]" "$prov/helper.log"
+worker=$(pgrep -P "$hp" | head -n 1)
+check "by default the worker ($worker) watches the log with inotify" \
+	bash -c '[ -n "$1" ] && ls -l "/proc/$1/fd" | grep -q inotify' _ "$worker"
 kill -TERM "$hp"
 wait "$hp"
 rc=$?
@@ -101,5 +105,23 @@ for it in 100 200 300 400; do
 	check "iteration $it started exactly once" \
 		jcount_is "$prov" action_started "\"$it\"" 1
 done
+
+# --no-inotify (the plugin's log_follow=stat): the periodic check alone
+# follows the log, no inotify instance is open, helper.log says so
+"$helper" --provenance-dir "$prov" --config "$work/config.yaml" \
+	--log "$log" --job-id 4711 --no-inotify --stat-interval-ms 200 &
+hp=$!
+pids="$hp"
+check "--no-inotify: helper.log names the check and its interval" \
+	wait_for 5 grep -q "following $log again (offset [1-9].*; a check every 200 ms)" "$prov/helper.log"
+ckpt_line 500 >>"$log"
+check "--no-inotify: the new line fires by the periodic check" \
+	wait_for 5 jcount_is "$prov" action_finished '"500"' 1
+worker=$(pgrep -P "$hp" | head -n 1)
+check "--no-inotify: the worker ($worker) has no inotify instance" \
+	bash -c '[ -n "$1" ] && [ -d "/proc/$1/fd" ] && ! ls -l "/proc/$1/fd" | grep -q inotify' _ "$worker"
+kill -TERM "$hp"
+wait "$hp"
+pids=
 
 finish

@@ -28,19 +28,21 @@
 # AUTOEXP_TEST_NET_PREFIX.ID.0/24 (prefix default 10.211), bridge aexIDbr,
 # namespaces and host ends of the veth pairs aexIDnK. Two clusters running at
 # once need different ports and ids.
-# Process tracking: AUTOEXP_TEST_PROCTRACK (linuxproc, the default, or
-# cgroup: cgroup v1 with a cgroup.conf of its own) and AUTOEXP_TEST_TASKPLUGIN
-# (task/none, or task/cgroup). Under cgroup, Slurm names its hierarchy
-# slurm_<node name>: two one-node clusters at once (both "localhost", both
-# counting jobs from 1) share job cgroups and break each other's jobs, so
-# the tests keep linuxproc until each cluster's nodes get names of their own.
+# Process tracking as sites run it: AUTOEXP_TEST_PROCTRACK (cgroup, the
+# default: cgroup v1 with a cgroup.conf of its own, or linuxproc) and
+# AUTOEXP_TEST_TASKPLUGIN (task/cgroup, the default, or task/none). Slurm's
+# cgroup v1 tree is slurm_<node name>/uid_<uid>/job_<id>, the same directory
+# for two clusters whose nodes have the same names (every one-node cluster
+# is "localhost", every three-node one node1..node3): each cluster numbers
+# its jobs from its own FirstJobId (the controller's port times 1000), so
+# that clusters running at once never share a job's cgroup.
 set -euo pipefail
 
 AUTOEXP_TEST_USER=${AUTOEXP_TEST_USER:-autoexp-test}
 CTLD_PORT=${AUTOEXP_TEST_CTLD_PORT:-6917}
 SLURMD_PORT=${AUTOEXP_TEST_SLURMD_PORT:-6918}
-PROCTRACK=${AUTOEXP_TEST_PROCTRACK:-linuxproc}
-TASKPLUGIN=${AUTOEXP_TEST_TASKPLUGIN:-task/none}
+PROCTRACK=${AUTOEXP_TEST_PROCTRACK:-cgroup}
+TASKPLUGIN=${AUTOEXP_TEST_TASKPLUGIN:-task/cgroup}
 NET_ID_WANTED=${AUTOEXP_TEST_NET_ID:-250}
 NET_PREFIX=${AUTOEXP_TEST_NET_PREFIX:-10.211}
 MAX_NODES=9
@@ -67,7 +69,14 @@ check_reachable() {
 	fi
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A zombie is not alive: a killed daemon whose parent (cluster.sh, gone)
+# left it to an init that reaps late still answers kill -0.
+pid_alive() {
+	[ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+	case "$(ps -o stat= -p "$1" 2>/dev/null)" in
+	Z* | '') return 1 ;;
+	esac
+}
 
 stop_pidfile() { stop_pidfiles "$1"; }
 
@@ -107,8 +116,8 @@ write_conf() {
 	# of a multi-node cluster sees the whole machine: they share its cores.
 	mem=$(( mem > 4000 ? 2000 : mem / 2 ))
 	if [ "$PROCTRACK" = cgroup ]; then
-		# cgroup v1 (the machines mount its controllers); one hierarchy
-		# per cluster, so that clusters started at once never share one
+		# cgroup v1 (the machines mount its controllers); nothing is
+		# constrained: the nodes of a cluster share the machine's cores
 		printf 'CgroupPlugin=cgroup/v1\nCgroupMountpoint=/sys/fs/cgroup\nConstrainCores=no\nConstrainRAMSpace=no\nConstrainDevices=no\n' >"$d/etc/cgroup.conf"
 	else
 		rm -f "$d/etc/cgroup.conf"
@@ -127,6 +136,7 @@ ClusterName=autoexp
 SlurmctldHost=$ctld
 SlurmctldPort=$CTLD_PORT
 SlurmdPort=$SLURMD_PORT
+FirstJobId=$((CTLD_PORT * 1000))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -340,8 +350,9 @@ cmd_start() {
 	d=$(cd "$d" && pwd)
 	cmd_stop "$d" >/dev/null 2>&1 || true
 	# State from an earlier run could hold a drained node, and job ids restart
-	# at 1, so files of earlier jobs would be taken for this run's: start clean.
-	rm -rf "$d/state" "$d/spool" "$d/work"
+	# at FirstJobId, so files and log lines of earlier jobs would be taken
+	# for this run's: start clean.
+	rm -rf "$d/state" "$d/spool" "$d/work" "$d/log"
 	mkdir -p "$d/etc" "$d/state" "$d/spool" "$d/log" "$d/run" "$d/munge" \
 		"$d/plugins" "$d/work"
 	chmod 0755 "$d" "$d/etc" "$d/plugins" "$d/log" "$d/run"
@@ -410,7 +421,24 @@ cmd_stop() {
 	pkill -TERM -f "slurmstepd.*$d" 2>/dev/null || true
 	# Anything still in a node's namespace, then the namespaces and links.
 	net_down
+	remove_job_cgroups "$d"
 	echo "cluster in $d stopped"
+}
+
+# remove_job_cgroups DIR: the empty cgroups of the cluster's jobs, deepest
+# first. Slurm removes a job's cgroups when it ends; a node killed in a
+# test (a crash: its slurmstepds die with it) leaves them, as a crashed
+# node would until its reboot. A cgroup with processes left stays (and
+# leftovers reports it).
+remove_job_cgroups() {
+	local first
+	first=$(sed -n 's/^FirstJobId=//p' "$1/etc/slurm.conf" 2>/dev/null)
+	[ -n "$first" ] || return 0
+	find /sys/fs/cgroup/*/slurm_*/uid_*/ -maxdepth 1 -name 'job_*' 2>/dev/null |
+		awk -v f="$first" -F/job_ '$2 >= f && $2 < f + 2000' |
+		while read -r job; do
+			find "$job" -depth -type d -exec rmdir {} + 2>/dev/null || true
+		done
 }
 
 # Our own shell and its ancestors carry SLURM_CONF or DIR too: not leftovers.
@@ -423,7 +451,7 @@ self_pids() {
 }
 
 cmd_leftovers() {
-	local d=$1 f pid k ns self found=0
+	local d=$1 f pid k ns self first found=0
 	[ -d "$d" ] || return 0
 	d=$(cd "$d" && pwd)
 	load_record "$d"
@@ -472,6 +500,12 @@ cmd_leftovers() {
 		fi
 	fi
 	if grep -E " ($d/|/run/netns/aex${NET_ID:-none}n)" /proc/self/mountinfo | sed 's/^/mount: /'; then
+		found=1
+	fi
+	# cgroups of the cluster's jobs (its job ids count from its FirstJobId)
+	first=$(sed -n 's/^FirstJobId=//p' "$d/etc/slurm.conf" 2>/dev/null)
+	if [ -n "$first" ] && find /sys/fs/cgroup/*/slurm_*/uid_*/ -maxdepth 1 -name 'job_*' 2>/dev/null |
+		awk -v f="$first" -F/job_ '$2 >= f && $2 < f + 2000 { print "cgroup: " $0; n++ } END { exit !n }'; then
 		found=1
 	fi
 	[ "$found" = 0 ]

@@ -112,6 +112,65 @@ on_node() {
 	bash "$top_srcdir/tests/integration/cluster.sh" exec "$CLUSTER_DIR" "$@"
 }
 
+# node_uts NODE: the UTS namespace of the node's slurmd, which everything
+# the node runs inherits (on_node makes a namespace of its own each time)
+node_uts() {
+	readlink "/proc/$(cat "$CLUSTER_DIR/run/slurmd.$1.pid")/ns/uts"
+}
+
+# sample_autoexp FILE: in the background (its pid in SAMPLER) until killed,
+# every 0.2 s, one line per process of the test user named autoexp-helper
+# or autoexp on one of the cluster's nodes (node1..node3, told apart by
+# their slurmds' UTS namespaces): "TICK NODE PID ROLE JOB" (ROLE:
+# supervisor, worker, end-record, cli; JOB: a helper's --job-id, else -).
+sample_autoexp() {
+	/usr/bin/python3 - "$1" "$(id -u "$AUTOEXP_TEST_USER")" "$CLUSTER_DIR/run" <<'PY' &
+import os, sys, time
+out = open(sys.argv[1], "a", buffering=1)
+uid = int(sys.argv[2])
+run = sys.argv[3]
+def node_map():
+    # each node's UTS namespace is its slurmd's (a restarted slurmd: a new one)
+    m = {}
+    for k in (1, 2, 3):
+        try:
+            with open("%s/slurmd.node%d.pid" % (run, k)) as f:
+                m[os.readlink("/proc/%s/ns/uts" % f.read().strip())] = "node%d" % k
+        except (OSError, ValueError):
+            pass
+    return m
+def read(p, name):
+    with open("/proc/%s/%s" % (p, name)) as f:
+        return f.read()
+tick = 0
+while True:
+    tick += 1
+    nodes = node_map()
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat("/proc/" + p).st_uid != uid:
+                continue
+            comm = read(p, "comm").strip()
+            if comm not in ("autoexp-helper", "autoexp"):
+                continue
+            node = nodes.get(os.readlink("/proc/%s/ns/uts" % p))
+            ppid = read(p, "stat").rsplit(")", 1)[1].split()[1]
+            parent = read(ppid, "comm").strip()
+            args = read(p, "cmdline").split("\0")
+        except OSError:
+            continue
+        if node is None:
+            continue
+        role = ("cli" if comm == "autoexp" else
+                "end-record" if "--end-record" in args else
+                "worker" if parent == "autoexp-helper" else "supervisor")
+        job = args[args.index("--job-id") + 1] if "--job-id" in args[:-1] else "-"
+        print(tick, node, p, role, job, file=out)
+    time.sleep(0.2)
+PY
+	SAMPLER=$!
+}
+
 # cluster_leftovers: what a stopped cluster left behind (namespaces, links,
 # daemons, processes, mounts), printed; fails when there is anything.
 cluster_leftovers() {

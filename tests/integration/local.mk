@@ -11,7 +11,9 @@ AM_TESTS_ENVIRONMENT = \
 integration_tests = tests/integration/foundation.tap tests/integration/provenance.tap \
 	tests/integration/helper.tap \
 	tests/integration/cooldown.tap tests/integration/steps.tap \
-	tests/integration/multinode.tap tests/integration/cooldown_monitoring.tap \
+	tests/integration/multinode.tap tests/integration/multinode_jobs.tap \
+	tests/integration/multinode_failures.tap \
+	tests/integration/cooldown_monitoring.tap \
 	tests/integration/cooldown_request.tap tests/integration/timecheck.tap \
 	tests/integration/runs.tap tests/integration/restart.tap \
 	tests/integration/restart_more.tap

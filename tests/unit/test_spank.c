@@ -1,9 +1,10 @@
 /* The plugin's process work in slurmstepd, on this machine, with Slurm's
  * calls stubbed: the helper's launch (its groups, its descriptors, an exec
  * that fails), its stop at the job's end (by pidfd, also when its pid was
- * reused), and the end record written by a child that only makes system
- * calls between fork and exec. Needs root (the launch drops to `nobody`):
- * skipped otherwise. */
+ * reused; waiting for its drain up to drain_wait), its command line
+ * (log_follow), and the end record written by a child that only makes
+ * system calls between fork and exec. Needs root (the launch drops to
+ * `nobody`): skipped otherwise. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -414,6 +415,112 @@ static void test_stop(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 }
 
+/* The helper's command line: with log_follow=stat (plugstack.conf) it has
+ * --no-inotify, by default not. The helper here writes its arguments to
+ * prov/args (the user's directory) and exits. */
+static void test_log_follow(void)
+{
+	char helper[PATH_MAX + 16], args[PATH_MAX + 16], text[1024];
+	static const char script[] = "#!/bin/sh\n"
+	                             "echo \"$*\" >\"$2/args.tmp\"\n"
+	                             "mv \"$2/args.tmp\" \"$2/args\"\n";
+
+	snprintf(helper, sizeof(helper), "%s/bin/argv", T);
+	snprintf(args, sizeof(args), "%s/prov/args", T);
+	put_file(helper, script, sizeof(script) - 1, 0755);
+	free(ae_plugin.helper_path);
+	ae_plugin.helper_path = strdup(helper);
+	for (int by_stat = 0; by_stat <= 1; by_stat++) {
+		ae_jobstart_result r = result();
+		int fd = -1, st;
+		ssize_t n = -1;
+
+		unlink(args);
+		ae_plugin.log_by_stat = by_stat;
+		launch(&r);
+		CHECK(ae_plugin.helper_pid > 0);
+		if (ae_plugin.helper_pid > 0)
+			waitpid(ae_plugin.helper_pid, &st, 0);
+		ae_plugin.helper_pid = 0;
+		if (ae_plugin.helper_pidfd >= 0)
+			close(ae_plugin.helper_pidfd);
+		ae_plugin.helper_pidfd = -1;
+		if (ae_plugin.helper_err_fd >= 0)
+			close(ae_plugin.helper_err_fd);
+		ae_plugin.helper_err_fd = -1;
+		for (int i = 0; i < 500 && fd < 0; i++) {
+			fd = open(args, O_RDONLY);
+			if (fd < 0)
+				usleep(10000);
+		}
+		if (fd >= 0)
+			n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		CHECK(n > 0 && strstr(text, "--job-id 42") != NULL);
+		CHECK((strstr(text, "--no-inotify") != NULL) == by_stat);
+		if (!n || (strstr(text, "--no-inotify") != NULL) != by_stat)
+			fprintf(stderr, "log_by_stat %d: %s\n", by_stat, text);
+	}
+	ae_plugin.log_by_stat = 0;
+}
+
+/* Launch `script` as the helper (the job user's), for the stop tests. */
+static pid_t launch_script(const char *name, const char *script)
+{
+	char path[PATH_MAX + 16];
+	ae_jobstart_result r = result();
+
+	snprintf(path, sizeof(path), "%s/bin/%s", T, name);
+	put_file(path, script, strlen(script), 0755);
+	free(ae_plugin.helper_path);
+	ae_plugin.helper_path = strdup(path);
+	launch(&r);
+	CHECK(ae_plugin.helper_pid > 0);
+	return ae_plugin.helper_pid;
+}
+
+/* The stop waits for the helper's drain, up to drain_wait: one that drains
+ * for 0.5 s after SIGTERM has exited when the stop returns (with
+ * proctrack/cgroup, Slurm can then remove the job's cgroup); one that
+ * never ends is left to go on after drain_wait, not killed. */
+static void test_stop_waits_for_drain(void)
+{
+	pid_t pid;
+	int st;
+
+	ae_plugin.drain_wait_s = 30;
+	pid = launch_script("drains", "#!/bin/sh\n"
+	                              "trap 'sleep 0.5; exit 3' TERM\n"
+	                              "touch \"$2/started\"\n"
+	                              "while :; do sleep 0.1; done\n");
+	if (pid > 0) {
+		char started[PATH_MAX + 32];
+
+		snprintf(started, sizeof(started), "%s/prov/started", T);
+		for (int i = 0; i < 500 && access(started, F_OK) < 0; i++)
+			usleep(10000);
+		ae_plug_helper_stop();
+		CHECK(waitpid(pid, &st, WNOHANG) == pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+		if (!WIFEXITED(st))
+			waitpid(pid, &st, 0);
+	}
+	ae_plugin.drain_wait_s = 1;
+	pid = launch_script("endless", "#!/bin/sh\n"
+	                               "trap '' TERM\n"
+	                               "exec sleep 60\n");
+	if (pid > 0) {
+		CHECK(wait_exe(pid, "sleep"));
+		messages[0] = '\0';
+		ae_plug_helper_stop();
+		CHECK(waitpid(pid, &st, WNOHANG) == 0); /* still draining */
+		CHECK(kill(pid, SIGKILL) == 0);
+		CHECK(waitpid(pid, &st, 0) == pid);
+	}
+	ae_plugin.drain_wait_s = 30;
+}
+
 static json_t *read_json(const char *dir, const char *name)
 {
 	char path[PATH_MAX + 64];
@@ -516,7 +623,9 @@ int main(void)
 
 	test_exec_failure();
 	test_stop();
+	test_stop_waits_for_drain();
 	test_stop_reused_pid(test_launch());
+	test_log_follow();
 	test_end_record();
 
 	ae_plug_clear();
