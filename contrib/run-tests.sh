@@ -34,6 +34,24 @@ if "$src/contrib/build.sh" "$build" --enable-werror; then
 	sed -n '/^# TOTAL/,/^# ERROR/p' "$build/test-suite.log" | sed 's/^/build: /'
 	grep -E -A30 '^(FAIL|ERROR): ' "$build/test-suite.log" | head -n 200
 	count "$build"
+	# Nothing of the test clusters is left on the machine: daemons, job
+	# processes, namespaces, interfaces, addresses, mounts, job cgroups.
+	left=$(for d in "$build"/test-cluster/*/ /tmp/autoexp-test-cluster/*/; do
+		[ -f "$d/etc/slurm.conf" ] || continue
+		# (nothing else may run meanwhile with the cluster's path in its
+		# arguments: it would be listed as the cluster's process)
+		out=$(bash "$src/tests/integration/cluster.sh" leftovers "$d" 2>&1) ||
+			printf '%s: %s\n' "${d%/}" "$out"
+	done
+	ip netns list 2>/dev/null | grep '^aex' | sed 's/^/namespace: /'
+	ip -o link show 2>/dev/null | grep -o ' aex[0-9a-z]*' | sed 's/^/interface:/')
+	if [ -z "$left" ]; then
+		echo "leftovers: none (daemons, processes, namespaces, interfaces, mounts, cgroups)"
+		passed=$((passed + 1))
+	else
+		printf '%s\n' "$left" | head -n 40
+		step_failed "the test clusters' clean-up"
+	fi
 else
 	step_failed "build"
 fi

@@ -216,6 +216,51 @@ static void link_previous(json_t *starts, json_t *entry, json_t *job_meta)
 	                              json_object_get(entry, "job_id")));
 }
 
+/* A start of the run that never recorded its end (its batch host failed, or
+ * its slurmstepd was killed, before `exit` ran) gets one in `ends` from the
+ * next start, so that every start has an end: state UNKNOWN, with why.
+ * Only under the run's lock: holding it, this start knows the previous
+ * slurmstepd is gone (it releases the lock after its end is written);
+ * without a lock the previous start may still be ending. Returns -1 when
+ * out of memory. */
+static int note_unended(json_t *meta, const ae_jobstart_result *res,
+                        long long now)
+{
+	json_t *starts = json_object_get(meta, "starts");
+	json_t *prev = json_array_get(starts, json_array_size(starts) - 1);
+	json_t *ends = json_object_get(meta, "ends"), *e, *end;
+	json_int_t start;
+	size_t i;
+
+	if (!res->lock_held || !json_is_object(prev) ||
+	    !json_is_integer(json_object_get(prev, "start")))
+		return 0;
+	start = json_integer_value(json_object_get(prev, "start"));
+	json_array_foreach(ends, i, e)
+	{
+		if (json_integer_value(json_object_get(e, "start")) == start)
+			return 0;
+	}
+	end = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O?}", "state", "UNKNOWN",
+	                "why",
+	                "no end was recorded: the batch step did not end "
+	                "normally (its node failed, or slurmstepd was "
+	                "killed) or could not write it",
+	                "noted_at", (json_int_t)now, "noted_by_start",
+	                (json_int_t)res->start, "start", start, "job_id",
+	                json_object_get(prev, "job_id"));
+	if (!end)
+		return -1;
+	if (!json_is_array(ends)) {
+		ends = json_array();
+		if (!ends || json_object_set_new(meta, "ends", ends) < 0) {
+			json_decref(end);
+			return -1;
+		}
+	}
+	return json_array_append_new(ends, end) < 0 ? -1 : 0;
+}
+
 /* A new run's run_metadata.json: its first start's metadata, the run's key,
  * the unresolved config's digest, the parent of a cooldown and the list of
  * starts. */
@@ -429,6 +474,8 @@ static int write_start(const ae_jobstart_info *info, ae_jobstart_result *res,
 		goto nomem;
 	if (!json_is_array(json_object_get(new_meta, "starts")))
 		json_object_set_new(new_meta, "starts", json_array());
+	if (note_unended(new_meta, res, info->start_time) < 0)
+		goto nomem;
 	link_previous(json_object_get(new_meta, "starts"), entry, job_meta);
 	json_array_append(json_object_get(new_meta, "starts"), entry);
 	/* the environment, the request, paths: a secret value or a URL's

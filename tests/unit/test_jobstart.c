@@ -166,7 +166,7 @@ static void test_first_start_and_restart(void)
 	ae_jobstart_result res, res2;
 	ae_error err;
 	char *text;
-	json_t *meta, *starts;
+	json_t *meta, *starts, *ends;
 
 	CHECK(cap != NULL && other != NULL);
 	if (!cap || !other)
@@ -222,9 +222,14 @@ static void test_first_start_and_restart(void)
 	CHECK_INT(res.start, 2);
 	CHECK(strstr(res.job_dir, "/jobs/11_start2") != NULL);
 	close_all(&res);
-	/* and again: a third start, never another's directory */
+	/* and again: a third start, never another's directory; this one
+	 * records its end (the others never reach their exit here) */
 	CHECK_INT(start(cap, "11", &res, &err), 0);
 	CHECK(strstr(res.job_dir, "/jobs/11_start3") != NULL);
+	CHECK_INT(ae_endrecord_write(res.prov_fd, res.job_fd,
+	                             "{\"state\":\"COMPLETED\"}", 3, "11",
+	                             &err),
+	          0);
 	close_all(&res);
 	text = slurp(first_prov, "jobs/11/job_metadata.json");
 	CHECK(text && strstr(text, "\"start\": 1"));
@@ -266,6 +271,27 @@ static void test_first_start_and_restart(void)
 	              "start")),
 	          3);
 	CHECK(json_object_get(json_array_get(starts, 3), "next") == NULL);
+	/* starts 1 and 2 never recorded an end (their batch host died, say):
+	 * the next start noted each, UNKNOWN; start 3's own end stays the
+	 * only one of start 3 */
+	ends = json_object_get(meta, "ends");
+	CHECK_INT((int)json_array_size(ends), 3);
+	for (int i = 0; i < 2; i++) {
+		json_t *e = json_array_get(ends, (size_t)i);
+
+		CHECK_INT((int)json_integer_value(json_object_get(e, "start")),
+		          i + 1);
+		CHECK_STR(json_string_value(json_object_get(e, "state")),
+		          "UNKNOWN");
+		CHECK_INT((int)json_integer_value(
+		              json_object_get(e, "noted_by_start")),
+		          i + 2);
+		CHECK_STR(json_string_value(json_object_get(e, "job_id")),
+		          "11");
+	}
+	CHECK_STR(json_string_value(
+	              json_object_get(json_array_get(ends, 2), "state")),
+	          "COMPLETED");
 	json_decref(meta);
 	meta = read_json(res.job_dir, "job_metadata.json");
 	CHECK_STR(json_string_value(json_object_get(meta, "run_id")), "11");
