@@ -24,17 +24,7 @@ prov=$mnt/prov
 mkdir "$prov"
 n=300 # more than the helper holds back (HELD_MAX) before it stops reading
 
-cat >"$work/config.yaml" <<YAML
-monitoring:
-  drain_timeout_seconds: 5
-  log_events:
-    trigger:
-      pattern: 'trigger (?P<n>\d+)'
-      extract_groups: {n: n}
-      actions:
-        - class_name: LogAction
-          message: 'fired {n}'
-YAML
+trigger_config 5
 log=$work/train.log
 printf 'trigger 0\n' >"$log"
 "$helper" --provenance-dir "$prov" --config "$work/config.yaml" --log "$log" \

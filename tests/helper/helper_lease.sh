@@ -7,17 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 helper_setup helper_lease
 
-cat >"$work/config.yaml" <<YAML
-monitoring:
-  drain_timeout_seconds: 3
-  log_events:
-    trigger:
-      pattern: 'trigger (?P<n>\d+)'
-      extract_groups: {n: n}
-      actions:
-        - class_name: LogAction
-          message: 'fired {n}'
-YAML
+trigger_config 3
 log=$work/train.log
 prov=$work/prov
 lease() { # host heartbeat released

@@ -6,17 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 helper_setup helper_previous_log
 
-cat >"$work/config.yaml" <<YAML
-monitoring:
-  drain_timeout_seconds: 3
-  log_events:
-    trigger:
-      pattern: 'trigger (?P<n>\d+)'
-      extract_groups: {n: n}
-      actions:
-        - class_name: LogAction
-          message: 'fired {n}'
-YAML
+trigger_config 3
 prov=$work/prov
 old=$work/slurm-100.out
 new=$work/slurm-101.out

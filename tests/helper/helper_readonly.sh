@@ -15,17 +15,7 @@ if [ "$(id -u)" != 0 ] || ! id "$user" >/dev/null 2>&1 ||
 	exit 77
 fi
 as_user=(setpriv --reuid="$user" --regid="$user" --clear-groups)
-cat >"$work/config.yaml" <<YAML
-monitoring:
-  drain_timeout_seconds: 3
-  log_events:
-    trigger:
-      pattern: 'trigger (?P<n>\d+)'
-      extract_groups: {n: n}
-      actions:
-        - class_name: LogAction
-          message: 'fired {n}'
-YAML
+trigger_config 3
 log=$work/train.log
 prov=$work/prov
 printf 'trigger 1\n' >"$log"

@@ -106,6 +106,22 @@ jfield() {
 	"$py" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2" 2>/dev/null
 }
 
+# trigger_config DRAIN_SECONDS: $work/config.yaml with one rule, "trigger N"
+# lines fire a LogAction "fired N" (the journal and helper tests' workload)
+trigger_config() {
+	cat >"$work/config.yaml" <<YAML
+monitoring:
+  drain_timeout_seconds: $1
+  log_events:
+    trigger:
+      pattern: 'trigger (?P<n>\d+)'
+      extract_groups: {n: n}
+      actions:
+        - class_name: LogAction
+          message: 'fired {n}'
+YAML
+}
+
 # A trigger line of the test configs
 ckpt_line() { # iteration [path]
 	printf ' [2025-01-01 10:00:00] successfully saved checkpoint from iteration %8d to %s [ t 1/1, p 1/1 ]\n' "$1" "${2:-/ck/run}"
