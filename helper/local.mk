@@ -17,7 +17,7 @@ helper_tests = tests/helper/helper_follow.sh tests/helper/helper_drain.sh \
 	tests/helper/replay.sh tests/helper/helper_requeue.sh \
 	tests/helper/helper_previous_log.sh tests/helper/helper_catchup.sh \
 	tests/helper/helper_states.sh tests/helper/helper_swap.sh \
-	tests/helper/helper_fulldisk.sh \
+	tests/helper/helper_fulldisk.sh tests/helper/helper_cooldown_fulldisk.sh \
 	tests/helper/helper_lease.sh tests/helper/helper_readonly.sh
 TESTS += $(helper_tests)
 EXTRA_DIST += $(helper_tests) tests/helper/lib.sh

@@ -24,6 +24,7 @@ int ae_error_set(ae_error *err, const char *file, int line, int column,
 	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
 	err->line = line;
 	err->column = column;
+	err->errnum = 0;
 	snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);

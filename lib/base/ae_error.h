@@ -20,13 +20,16 @@ typedef struct ae_error {
 	int column;                   /* 1-based; 0 when unknown */
 	char path[AE_ERROR_PATH_LEN]; /* config key path; "" when none */
 	char text[AE_ERROR_TEXT_LEN]; /* the message */
+	int errnum; /* errno of the failed system call, 0 when none: lets a
+	             * caller tell a full disk (ENOSPC) from other failures
+	             * after errno itself has changed */
 } ae_error;
 
 /* Reset to "no error". Safe on NULL. */
 void ae_error_clear(ae_error *err);
 
-/* Fill err (when not NULL). file and path may be NULL. Returns -1 so that
- * callers can write `return ae_error_set(...)`. */
+/* Fill err (when not NULL; errnum 0). file and path may be NULL. Returns -1
+ * so that callers can write `return ae_error_set(...)`. */
 int ae_error_set(ae_error *err, const char *file, int line, int column,
                  const char *path, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));

@@ -15,12 +15,19 @@
 #include <unistd.h>
 
 /* Fill err and leave errno as the failing call set it, so callers can test
- * errno == ENOENT after a -1. */
+ * errno == ENOENT after a -1; err keeps it too (ae_fsutil_disk_full). */
 static int fail_errno(ae_error *err, const char *name, const char *what, int e)
 {
 	ae_error_set(err, name, 0, 0, NULL, "%s: %s", what, strerror(e));
+	if (err)
+		err->errnum = e;
 	errno = e;
 	return -1;
+}
+
+int ae_fsutil_disk_full(const ae_error *err)
+{
+	return err && (err->errnum == ENOSPC || err->errnum == EDQUOT);
 }
 
 mode_t ae_fsutil_limit_mode(int dirfd, mode_t mode)

@@ -64,6 +64,11 @@ int ae_fsutil_create_temp(int dirfd, const char *name, mode_t mode, char *tmp,
 int ae_fsutil_read_file(int dirfd, const char *name, size_t max, char **data,
                         size_t *len, ae_error *err);
 
+/* 1 when err is a write that failed for want of space (ENOSPC, or EDQUOT:
+ * the user's quota), which room made later may cure; 0 otherwise. Only the
+ * failures of these functions carry their errno (ae_error.errnum). */
+int ae_fsutil_disk_full(const ae_error *err);
+
 /* fsync a directory fd; file systems that cannot (EINVAL) are not an error. */
 int ae_fsutil_fsync_dir(int dirfd, const char *display, ae_error *err);
 

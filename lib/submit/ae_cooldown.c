@@ -67,6 +67,14 @@ typedef struct sub {
 	int backoff_due; /* a transient failure waits for its backoff */
 	long long attempt_start;
 	char ts[32];
+	/* What sbatch reads, kept until written into key_dir (put_files): a
+	 * write refused for want of space is done again, nothing composed
+	 * twice. NULL once written. */
+	char *yaml, *script;
+	size_t script_len;
+	unsigned full_tries; /* writes refused for want of space */
+	int full;            /* the last failure was one: its backoff */
+	char full_why[AE_ERROR_TEXT_LEN + PATH_MAX];
 } sub;
 
 /* ---- helpers ---- */
@@ -93,6 +101,8 @@ static void sub_free(void *p)
 	free(s->search);
 	ae_node_free(s->child);
 	json_decref(s->rec);
+	free(s->yaml);
+	free(s->script);
 	free(s);
 }
 
@@ -430,13 +440,15 @@ static int attempt_start(sub *s, ae_action_exec *x, double now, ae_error *err)
 	    ae_sbatch_envp((const char *const *)s->base_env, NULL, set, err);
 	if (!s->envp)
 		return -1;
-	s->attempts++;
-	s->attempt_start = (long long)time(NULL);
 	json_object_set_new(s->rec, "status", json_string("submitting"));
 	json_object_set_new(s->rec, "timestring", json_string(s->ts));
-	/* durable before sbatch runs: a crash now leaves a trace */
+	/* durable before sbatch runs: a crash now leaves a trace; not
+	 * written, sbatch does not run (the caller sees err: a full disk
+	 * waits, go_on) and no attempt is counted */
 	if (rec_write(s, err) < 0)
 		return -1;
+	s->attempts++;
+	s->attempt_start = (long long)time(NULL);
 	o.argv = (const char *const *)s->argv;
 	o.envp = (const char *const *)s->envp;
 	o.cwd = s->cwd;
@@ -465,6 +477,111 @@ static void submitted(sub *s, ae_action_exec *x, const char *job_id)
 	ae_action_exec_finish(x, AE_ACTION_SUCCESS,
 	                      "cooldown %s submitted as job %s", s->key,
 	                      job_id);
+}
+
+/* A write before sbatch ran was refused for want of space (ENOSPC, EDQUOT):
+ * nothing was submitted, so it is done again after sbatch's backoff until
+ * retry_seconds have passed (cd_wake), since the disk may have room a
+ * minute later. The record says so when it can be written; it is on the
+ * same disk, so mostly it cannot, and the next write tries again. */
+static void wait_for_space(sub *s, ae_action_exec *x, const char *file,
+                           const ae_error *e)
+{
+	json_t *errs = json_object_get(s->rec, "errors");
+	json_t *last = json_array_get(errs, json_array_size(errs) - 1);
+	ae_error werr;
+
+	snprintf(s->full_why, sizeof(s->full_why),
+	         "the disk is full (or the quota used up): %s: %s", file,
+	         e->text);
+	s->full_tries++;
+	s->full = 1;
+	json_object_set_new(s->rec, "status", json_string("retrying"));
+	/* a long full period adds one error, not one per try */
+	if (!last ||
+	    strcmp(json_string_value(last) ? json_string_value(last) : "",
+	           s->full_why))
+		json_array_append_new(errs, jstr(s->full_why));
+	(void)rec_write(s, &werr);
+	/* stopping (the helper's drain ended): as in cd_child_done */
+	if (ae_action_exec_stopping(x))
+		return;
+	s->backoff_due = 1;
+	ae_action_exec_wake_at(x, 0);
+}
+
+/* A failed write into key_dir: waits for space, else recorded failed. */
+static void write_failed(sub *s, ae_action_exec *x, const char *file,
+                         const ae_error *e)
+{
+	if (ae_fsutil_disk_full(e))
+		wait_for_space(s, x, file, e);
+	else
+		fail_rec(s, x, "failed", "cannot write %s: %s", file, e->text);
+}
+
+/* Write what sbatch reads into key_dir: the config, checked as sbatch's
+ * plugin will check it and read as it will read it (through the key
+ * directory), and the script. 0 when all are there; 1 when x finished or
+ * waits for space. */
+static int put_files(sub *s, ae_action_exec *x)
+{
+	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
+	char written[PATH_MAX], script[PATH_MAX + 64];
+	ae_submit_result chk = {0};
+	ae_error e;
+	int rc;
+
+	if (s->yaml) {
+		if (ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_CONFIG,
+		                           s->yaml, strlen(s->yaml),
+		                           AE_FSUTIL_FILE_MODE, &e) < 0) {
+			write_failed(s, x, s->config_file, &e);
+			return 1;
+		}
+		free(s->yaml);
+		s->yaml = NULL;
+		ae_fdpath_format(written, sizeof(written), s->key_fd,
+		                 AE_COOLDOWN_CONFIG);
+		rc = ae_submit_prepare(written, NULL, 0, NULL, NULL, NULL, NULL,
+		                       NULL, &chk, &e);
+		ae_submit_result_clear(&chk);
+		if (rc < 0) {
+			name_real_file(&e);
+			fail_rec(s, x, "invalid",
+			         "the cooldown config is invalid: %s",
+			         fmt_err(&e, ebuf, sizeof(ebuf)));
+			return 1;
+		}
+	}
+	if (s->script) {
+		if (ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_SCRIPT,
+		                           s->script, s->script_len,
+		                           SCRIPT_MODE, &e) < 0) {
+			snprintf(script, sizeof(script), "%s/%s", s->key_dir,
+			         AE_COOLDOWN_SCRIPT);
+			write_failed(s, x, script, &e);
+			return 1;
+		}
+		free(s->script);
+		s->script = NULL;
+	}
+	return 0;
+}
+
+/* The files, then an sbatch attempt; a full disk on the way waits. */
+static void go_on(sub *s, ae_action_exec *x, double now)
+{
+	ae_error e;
+
+	if (put_files(s, x))
+		return;
+	if (attempt_start(s, x, now, &e) == 0)
+		return;
+	if (ae_fsutil_disk_full(&e))
+		wait_for_space(s, x, s->submission, &e);
+	else
+		fail_rec(s, x, "failed", "cannot run sbatch: %s", e.text);
 }
 
 static void cd_child_done(const void *data, ae_action_exec *x)
@@ -502,10 +619,15 @@ static void cd_child_done(const void *data, ae_action_exec *x)
 		json_object_set_new(s->rec, "status", json_string("retrying"));
 		json_array_append_new(json_object_get(s->rec, "errors"),
 		                      jstr(why));
-		if (rec_write(s, &e) < 0) {
+		/* nothing was submitted: on a full disk the retry goes on
+		 * all the same, as the next attempt writes its record before
+		 * its sbatch runs (attempt_start); until then a helper that
+		 * dies leaves "submitting", which is never submitted again */
+		if (rec_write(s, &e) < 0 && !ae_fsutil_disk_full(&e)) {
 			fail_rec(s, x, "failed", "%s; %s", why, e.text);
 			return;
 		}
+		s->full = 0;
 		/* stopping (the helper's drain ended): no next attempt; the
 		 * record stays "retrying" for the helper to mark stopped */
 		if (ae_action_exec_stopping(x))
@@ -522,15 +644,22 @@ static void cd_child_done(const void *data, ae_action_exec *x)
 static void cd_wake(const void *data, ae_action_exec *x, double now)
 {
 	sub *s = ae_action_exec_state(x);
-	ae_error e;
 
 	(void)data;
 	if (ae_action_exec_stopping(x))
 		return; /* idle until freed: see cd_child_done */
 	if (s->backoff_due) {
-		double d = ae_sbatch_backoff(s->attempts);
+		double d =
+		    ae_sbatch_backoff(s->full ? s->full_tries : s->attempts);
 
 		s->backoff_due = 0;
+		if (now + d > s->deadline && s->full) {
+			fail_rec(s, x, "failed",
+			         "%s; tried %u times, giving up within "
+			         "retry_seconds: nothing was submitted",
+			         s->full_why, s->full_tries);
+			return;
+		}
 		if (now + d > s->deadline) {
 			fail_rec(
 			    s, x, "failed",
@@ -542,8 +671,7 @@ static void cd_wake(const void *data, ae_action_exec *x, double now)
 		ae_action_exec_wake_at(x, now + d);
 		return;
 	}
-	if (attempt_start(s, x, now, &e) < 0)
-		fail_rec(s, x, "failed", "cannot run sbatch: %s", e.text);
+	go_on(s, x, now);
 }
 
 /* ---- start ---- */
@@ -669,10 +797,10 @@ typedef struct origin {
 	const json_t *run_meta, *event;
 } origin;
 
-/* Copy the batch script into the key directory (sbatch reads it there,
- * through the directory the helper holds: ae_fdpath.h). 0; 1 when the
- * failure is recorded (x finished). */
-static int copy_script(sub *s, const char *script, ae_action_exec *x)
+/* Read the batch script, for its copy in the key directory (sbatch reads
+ * it there, through the directory the helper holds: ae_fdpath.h; written
+ * by put_files). 0; 1 when the failure is recorded (x finished). */
+static int read_script(sub *s, const char *script, ae_action_exec *x)
 {
 	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
 	char *text = NULL;
@@ -695,12 +823,10 @@ static int copy_script(sub *s, const char *script, ae_action_exec *x)
 		fail_rec(s, x, "invalid", "cannot read the batch script: %s",
 		         fmt_err(&e, ebuf, sizeof(ebuf)));
 		rc = 1;
-	} else if (ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_SCRIPT, text,
-	                                  len, SCRIPT_MODE, &e) < 0) {
-		fail_rec(s, x, "failed", "cannot write %s/%s: %s", s->key_dir,
-		         AE_COOLDOWN_SCRIPT, e.text);
-		rc = 1;
 	} else {
+		s->script = text;
+		s->script_len = len;
+		text = NULL;
 		rc = 0;
 	}
 	free(text);
@@ -708,20 +834,19 @@ static int copy_script(sub *s, const char *script, ae_action_exec *x)
 	return rc;
 }
 
-/* Compose the cooldown's config from config_path with the overrides, add
- * the parent record, write it and check it as sbatch will. Returns 0; 1
+/* Compose the cooldown's config from config_path with the overrides and
+ * add the parent record (written and checked by put_files). Returns 0; 1
  * when the failure is recorded (x finished); -1 with err set otherwise.
- * Sets s->child and s->search (AUTOEXP_CONFIG_PATH=..., or NULL). */
+ * Sets s->child, s->yaml and s->search (AUTOEXP_CONFIG_PATH=..., or
+ * NULL). */
 static int make_config(sub *s, const ae_cooldown_spec *c,
                        const ae_template_ctx *t, const char *config_path,
                        const origin *org, ae_action_exec *x, ae_error *err)
 {
 	ae_template_ctx esc = {0};
-	ae_submit_result chk = {0};
 	char ebuf[AE_ERROR_TEXT_LEN + AE_ERROR_FILE_LEN + AE_ERROR_PATH_LEN];
-	char written[PATH_MAX];
 	const char **search = NULL;
-	char **ov_texts = NULL, *yaml = NULL;
+	char **ov_texts = NULL;
 	json_t *ref = NULL, *parent = NULL, *sp;
 	size_t n_search = 0;
 	source src;
@@ -778,34 +903,19 @@ static int make_config(sub *s, const ae_cooldown_spec *c,
 	                       src.display);
 	if (!parent ||
 	    ae_cooldown_config_set_parent(s->child, parent, &e) < 0 ||
-	    !(yaml = ae_yaml_emit(s->child, &e)) ||
-	    ae_fsutil_write_atomic(s->key_fd, AE_COOLDOWN_CONFIG, yaml,
-	                           strlen(yaml), AE_FSUTIL_FILE_MODE, &e) < 0) {
+	    !(s->yaml = ae_yaml_emit(s->child, &e))) {
 		fail_rec(s, x, "failed", "cannot write %s: %s", s->config_file,
 		         parent ? fmt_err(&e, ebuf, sizeof(ebuf))
 		                : "out of memory");
 		goto out;
 	}
-	/* checked exactly as sbatch's plugin will check it, read as it will
-	 * read it: through the key directory */
-	ae_fdpath_format(written, sizeof(written), s->key_fd,
-	                 AE_COOLDOWN_CONFIG);
-	if (ae_submit_prepare(written, NULL, 0, NULL, NULL, NULL, NULL, NULL,
-	                      &chk, &e) < 0) {
-		name_real_file(&e);
-		fail_rec(s, x, "invalid", "the cooldown config is invalid: %s",
-		         fmt_err(&e, ebuf, sizeof(ebuf)));
-		goto out;
-	}
 	rv = 0;
 out:
-	ae_submit_result_clear(&chk);
 	ae_cooldown_config_escaped_ctx_free(&esc);
 	for (size_t i = 0; ov_texts && i < c->n_ovs; i++)
 		free(ov_texts[i]);
 	free(ov_texts);
 	free(search);
-	free(yaml);
 	json_decref(parent);
 	json_decref(ref);
 	source_clear(&src);
@@ -1034,7 +1144,7 @@ static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
 	default:
 		goto out;
 	}
-	if (copy_script(s, script, x)) {
+	if (read_script(s, script, x)) {
 		rc = 0;
 		goto out;
 	}
@@ -1068,8 +1178,7 @@ static int cd_start(const void *data, const ae_eval_env *env, ae_action_exec *x,
 		rc = 0;
 		goto out;
 	}
-	if (attempt_start(s, x, env->now, &e) < 0)
-		fail_rec(s, x, "failed", "cannot run sbatch: %s", e.text);
+	go_on(s, x, env->now);
 	rc = 0;
 out:
 	ae_node_free(abs_meta);

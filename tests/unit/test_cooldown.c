@@ -12,8 +12,11 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "ae_action.h"
@@ -1078,6 +1081,103 @@ static void test_retries(void)
 	ae_node_free(meta);
 }
 
+/* A small tmpfs mounted on the key directory cooldowns/<key>, filled up:
+ * a disk on which nothing more can be written. 0, or -1 when it cannot be
+ * made (not root). */
+static int full_key_dir(const char *key, char *fill, size_t size)
+{
+	char path[PATH_MAX + 64], page[4096] = {0};
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cooldowns/%s", parent.prov, key);
+	if (mkdir(path, 0750) < 0 ||
+	    mount("tmpfs", path, "tmpfs", 0, "size=64k,mode=0750") < 0)
+		return -1;
+	snprintf(fill, size, "%s/fill", path);
+	fd = open(fill, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (write(fd, page, sizeof(page)) > 0)
+		;
+	while (write(fd, page, 1) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
+/* The key directory on a full disk (root only, in a mount namespace of the
+ * test's own): while the cooldown's files cannot be written nothing is
+ * submitted; a window that ends while the disk is full fails, saying so;
+ * room within the window gets the cooldown submitted, once. */
+static void test_full_disk(void)
+{
+	char ckpt[PATH_MAX + 32], path[PATH_MAX + 128], fill[PATH_MAX + 80];
+	const char *sd, *err0;
+	ae_node *meta;
+	json_t *sub;
+	outcome o;
+	pid_t pid;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    full_key_dir("retry_it130", fill, sizeof(fill)) < 0) {
+		fprintf(stderr, "test_full_disk skipped: needs root\n");
+		return;
+	}
+	snprintf(ckpt, sizeof(ckpt), "%s/checkpoints", parent.out);
+
+	/* full past retry_seconds (2): tries at 0 and 1 s, then failed */
+	meta = event_meta("130", ckpt);
+	sd = stub_dir("ok 8100\n");
+	run_action(find_action(parent.resolved, "ckpt", 5), &parent, meta, sd,
+	           &o);
+	CHECK_INT(o.status, AE_ACTION_FAILED);
+	CHECK_INT(stub_calls(sd), 0);
+	CHECK(strstr(o.message, "the disk is full") != NULL);
+	CHECK(strstr(o.message, "No space left on device") != NULL);
+	CHECK(strstr(o.message, "nothing was submitted") != NULL);
+	CHECK(o.seconds >= 0.9 && o.seconds < 4);
+	json_decref(o.result);
+	ae_node_free(meta);
+	snprintf(path, sizeof(path), "%s/cooldowns/retry_it130", parent.prov);
+	CHECK(umount2(path, MNT_DETACH) == 0);
+
+	/* room again after 1.5 s, within the window: submitted once */
+	CHECK(full_key_dir("patient_it140", fill, sizeof(fill)) == 0);
+	meta = event_meta("140", ckpt);
+	sd = stub_dir("ok 8200\n");
+	pid = fork();
+	if (pid == 0) {
+		usleep(1500000);
+		_exit(unlink(fill) == 0 ? 0 : 1);
+	}
+	run_action(find_action(parent.resolved, "ckpt", 6), &parent, meta, sd,
+	           &o);
+	CHECK(pid > 0 && waitpid(pid, NULL, 0) == pid);
+	CHECK_INT(o.status, AE_ACTION_SUCCESS);
+	CHECK_INT(stub_calls(sd), 1);
+	CHECK_STR(json_string_value(json_object_get(o.result, "job_id")),
+	          "8200");
+	CHECK_INT(json_integer_value(json_object_get(o.result, "attempts")), 1);
+	CHECK(o.seconds >= 1.4 && o.seconds < 10);
+	json_decref(o.result);
+	snprintf(path, sizeof(path),
+	         "%s/cooldowns/patient_it140/submission.json", parent.prov);
+	sub = load_json(path);
+	CHECK_STR(json_string_value(json_object_get(sub, "status")),
+	          "submitted");
+	CHECK_INT(json_array_size(json_object_get(sub, "attempts")), 1);
+	/* one error for the whole full period */
+	CHECK_INT(json_array_size(json_object_get(sub, "errors")), 1);
+	err0 = json_string_value(
+	    json_array_get(json_object_get(sub, "errors"), 0));
+	CHECK(err0 && strstr(err0, "the disk is full") != NULL);
+	json_decref(sub);
+	ae_node_free(meta);
+	snprintf(path, sizeof(path), "%s/cooldowns/patient_it140", parent.prov);
+	CHECK(umount2(path, MNT_DETACH) == 0);
+}
+
 /* Start a parent from config (job id job_id) and run its preset's
  * cooldown_checkpoint action for the checkpoint of iteration 20 against the
  * sbatch stub in sd. Returns the action (inside j->resolved) and sets *meta
@@ -1682,6 +1782,7 @@ int main(void)
 	test_invalid();
 	test_metacharacters();
 	test_retries();
+	test_full_disk();
 	test_shipped_preset();
 	test_preset_keeps_monitoring();
 	test_relative_checkpoint();

@@ -342,6 +342,39 @@ static void test_modes(void)
 	}
 }
 
+/* A failed write keeps its errno in the error (ae_error.errnum), and a full
+ * disk is told from other failures by it. */
+static void test_disk_full(void)
+{
+	char gone[300];
+	ae_error err;
+	int fd;
+
+	ae_error_clear(&err);
+	CHECK(!ae_fsutil_disk_full(&err));
+	CHECK(!ae_fsutil_disk_full(NULL));
+	err.errnum = ENOSPC;
+	CHECK(ae_fsutil_disk_full(&err));
+	err.errnum = EDQUOT;
+	CHECK(ae_fsutil_disk_full(&err));
+	err.errnum = EIO;
+	CHECK(!ae_fsutil_disk_full(&err));
+	/* a new error has no errno of its own */
+	err.errnum = ENOSPC;
+	ae_error_set(&err, NULL, 0, 0, NULL, "other");
+	CHECK_INT(err.errnum, 0);
+	/* a directory removed under us: ENOENT, kept with a prefix */
+	snprintf(gone, sizeof(gone), "%s/gone", dir);
+	CHECK(mkdir(gone, 0700) == 0);
+	fd = open(gone, O_RDONLY | O_DIRECTORY);
+	CHECK(rmdir(gone) == 0);
+	CHECK(ae_fsutil_write_atomic(fd, "f", "x", 1, 0600, &err) < 0);
+	ae_error_prefix(&err, "context");
+	CHECK_INT(err.errnum, ENOENT);
+	CHECK(!ae_fsutil_disk_full(&err));
+	close(fd);
+}
+
 int main(void)
 {
 	umask(022);
@@ -358,6 +391,7 @@ int main(void)
 	test_batch_subdir_link();
 	test_open_read();
 	test_modes();
+	test_disk_full();
 	close(dfd);
 	test_rmtree(dir);
 	TEST_MAIN_END();
